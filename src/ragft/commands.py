@@ -1,0 +1,185 @@
+"""What each CLI command does, as plain functions (the CLI only parses options)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ragft.errors import RagftError
+from ragft.progress import Reporter
+
+out = Console()
+
+
+def _load_tokenizer(model: str):
+    from transformers import AutoTokenizer
+
+    from ragft.models.loading import adapter_base, quiet_transformers, resolve_model
+
+    quiet_transformers()
+    kind, where = resolve_model(model)
+    if kind == "adapter":
+        return _load_tokenizer(adapter_base(Path(where)))
+    return AutoTokenizer.from_pretrained(where)
+
+
+def validate(file: Path, model: str, max_tokens: int) -> int:
+    """Print one line per problem and a summary; return the exit code (1 on any error)."""
+    from ragft.data.validate import validate_file
+    from ragft.finetune.tokenize import count_tokens
+
+    tokenizer = _load_tokenizer(model)
+    report = validate_file(file, lambda messages: count_tokens(tokenizer, messages), max_tokens)
+    for problem in report.problems:
+        typer.echo(str(problem))
+    for line in report.summary_lines():
+        typer.echo(line)
+    typer.echo(f"(tokens counted with {model}'s tokenizer and chat template)")
+    return 0 if report.ok else 1
+
+
+def _parse_epochs(epochs: str | None) -> int | str | None:
+    if epochs is None or epochs == "auto":
+        return epochs
+    if not epochs.isdigit() or int(epochs) < 1:
+        raise RagftError(f"--epochs must be a positive integer or 'auto', got {epochs!r}")
+    return int(epochs)
+
+
+def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
+                  seed: int, out_dir: Path | None, device: str, quiet: bool) -> None:
+    from ragft.config import FinetuneConfig
+    from ragft.data.validate import validate_file
+    from ragft.finetune.run import finetune_and_save, settings_from_config
+    from ragft.models.loading import load_model
+
+    if method not in ("full", "lora"):
+        raise RagftError(f"--method must be full or lora, got {method!r}")
+    report = validate_file(file)
+    if not report.ok:
+        raise RagftError(f"{report.errors[0]} (run `ragft data validate {file}` for all problems)")
+    out_dir = out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise RagftError(f"output directory {out_dir} already exists and is not empty")
+    config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
+    settings = settings_from_config(config, len(report.examples), seed)
+    reporter = Reporter(quiet)
+    with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
+        loaded = load_model(model, device)
+    _, result = finetune_and_save(loaded, report.examples, settings, out_dir, reporter)
+    typer.echo(f"{settings.method} fine-tuning: {result.examples} examples, {result.epochs} epochs, "
+               f"{result.steps} steps, final loss {result.final_loss:.4f}, {result.seconds:.1f} s")
+    typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
+
+
+def _kb_dir(db: Path | None) -> Path:
+    from ragft.paths import default_kb_dir
+
+    return db if db is not None else default_kb_dir()
+
+
+def read_passages(file: Path) -> dict[str, str]:
+    """Assistant answers of a chat JSONL file, or the non-empty lines of a text file."""
+    from ragft.data.chat import parse_jsonl
+    from ragft.data.questions import passage_id, passages
+    from ragft.data.validate import example_problems
+
+    if not file.is_file():
+        raise RagftError(f"{file}: no such file")
+    if file.suffix == ".jsonl":
+        parsed, problems = parse_jsonl(file)
+        for item in parsed:
+            problems += [f"{file}:{item.line}: {m}" for m in example_problems(item.obj)]
+        if problems:
+            raise RagftError(str(problems[0]))
+        return passages([p.obj for p in parsed])
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise RagftError(f"{file}: not valid UTF-8 text (byte {e.start + 1})") from None
+    return {passage_id(t): t for t in (line.strip() for line in lines) if t}
+
+
+def index_file(file: Path, db: Path | None, collection: str, quiet: bool) -> None:
+    from ragft.rag.store import KnowledgeBase
+
+    knowledge = read_passages(file)
+    if not knowledge:
+        raise RagftError(f"{file}: no passages to index")
+    reporter = Reporter(quiet)
+    db = _kb_dir(db)
+    kb = KnowledgeBase(db, collection)
+    with reporter.bar("indexing", len(knowledge)) as advance:
+        added = kb.add(knowledge, progress=advance)
+    typer.echo(f"indexed {len(knowledge)} passages from {file} ({added} new); "
+               f"{kb.count()} in {db} [{collection}]")
+
+
+def ask_question(question: str, db: Path | None, collection: str, model: str, k: int, device: str) -> None:
+    from ragft.config import PromptConfig
+    from ragft.evaluate.arms import ARM_SPECS
+    from ragft.models.generation import GenerationSettings, LocalChatModel
+    from ragft.models.loading import load_model
+    from ragft.rag.store import KnowledgeBase
+
+    kb = KnowledgeBase.open_existing(_kb_dir(db), collection)
+    hits = kb.query([question], k)[0]
+    loaded = load_model(model, device)
+    messages = ARM_SPECS["rag"].messages(question, PromptConfig(), hits)
+    answer = LocalChatModel(loaded.model, loaded.tokenizer).complete([messages], GenerationSettings())[0]
+    out.print(answer.text, markup=False, highlight=False)
+    out.print("\n[bold]Passages used:[/bold]")
+    for i, hit in enumerate(hits):
+        out.print(f"  [{i}] ({hit.id}, distance {hit.distance:.3f}) ", end="", markup=False, highlight=False)
+        out.print(hit.text, markup=False, highlight=False)
+
+
+def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet) -> None:
+    from ragft.config import load_config
+    from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
+
+    if preset is None and config_file is None:
+        preset = "seed"
+    if data is not None and not data.is_file():
+        raise RagftError(f"--data {data}: no such file")
+    overrides = {
+        "data.source": str(data) if data else None,
+        "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
+        "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
+        "device": device,
+    }
+    config = load_config(preset, config_file, overrides)
+    run_dir = prepare_run_dir(out_dir or default_run_dir(config))
+    reporter = Reporter(quiet)
+    reporter.log(f"run directory: {run_dir}")
+    try:
+        result = Experiment(config, run_dir, reporter).run()
+    except BaseException as e:
+        from ragft import atomic
+
+        atomic.write_text(run_dir / "FAILED", f"{type(e).__name__}: {e}\n")
+        raise
+    print_summary(result.results)
+    typer.echo(f"report: {run_dir / 'report.html'}")
+
+
+def print_summary(results: dict) -> None:
+    table = Table(title=f"ragft {results['run_name']}: {results['dataset']['questions']} questions")
+    for col in ("arm", "accuracy [95% CI]", "seed metric", "retr. hit", "tokens in", "s/q"):
+        table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
+    for name, arm in results["arms"].items():
+        def pct(value, ci, correct):
+            return "—" if value is None else f"{correct}/{arm['n']} {value:.0%} [{ci[0]:.0%},{ci[1]:.0%}]"
+
+        hit = arm["retrieval_hit_rate"]
+        table.add_row(name, pct(arm["accuracy"], arm["ci95"], arm["correct"]),
+                      pct(arm["accuracy_seed"], arm["ci95_seed"], arm["correct_seed"]),
+                      "—" if hit is None else f"{hit:.0%}", f"{arm['mean_prompt_tokens']:.0f}",
+                      f"{arm['mean_latency_s']:.2f}")
+    out.print(table)
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"].items())
+    out.print(f"[dim]{timings}[/dim]")

@@ -1,0 +1,1 @@
+"""Chat datasets: OpenAI chat JSONL read/write/validate, synthetic generators, question extraction."""

@@ -1,0 +1,118 @@
+"""OpenAI's checks for chat fine-tuning data (from OpenAI's cookbook), reported by line.
+
+Each line must be a dict with a `messages` list; each message a dict with a known `role`
+and string `content` and no unknown keys; each example needs an assistant message; a file
+needs at least 10 examples; examples over the token limit are truncated when training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ragft.data.chat import Problem, parse_jsonl
+
+ROLES = {"system", "user", "assistant", "function", "tool"}
+MESSAGE_KEYS = {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight"}
+EXAMPLE_KEYS = {"messages", "tools", "functions", "parallel_tool_calls"}
+MIN_EXAMPLES = 10
+OPENAI_MAX_TOKENS_PER_EXAMPLE = 16385
+
+TokenCounter = Callable[[list[dict]], int]
+
+
+@dataclass
+class ValidationReport:
+    path: str
+    examples: list[dict] = field(default_factory=list)  # the valid conversations, in file order
+    lines: list[int] = field(default_factory=list)  # their 1-based line numbers
+    problems: list[Problem] = field(default_factory=list)
+    token_counts: list[int] = field(default_factory=list)
+    max_tokens: int = OPENAI_MAX_TOKENS_PER_EXAMPLE
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def billed_tokens_per_epoch(self) -> int:
+        """OpenAI bills each example up to the per-example limit (longer ones are truncated)."""
+        return sum(min(self.max_tokens, n) for n in self.token_counts)
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"examples: {len(self.examples)} valid, {len(self.errors)} error(s), "
+                 f"{len(self.problems) - len(self.errors)} warning(s)"]
+        if self.token_counts:
+            counts = sorted(self.token_counts)
+            mean = sum(counts) / len(counts)
+            median = counts[len(counts) // 2]
+            lines.append(f"tokens per example: min {counts[0]}, mean {mean:.1f}, median {median}, max {counts[-1]}")
+            lines.append(f"tokens billed per epoch: {self.billed_tokens_per_epoch}")
+        return lines
+
+
+def _message_problems(message: object, index: int) -> list[str]:
+    where = f"messages[{index}]"
+    if not isinstance(message, dict):
+        return [f"{where} is not an object"]
+    found = []
+    if "role" not in message:
+        found.append(f"{where} has no 'role'")
+    elif message["role"] not in ROLES:
+        found.append(f"{where} has unknown role {message['role']!r} (expected one of {', '.join(sorted(ROLES))})")
+    if "content" not in message and not message.get("function_call") and not message.get("tool_calls"):
+        found.append(f"{where} has no 'content'")
+    elif "content" in message and not isinstance(message["content"], str) and message["content"] is not None:
+        found.append(f"{where} 'content' must be a string")
+    unknown = sorted(set(message) - MESSAGE_KEYS)
+    if unknown:
+        found.append(f"{where} has unknown key(s): {', '.join(unknown)}")
+    return found
+
+
+def example_problems(example: object) -> list[str]:
+    """Problems with one parsed line, as messages without location."""
+    if not isinstance(example, dict):
+        return [f"expected a JSON object, got {type(example).__name__}"]
+    messages = example.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return ["missing 'messages' list" if messages is None else "'messages' must be a non-empty list"]
+    found = [f"unknown key(s): {', '.join(sorted(set(example) - EXAMPLE_KEYS))}"] if set(example) - EXAMPLE_KEYS else []
+    for i, message in enumerate(messages):
+        found.extend(_message_problems(message, i))
+    if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):
+        found.append("no assistant message")
+    return found
+
+
+def validate_file(path: str | Path, count_tokens: TokenCounter | None = None,
+                  max_tokens: int = OPENAI_MAX_TOKENS_PER_EXAMPLE,
+                  min_examples: int = MIN_EXAMPLES) -> ValidationReport:
+    """Run every check on a chat JSONL file. Raises RagftError only if the file can't be read at all."""
+    parsed, problems = parse_jsonl(path)
+    report = ValidationReport(str(path), problems=problems, max_tokens=max_tokens)
+    for item in parsed:
+        found = example_problems(item.obj)
+        report.problems.extend(Problem(str(path), item.line, msg) for msg in found)
+        if found:
+            continue
+        report.examples.append(item.obj)
+        report.lines.append(item.line)
+        if count_tokens is not None:
+            n = count_tokens(item.obj["messages"])
+            report.token_counts.append(n)
+            if n > max_tokens:
+                report.problems.append(Problem(str(path), item.line,
+                                               f"{n} tokens, over the {max_tokens}-token limit: it will be truncated",
+                                               severity="warning"))
+    if parsed or not problems:  # an empty file already has its one problem
+        if len(report.examples) < min_examples:
+            report.problems.append(Problem(str(path), 0, f"{len(report.examples)} valid example(s); "
+                                                          f"fine-tuning needs at least {min_examples}"))
+    report.problems.sort(key=lambda p: p.line)
+    return report

@@ -1,0 +1,1 @@
+"""Local fine-tuning (full or LoRA) with the loss on assistant tokens only."""

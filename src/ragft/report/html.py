@@ -1,0 +1,77 @@
+"""report.html: one self-contained file (inline CSS, charts as data: URIs, no external links or scripts) that can
+be mailed or opened offline. Every piece of run text is escaped: answers come from an LLM and may contain markup."""
+
+from __future__ import annotations
+
+import base64
+import html
+from importlib import resources
+from string import Template
+
+from ragft.report.markdown import (COLUMNS, METRICS_NOTE, config_json, dataset_text, example_arms, examples,
+                                   finetune_rows, key_settings, meta_line, row, timing_rows, verdict)
+
+_NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
+            "mean latency", "seconds", "share of total"}
+
+
+def _e(s: object) -> str:
+    return html.escape(str(s))
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    cls = [' class="num"' if h in _NUMERIC else "" for h in head]
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    trs = "".join("<tr>" + "".join(f"<td{c}>{_e(v)}</td>" for c, v in zip(cls, r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+
+
+def _examples(results: dict, records: list[dict]) -> str:
+    parts = []
+    for name in example_arms(results, records):
+        parts.append(f"<h3>{_e(name)}</h3>")
+        chosen = examples(records, name)
+        if not chosen:
+            parts.append('<p class="note">No answers recorded.</p>')
+            continue
+        trs = []
+        for r in chosen:
+            ok = bool(r.get("correct"))
+            seed = "✓" if r.get("correct_seed") else "✗"
+            trs.append(f'<tr class="{"ok" if ok else "bad"}"><td class="mark">{"✓" if ok else "✗"}</td>'
+                       f"<td>{seed}</td><td>{_e(r.get('question', ''))}</td><td>{_e(r.get('reference', ''))}</td>"
+                       f"<td>{_e(r.get('answer', ''))}</td></tr>")
+        parts.append("<table><thead><tr><th>ok</th><th>seed</th><th>question</th><th>reference</th><th>answer</th>"
+                     f"</tr></thead><tbody>{''.join(trs)}</tbody></table>")
+    return "\n".join(parts)
+
+
+def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: bytes | None = None) -> str:
+    """The whole report page; chart_png (and the optional loss curve) are embedded, not linked."""
+    arms = results.get("arms") or {}
+    title = f"ragft report: {results.get('run_name', 'run')}"
+    body = [f"<h1>{_e(title)}</h1>",
+            f'<p class="meta">{_e(meta_line(results))}</p>',
+            "<h2>Verdict</h2>", f'<p class="verdict">{_e(verdict(results))}</p>',
+            "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
+            f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
+            "<h2>Dataset</h2>", f"<p>{_e(dataset_text(results.get('dataset') or {}))}</p>"]
+    settings = key_settings(results.get("config") or {})
+    if settings:
+        body += ["<h2>Settings</h2>", _table(["setting", "value"], [list(s) for s in settings])]
+    if results.get("finetune"):
+        rows = [list(r) for r in finetune_rows(results["finetune"])]
+        body += ["<h2>Fine-tuning</h2>", _table(["setting", "value"], rows)]
+        if loss_png:
+            body.append(_img(loss_png, "Fine-tuning loss"))
+    body += ["<h2>Costs and timings</h2>",
+             _table(["stage", "seconds", "share of total"],
+                    [list(r) for r in timing_rows(results.get("timings") or {})]),
+             "<h2>Example answers</h2>", _examples(results, records),
+             "<h2>Config</h2>", f"<pre>{_e(config_json(results.get('config') or {}))}</pre>"]
+    template = resources.files("ragft.report").joinpath("template.html").read_text(encoding="utf-8")
+    return Template(template).substitute(title=_e(title), body="\n".join(body))

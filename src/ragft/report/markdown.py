@@ -1,0 +1,224 @@
+"""report.md, plus the formatting and verdict logic report.html and the chart share, so the three never disagree."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+DASH = "—"
+METRICS_NOTE = ("Intervals are Wilson 95%. accuracy: the answer states the reference's value (handles 1,967,825 / "
+                "1.97 million / numbers that are not the answer); seed metric: the blog post's rule, the first number "
+                "after a space must equal the reference's.")
+COLUMNS = ["arm", "description", "accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens",
+           "mean completion tokens", "mean latency"]
+
+
+def pct(x: float | None) -> str:
+    """0.87 -> '87%', 0.5405 -> '54.1%': one decimal only when it says something."""
+    if x is None:
+        return DASH
+    s = f"{100 * x:.1f}"
+    return (s[:-2] if s.endswith(".0") else s) + "%"
+
+
+def num(x: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
+    return DASH if x is None else fmt.format(x) + unit
+
+
+def scored(arm: dict) -> bool:
+    """An arm with n=0 (or no accuracy) has no rate to report or compare."""
+    return bool(arm.get("n")) and arm.get("accuracy") is not None
+
+
+def rate(arm: dict, suffix: str = "") -> str:
+    """'87% [79.2%–92.3%] 87/100' for accuracy (suffix '') or the seed metric (suffix '_seed'); '—' when n=0."""
+    acc, n = arm.get("accuracy" + suffix), arm.get("n") or 0
+    if not n or acc is None:
+        return DASH
+    ci = arm.get("ci95" + suffix)
+    interval = f" [{pct(ci[0])}–{pct(ci[1])}]" if ci else ""
+    return f"{pct(acc)}{interval} {arm.get('correct' + suffix, 0)}/{n}"
+
+
+def arm_kind(name: str, arm: dict) -> tuple[bool, bool]:
+    """(fine-tuned?, retrieval?) from the arm's name and whether it measured retrieval."""
+    low = name.lower()
+    tuned = "finetun" in low or "fine-tun" in low or low.startswith("ft")
+    return tuned, arm.get("retrieval_hit_rate") is not None or "rag" in low
+
+
+def row(name: str, arm: dict) -> list[str]:
+    """One results-table row, in COLUMNS order, as plain (unescaped) text."""
+    return [name, arm.get("description") or "", rate(arm), rate(arm, "_seed"), pct(arm.get("retrieval_hit_rate")),
+            num(arm.get("mean_prompt_tokens")), num(arm.get("mean_completion_tokens")),
+            num(arm.get("mean_latency_s"), "{:.2f}", " s")]
+
+
+def _compare(a: str, arm_a: dict, b: str, arm_b: dict) -> str:
+    """Difference in points, and whether the intervals overlap (overlap: not clearly beyond noise)."""
+    d = 100 * (arm_a["accuracy"] - arm_b["accuracy"])
+    if abs(d) < 1e-9:
+        s = f"{a} and {b} scored the same ({pct(arm_a['accuracy'])})"
+    else:
+        (hi, ha), (lo, la) = ((a, arm_a), (b, arm_b)) if d > 0 else ((b, arm_b), (a, arm_a))
+        s = f"{hi} beat {lo} by {abs(d):.1f} percentage points ({pct(ha['accuracy'])} vs {pct(la['accuracy'])})"
+    ca, cb = arm_a.get("ci95"), arm_b.get("ci95")
+    if ca and cb:
+        overlap = ca[0] <= cb[1] and cb[0] <= ca[1]
+        s += ("; their 95% intervals overlap, so the difference is not clearly beyond sampling noise" if overlap
+              else "; their 95% intervals do not overlap")
+    return s + "."
+
+
+def verdict(results: dict) -> str:
+    """A plain-language paragraph stating only what the numbers say: best arm, base, fine-tuning vs RAG."""
+    arms = results.get("arms") or {}
+    ok = {k: a for k, a in arms.items() if scored(a)}
+    if not ok:
+        return "No arm scored any questions, so there is nothing to compare."
+    top = max(a["accuracy"] for a in ok.values())
+    best = [k for k, a in ok.items() if a["accuracy"] == top]
+    b = ok[best[0]]
+    if len(best) == 1:
+        parts = [f"The best arm is {best[0]}, correct on {pct(top)} of questions ({b['correct']}/{b['n']})."]
+    else:
+        parts = [f"{', '.join(best)} tie for best, each correct on {pct(top)} of questions."]
+    seed = {k: a["accuracy_seed"] for k, a in ok.items() if a.get("accuracy_seed") is not None}
+    seed_best = [k for k, v in seed.items() if v == max(seed.values(), default=None)]
+    if seed_best and not set(seed_best) & set(best):
+        parts.append(f"By the seed metric, {', '.join(seed_best)} comes first instead ({pct(seed[seed_best[0]])}).")
+    if "base" in ok and best != ["base"]:
+        parts.append(f"The untouched base model scored {pct(ok['base']['accuracy'])}.")
+    kinds = {k: arm_kind(k, a) for k, a in ok.items()}
+    ft = next((k for k, v in kinds.items() if v == (True, False)), None)
+    rag = next((k for k, v in kinds.items() if v == (False, True)), None)
+    both = next((k for k, v in kinds.items() if v == (True, True)), None)
+    if ft and rag:
+        parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag]))
+    elif not ft and not both:
+        parts.append("No fine-tuned arm was scored, so fine-tuning cannot be compared with RAG here.")
+    elif not rag and not both:
+        parts.append("No RAG arm was scored, so RAG cannot be compared with fine-tuning here.")
+    if both:
+        parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both]['accuracy'])}.")
+    skipped = [k for k in arms if k not in ok]
+    if skipped:
+        parts.append(f"Not scored (no questions): {', '.join(skipped)}.")
+    return " ".join(parts)
+
+
+def dataset_text(ds: dict) -> str:
+    """Source, sizes, splits; says plainly when the test questions are the training questions."""
+    splits = ds.get("splits") or {}
+    s = (f"{ds.get('source', 'unknown source')}: {ds.get('questions', DASH)} questions, "
+         f"{ds.get('passages', DASH)} passages, {ds.get('conversations', DASH)} conversations; splits: "
+         + (", ".join(f"{k} {v}" for k, v in splits.items()) or DASH) + ".")
+    if set(splits) == {"train"}:
+        s += (" All questions are in the train split: as in the seed experiment, the test questions are the "
+              "fine-tuning questions themselves, so this measures recall of trained facts, not answers to unseen "
+              "questions.")
+    return s
+
+
+def finetune_rows(ft: dict) -> list[tuple[str, str]]:
+    keys = [("method", "{}"), ("epochs", "{}"), ("learning_rate", "{:g}"), ("batch_size", "{}"), ("steps", "{}"),
+            ("train_tokens", "{}"), ("final_loss", "{:.4g}"), ("seconds", "{:.1f}")]
+    return [(k.replace("_", " "), num(ft.get(k), f)) for k, f in keys]
+
+
+def timing_rows(timings: dict) -> list[tuple[str, str, str]]:
+    """(stage, seconds, share); 'total' last, or a sum of the (sequential) stages when no total was measured yet."""
+    items = [(k, v) for k, v in timings.items() if k != "total" and v is not None]
+    total = timings.get("total")
+    label = "total"
+    if total is None and items:
+        total, label = sum(v for _, v in items), "sum of stages"
+    rows = items + ([(label, total)] if total is not None else [])
+    return [(k, num(v, "{:.1f}"), pct(v / total) if total else DASH) for k, v in rows]
+
+
+def meta_line(results: dict) -> str:
+    """Version, date, and the model actually loaded (name, source, device) when the runner recorded it."""
+    s = f"ragft {results.get('ragft_version', '?')} · created {results.get('created', '?')}"
+    m = results.get("model")
+    if isinstance(m, dict) and m.get("name"):
+        extra = ", ".join(str(m[k]) for k in ("source", "device") if m.get(k))
+        s += f" · model {m['name']}" + (f" ({extra})" if extra else "")
+    return s
+
+
+def key_settings(config: dict) -> list[tuple[str, str]]:
+    """The settings a reader needs (model, data source, preset, limit, fine-tune method/epochs/lr, rag k)."""
+    wanted = {"model", "preset", "source", "limit", "method", "epochs", "learning_rate", "lr", "k", "top_k"}
+    out: list[tuple[str, str]] = []
+
+    def walk(d: Any, path: list[str]) -> None:
+        for key, v in d.items():
+            p = path + [str(key)]
+            if isinstance(v, dict):
+                walk(v, p)
+            elif not isinstance(v, list) and (p[-1] in wanted or (p[0] == "model" and p[-1] in {"name", "id", "path"})):
+                out.append((".".join(p), DASH if v is None else str(v)))
+    walk(config or {}, [])
+    return out
+
+
+def config_json(config: dict) -> str:
+    return json.dumps(config or {}, indent=2, ensure_ascii=False, default=str)
+
+
+def examples(records: list[dict], arm: str, k: int = 5) -> list[dict]:
+    """Up to k answers: wrong ones first (up to 3, more if too few correct), then correct ones."""
+    rs = [r for r in records if r.get("arm") == arm]
+    wrong, right = [r for r in rs if not r.get("correct")], [r for r in rs if r.get("correct")]
+    n_wrong = min(len(wrong), max(3, k - len(right)))
+    return wrong[:n_wrong] + right[:k - n_wrong]
+
+
+def example_arms(results: dict, records: list[dict]) -> list[str]:
+    names = list(results.get("arms") or {})
+    return names + [a for a in dict.fromkeys(r.get("arm") for r in records) if a and a not in names]
+
+
+def _md(s: Any) -> str:
+    """Markdown-safe one-line text: HTML escaped (answers are LLM output), pipes escaped, newlines folded."""
+    return html.escape(" ".join(str(s).split()), quote=False).replace("|", "\\|")
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    body = ["| " + " | ".join(map(_md, r)) + " |" for r in rows]
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + body
+
+
+def render_markdown(results: dict, records: list[dict], chart_name: str = "accuracy.png") -> str:
+    arms = results.get("arms") or {}
+    out = [f"# ragft report: {_md(results.get('run_name', 'run'))}", "",
+           _md(meta_line(results)), "",
+           "## Verdict", "", _md(verdict(results)), "", "## Results", ""]
+    out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
+    out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", "", "## Dataset", "",
+            _md(dataset_text(results.get("dataset") or {})), ""]
+    settings = key_settings(results.get("config") or {})
+    if settings:
+        out += ["## Settings", ""] + [f"- {_md(k)}: {_md(v)}" for k, v in settings] + [""]
+    ft = results.get("finetune")
+    if ft:
+        out += ["## Fine-tuning", ""] + _table(["setting", "value"], [list(r) for r in finetune_rows(ft)])
+        if ft.get("losses"):
+            ls = ft["losses"]
+            out += ["", f"Loss went from {ls[0]:.4g} to {ls[-1]:.4g} over {len(ls)} logged steps."]
+        out += [""]
+    out += ["## Costs and timings", ""]
+    out += _table(["stage", "seconds", "share of total"], [list(r) for r in timing_rows(results.get("timings") or {})])
+    out += ["", "## Example answers", ""]
+    for name in example_arms(results, records):
+        out += [f"### {_md(name)}", ""]
+        for r in examples(records, name) or []:
+            mark = "✓" if r.get("correct") else "✗"
+            seed = "✓" if r.get("correct_seed") else "✗"
+            out += [f"- {mark} (seed metric {seed}) **Q:** {_md(r.get('question', ''))}  ",
+                    f"  reference: {_md(r.get('reference', ''))}  ", f"  answer: {_md(r.get('answer', ''))}"]
+        out += [""] if examples(records, name) else ["No answers recorded.", ""]
+    out += ["## Config", "", "```json", config_json(results.get("config") or {}).replace("```", "ˋˋˋ"), "```", ""]
+    return "\n".join(out)

@@ -1,0 +1,78 @@
+"""The report's charts as PNG bytes: a person compares arms at a glance, intervals included so noise is visible.
+
+matplotlib is imported lazily, with the Agg backend, so importing ragft costs nothing and needs no display.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ragft.report.markdown import arm_kind, pct
+
+_COLORS = {(False, False): "#8c8c8c", (True, False): "#3b75af", (False, True): "#e1812c", (True, True): "#7b4ea3"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig: Any, plt: Any) -> bytes:
+    """Serialize and close (pyplot keeps figures alive otherwise); no Software tag, so bytes are reproducible."""
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def accuracy_png(results: dict) -> bytes:
+    """One bar per arm (display order), Wilson 95% error bars, labels like '87% (87/100)'; arms with n=0 show '—'."""
+    plt = _pyplot()
+    arms = results.get("arms") or {}
+    names = list(arms)
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for i, name in enumerate(names):
+        arm = arms[name]
+        n, acc = arm.get("n") or 0, arm.get("accuracy")
+        if not n or acc is None:
+            ax.text(i, 2, "—", ha="center", va="bottom", fontsize=9)
+            continue
+        lo, hi = arm.get("ci95") or (acc, acc)
+        y = 100 * acc
+        err = [[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]]
+        ax.bar(i, y, color=_COLORS[arm_kind(name, arm)], width=0.6)
+        ax.errorbar(i, y, yerr=err, fmt="none", ecolor="black", capsize=4, linewidth=1)
+        ax.text(i, y + err[1][0] + 2, f"{pct(acc)} ({arm.get('correct', 0)}/{n})", ha="center", va="bottom",
+                fontsize=9)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_xlim(-0.6, max(len(names), 1) - 0.4)
+    ax.set_ylim(0, 115)
+    ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_ylabel("accuracy")
+    ax.set_title("Accuracy per arm (95% Wilson interval)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)
+
+
+def loss_png(losses: list[float] | None) -> bytes | None:
+    """A small training-loss curve (did fine-tuning converge?); None when there is nothing to draw."""
+    if not losses:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 2.4))
+    ax.plot(range(1, len(losses) + 1), losses, color="#3b75af", linewidth=1.5)
+    ax.set_xlabel("logged step")
+    ax.set_ylabel("loss")
+    ax.set_title("Fine-tuning loss")
+    ax.set_ylim(bottom=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)
