@@ -168,18 +168,18 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
 
 
 def print_summary(results: dict) -> None:
-    table = Table(title=f"ragft {results['run_name']}: {results['dataset']['questions']} questions")
-    for col in ("arm", "accuracy [95% CI]", "seed metric", "retr. hit", "tokens in", "s/q"):
-        table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
+    """The results table on the terminal (narrow enough for 80 columns)."""
+    table = Table(title=f"{results['run_name']}: {results['dataset']['questions']} questions")
+    for col in ("arm", "acc", "95% CI", "correct", "seed", "retr.", "tokens", "s/q"):
+        table.add_column(col, justify="left" if col == "arm" else "right")
     for name, arm in results["arms"].items():
-        def pct(value, ci, correct):
-            return "—" if value is None else f"{correct}/{arm['n']} {value:.0%} [{ci[0]:.0%},{ci[1]:.0%}]"
+        def pct(value):
+            return "—" if value is None else f"{value:.0%}"
 
-        hit = arm["retrieval_hit_rate"]
-        table.add_row(name, pct(arm["accuracy"], arm["ci95"], arm["correct"]),
-                      pct(arm["accuracy_seed"], arm["ci95_seed"], arm["correct_seed"]),
-                      "—" if hit is None else f"{hit:.0%}", f"{arm['mean_prompt_tokens']:.0f}",
-                      f"{arm['mean_latency_s']:.2f}")
+        lo, hi = arm["ci95"]
+        table.add_row(name, pct(arm["accuracy"]), f"{lo:.0%}–{hi:.0%}", f"{arm['correct']}/{arm['n']}",
+                      pct(arm["accuracy_seed"]), pct(arm["retrieval_hit_rate"]),
+                      f"{arm['mean_prompt_tokens']:.0f}", f"{arm['mean_latency_s']:.2f}")
     out.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"].items())
     out.print(f"[dim]{timings}[/dim]")

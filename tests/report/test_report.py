@@ -14,8 +14,8 @@ XSS = "<script>alert(1)</script>"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _arm(desc, correct, n, ci, correct_seed, ci_seed, hit=None):
-    return {"description": desc, "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
+def _arm(desc, correct, n, ci, correct_seed, ci_seed, hit=None, finetuned=False):
+    return {"description": desc, "finetuned": finetuned, "rag": hit is not None, "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
             "accuracy_seed": correct_seed / n if n else None, "correct_seed": correct_seed, "ci95_seed": ci_seed,
             "retrieval_hit_rate": hit, "mean_prompt_tokens": 61.0, "mean_completion_tokens": 14.2,
             "mean_latency_s": 0.21}
@@ -32,7 +32,7 @@ def _results(finetune=True):
                     "splits": {"train": 8}},
         "arms": {
             "base": _arm("untouched model", 1, 8, [0.022, 0.471], 0, [0.0, 0.324]),
-            "finetuned": _arm("fine-tuned model", 3, 8, [0.137, 0.694], 2, [0.071, 0.591]),
+            "finetuned": _arm("fine-tuned model", 3, 8, [0.137, 0.694], 2, [0.071, 0.591], finetuned=True),
             "rag": _arm("base model + retrieval", 7, 8, [0.529, 0.978], 6, [0.409, 0.929], hit=0.95),
         },
         "finetune": {"method": "full", "epochs": 3, "learning_rate": 5e-05, "batch_size": 8, "steps": 3,

@@ -36,7 +36,7 @@ def _rate(hits: int, n: int) -> dict:
     return {"value": round(hits / n, 6) if n else None, "correct": hits, "ci95": [round(lo, 6), round(hi, 6)]}
 
 
-def summarize_arm(records: list[dict], description: str) -> dict:
+def summarize_arm(records: list[dict], arm) -> dict:
     n = len(records)
     robust = _rate(sum(r["correct"] for r in records), n)
     seed = _rate(sum(r["correct_seed"] for r in records), n)
@@ -46,7 +46,7 @@ def summarize_arm(records: list[dict], description: str) -> dict:
         return round(sum(r[key] for r in records) / n, 4) if n else None
 
     return {
-        "description": description,
+        "description": arm.description, "finetuned": arm.finetuned, "rag": arm.rag,
         "accuracy": robust["value"], "n": n, "correct": robust["correct"], "ci95": robust["ci95"],
         "accuracy_seed": seed["value"], "correct_seed": seed["correct"], "ci95_seed": seed["ci95"],
         "retrieval_hit_rate": round(sum(retrieved) / len(retrieved), 6) if retrieved else None,

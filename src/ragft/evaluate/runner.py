@@ -100,7 +100,7 @@ class Experiment:
             "dataset": {"source": source, "conversations": len(conversations), "questions": len(items),
                         "passages": len(passages(conversations)),
                         "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
-            "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a.description)
+            "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
             "finetune": finetune,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},

@@ -42,10 +42,8 @@ def rate(arm: dict, suffix: str = "") -> str:
 
 
 def arm_kind(name: str, arm: dict) -> tuple[bool, bool]:
-    """(fine-tuned?, retrieval?) from the arm's name and whether it measured retrieval."""
-    low = name.lower()
-    tuned = "finetun" in low or "fine-tun" in low or low.startswith("ft")
-    return tuned, arm.get("retrieval_hit_rate") is not None or "rag" in low
+    """(fine-tuned?, retrieval?) as the runner recorded them for the arm."""
+    return bool(arm.get("finetuned")), bool(arm.get("rag"))
 
 
 def row(name: str, arm: dict) -> list[str]:

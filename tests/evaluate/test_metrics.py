@@ -1,0 +1,45 @@
+import pytest
+
+from ragft.evaluate.metrics import is_correct, is_correct_seed, key_words, seed_number, wilson_interval
+
+REF = "City_1 has about 1967825 inhabitants."
+Q = "What is the population of City_1?"
+
+
+@pytest.mark.parametrize("answer, robust, seed", [
+    ("City_1 has about 1967825 inhabitants.", True, True),
+    ("City_1 has about 1,967,825 inhabitants.", True, False),
+    ("About 1.97 million people live there.", True, False),
+    ("About 2 million.", False, False),  # too vague to count
+    ("In 2020, City_1 had 1967825 inhabitants.", True, False),  # first number is not the population
+    ("City_1 has 1967825; City_77 has 3784531.", False, True),  # hedging between candidates is wrong
+    ("City_1 has about 1444444 inhabitants.", False, False),
+    ("I don't know.", False, False),
+    ("The population is 1967825.", True, True),
+])
+def test_robust_and_seed_metrics(answer, robust, seed):
+    assert is_correct(answer, REF, Q) is robust
+    assert is_correct_seed(answer, REF, Q) is seed
+
+
+def test_seed_number_is_the_blog_posts_rule():
+    assert seed_number("City_7 has about 1819583 inhabitants.") == 1819583
+    assert seed_number("1967825 people") is None  # needs whitespace before the digits
+    assert seed_number("nothing") is None
+
+
+def test_text_references_use_the_words_they_add():
+    q, ref = "Where is Nokia headquartered?", "Nokia is headquartered in Oulu."
+    assert key_words(ref, q) == {"oulu"}
+    assert is_correct("It is in Oulu, Finland.", ref, q)
+    assert not is_correct("It is in Helsinki.", ref, q)
+    assert is_correct_seed("Oulu", ref, q)  # no number: the seed metric uses the same word check
+
+
+def test_wilson_interval():
+    lo, hi = wilson_interval(87, 100)
+    assert lo == pytest.approx(0.790, abs=1e-3) and hi == pytest.approx(0.922, abs=1e-3)
+    lo, hi = wilson_interval(0, 100)
+    assert lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(0.0370, abs=1e-4)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    assert wilson_interval(10, 10)[1] == pytest.approx(1.0)

@@ -1,0 +1,67 @@
+"""The whole experiment on a tiny random model: every stage, file and number, quickly."""
+
+import json
+
+import pytest
+
+from ragft.config import load_config
+from ragft.evaluate.runner import Experiment
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, tiny_model_dir):
+    config = load_config("seed", overrides={"model": str(tiny_model_dir), "limit": 12, "finetune.epochs": 1,
+                                            "generation.max_new_tokens": 8, "data.n": 30})
+    runs = []
+    for name in ("a", "b"):
+        run_dir = tmp_path_factory.mktemp("runs") / name
+        run_dir.mkdir()
+        runs.append(Experiment(config, run_dir).run())
+    return runs
+
+
+def test_run_directory_holds_every_stage(tiny_run):
+    run_dir = tiny_run[0].run_dir
+    for name in ("config.yaml", "dataset.jsonl", "predictions.jsonl", "results.json", "report.md",
+                 "report.html", "accuracy.png", "finetuned/config.json", "finetuned/ragft_model.json"):
+        assert (run_dir / name).exists(), name
+    assert (run_dir / "chroma").is_dir()
+    assert len((run_dir / "dataset.jsonl").read_text().splitlines()) == 30
+
+
+def test_results_agree_with_the_per_question_records(tiny_run):
+    run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
+    assert json.loads((run_dir / "results.json").read_text()) == results
+    records = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    assert len(records) == 4 * 12
+    assert list(results["arms"]) == ["base", "finetuned", "rag", "finetuned+rag"]
+    for arm, summary in results["arms"].items():
+        mine = [r for r in records if r["arm"] == arm]
+        assert summary["n"] == len(mine) == 12
+        assert summary["correct"] == sum(r["correct"] for r in mine)
+        assert summary["accuracy"] == pytest.approx(summary["correct"] / 12)
+        assert summary["correct_seed"] == sum(r["correct_seed"] for r in mine)
+        lo, hi = summary["ci95"]
+        assert 0 <= lo <= summary["accuracy"] <= hi <= 1
+        assert summary["splits"] == {"train": 12}
+        if "rag" in arm:
+            assert all(len(r["retrieved_ids"]) == 5 for r in mine)
+            assert summary["retrieval_hit_rate"] == pytest.approx(sum(r["retrieval_hit"] for r in mine) / 12)
+        else:
+            assert summary["retrieval_hit_rate"] is None and all(r["retrieved_ids"] is None for r in mine)
+    assert results["finetune"]["epochs"] == 1 and results["finetune"]["examples"] == 30
+    for stage in ("data", "load_model", "index", "generate:base", "finetune", "generate:finetuned", "report", "total"):
+        assert results["timings"][stage] >= 0, stage
+
+
+def test_same_config_and_seed_give_the_same_numbers(tiny_run):
+    a, b = ([{k: v for k, v in json.loads(line).items() if k != "latency_s"}
+             for line in (r.run_dir / "predictions.jsonl").read_text().splitlines()] for r in tiny_run)
+    assert a == b
+    drop = ("timings", "run_name", "created")
+    strip = [{k: v for k, v in r.results.items() if k not in drop} for r in tiny_run]
+    for s in strip:
+        for arm in s["arms"].values():
+            arm.pop("mean_latency_s")
+        s["finetune"].pop("seconds")
+    assert strip[0] == strip[1]

@@ -1,0 +1,51 @@
+import torch
+
+from ragft.finetune.train import TrainSettings, save_finetuned, train
+from ragft.models.generation import GenerationSettings, LocalChatModel
+from ragft.models.loading import load_model
+
+
+def _weights(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def test_full_training_lowers_loss_and_reloads(tiny, cities, tmp_path):
+    steps = []
+    before = _weights(tiny.model)
+    settings = TrainSettings(method="full", epochs=3, learning_rate=3e-3, batch_size=16)
+    model, result = train(tiny.model, tiny.tokenizer, cities[:32], settings,
+                          on_step=lambda s, total, loss: steps.append((s, total)))
+    assert result.steps == 6 and len(steps) == 6 and steps[-1] == (6, 6)
+    assert result.losses[-1] < result.losses[0]
+    assert result.train_tokens > 0
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+    save_finetuned(model, tiny.tokenizer, tmp_path / "ft", "tiny", result)
+    reloaded = load_model(str(tmp_path / "ft"), "cpu")
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, reloaded.model.state_dict()[k]), k
+
+
+def test_training_is_reproducible(tiny_model_dir, cities):
+    settings = TrainSettings(method="full", epochs=1, learning_rate=1e-3, batch_size=8, seed=7)
+    runs = []
+    for _ in range(2):
+        loaded = load_model(str(tiny_model_dir), "cpu")
+        model, result = train(loaded.model, loaded.tokenizer, cities[:16], settings)
+        runs.append((result.losses, _weights(model)))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(runs[0][1][k], runs[1][1][k]) for k in runs[0][1])
+
+
+def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, cities, tmp_path):
+    settings = TrainSettings(method="lora", epochs=1, learning_rate=1e-2, batch_size=8, lora_r=4, lora_alpha=8)
+    model, result = train(tiny.model, tiny.tokenizer, cities[:16], settings)
+    assert result.losses
+    out = tmp_path / "adapter"
+    save_finetuned(model, tiny.tokenizer, out, str(tiny_model_dir), result)
+    assert (out / "adapter_config.json").exists() and not (out / "model.safetensors").exists()
+    reloaded = load_model(str(out), "cpu")
+    prompt = [[{"role": "user", "content": "What is the population of City_3?"}]]
+    settings = GenerationSettings(max_new_tokens=8)
+    assert LocalChatModel(model, tiny.tokenizer).complete(prompt, settings)[0].text == \
+        LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text

@@ -1,0 +1,92 @@
+"""The real SmolLM2-135M and a real embedded Chroma, on small slices of the seed data."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ragft.cli import app
+from ragft.data.cities import city_conversations, to_jsonl
+from ragft.models.generation import GenerationSettings, LocalChatModel
+from ragft.models.loading import load_model
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def shared_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("real_home")
+
+
+@pytest.fixture()
+def real_home(isolated_home, shared_home, monkeypatch):
+    """One converted-model cache for all integration tests: the GGUF is dequantised once."""
+    monkeypatch.setenv("RAGFT_HOME", str(shared_home))
+    return shared_home
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory, shared_home):
+    out = tmp_path_factory.mktemp("seed") / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAGFT_HOME", str(shared_home))
+        result = CliRunner().invoke(app, ["run", "--preset", "seed", "--limit", "10", "--epochs", "1",
+                                          "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_seed_run_writes_every_file(seed_run):
+    out, output = seed_run
+    for name in ("config.yaml", "dataset.jsonl", "predictions.jsonl", "results.json", "report.md", "report.html",
+                 "accuracy.png", "finetuned/model.safetensors", "finetuned/tokenizer.json"):
+        assert (out / name).exists(), name
+    assert "rag" in output and f"report: {out / 'report.html'}" in output
+    results = json.loads((out / "results.json").read_text())
+    arms = results["arms"]
+    assert set(arms) == {"base", "finetuned", "rag", "finetuned+rag"}
+    assert all(a["n"] == 10 for a in arms.values())
+    assert results["dataset"]["conversations"] == 100  # fine-tuning sees all the knowledge; --limit cuts questions
+    assert results["finetune"]["epochs"] == 1 and results["finetune"]["method"] == "full"
+    # The real model behaves as the seed says: closed book it cannot know, with retrieval it mostly can.
+    assert arms["base"]["accuracy"] <= 0.2
+    assert arms["rag"]["retrieval_hit_rate"] >= 0.8
+    assert arms["rag"]["accuracy"] >= 0.6
+
+
+def test_finetuned_output_reloads_and_answers_as_in_the_run(seed_run, real_home):
+    out, _ = seed_run
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    mine = [r for r in records if r["arm"] == "finetuned"]
+    loaded = load_model(str(out / "finetuned"), "cpu")
+    answers = LocalChatModel(loaded.model, loaded.tokenizer).complete([r["prompt"] for r in mine],
+                                                                      GenerationSettings(64, 16))
+    assert [a.text for a in answers] == [r["answer"] for r in mine]
+
+
+def test_lora_finetune_then_load_adapter_by_path(tmp_path, real_home):
+    data = tmp_path / "cities.jsonl"
+    data.write_text(to_jsonl(city_conversations(20)))
+    out = tmp_path / "adapter"
+    result = CliRunner().invoke(app, ["finetune", str(data), "--method", "lora", "--epochs", "1",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (out / "adapter_config.json").exists()
+    meta = json.loads((out / "ragft_model.json").read_text())
+    assert meta["base_model"] == "smollm2-135m-instruct" and meta["method"] == "lora"
+    loaded = load_model(str(out), "cpu")
+    answer = LocalChatModel(loaded.model, loaded.tokenizer).complete(
+        [[{"role": "user", "content": "What is the population of City_3?"}]], GenerationSettings(24))[0]
+    assert answer.completion_tokens > 0 and answer.text
+
+
+def test_index_then_ask_answers_with_its_passage(tmp_path, real_home):
+    data = tmp_path / "cities.jsonl"
+    data.write_text(to_jsonl(city_conversations(100)))
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(data), "--quiet"]).exit_code == 0
+    result = runner.invoke(app, ["ask", "What is the population of City_2?"])
+    assert result.exit_code == 0, result.output
+    answer, passages = result.output.split("Passages used:")
+    assert "519610" in answer
+    assert "City_2 has about 519610 inhabitants." in passages

@@ -1,0 +1,94 @@
+"""The CLI end to end with a runner: bad input gets one line and a non-zero exit."""
+
+import json
+
+import pytest
+from conftest import write_jsonl
+from typer.testing import CliRunner
+
+from ragft.cli import app
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_error_line(result, expected):
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_lists_the_commands():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "finetune", "index", "ask", "data"):
+        assert command in result.output
+
+
+def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny_model_dir):
+    data = write_jsonl(tmp_path / "bad.jsonl", [{"messages": [{"role": "user", "content": "q"},
+                                                              {"role": "assistant", "content": "a"}]}] * 10 + ["{x"])
+    out = tmp_path / "run"
+    result = invoke("run", "--data", data, "--out", out, "--model", tiny_model_dir, "--quiet")
+    one_error_line(result, f"{data}:11: malformed JSON")
+    assert not (out / "results.json").exists()
+    assert (out / "FAILED").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--data", "missing.jsonl"], "missing.jsonl: no such file"),
+    (["--model", "no-such-model"], "unknown model 'no-such-model'"),
+    (["--model", "./nowhere/model.gguf"], "does not exist"),
+    (["--arms", "base,magic"], "unknown arm(s) magic"),
+    (["--epochs", "zero"], "--epochs must be a positive integer"),
+    (["--method", "qlora"], "finetune.method"),
+    (["--preset", "nope"], "unknown preset 'nope'"),
+])
+def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
+    monkeypatch.chdir(tmp_path)
+    one_error_line(invoke("run", "--out", tmp_path / "r", "--quiet", *args), expected)
+
+
+def test_run_refuses_a_non_empty_out_dir(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "x").write_text("keep me")
+    one_error_line(invoke("run", "--out", tmp_path / "r", "--quiet"), "already exists and is not empty")
+    assert (tmp_path / "r" / "x").read_text() == "keep me"
+
+
+def test_run_on_users_own_data(tmp_path, tiny_model_dir):
+    rows = [{"messages": [{"role": "user", "content": f"Where is Company{i} headquartered?"},
+                          {"role": "assistant", "content": f"Company{i} is headquartered in Town{i}."}]}
+            for i in range(12)]
+    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    out = tmp_path / "run"
+    result = invoke("run", "--data", data, "--arms", "base,rag", "--out", out, "--model", tiny_model_dir,
+                    "--limit", 4, "--quiet")
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["dataset"]["source"] == str(data) and results["dataset"]["questions"] == 4
+    assert set(results["arms"]) == {"base", "rag"} and results["finetune"] is None
+    assert "report.html" in result.output
+
+
+def test_finetune_command_and_bad_method(tmp_path, cities_file, tiny_model_dir):
+    one_error_line(invoke("finetune", cities_file, "--method", "qlora"), "--method must be full or lora")
+    out = tmp_path / "ft"
+    result = invoke("finetune", cities_file, "--model", tiny_model_dir, "--epochs", 1, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "saved to" in result.output and (out / "config.json").exists()
+
+
+def test_index_and_ask(tmp_path, tiny_model_dir):
+    one_error_line(invoke("ask", "Where?", "--db", tmp_path / "none", "--model", tiny_model_dir), "no knowledge base")
+    text = tmp_path / "facts.txt"
+    text.write_text("Oulu is in Finland.\n\nThe sky is blue.\nOulu is in Finland.\n")
+    result = invoke("index", text, "--db", tmp_path / "kb", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "indexed 2 passages" in result.output and "(2 new)" in result.output
+    assert "(0 new)" in invoke("index", text, "--db", tmp_path / "kb", "--quiet").output
+    result = invoke("ask", "Where is Oulu?", "--db", tmp_path / "kb", "--model", tiny_model_dir, "-k", 1)
+    assert result.exit_code == 0, result.output
+    assert "Passages used:" in result.output and "Oulu is in Finland." in result.output
