@@ -49,6 +49,7 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
     one_error_line(invoke("run", "--out", tmp_path / "r", "--quiet", *args), expected)
+    assert not (tmp_path / "r").exists()  # checked before any run directory is made
 
 
 def test_run_refuses_a_non_empty_out_dir(tmp_path):

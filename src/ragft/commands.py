@@ -38,7 +38,8 @@ def validate(file: Path, model: str, max_tokens: int) -> int:
         typer.echo(str(problem))
     for line in report.summary_lines():
         typer.echo(line)
-    typer.echo(f"(tokens counted with {model}'s tokenizer and chat template)")
+    if report.token_counts:
+        typer.echo(f"(tokens counted with {model}'s tokenizer and chat template)")
     return 0 if report.ok else 1
 
 
@@ -141,6 +142,7 @@ def ask_question(question: str, db: Path | None, collection: str, model: str, k:
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet) -> None:
     from ragft.config import load_config
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
+    from ragft.models.loading import classify_model
 
     if preset is None and config_file is None:
         preset = "seed"
@@ -153,6 +155,7 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         "device": device,
     }
     config = load_config(preset, config_file, overrides)
+    classify_model(config.model)  # fail on a bad --model before creating the run directory
     run_dir = prepare_run_dir(out_dir or default_run_dir(config))
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")

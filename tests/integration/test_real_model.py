@@ -90,3 +90,13 @@ def test_index_then_ask_answers_with_its_passage(tmp_path, real_home):
     answer, passages = result.output.split("Passages used:")
     assert "519610" in answer
     assert "City_2 has about 519610 inhabitants." in passages
+
+
+def test_gguf_file_is_converted_once_and_cached(real_home, seed_run):
+    from ragft.models.catalogue import CATALOGUE, DEFAULT_MODEL
+
+    gguf = CATALOGUE[DEFAULT_MODEL].gguf_path()
+    loaded = load_model(str(gguf), "cpu")
+    cached = list((real_home / "models").iterdir())
+    assert len(cached) == 1 and loaded.source == str(cached[0])  # same file as the catalogue entry: same cache
+    assert (cached[0] / "model.safetensors").exists()

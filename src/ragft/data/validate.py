@@ -114,5 +114,5 @@ def validate_file(path: str | Path, count_tokens: TokenCounter | None = None,
         if len(report.examples) < min_examples:
             report.problems.append(Problem(str(path), 0, f"{len(report.examples)} valid example(s); "
                                                           f"fine-tuning needs at least {min_examples}"))
-    report.problems.sort(key=lambda p: p.line)
+    report.problems.sort(key=lambda p: (p.line == 0, p.line))  # file-level problems last
     return report

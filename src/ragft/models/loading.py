@@ -82,15 +82,15 @@ def converted_gguf_dir(gguf: Path) -> Path:
     return target
 
 
-def resolve_model(name: str) -> tuple[str, Path | str]:
-    """Classify a --model value: ("hf", dir), ("adapter", dir), ("hub", id). Raises RagftError."""
+def classify_model(name: str) -> tuple[str, Path | str]:
+    """Cheap check of a --model value: ("gguf", file), ("hf", dir), ("adapter", dir) or ("hub", id)."""
     if name in CATALOGUE:
-        return "hf", converted_gguf_dir(CATALOGUE[name].gguf_path())
+        return "gguf", CATALOGUE[name].gguf_path()
     path = Path(name).expanduser()
     if path.suffix == ".gguf":
         if not path.is_file():
             raise RagftError(f"model file {path} does not exist")
-        return "hf", converted_gguf_dir(path)
+        return "gguf", path
     if path.is_dir():
         if (path / "adapter_config.json").exists():
             return "adapter", path
@@ -105,6 +105,12 @@ def resolve_model(name: str) -> tuple[str, Path | str]:
     known = ", ".join(CATALOGUE)
     raise RagftError(f"unknown model {name!r}: use a catalogue name ({known}), a local model directory, "
                      f"a .gguf file or a hub id like org/name")
+
+
+def resolve_model(name: str) -> tuple[str, Path | str]:
+    """Like classify_model, with GGUF files converted (once) to a cached HF directory."""
+    kind, where = classify_model(name)
+    return ("hf", converted_gguf_dir(Path(where))) if kind == "gguf" else (kind, where)
 
 
 def adapter_base(adapter_dir: Path) -> str:
