@@ -88,8 +88,60 @@ def test_index_and_ask(tmp_path, tiny_model_dir):
     text.write_text("Oulu is in Finland.\n\nThe sky is blue.\nOulu is in Finland.\n")
     result = invoke("index", text, "--db", tmp_path / "kb", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "indexed 2 passages" in result.output and "(2 new)" in result.output
-    assert "(0 new)" in invoke("index", text, "--db", tmp_path / "kb", "--quiet").output
+    assert "indexed 2 passages" in result.output and "(2 new, 0 replaced or removed)" in result.output
+    assert "(0 new, 0 replaced or removed)" in invoke("index", text, "--db", tmp_path / "kb", "--quiet").output
     result = invoke("ask", "Where is Oulu?", "--db", tmp_path / "kb", "--model", tiny_model_dir, "-k", 1)
     assert result.exit_code == 0, result.output
-    assert "Passages used:" in result.output and "Oulu is in Finland." in result.output
+    assert "Citations:" in result.output and "Oulu is in Finland." in result.output
+
+
+def test_knowledge_base_commands_on_files_and_folders(tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "facts.txt").write_text("City_7 has about 1819583 inhabitants.\nCity_70 has about 5 inhabitants.\n")
+    (docs / "sub" / "guide.md").write_text("# Guide\n\n" + "Paragraph about Oulu. " * 60 + "\n\n## More\n\nEnd.\n")
+    (docs / ".hidden.txt").write_text("secret\n")
+    db = ["--db", tmp_path / "kb"]
+    result = invoke("index", docs, *db, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "from 2 file(s)" in result.output
+    stats = invoke("kb", "stats", *db).output
+    assert "2 source(s)" in stats and "facts.txt" in stats and "guide.md" in stats and "secret" not in stats
+    n_before = int(stats.split(": ")[1].split()[0])
+    assert n_before >= 4  # 2 lines + the markdown file in more than one chunk
+
+    # Change one fact: its passage is replaced, not added beside the old one.
+    (docs / "facts.txt").write_text("City_7 has about 42 inhabitants.\nCity_70 has about 5 inhabitants.\n")
+    result = invoke("index", docs, *db, "--quiet")
+    assert "(1 new, 1 replaced or removed)" in result.output
+    listing = invoke("kb", "list", *db, "--limit", 100).output
+    assert "City_7 has about 42" in listing and "1819583" not in listing
+
+    from ragft.data.questions import passage_id
+    one = passage_id("City_70 has about 5 inhabitants.")
+    assert "deleted 1 passage(s)" in invoke("kb", "delete", one, *db).output
+    one_error_line(invoke("kb", "delete", one, *db), f"no passage with id {one}")
+    assert "deleted" in invoke("kb", "delete", "--source", docs / "sub" / "guide.md", *db).output
+    assert "1 passages from 1 source(s)" in invoke("kb", "stats", *db).output
+    assert "deleted collection 'knowledge'" in invoke("kb", "delete", "--all", *db).output
+    one_error_line(invoke("kb", "stats", *db), "is empty")
+    one_error_line(invoke("kb", "delete", *db), "give passage ids")
+    one_error_line(invoke("index", tmp_path / "nothing", *db), "no such file or directory")
+    one_error_line(invoke("index", docs, *db, "--split", "words"), "--split must be")
+
+
+def test_index_and_run_against_a_chroma_server(tmp_path, chroma_url, tiny_model_dir, cities_file):
+    result = invoke("index", cities_file, "--chroma-url", chroma_url, "--collection", "cli-test", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "100 in http://127.0.0.1" in result.output
+    assert "100 passages from 1 source(s)" in invoke("kb", "stats", "--chroma-url", chroma_url,
+                                                     "--collection", "cli-test").output
+    out = tmp_path / "run"
+    result = invoke("run", "--arms", "rag", "--limit", 3, "--model", tiny_model_dir, "--chroma-url", chroma_url,
+                    "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["config"]["rag"]["chroma_url"] == chroma_url
+    assert results["arms"]["rag"]["retrieval"]["hit@1"] == 1.0
+    assert not (out / "chroma").exists()  # the passages went to the server
+    one_error_line(invoke("kb", "stats", "--chroma-url", "http://127.0.0.1:9"), "cannot reach a Chroma server")

@@ -7,7 +7,8 @@ from ragft.errors import RagftError
 def test_seed_preset():
     config = load_config("seed")
     assert "seed" in preset_names()
-    assert config.preset == "seed" and config.arms == list(ARMS)
+    assert config.preset == "seed" and config.arms == ["base", "finetuned", "rag-seed", "rag", "finetuned+rag"]
+    assert set(config.arms) == set(ARMS)
     assert config.data.source == "cities" and config.data.n == 100 and config.data.seed == 42
     assert config.rag.k == 5 and config.finetune.epochs == "auto"
 

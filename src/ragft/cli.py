@@ -25,6 +25,8 @@ app = typer.Typer(cls=_Group, help="Fine-tune or retrieve? ragft measures it on 
                   pretty_exceptions_enable=False, add_completion=False)
 data_app = typer.Typer(help="Generate and check chat JSONL datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+kb_app = typer.Typer(help="Inspect and edit a knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 MODEL_HELP = "Catalogue name (smollm2-135m-instruct), local HF dir, adapter dir, .gguf file or hub id."
@@ -79,32 +81,78 @@ def finetune(
     finetune_file(file, model, method, epochs, lr, batch_size, seed, out, device, quiet)
 
 
+DB = typer.Option(None, "--db", help="Knowledge base directory (default $RAGFT_HOME/kb).")
+COLLECTION = typer.Option("knowledge", "--collection", help="Chroma collection name.")
+CHROMA_URL = typer.Option(None, "--chroma-url", help="Use a Chroma server (chroma run) at http://HOST:PORT.")
+
+
 @app.command("index")
 def index(
-    file: Path = typer.Argument(..., help="Chat JSONL (assistant answers are indexed) or text file (one passage per line)."),
-    db: Optional[Path] = typer.Option(None, "--db", help="Knowledge base directory (default $RAGFT_HOME/kb)."),
-    collection: str = typer.Option("knowledge", "--collection"),
+    path: Path = typer.Argument(..., help="Chat JSONL (its assistant answers), a text/markdown file, or a folder."),
+    db: Optional[Path] = DB,
+    collection: str = COLLECTION,
+    chroma_url: Optional[str] = CHROMA_URL,
+    split: str = typer.Option("auto", "--split", help="lines (a passage per line), chunks, or auto: "
+                                                      ".txt by lines, markdown/rst by chunks."),
     quiet: bool = QUIET,
 ) -> None:
-    """Build or extend a Chroma knowledge base."""
-    from ragft.commands import index_file
+    """Build or update a knowledge base; re-indexing a file replaces its passages."""
+    from ragft.knowledge import index_path
 
-    index_file(file, db, collection, quiet)
+    index_path(path, db, collection, chroma_url, split, quiet)
 
 
 @app.command("ask")
 def ask(
     question: str = typer.Argument(..., help="The question."),
-    db: Optional[Path] = typer.Option(None, "--db", help="Knowledge base directory (default $RAGFT_HOME/kb)."),
-    collection: str = typer.Option("knowledge", "--collection"),
+    db: Optional[Path] = DB,
+    collection: str = COLLECTION,
+    chroma_url: Optional[str] = CHROMA_URL,
     model: str = typer.Option("smollm2-135m-instruct", "--model", "-m", help=MODEL_HELP),
     k: int = typer.Option(5, "-k", min=1, help="Passages to retrieve."),
     device: str = typer.Option("auto", "--device"),
 ) -> None:
-    """Answer a question from the knowledge base (RAG) and show the passages used."""
-    from ragft.commands import ask_question
+    """Answer from the knowledge base (hybrid retrieval), with checked citations and the passages cited."""
+    from ragft.knowledge import ask_question
 
-    ask_question(question, db, collection, model, k, device)
+    ask_question(question, db, collection, chroma_url, model, k, device)
+
+
+@kb_app.command("list")
+def kb_list(
+    db: Optional[Path] = DB,
+    collection: str = COLLECTION,
+    chroma_url: Optional[str] = CHROMA_URL,
+    source: Optional[str] = typer.Option(None, "--source", help="Only passages from this file."),
+    limit: int = typer.Option(20, "--limit", min=1),
+) -> None:
+    """List passages: id, source file, text."""
+    from ragft.knowledge import kb_list as run
+
+    run(db, collection, chroma_url, source, limit)
+
+
+@kb_app.command("stats")
+def kb_stats(db: Optional[Path] = DB, collection: str = COLLECTION, chroma_url: Optional[str] = CHROMA_URL) -> None:
+    """Passages per source."""
+    from ragft.knowledge import kb_stats as run
+
+    run(db, collection, chroma_url)
+
+
+@kb_app.command("delete")
+def kb_delete(
+    ids: Optional[list[str]] = typer.Argument(None, help="Passage ids (see `ragft kb list`)."),
+    db: Optional[Path] = DB,
+    collection: str = COLLECTION,
+    chroma_url: Optional[str] = CHROMA_URL,
+    source: Optional[str] = typer.Option(None, "--source", help="Delete every passage from this file."),
+    drop: bool = typer.Option(False, "--all", help="Delete the whole collection."),
+) -> None:
+    """Delete passages by id or source, or the whole collection."""
+    from ragft.knowledge import kb_delete as run
+
+    run(db, collection, chroma_url, ids or [], source, drop)
 
 
 @app.command("run")
@@ -112,16 +160,46 @@ def run(
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment (seed)."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
     data: Optional[Path] = typer.Option(None, "--data", help="Your own chat JSONL instead of the cities."),
-    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag."),
+    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     method: Optional[str] = typer.Option(None, "--method", help="Fine-tuning method: full or lora."),
     epochs: Optional[str] = typer.Option(None, "--epochs", help="Fine-tuning epochs, or auto."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="local, or openai: answer on an OpenAI-compatible "
+                                                                 "endpoint (--model is the endpoint's model name)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. "
+                                                                   "http://127.0.0.1:8000/v1 (default OPENAI_BASE_URL)."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="OPENAI_API_KEY", show_envvar=True,
+                                          help="Key for the endpoint (never written to the run directory)."),
+    finetune_backend: Optional[str] = typer.Option(None, "--finetune-backend",
+                                                   help="local, or openai: the endpoint's fine-tuning API."),
+    chroma_url: Optional[str] = CHROMA_URL,
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
     from ragft.commands import run_experiment
 
-    run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet)
+    run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
+                   backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
+                   chroma_url=chroma_url)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Files, jobs, models (default $RAGFT_HOME/server)."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="RAGFT_API_KEY", show_envvar=True,
+                                          help="Require 'Authorization: Bearer KEY' on every request."),
+    model_alias: Optional[list[str]] = typer.Option(None, "--model-alias", help="NAME=MODEL (repeatable): serve MODEL "
+                                                                              "(anything --model takes) as NAME."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    max_upload_mb: int = typer.Option(100, "--max-upload-mb", min=1, help="Largest request body (uploads)."),
+    finetune_method: str = typer.Option("full", "--finetune-method", help="How jobs train: full or lora."),
+) -> None:
+    """Serve the local models and trainer through the OpenAI HTTP API (/v1/...)."""
+    from ragft.commands import serve as serve_api
+
+    serve_api(host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method)

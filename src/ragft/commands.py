@@ -77,69 +77,8 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
 
 
-def _kb_dir(db: Path | None) -> Path:
-    from ragft.paths import default_kb_dir
-
-    return db if db is not None else default_kb_dir()
-
-
-def read_passages(file: Path) -> dict[str, str]:
-    """Assistant answers of a chat JSONL file, or the non-empty lines of a text file."""
-    from ragft.data.chat import parse_jsonl
-    from ragft.data.questions import passage_id, passages
-    from ragft.data.validate import example_problems
-
-    if not file.is_file():
-        raise RagftError(f"{file}: no such file")
-    if file.suffix == ".jsonl":
-        parsed, problems = parse_jsonl(file)
-        for item in parsed:
-            problems += [f"{file}:{item.line}: {m}" for m in example_problems(item.obj)]
-        if problems:
-            raise RagftError(str(problems[0]))
-        return passages([p.obj for p in parsed])
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as e:
-        raise RagftError(f"{file}: not valid UTF-8 text (byte {e.start + 1})") from None
-    return {passage_id(t): t for t in (line.strip() for line in lines) if t}
-
-
-def index_file(file: Path, db: Path | None, collection: str, quiet: bool) -> None:
-    from ragft.rag.store import KnowledgeBase
-
-    knowledge = read_passages(file)
-    if not knowledge:
-        raise RagftError(f"{file}: no passages to index")
-    reporter = Reporter(quiet)
-    db = _kb_dir(db)
-    kb = KnowledgeBase(db, collection)
-    with reporter.bar("indexing", len(knowledge)) as advance:
-        added = kb.add(knowledge, progress=advance)
-    typer.echo(f"indexed {len(knowledge)} passages from {file} ({added} new); "
-               f"{kb.count()} in {db} [{collection}]")
-
-
-def ask_question(question: str, db: Path | None, collection: str, model: str, k: int, device: str) -> None:
-    from ragft.config import PromptConfig
-    from ragft.evaluate.arms import ARM_SPECS
-    from ragft.models.generation import GenerationSettings, LocalChatModel
-    from ragft.models.loading import load_model
-    from ragft.rag.store import KnowledgeBase
-
-    kb = KnowledgeBase.open_existing(_kb_dir(db), collection)
-    hits = kb.query([question], k)[0]
-    loaded = load_model(model, device)
-    messages = ARM_SPECS["rag"].messages(question, PromptConfig(), hits)
-    answer = LocalChatModel(loaded.model, loaded.tokenizer).complete([messages], GenerationSettings())[0]
-    out.print(answer.text, markup=False, highlight=False)
-    out.print("\n[bold]Passages used:[/bold]")
-    for i, hit in enumerate(hits):
-        out.print(f"  [{i}] ({hit.id}, distance {hit.distance:.3f}) ", end="", markup=False, highlight=False)
-        out.print(hit.text, markup=False, highlight=False)
-
-
-def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet) -> None:
+def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
+                   backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None) -> None:
     from ragft.config import load_config
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
@@ -152,15 +91,17 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         "data.source": str(data) if data else None,
         "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
-        "device": device,
+        "device": device, "backend.type": backend, "backend.base_url": base_url,
+        "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url,
     }
     config = load_config(preset, config_file, overrides)
-    classify_model(config.model)  # fail on a bad --model before creating the run directory
+    if config.backend.type == "local":
+        classify_model(config.model)  # fail on a bad --model before creating the run directory
     run_dir = prepare_run_dir(out_dir or default_run_dir(config))
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     try:
-        result = Experiment(config, run_dir, reporter).run()
+        result = Experiment(config, run_dir, reporter, api_key=api_key).run()
     except BaseException as e:
         from ragft import atomic
 
@@ -186,3 +127,25 @@ def print_summary(results: dict) -> None:
     out.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"].items())
     out.print(f"[dim]{timings}[/dim]")
+
+
+def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, model_alias: list[str], device: str,
+          max_upload_mb: int, finetune_method: str) -> None:
+    """Run the OpenAI-compatible server until interrupted."""
+    import uvicorn
+
+    from ragft.paths import ragft_home
+    from ragft.server.app import ServerSettings, create_app
+    from ragft.server.registry import parse_aliases
+
+    if finetune_method not in ("full", "lora"):
+        raise RagftError(f"--finetune-method must be full or lora, got {finetune_method!r}")
+    data_dir = data_dir or ragft_home() / "server"
+    settings = ServerSettings(data_dir=data_dir, aliases=parse_aliases(model_alias), api_key=api_key or None,
+                              device=device, max_upload_bytes=max_upload_mb * 2**20, finetune_method=finetune_method)
+    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
+        typer.secho(f"warning: listening on {host} without --api-key: anyone who can reach this address can use "
+                    f"the models and the trainer", fg=typer.colors.YELLOW, err=True)
+    app = create_app(settings)
+    typer.echo(f"ragft serve: http://{host}:{port}/v1 (data in {data_dir}); Ctrl-C stops it", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ragft.errors import RagftError
 from ragft.models.catalogue import DEFAULT_MODEL
 
-ARMS = ("base", "finetuned", "rag", "finetuned+rag")
+ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
+DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
 
 SEED_FINETUNED_PROMPT = (
     "Answer this question to the best of your ability. If you don't know the answer, say 'I don't know'."
@@ -21,6 +22,13 @@ SEED_FINETUNED_PROMPT = (
 SEED_RAG_PROMPT = (
     "Answer the following QUESTION based on the CONTEXT only. Only answer from the Context. "
     "If you don't know the answer, say 'I don't know'.\n\nQUESTION: {question}\n\nCONTEXT: {context}\n\nANSWER:"
+)
+
+# The `rag` arms: numbered passages, and an answer that cites the one it used.
+GROUNDED_PROMPT = (
+    "Answer the QUESTION using only the numbered PASSAGES. Copy the exact fact from the passage that "
+    "answers it and cite that passage as [n]. If no passage answers it, say 'I don't know'."
+    "\n\nPASSAGES:\n{context}\nQUESTION: {question}\n\nANSWER:"
 )
 
 
@@ -59,7 +67,20 @@ class RagConfig(_Strict):
     """Retrieval for the `rag` arms."""
 
     k: int = Field(5, ge=1, le=100, description="passages retrieved per question")
+    methods: list[Literal["dense", "bm25"]] = Field(
+        default_factory=lambda: ["dense", "bm25"],
+        description="rankings fused by reciprocal rank for the `rag` arms (`rag-seed` is always dense top-5)")
+    candidates: int = Field(50, ge=1, description="depth of each ranking before fusion")
+    rrf_c: int = Field(60, ge=1, description="reciprocal rank fusion constant")
     collection: str = Field("knowledge", pattern=r"^[a-zA-Z0-9._-]{3,512}$")
+    chroma_url: str | None = Field(None, description="http://HOST:PORT of a `chroma run` server; None: embedded")
+
+    @field_validator("methods")
+    @classmethod
+    def _some_method(cls, v):
+        if not v:
+            raise ValueError("at least one retrieval method is needed")
+        return list(dict.fromkeys(v))
 
 
 class GenerationConfig(_Strict):
@@ -76,13 +97,29 @@ class PromptConfig(_Strict):
     closed_book: str = SEED_FINETUNED_PROMPT
     rag: str = SEED_RAG_PROMPT
     context_item: str = "[{i}]: \n{doc}\n\n"
+    grounded: str = GROUNDED_PROMPT
+    cited_item: str = "[{i}] {doc}\n"
 
-    @field_validator("closed_book", "rag")
+    @field_validator("closed_book", "rag", "grounded")
     @classmethod
     def _has_question(cls, v):
         if "{question}" not in v:
             raise ValueError("must contain {question}")
         return v
+
+
+class BackendConfig(_Strict):
+    """Where the arms' models run: here, or on an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, ragft serve).
+
+    With type openai, `model` is the endpoint's model name. The API key is never part of the config:
+    it comes from --api-key or OPENAI_API_KEY.
+    """
+
+    type: Literal["local", "openai"] = "local"
+    base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
+    finetune: Literal["local", "openai"] = Field("local", description="openai: the endpoint's fine-tuning API")
+    concurrency: int = Field(4, ge=1, le=64, description="parallel requests to the endpoint")
+    poll_interval_s: float = Field(5.0, gt=0, description="how often a fine-tuning job is polled")
 
 
 class ExperimentConfig(_Strict):
@@ -91,7 +128,7 @@ class ExperimentConfig(_Strict):
     preset: str | None = None
     model: str = DEFAULT_MODEL
     device: str = Field("auto", description="auto, cpu or cuda[:N]")
-    arms: list[str] = Field(default_factory=lambda: list(ARMS))
+    arms: list[str] = Field(default_factory=lambda: list(DEFAULT_ARMS))
     limit: int | None = Field(None, ge=1, description="evaluate only the first N questions")
     seed: int = Field(42, description="training seed")
     data: DataConfig = Field(default_factory=DataConfig)
@@ -99,6 +136,7 @@ class ExperimentConfig(_Strict):
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
+    backend: BackendConfig = Field(default_factory=BackendConfig)
 
     @field_validator("arms")
     @classmethod
@@ -109,6 +147,17 @@ class ExperimentConfig(_Strict):
         if unknown:
             raise ValueError(f"unknown arm(s) {', '.join(unknown)}; choose from {', '.join(ARMS)}")
         return list(dict.fromkeys(v))
+
+    @field_validator("backend")
+    @classmethod
+    def _trainable(cls, v, info):
+        arms, finetune = info.data.get("arms") or [], info.data.get("finetune")
+        if v.type == "openai" and v.finetune == "local" and any("finetuned" in a for a in arms):
+            raise ValueError("the fine-tuned arms of an openai backend need backend.finetune: openai "
+                             "(--finetune-backend openai); the endpoint's model cannot be trained here")
+        if v.finetune == "openai" and finetune is not None and finetune.method != "full":
+            raise ValueError("finetune.method lora is local only; a fine-tuning API trains its own way")
+        return v
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

@@ -33,8 +33,8 @@ def test_results_agree_with_the_per_question_records(tiny_run):
     run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
     assert json.loads((run_dir / "results.json").read_text()) == results
     records = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
-    assert len(records) == 4 * 12
-    assert list(results["arms"]) == ["base", "finetuned", "rag", "finetuned+rag"]
+    assert len(records) == 5 * 12
+    assert list(results["arms"]) == ["base", "finetuned", "rag-seed", "rag", "finetuned+rag"]
     for arm, summary in results["arms"].items():
         mine = [r for r in records if r["arm"] == arm]
         assert summary["n"] == len(mine) == 12
@@ -47,8 +47,17 @@ def test_results_agree_with_the_per_question_records(tiny_run):
         if "rag" in arm:
             assert all(len(r["retrieved_ids"]) == 5 for r in mine)
             assert summary["retrieval_hit_rate"] == pytest.approx(sum(r["retrieval_hit"] for r in mine) / 12)
+            ranks = [r["gold_rank"] for r in mine]
+            assert summary["retrieval"]["hit@1"] == pytest.approx(sum(x == 1 for x in ranks) / 12)
+            assert summary["retrieval"]["mrr"] == pytest.approx(sum(1 / x for x in ranks if x) / 12, abs=1e-6)
+            cites = [ok for r in mine for ok in (r["citations_valid"] or [])]
+            if arm == "rag-seed":
+                assert all(r["citations"] is None for r in mine) and summary["citation_accuracy"] is None
+            elif cites:
+                assert summary["citation_accuracy"] == pytest.approx(sum(cites) / len(cites), abs=1e-6)
         else:
             assert summary["retrieval_hit_rate"] is None and all(r["retrieved_ids"] is None for r in mine)
+            assert summary["retrieval"] is None
     assert results["finetune"]["epochs"] == 1 and results["finetune"]["examples"] == 30
     for stage in ("data", "load_model", "index", "generate:base", "finetune", "generate:finetuned", "report", "total"):
         assert results["timings"][stage] >= 0, stage

@@ -49,3 +49,22 @@ def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, citi
     settings = GenerationSettings(max_new_tokens=8)
     assert LocalChatModel(model, tiny.tokenizer).complete(prompt, settings)[0].text == \
         LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text
+
+
+def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities):
+    from ragft.finetune.train import _collate, labelled_loss
+    from ragft.finetune.tokenize import tokenize_conversation
+
+    rows = [tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:4]]
+    rows[0] = {k: v[:-3] for k, v in rows[0].items()}  # unequal lengths: the batch has padding
+    batch = _collate(tiny.tokenizer.pad_token_id)(rows)
+    tiny.model.train()
+    expected = tiny.model(**batch).loss
+    got = labelled_loss(tiny.model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+    torch.testing.assert_close(got, expected)
+    got.backward()
+    mine = {n: p.grad.clone() for n, p in tiny.model.named_parameters()}
+    tiny.model.zero_grad()
+    tiny.model(**batch).loss.backward()
+    for n, p in tiny.model.named_parameters():
+        torch.testing.assert_close(mine[n], p.grad, rtol=1e-4, atol=1e-6, msg=n)

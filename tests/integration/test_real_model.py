@@ -100,3 +100,18 @@ def test_gguf_file_is_converted_once_and_cached(real_home, seed_run):
     cached = list((real_home / "models").iterdir())
     assert len(cached) == 1 and loaded.source == str(cached[0])  # same file as the catalogue entry: same cache
     assert (cached[0] / "model.safetensors").exists()
+
+
+def test_grounded_rag_answers_at_least_99_of_100_seed_questions(tmp_path, real_home):
+    """Issue 3's bar: hybrid retrieval + cited answers with the 135M model, next to the seed's pipeline."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--preset", "seed", "--arms", "rag,rag-seed", "--out", str(out),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    arms = json.loads((out / "results.json").read_text())["arms"]
+    assert set(arms) == {"rag", "rag-seed"} and arms["rag"]["n"] == 100
+    assert arms["rag"]["accuracy"] >= 0.99, arms["rag"]
+    assert arms["rag"]["retrieval"]["hit@1"] >= 0.99 and arms["rag"]["retrieval"]["hit@k"] == 1.0
+    assert arms["rag"]["citation_accuracy"] >= 0.9 and arms["rag"]["cited_answers"] >= 0.9
+    assert arms["rag-seed"]["retrieval"]["hit@k"] < 1.0  # the seed's dense top-5 misses some gold passages
+    assert arms["rag-seed"]["citation_accuracy"] is None  # the seed's prompt asks for no citations

@@ -5,20 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ragft.config import PromptConfig
-from ragft.rag.store import Hit
+from ragft.rag.hits import Hit
+
+SEED_K = 5  # the seed's pipeline: dense top-5
 
 
 @dataclass(frozen=True)
 class Arm:
     name: str
     finetuned: bool  # answered by the fine-tuned model (else the untouched one)
-    rag: bool  # the prompt holds retrieved passages
+    rag: str | None  # None: closed book; "seed": the seed's RAG; "grounded": hybrid retrieval + citations
     description: str
 
+    @property
+    def cites(self) -> bool:
+        return self.rag == "grounded"
+
     def messages(self, question: str, prompts: PromptConfig, hits: list[Hit] | None = None) -> list[dict]:
-        if self.rag:
-            context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits or []))
+        hits = hits or []
+        if self.rag == "seed":
+            context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits))
             user = prompts.rag.format(question=question, context=context)
+        elif self.rag == "grounded":  # numbered from 1, as the answer's citations are
+            context = "".join(prompts.cited_item.format(i=i, doc=h.text) for i, h in enumerate(hits, start=1))
+            user = prompts.grounded.format(question=question, context=context)
         else:
             user = prompts.closed_book.format(question=question)
         return [{"role": "system", "content": prompts.system}, {"role": "user", "content": user}]
@@ -27,9 +37,10 @@ class Arm:
 ARM_SPECS: dict[str, Arm] = {
     a.name: a
     for a in [
-        Arm("base", False, False, "untouched model, closed book (the seed's fine-tuned-model prompt)"),
-        Arm("finetuned", True, False, "fine-tuned on the knowledge, closed book"),
-        Arm("rag", False, True, "untouched model + top-k retrieved passages (the seed's RAG prompt)"),
-        Arm("finetuned+rag", True, True, "fine-tuned model + top-k retrieved passages"),
+        Arm("base", False, None, "untouched model, closed book (the seed's fine-tuned-model prompt)"),
+        Arm("finetuned", True, None, "fine-tuned on the knowledge, closed book"),
+        Arm("rag", False, "grounded", "untouched model + hybrid retrieval (dense + BM25), cited answers"),
+        Arm("finetuned+rag", True, "grounded", "fine-tuned model + hybrid retrieval, cited answers"),
+        Arm("rag-seed", False, "seed", "untouched model + the seed's RAG (dense top-5, seed prompt)"),
     ]
 }

@@ -49,7 +49,7 @@ def stated_numbers(text: str) -> list[Stated]:
     return found
 
 
-def _matches(stated: Stated, reference: float) -> bool:
+def number_matches(stated: Stated, reference: float) -> bool:
     if stated.value == reference:
         return True
     if stated.digits < MIN_APPROX_DIGITS or reference == 0:
@@ -67,19 +67,20 @@ def _same_order(a: float, b: float) -> bool:
 def number_correct(answer: str, reference_value: float) -> bool:
     """The answer states the reference's value and no competing value of the same order of magnitude."""
     stated = stated_numbers(answer)
-    if not any(_matches(s, reference_value) for s in stated):
+    if not any(number_matches(s, reference_value) for s in stated):
         return False
-    return not any(not _matches(s, reference_value) and _same_order(s.value, reference_value) for s in stated)
+    return not any(not number_matches(s, reference_value) and _same_order(s.value, reference_value) for s in stated)
 
 
-def key_words(reference: str, question: str) -> set[str]:
-    """Words the reference adds to the question ("X is headquartered in Oulu." -> {"oulu"})."""
+def content_words(text: str, question: str) -> set[str]:
+    """Words a text adds to the question ("X is headquartered in Oulu." -> {"oulu"})."""
     asked = set(_WORD.findall(question.lower()))
-    return {w for w in _WORD.findall(reference.lower()) if w not in asked and w not in _STOPWORDS}
+    return {w for w in _WORD.findall(text.lower()) if w not in asked and w not in _STOPWORDS}
+
 
 
 def text_correct(answer: str, reference: str, question: str) -> bool:
-    words = key_words(reference, question)
+    words = content_words(reference, question)  # what an answer must contain
     said = set(_WORD.findall(answer.lower()))
     if not words:  # the reference adds nothing: fall back to containing it whole
         return " ".join(_WORD.findall(reference.lower())) in " ".join(_WORD.findall(answer.lower()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ragft.evaluate.metrics import wilson_interval
+from ragft.evaluate.metrics import is_correct, is_correct_seed, wilson_interval
 
 
 @dataclass
@@ -23,6 +23,9 @@ class Record:
     gold_passage_id: str
     retrieved_ids: list[str] | None
     retrieval_hit: bool | None
+    gold_rank: int | None  # 1-based rank of the gold passage among those retrieved; None if absent
+    citations: list[int] | None  # passage numbers the answer cites (grounded arms)
+    citations_valid: list[bool] | None  # does each cited passage hold the value the answer states?
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
@@ -31,16 +34,61 @@ class Record:
         return asdict(self)
 
 
+def make_record(arm, item, prompt: list[dict], completion, hits: list | None) -> Record:
+    """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms)."""
+    from ragft.rag.citations import check_citations
+
+    answer = completion.text
+    ids = [h.id for h in hits] if hits is not None else None
+    rank = ids.index(item.passage_id) + 1 if ids and item.passage_id in ids else None
+    cited = check_citations(answer, [h.text for h in hits], item.question) if arm.cites else None
+    return Record(
+        arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
+        prompt=prompt, answer=answer,
+        correct=is_correct(answer, item.reference, item.question),
+        correct_seed=is_correct_seed(answer, item.reference, item.question),
+        gold_passage_id=item.passage_id, retrieved_ids=ids,
+        retrieval_hit=(rank is not None) if ids is not None else None, gold_rank=rank,
+        citations=[c.number for c in cited] if cited is not None else None,
+        citations_valid=[c.valid for c in cited] if cited is not None else None,
+        prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
+        latency_s=round(completion.latency_s, 4))
+
+
 def _rate(hits: int, n: int) -> dict:
     lo, hi = wilson_interval(hits, n)
     return {"value": round(hits / n, 6) if n else None, "correct": hits, "ci95": [round(lo, 6), round(hi, 6)]}
+
+
+def retrieval_metrics(records: list[dict]) -> dict | None:
+    """hit@1, hit@k and MRR of the gold passage over the arm's retrieved lists."""
+    lists = [r for r in records if r["retrieved_ids"] is not None]
+    if not lists:
+        return None
+    n = len(lists)
+    ranks = [r["gold_rank"] for r in lists]
+    return {"hit@1": round(sum(rank == 1 for rank in ranks) / n, 6),
+            "hit@k": round(sum(rank is not None for rank in ranks) / n, 6),
+            "mrr": round(sum(1 / rank for rank in ranks if rank) / n, 6),
+            "k": max(len(r["retrieved_ids"]) for r in lists), "n": n}
+
+
+def citation_metrics(records: list[dict]) -> dict:
+    """Share of citations whose passage holds the answer's value, and of answers citing anything."""
+    cited = [r for r in records if r["citations"] is not None]
+    if not cited:
+        return {"citation_accuracy": None, "citations": None, "cited_answers": None}
+    checks = [ok for r in cited for ok in r["citations_valid"]]
+    rate = _rate(sum(checks), len(checks))
+    return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
+            "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6)}
 
 
 def summarize_arm(records: list[dict], arm) -> dict:
     n = len(records)
     robust = _rate(sum(r["correct"] for r in records), n)
     seed = _rate(sum(r["correct_seed"] for r in records), n)
-    retrieved = [r["retrieval_hit"] for r in records if r["retrieval_hit"] is not None]
+    retrieval = retrieval_metrics(records)
 
     def mean(key: str) -> float | None:
         return round(sum(r[key] for r in records) / n, 4) if n else None
@@ -49,7 +97,9 @@ def summarize_arm(records: list[dict], arm) -> dict:
         "description": arm.description, "finetuned": arm.finetuned, "rag": arm.rag,
         "accuracy": robust["value"], "n": n, "correct": robust["correct"], "ci95": robust["ci95"],
         "accuracy_seed": seed["value"], "correct_seed": seed["correct"], "ci95_seed": seed["ci95"],
-        "retrieval_hit_rate": round(sum(retrieved) / len(retrieved), 6) if retrieved else None,
+        "retrieval": retrieval,
+        "retrieval_hit_rate": retrieval["hit@k"] if retrieval else None,
+        **citation_metrics(records),
         "splits": {s: sum(r["split"] == s for r in records) for s in sorted({r["split"] for r in records})},
         "mean_prompt_tokens": mean("prompt_tokens"),
         "mean_completion_tokens": mean("completion_tokens"),

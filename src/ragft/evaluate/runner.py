@@ -20,10 +20,9 @@ from ragft.data.cities import to_jsonl
 from ragft.data.load import load_conversations
 from ragft.data.questions import QAItem, passages, qa_items
 from ragft.errors import RagftError
-from ragft.evaluate.arms import ARM_SPECS, Arm
-from ragft.evaluate.metrics import is_correct, is_correct_seed
-from ragft.evaluate.records import Record, summarize_arm
-from ragft.models.generation import GenerationSettings, LocalChatModel
+from ragft.evaluate.arms import ARM_SPECS, SEED_K, Arm
+from ragft.evaluate.records import Record, make_record, summarize_arm
+from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.progress import Reporter
 
 RESULTS = "results.json"
@@ -53,8 +52,10 @@ def prepare_run_dir(path: Path) -> Path:
 
 
 class Experiment:
-    def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None):
+    def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
+                 api_key: str | None = None):
         self.config = config
+        self.api_key = api_key  # for an openai backend; never written anywhere
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = [ARM_SPECS[a] for a in config.arms]
@@ -73,13 +74,9 @@ class Experiment:
                 raise RagftError(f"{source}: no questions (a user message followed by an assistant answer)")
         r.log(f"{len(items)} questions, {len(conversations)} conversations from {source}")
 
-        from ragft.models.loading import load_model
+        model, loaded = self._untouched_model()
 
-        with r.stage("load_model"), r.spinner(f"loading {self.config.model}"):
-            loaded = load_model(self.config.model, self.config.device)
-        model = LocalChatModel(loaded.model, loaded.tokenizer)
-
-        hits = self._retrieve(conversations, items) if any(a.rag for a in self.arms) else {}
+        hits = self._retrieve(conversations, items) if any(a.rag for a in self.arms) else {}  # by pipeline
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answer(arm, model, items, hits)
@@ -96,7 +93,8 @@ class Experiment:
             "run_name": self.run_dir.name,
             "created": dt.datetime.now().isoformat(timespec="seconds"),
             "config": self.config.model_dump(mode="json"),
-            "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device},
+            "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device} if loaded else
+                     {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
             "dataset": {"source": source, "conversations": len(conversations), "questions": len(items),
                         "passages": len(passages(conversations)),
                         "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
@@ -114,40 +112,72 @@ class Experiment:
         atomic.write_json(self.run_dir / RESULTS, results)  # last: marks the run complete
         return RunOutput(self.run_dir, results)
 
-    def _retrieve(self, conversations: list[dict], items: list[QAItem]) -> dict[str, list]:
+    def _knowledge_base(self):
         from ragft.rag.store import KnowledgeBase
+
+        rag = self.config.rag
+        if rag.chroma_url:  # a shared server: one collection per run, never the user's own
+            return KnowledgeBase(collection=f"{rag.collection}-{self.run_dir.name}"[:512], url=rag.chroma_url)
+        return KnowledgeBase(self.run_dir / "chroma", rag.collection)
+
+    def _retrieve(self, conversations: list[dict], items: list[QAItem]) -> dict[str, dict[str, list]]:
+        """{pipeline: {question id: hits}} for the RAG pipelines the arms use."""
+        from ragft.rag.retriever import RetrievalSettings, Retriever
 
         knowledge = passages(conversations)
         with self.reporter.stage("index"):
-            kb = KnowledgeBase(self.run_dir / "chroma", self.config.rag.collection)
+            kb = self._knowledge_base()
             with self.reporter.bar("indexing passages", len(knowledge)) as advance:
                 kb.add(knowledge, progress=advance)
+        rag = self.config.rag
+        settings = {"seed": RetrievalSettings(methods=("dense",), k=SEED_K),
+                    "grounded": RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c)}
+        out = {}
         with self.reporter.stage("retrieve"):
-            found = kb.query([i.question for i in items], self.config.rag.k)
-        return {item.id: h for item, h in zip(items, found)}
+            for pipeline in sorted({a.rag for a in self.arms if a.rag}):
+                found = Retriever(kb, settings[pipeline]).retrieve([i.question for i in items])
+                out[pipeline] = {item.id: h for item, h in zip(items, found)}
+        return out
 
-    def _answer(self, arm: Arm, model: LocalChatModel, items: list[QAItem], hits: dict) -> list[Record]:
-        prompts = [arm.messages(i.question, self.config.prompts, hits.get(i.id) if arm.rag else None)
-                   for i in items]
+    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict) -> list[Record]:
+        retrieved = hits.get(arm.rag, {})
+        prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
         with self.reporter.stage(f"generate:{arm.name}"), \
                 self.reporter.bar(f"answering: {arm.name}", len(items)) as advance:
             completions = model.complete(prompts, self.generation, progress=advance)
-        out = []
-        for item, prompt, c in zip(items, prompts, completions):
-            retrieved = [h.id for h in hits[item.id]] if arm.rag else None
-            out.append(Record(
-                arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
-                prompt=prompt, answer=c.text,
-                correct=is_correct(c.text, item.reference, item.question),
-                correct_seed=is_correct_seed(c.text, item.reference, item.question),
-                gold_passage_id=item.passage_id, retrieved_ids=retrieved,
-                retrieval_hit=(item.passage_id in retrieved) if retrieved is not None else None,
-                prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
-                latency_s=round(c.latency_s, 4)))
-        return out
+        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
+                for item, prompt, c in zip(items, prompts, completions)]
+
+    def _untouched_model(self) -> tuple[ChatModel, object]:
+        """The untouched arms' model and the LoadedModel behind it (None: nothing loaded, an openai backend)."""
+        if self.config.backend.type == "openai":
+            return self._remote(self.config.model), None
+        from ragft.models.loading import load_model
+
+        with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
+            loaded = load_model(self.config.model, self.config.device)
+        return LocalChatModel(loaded.model, loaded.tokenizer), loaded
+
+    def _client(self):
+        from ragft.models.openai_backend import openai_client
+
+        return openai_client(self.config.backend.base_url, self.api_key)
+
+    def _remote(self, model_name: str) -> ChatModel:
+        from ragft.models.openai_backend import OpenAIChatModel
+
+        return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
     def _finetune(self, loaded, conversations: list[dict]):
         from ragft.finetune.run import finetune_and_save, settings_from_config
+
+        if self.config.backend.finetune == "openai":
+            from ragft.finetune.openai_jobs import finetune_remote
+
+            ft = self.config.finetune
+            summary = finetune_remote(self._client(), conversations, self.config.model, ft.epochs, ft.batch_size,
+                                      self.config.seed, self.reporter, self.config.backend.poll_interval_s)
+            return self._remote(summary["fine_tuned_model"]), summary
 
         settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed)
         trained, result = finetune_and_save(loaded, conversations, settings, self.run_dir / "finetuned",

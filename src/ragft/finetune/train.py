@@ -84,6 +84,47 @@ def _step_callback(on_step: StepFn | None, losses: list[float]):
     return Report()
 
 
+def labelled_loss(model, input_ids, attention_mask, labels):
+    """Causal-LM loss computing the vocabulary projection only where a label is trained on.
+
+    Equal to the model's own loss (mean cross-entropy over the shifted labels that are not IGNORE),
+    but the lm_head (for SmolLM2 a 576 x 49152 matmul, ~20 % of the model's FLOPs) and its
+    gradient run on the labelled positions only, not on the prompt and the padding.
+    """
+    import torch.nn.functional as F
+
+    core = model.get_base_model() if hasattr(model, "get_base_model") else model  # a LoRA-wrapped model
+    hidden = core.get_decoder()(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)[0]
+    targets = labels[:, 1:]
+    keep = targets != IGNORE
+    logits = core.get_output_embeddings()(hidden[:, :-1][keep])
+    return F.cross_entropy(logits.float(), targets[keep])
+
+
+def _supports_labelled_loss(model) -> bool:
+    core = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = getattr(core, "config", None)
+    try:
+        plain_head = core.get_decoder() is not None and core.get_output_embeddings() is not None
+    except (AttributeError, NotImplementedError):
+        return False
+    # Models that post-process logits (Gemma's soft-capping, scaled logits) use their own forward.
+    return plain_head and not getattr(config, "final_logit_softcapping", None) and \
+        getattr(config, "logit_scale", None) in (None, 1, 1.0)
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    class LabelledLossTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if return_outputs or not _supports_labelled_loss(model):
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            return labelled_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+
+    return LabelledLossTrainer
+
+
 def apply_lora(model, settings: TrainSettings):
     from peft import LoraConfig, get_peft_model
 
@@ -96,7 +137,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
           on_step: StepFn | None = None):
     """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one."""
     import torch
-    from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
+    from transformers import PrinterCallback, TrainingArguments, set_seed
 
     set_seed(settings.seed)
     rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length) for c in conversations]
@@ -126,10 +167,12 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
             use_cpu=not on_gpu,
             remove_unused_columns=False,
             dataloader_num_workers=0,
+            # Batches of near-equal lengths waste little on padding (still shuffled, seeded).
+            train_sampling_strategy="group_by_length",
         )
-        trainer = Trainer(model=model, args=args, train_dataset=rows,
-                          data_collator=_collate(tokenizer.pad_token_id),
-                          callbacks=[_step_callback(on_step, losses)])
+        trainer = _trainer_class()(model=model, args=args, train_dataset=rows,
+                                   data_collator=_collate(tokenizer.pad_token_id),
+                                   callbacks=[_step_callback(on_step, losses)])
         trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; our bar shows the loss
         began = time.perf_counter()
         trainer.train()

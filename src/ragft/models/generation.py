@@ -6,6 +6,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 Messages = list[dict]
 ProgressFn = Callable[[int], None]  # called with the number of conversations just finished
@@ -35,7 +36,17 @@ class ChatModel(ABC):
 
 
 class LocalChatModel(ChatModel):
-    """A transformers causal LM with a chat template, decoding greedily in length-sorted batches."""
+    """A transformers causal LM with a chat template, decoding greedily with a KV cache.
+
+    Work that nobody needs is skipped; every answer is the same greedy decoding as one-by-one:
+    - the prompt prefix all conversations share (system prompt, instructions) is run once and its
+      key/value cache copied into every batch;
+    - prompts are length-sorted into batches; the few pad slots sit between the prefix and each
+      suffix and are masked out, with position ids counting real tokens only;
+    - logits are computed for the last position only (the vocabulary projection is the largest matmul);
+    - a sequence that has emitted end-of-sequence leaves the batch (its rows leave the cache), so
+      one long answer no longer keeps a whole batch decoding.
+    """
 
     def __init__(self, model, tokenizer):
         self.model = model
@@ -49,40 +60,151 @@ class LocalChatModel(ChatModel):
         import torch
 
         prompts = [self.prompt_ids(m) for m in conversations]
-        # Sorting by length keeps padding (wasted compute) small; results go back to input order.
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         results: list[Completion | None] = [None] * len(prompts)
-        pad = self.tokenizer.pad_token_id
+        if not prompts:
+            return []
+        eos = self.tokenizer.eos_token_id
         device = next(self.model.parameters()).device
-        for start in range(0, len(order), settings.batch_size):
-            batch = order[start:start + settings.batch_size]
-            width = max(len(prompts[i]) for i in batch)
-            # Left padding so every prompt ends where generation starts.
-            ids = torch.tensor([[pad] * (width - len(prompts[i])) + prompts[i] for i in batch], device=device)
-            mask = torch.tensor([[0] * (width - len(prompts[i])) + [1] * len(prompts[i]) for i in batch],
-                                device=device)
+        with torch.inference_mode():
             began = time.perf_counter()
-            with torch.inference_mode():
-                out = self.model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
-                                          max_new_tokens=settings.max_new_tokens, pad_token_id=pad,
-                                          eos_token_id=self.tokenizer.eos_token_id,
-                                          temperature=None, top_p=None, top_k=None)
-            elapsed = time.perf_counter() - began
-            for row, i in enumerate(batch):
-                new = out[row, width:].tolist()
-                n_new = _until_eos(new, self.tokenizer.eos_token_id, pad)
-                text = self.tokenizer.decode(new[:n_new], skip_special_tokens=True).strip()
-                results[i] = Completion(text, len(prompts[i]), n_new, elapsed / len(batch))
-            if progress:
-                progress(len(batch))
+            shared = shared_prefix_length(prompts)
+            prefix = _prefill_prefix(self.model, prompts[0][:shared], device) if shared else None
+            setup = time.perf_counter() - began  # shared by every question, spread over all of them
+            # Sorting by length keeps padding small; results go back to input order.
+            order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+            for start in range(0, len(order), settings.batch_size):
+                batch = order[start:start + settings.batch_size]
+                began = time.perf_counter()
+                generated = _greedy_batch(self.model, [prompts[i] for i in batch], shared, prefix,
+                                          settings.max_new_tokens, eos, device)
+                elapsed = time.perf_counter() - began
+                for i, new in zip(batch, generated):
+                    text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
+                    results[i] = Completion(text, len(prompts[i]), len(new),
+                                            elapsed / len(batch) + setup / len(prompts))
+                if progress:
+                    progress(len(batch))
         return results  # type: ignore[return-value]
 
 
-def _until_eos(tokens: list[int], eos: int, pad: int) -> int:
-    """Number of generated tokens up to and including the first end-of-sequence token."""
-    for n, t in enumerate(tokens):
-        if t == eos:
-            return n + 1
-        if t == pad and pad != eos:
-            return n
-    return len(tokens)
+def shared_prefix_length(prompts: list[list[int]]) -> int:
+    """Tokens every prompt starts with, leaving at least one token of each prompt to run in its batch."""
+    first, shortest = prompts[0], min(len(p) for p in prompts)
+    n = 0
+    while n < shortest - 1 and all(p[n] == first[n] for p in prompts):
+        n += 1
+    return n
+
+
+def _prefill_prefix(model, prefix: list[int], device):
+    import torch
+
+    out = model(input_ids=torch.tensor([prefix], device=device), use_cache=True, logits_to_keep=1)
+    return out.past_key_values
+
+
+def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int,
+                  device) -> list[list[int]]:
+    """Greedy decoding of one batch; returns each prompt's new tokens, up to and including EOS."""
+    import torch
+
+    n = len(prompts)
+    suffixes = [p[shared:] for p in prompts]
+    width = max(len(s) for s in suffixes)
+    pads = [width - len(s) for s in suffixes]
+    ids = torch.tensor([[0] * k + s for k, s in zip(pads, suffixes)], device=device)
+    # Pads sit between the shared prefix and each suffix: masked out, and skipped by the position ids.
+    mask = torch.tensor([[1] * shared + [0] * k + [1] * len(s) for k, s in zip(pads, suffixes)], device=device)
+    positions = torch.tensor([[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)],
+                             device=device)
+    cache = _batch_cache(prefix, n)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                use_cache=True, logits_to_keep=1)
+    cache = out.past_key_values
+    nxt = out.logits[:, -1].argmax(-1)
+    last = positions[:, -1]
+    alive = list(range(n))  # batch rows still decoding, as indices into prompts
+    generated: list[list[int]] = [[] for _ in range(n)]
+    for step in range(max_new):
+        tokens = nxt.tolist()
+        keep = []
+        for row, (i, t) in enumerate(zip(alive, tokens)):
+            generated[i].append(t)
+            if t != eos and step + 1 < max_new:
+                keep.append(row)
+        if not keep:
+            break
+        if len(keep) < len(alive):
+            index = torch.tensor(keep, device=device)
+            cache.batch_select_indices(index)
+            mask, nxt, last = mask[index], nxt[index], last[index]
+            alive = [alive[r] for r in keep]
+        mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
+        last = last + 1
+        out = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=last[:, None],
+                    past_key_values=cache, use_cache=True, logits_to_keep=1)
+        cache = out.past_key_values
+        nxt = out.logits[:, -1].argmax(-1)
+    return generated
+
+
+def _batch_cache(prefix, n: int):
+    """A KV cache for a batch of n: the shared prefix's keys and values in every row, in growing buffers.
+
+    transformers' DynamicCache concatenates the whole cache at every decoding step (quadratic copying);
+    these buffers grow by doubling and are written in place. Models with other cache layers (sliding
+    windows, ...) get a copy of the prefix's own cache instead.
+    """
+    import copy
+
+    from transformers.cache_utils import DynamicCache, DynamicLayer
+
+    if prefix is not None and any(type(layer) is not DynamicLayer for layer in prefix.layers):
+        cache = copy.deepcopy(prefix)
+        cache.batch_repeat_interleave(n)
+        return cache
+    growing = _growing_layer_class()
+    cache = DynamicCache()
+    cache.layer_class_to_replicate = growing  # layers are added as the model first writes to them
+    if prefix is not None:
+        for old in prefix.layers:
+            layer = growing()
+            if old.is_initialized:
+                layer.update(old.keys.expand(n, -1, -1, -1), old.values.expand(n, -1, -1, -1))
+            cache.layers.append(layer)
+    return cache
+
+
+@lru_cache(maxsize=1)
+def _growing_layer_class():
+    from transformers.cache_utils import DynamicLayer
+
+    class GrowingLayer(DynamicLayer):
+        """A DynamicLayer whose keys/values are views of buffers with room to grow."""
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            if not self.is_initialized:
+                self.lazy_initialization(key_states, value_states)
+                self.length, self.buffers = 0, None
+            end = self.length + key_states.shape[-2]
+            if self.buffers is None or end > self.buffers[0].shape[-2]:
+                room = end + max(end, 64)
+                grown = []
+                for old, new in zip(self.buffers or (None, None), (key_states, value_states)):
+                    buf = new.new_empty(*new.shape[:-2], room, new.shape[-1])
+                    if old is not None:
+                        buf[..., : self.length, :] = old[..., : self.length, :]
+                    grown.append(buf)
+                self.buffers = grown
+            self.buffers[0][..., self.length:end, :] = key_states
+            self.buffers[1][..., self.length:end, :] = value_states
+            self.length = end
+            self.keys, self.values = (b[..., :end, :] for b in self.buffers)
+            return self.keys, self.values
+
+        def batch_select_indices(self, indices) -> None:
+            if self.is_initialized:
+                self.buffers = [b[indices] for b in self.buffers]
+                self.keys, self.values = (b[..., : self.length, :] for b in self.buffers)
+
+    return GrowingLayer

@@ -1,23 +1,31 @@
-"""The knowledge base: a Chroma collection of passages (embedded on disk, or a `chroma run` server)."""
+"""The knowledge base: a Chroma collection of passages, embedded on disk or on a `chroma run` server.
+
+Passage ids are content hashes, so indexing the same text twice adds nothing. Each passage
+records its source (a file, or a conversation in a JSONL file); re-indexing a source replaces
+its passages, so a changed fact replaces the old one instead of standing beside it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ragft.errors import RagftError
+from ragft.rag.hits import Hit
 
 DEFAULT_COLLECTION = "knowledge"
 COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9._-]{3,512}$")
 
 
 @dataclass(frozen=True)
-class Hit:
+class Passage:
     id: str
     text: str
-    distance: float
+    source: str | None
 
 
 def check_collection_name(name: str) -> str:
@@ -26,52 +34,113 @@ def check_collection_name(name: str) -> str:
     return name
 
 
+def chroma_client(db: Path | str | None = None, url: str | None = None):
+    """A PersistentClient for a directory, or an HttpClient for http(s)://HOST:PORT."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url is None:
+        return chromadb.PersistentClient(path=str(db), settings=settings)
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise RagftError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT address")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https",
+                                     settings=settings)
+        client.heartbeat()
+    except Exception as e:  # connection refused, DNS, TLS: all mean "no server there"
+        raise RagftError(f"cannot reach a Chroma server at {url}: {str(e).splitlines()[0][:200]}") from None
+    return client
+
+
 class KnowledgeBase:
-    """Passages keyed by content id; `add` upserts, so indexing the same passage twice adds nothing."""
+    """Passages keyed by content id in one Chroma collection."""
 
-    def __init__(self, db: Path | str, collection: str = DEFAULT_COLLECTION):
-        import chromadb
-        from chromadb.config import Settings
-
+    def __init__(self, db: Path | str | None = None, collection: str = DEFAULT_COLLECTION, url: str | None = None):
         from ragft.rag.embeddings import embedding_function
 
         check_collection_name(collection)
-        self.location = str(db)
-        self.client = chromadb.PersistentClient(path=str(db), settings=Settings(anonymized_telemetry=False))
+        self.location = url or str(db)
+        self.name = collection
+        self.client = chroma_client(db, url)
         self.collection = self.client.get_or_create_collection(collection, embedding_function=embedding_function())
 
     @classmethod
-    def open_existing(cls, db: Path | str, collection: str = DEFAULT_COLLECTION) -> KnowledgeBase:
-        if not Path(db).is_dir():
+    def open_existing(cls, db: Path | str | None = None, collection: str = DEFAULT_COLLECTION,
+                      url: str | None = None) -> KnowledgeBase:
+        if url is None and not Path(db).is_dir():
             raise RagftError(f"no knowledge base at {db}: build one with `ragft index FILE --db {db}`")
-        kb = cls(db, collection)
+        kb = cls(db, collection, url)
         if kb.count() == 0:
-            raise RagftError(f"knowledge base {db} (collection {collection!r}) is empty: run `ragft index` first")
+            raise RagftError(f"knowledge base {kb.location} (collection {collection!r}) is empty: "
+                             f"run `ragft index` first")
         return kb
 
     def count(self) -> int:
         return self.collection.count()
 
-    def add(self, passages: dict[str, str], progress: Callable[[int], None] | None = None) -> int:
+    def add(self, passages: dict[str, str], source: str | None = None,
+            progress: Callable[[int], None] | None = None) -> int:
         """Upsert passages {id: text}; returns how many were new."""
         ids = list(passages)
         before = self.count()
         step = self.client.get_max_batch_size()
         for start in range(0, len(ids), step):
             chunk = ids[start:start + step]
-            self.collection.upsert(ids=chunk, documents=[passages[i] for i in chunk])
+            metadatas = [{"source": source} for _ in chunk] if source else None
+            self.collection.upsert(ids=chunk, documents=[passages[i] for i in chunk], metadatas=metadatas)
             if progress:
                 progress(len(chunk))
         return self.count() - before
 
+    def sync_source(self, source: str, passages: dict[str, str],
+                    progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Make `source`'s passages exactly `passages`: returns (added, removed)."""
+        stale = [p.id for p in self.get(source=source) if p.id not in passages]
+        removed = self.delete(stale)
+        return self.add(passages, source, progress), removed
+
+    def delete(self, ids: list[str]) -> int:
+        before = self.count()
+        step = self.client.get_max_batch_size()
+        for start in range(0, len(ids), step):
+            self.collection.delete(ids=ids[start:start + step])
+        return before - self.count()
+
+    def get(self, ids: list[str] | None = None, source: str | None = None,
+            limit: int | None = None, offset: int = 0) -> list[Passage]:
+        found = self.collection.get(ids=ids, where={"source": source} if source else None, limit=limit,
+                                    offset=offset or None, include=["documents", "metadatas"])
+        return [Passage(i, doc, (meta or {}).get("source"))
+                for i, doc, meta in zip(found["ids"], found["documents"], found["metadatas"])]
+
+    def all_passages(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        step = self.client.get_max_batch_size()
+        for offset in range(0, self.count(), step):
+            out.update((p.id, p.text) for p in self.get(limit=step, offset=offset))
+        return out
+
+    def sources(self) -> Counter:
+        step = self.client.get_max_batch_size()
+        counts: Counter = Counter()
+        for offset in range(0, self.count(), step):
+            counts.update(p.source or "(none)" for p in self.get(limit=step, offset=offset))
+        return counts
+
+    def drop(self) -> None:
+        self.client.delete_collection(self.name)
+
     def query(self, questions: list[str], k: int) -> list[list[Hit]]:
-        """Top-k passages per question, nearest first."""
-        if not questions:
-            return []
+        """Dense top-k per question, nearest first; score = cosine similarity (embeddings are unit length)."""
+        if not questions or self.count() == 0:
+            return [[] for _ in questions]
         k = max(1, min(k, self.count()))
         found = self.collection.query(query_texts=list(questions), n_results=k,
                                       include=["documents", "distances"])
         return [
-            [Hit(i, doc, float(dist)) for i, doc, dist in zip(ids, docs, dists)]
+            [Hit(i, doc, round(1.0 - float(dist) / 2.0, 6)) for i, doc, dist in zip(ids, docs, dists)]
             for ids, docs, dists in zip(found["ids"], found["documents"], found["distances"])
         ]

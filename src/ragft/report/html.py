@@ -8,11 +8,13 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, METRICS_NOTE, config_json, dataset_text, example_arms, examples,
-                                   finetune_rows, key_settings, meta_line, row, timing_rows, verdict)
+from ragft.report.markdown import (COLUMNS, METRICS_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, config_json,
+                                   dataset_text, example_arms, examples, finetune_rows, key_settings, meta_line,
+                                   retrieval_rows, row, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
-            "mean latency", "seconds", "share of total"}
+            "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
+            "answers citing a passage"}
 
 
 def _e(s: object) -> str:
@@ -59,7 +61,11 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
             "<h2>Verdict</h2>", f'<p class="verdict">{_e(verdict(results))}</p>',
             "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
             f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
-            "<h2>Dataset</h2>", f"<p>{_e(dataset_text(results.get('dataset') or {}))}</p>"]
+            ]
+    if retrieval_rows(arms):
+        body += ["<h2>Retrieval and citations</h2>", _table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
+                 f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']
+    body += ["<h2>Dataset</h2>", f"<p>{_e(dataset_text(results.get('dataset') or {}))}</p>"]
     settings = key_settings(results.get("config") or {})
     if settings:
         body += ["<h2>Settings</h2>", _table(["setting", "value"], [list(s) for s in settings])]

@@ -53,6 +53,26 @@ def row(name: str, arm: dict) -> list[str]:
             num(arm.get("mean_latency_s"), "{:.2f}", " s")]
 
 
+RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "citation accuracy", "answers citing a passage"]
+RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among "
+                  "the k passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct "
+                  "when the cited passage holds the value the answer states.")
+
+
+def retrieval_rows(arms: dict) -> list[list[str]]:
+    """One row per RAG arm: retrieval quality against the gold passage, and citation accuracy."""
+    rows = []
+    for name, arm in arms.items():
+        r = arm.get("retrieval")
+        if not r:
+            continue
+        n_cites = arm.get("citations")
+        cites = DASH if not n_cites else f"{pct(arm.get('citation_accuracy'))} of {n_cites}"
+        rows.append([name, pct(r.get("hit@1")), f"{pct(r.get('hit@k'))} (k={r.get('k')})",
+                     num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers"))])
+    return rows
+
+
 def _compare(a: str, arm_a: dict, b: str, arm_b: dict) -> str:
     """Difference in points, and whether the intervals overlap (overlap: not clearly beyond noise)."""
     d = 100 * (arm_a["accuracy"] - arm_b["accuracy"])
@@ -90,7 +110,8 @@ def verdict(results: dict) -> str:
         parts.append(f"The untouched base model scored {pct(ok['base']['accuracy'])}.")
     kinds = {k: arm_kind(k, a) for k, a in ok.items()}
     ft = next((k for k, v in kinds.items() if v == (True, False)), None)
-    rag = next((k for k, v in kinds.items() if v == (False, True)), None)
+    rags = [k for k, v in kinds.items() if v == (False, True)]
+    rag = next((k for k in rags if ok[k].get("rag") == "grounded"), rags[0] if rags else None)
     both = next((k for k, v in kinds.items() if v == (True, True)), None)
     if ft and rag:
         parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag]))
@@ -100,6 +121,9 @@ def verdict(results: dict) -> str:
         parts.append("No RAG arm was scored, so RAG cannot be compared with fine-tuning here.")
     if both:
         parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both]['accuracy'])}.")
+    seed_rag = next((k for k in rags if ok[k].get("rag") == "seed"), None)
+    if seed_rag and rag and rag != seed_rag:
+        parts.append("Against the seed's RAG pipeline: " + _compare(rag, ok[rag], seed_rag, ok[seed_rag]))
     skipped = [k for k in arms if k not in ok]
     if skipped:
         parts.append(f"Not scored (no questions): {', '.join(skipped)}.")
@@ -195,7 +219,11 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
            _md(meta_line(results)), "",
            "## Verdict", "", _md(verdict(results)), "", "## Results", ""]
     out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
-    out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", "", "## Dataset", "",
+    out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", ""]
+    if retrieval_rows(arms):
+        out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
+        out += ["", RETRIEVAL_NOTE, ""]
+    out += ["## Dataset", "",
             _md(dataset_text(results.get("dataset") or {})), ""]
     settings = key_settings(results.get("config") or {})
     if settings:

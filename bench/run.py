@@ -1,0 +1,217 @@
+"""`make bench`: the seed experiment with ragft and with the naive reference, on the same config, in one run.
+
+    python -m bench.run [--quick] [--out bench/out]
+
+Every measurement runs in a fresh child process (its imports, loads and peak memory are its own);
+the ratios compare runs taken minutes apart on the same machine. Prints the table and writes
+bench/out/bench.json. FLOP/s are set against the fp32 matmul peak measured here, on the model's shapes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STAGES = ["load_model", "index", "retrieve", "generate:base", "generate:rag", "finetune", "generate:finetuned",
+          "generate:finetuned+rag"]
+GENERATE = [s for s in STAGES if s.startswith("generate:")]
+
+
+def child(name: str, ragft_home: str, timeout: int = 1800, **kwargs) -> dict:
+    """Run bench.pipelines.<name>(**kwargs) (or a module:function) in a fresh Python; its result + peak RSS."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        result = Path(f.name)
+    env = {**os.environ, "RAGFT_HOME": ragft_home, "TOKENIZERS_PARALLELISM": "false"}
+    cmd = [sys.executable, "-m", "bench.run", "--child", name, "--kwargs", json.dumps(kwargs), "--result", str(result)]
+    print(f"  … {name} {' '.join(f'{k}={v}' for k, v in kwargs.items() if k != 'workdir')}", flush=True)
+    began = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, timeout=timeout, cwd=Path(__file__).resolve().parent.parent)
+    out = json.loads(result.read_text())
+    result.unlink()
+    out["wall_s"] = round(time.perf_counter() - began, 2)
+    return out
+
+
+def _run_child(name: str, kwargs: dict, result: str) -> None:
+    if name == "peak":
+        from bench.peak import measure as fn
+    elif name == "retrieval":
+        from bench.retrieval import latency as fn
+    else:
+        from bench import pipelines
+
+        fn = getattr(pipelines, name)
+    out = fn(**kwargs)
+    out["max_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 3)  # Linux: KiB
+    Path(result).write_text(json.dumps(out))
+
+
+def train_flops(params: int, embedding: int, layers: int, hidden: int, tokens: int, head_tokens: int,
+                sequences: int, method: str = "full", trainable: int = 0) -> float:
+    """FLOPs a training run executed on real tokens.
+
+    Linear layers: 6 x params per token (forward 2, backward 4), the tied vocabulary projection
+    counted only at the positions it ran on (head_tokens; the embedding lookup is no FLOPs).
+    LoRA: frozen weights need no weight gradient (4 x params), the adapters 6 x theirs.
+    Attention scores and mixing: 4 x layers x hidden x context per token forward (x3 with backward),
+    context = half the mean sequence length (causal). Padding is not counted: it is wasted work.
+    """
+    body = params - embedding
+    per_weight = 6 if method == "full" else 4
+    mean_len = tokens / max(sequences, 1)
+    attention = 12 * layers * hidden * (mean_len / 2) * tokens
+    return per_weight * body * tokens + per_weight * embedding * head_tokens + 6 * trainable * tokens + attention
+
+
+def summarize(r: dict, quick: bool) -> dict:
+    rg, nv, model, peak = r["ragft"], r["naive"], r["load_warm"], r["peak"]["peak_gflops"]
+    rows = []
+    for stage in STAGES:
+        a, b = rg["timings"].get(stage, 0.0), nv["timings"].get(stage, 0.0)
+        rows.append((stage, a, b))
+    for name, key in (("other (data, save, report)", None), ("end to end", "total")):
+        if key:
+            rows.append((name, rg["timings"]["total"], nv["timings"]["total"]))
+        else:
+            rows.append((name, rg["timings"]["total"] - sum(x[1] for x in rows),
+                         nv["timings"]["total"] - sum(x[2] for x in rows)))
+    questions = sum(a["n"] for a in rg["arms"].values())
+    gen_rg = sum(rg["timings"][s] for s in GENERATE)
+    gen_nv = sum(nv["timings"][s] for s in GENERATE)
+    geometry = {k: model[k] for k in ("params", "embedding_params", "layers", "hidden")}
+
+    def training(ft: dict, seconds: float, head_all: bool, method: str = "full") -> dict:
+        sequences = r["config"]["n"] * r["config"]["epochs"]
+        flops = train_flops(**geometry, tokens=ft["train_tokens"],
+                            head_tokens=ft["train_tokens"] if head_all else ft["labelled_tokens"],
+                            sequences=sequences, method=method,
+                            trainable=ft.get("trainable_params", 0) if method == "lora" else 0)
+        return {"seconds": round(seconds, 2), "tokens": ft["train_tokens"], "tokens_per_s": round(ft["train_tokens"] / seconds, 1),
+                "gflops": round(flops / seconds / 1e9, 1), "mfu": round(flops / seconds / 1e9 / peak, 3)}
+
+    train = {
+        "full": {"ragft": training(rg["finetune"], rg["timings"]["finetune"], head_all=False),
+                 "naive": training(nv["finetune"], nv["timings"]["finetune"], head_all=True)},
+    }
+    if "lora_ragft" in r:
+        train["lora"] = {"ragft": training(r["lora_ragft"], r["lora_ragft"]["seconds"], False, "lora"),
+                         "naive": training(r["lora_naive"], r["lora_naive"]["seconds"], True, "lora")}
+    for t in train.values():
+        t["speedup"] = round(t["ragft"]["tokens_per_s"] / t["naive"]["tokens_per_s"], 2)
+    return {
+        "quick": quick,
+        "config": r["config"],
+        "stages": [{"stage": s, "ragft_s": round(a, 2), "naive_s": round(b, 2), "ratio": round(b / a, 2) if a else None}
+                   for s, a, b in rows],
+        "speedup_end_to_end": round(nv["timings"]["total"] / rg["timings"]["total"], 2),
+        "generation": {"questions": questions, "ragft_q_per_s": round(questions / gen_rg, 2),
+                       "naive_q_per_s": round(questions / gen_nv, 2), "rates": r["rates"],
+                       "tokens": {p: {a: {k: v for k, v in s.items() if k != "n"} for a, s in x["arms"].items()}
+                                  for p, x in (("ragft", rg), ("naive", nv))}},
+        "generation_speedup": round(gen_nv / gen_rg, 2),
+        "training": train,
+        "train_speedup": train["full"]["speedup"],
+        "train_mfu": train["full"]["ragft"]["mfu"],
+        "matmul_peak_gflops": peak,
+        "matmul": r["peak"],
+        "model_load_cold_s": r["load_cold"]["load_s"],
+        "model_load_warm_s": model["load_s"],
+        "model_load_in_process_s": model["again_in_process_s"],
+        "naive_model_load_s": nv["timings"]["load_model"],
+        "retrieval": r["retrieval"],
+        "retrieval_p99_ms_100k": r["retrieval"].get("100000", {}).get("p99_ms"),
+        "peak_rss_gb": rg["max_rss_gb"],
+        "naive_peak_rss_gb": nv["max_rss_gb"],
+        "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
+    }
+
+
+def show(s: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"seed experiment: ragft vs naive reference ({s['config']})")
+    for col in ("stage", "ragft s", "naive s", "naive/ragft"):
+        t.add_column(col, justify="left" if col == "stage" else "right")
+    for row in s["stages"]:
+        ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "—"
+        t.add_row(row["stage"], f"{row['ragft_s']:.1f}", f"{row['naive_s']:.1f}", ratio)
+    console.print(t)
+    g = s["generation"]
+    console.print(f"generation: {g['ragft_q_per_s']} vs {g['naive_q_per_s']} questions/s "
+                  f"({s['generation_speedup']}x) over {g['questions']} questions")
+    for name, x in g["rates"].items():
+        console.print(f"  {name}: prefill {x['prefill_tok_s']} tok/s, decode {x['decode_tok_s']} tok/s "
+                      f"({x['prompts']} RAG prompts)")
+    for method, t_ in s["training"].items():
+        for p in ("ragft", "naive"):
+            x = t_[p]
+            console.print(f"training {method} {p}: {x['tokens_per_s']} tokens/s, {x['gflops']} GFLOP/s = "
+                          f"{x['mfu']:.0%} of the {s['matmul_peak_gflops']} GFLOP/s matmul peak")
+        console.print(f"  {method}: {t_['speedup']}x the naive loop's tokens/s")
+    console.print(f"model load: cold {s['model_load_cold_s']} s (GGUF conversion), warm {s['model_load_warm_s']} s "
+                  f"(fresh process, cached weights), {s['model_load_in_process_s']} s again in-process; "
+                  f"naive {s['naive_model_load_s']} s")
+    for size, x in s["retrieval"].items():
+        console.print(f"retrieval @ {int(size):,} passages: p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms")
+    console.print(f"peak memory: ragft {s['peak_rss_gb']} GB, naive {s['naive_peak_rss_gb']} GB")
+    console.print(f"accuracy ragft {s['accuracy']['ragft']}  naive {s['accuracy']['naive']}")
+    console.print(f"[bold]end to end: {s['speedup_end_to_end']}x faster than the naive pipeline[/bold]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="20 questions, 1 epoch, smaller stores (a few minutes)")
+    ap.add_argument("--out", default="bench/out")
+    ap.add_argument("--no-lora", action="store_true", help="skip the LoRA training figures")
+    ap.add_argument("--child")
+    ap.add_argument("--kwargs")
+    ap.add_argument("--result")
+    args = ap.parse_args(argv)
+    if args.child:
+        _run_child(args.child, json.loads(args.kwargs), args.result)
+        return 0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = {"n": 100, "limit": 20 if args.quick else 100, "epochs": 1 if args.quick else 3}
+    sizes = [100, 10_000] if args.quick else [100, 10_000, 100_000]
+    home = tempfile.mkdtemp(prefix="ragft-bench-home-")  # starts empty: the first load is a cold one
+    work = tempfile.mkdtemp(prefix="ragft-bench-")
+    r: dict = {"config": cfg}
+    try:
+        r["peak"] = child("peak", home, quick=args.quick)
+        r["load_cold"] = child("model_load", home, home=home)
+        r["load_warm"] = child("model_load", home, home=home)
+        r["ragft"] = child("ragft_experiment", home, workdir=f"{work}/ragft", **cfg)
+        r["naive"] = child("naive_experiment", home, workdir=f"{work}/naive", **cfg)
+        r["rates"] = child("generation_rates", home, n=16 if args.quick else 32)
+        r["rates"].pop("max_rss_gb"), r["rates"].pop("wall_s")
+        if not args.no_lora:
+            lora = {"n": cfg["n"], "epochs": cfg["epochs"], "method": "lora"}
+            r["lora_ragft"] = child("train_only", home, pipeline="ragft", **lora)
+            r["lora_naive"] = child("train_only", home, pipeline="naive", **lora)
+        r["retrieval"] = child("retrieval", home, sizes=sizes, queries=200, workdir=f"{work}/kb")
+        for key in ("max_rss_gb", "wall_s"):
+            r["retrieval"].pop(key)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+    (out / "raw.json").write_text(json.dumps(r, indent=2) + "\n")
+    s = summarize(r, args.quick)
+    (out / "bench.json").write_text(json.dumps(s, indent=2) + "\n")
+    show(s)
+    print(f"wrote {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

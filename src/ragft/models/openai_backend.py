@@ -1,0 +1,58 @@
+"""A ChatModel on any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, `ragft serve`), via the official client."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ragft.errors import RagftError
+from ragft.models.generation import ChatModel, Completion, GenerationSettings
+
+
+def openai_client(base_url: str | None = None, api_key: str | None = None):
+    """The official client. base_url/api_key default to OPENAI_BASE_URL/OPENAI_API_KEY; a local
+    endpoint without auth still needs some key, so a placeholder is used when none is set."""
+    import os
+
+    from openai import OpenAI
+
+    key = api_key or os.environ.get("OPENAI_API_KEY") or "none"
+    return OpenAI(base_url=base_url or None, api_key=key, max_retries=2)
+
+
+def api_error(e: Exception, what: str) -> RagftError:
+    """One line naming the endpoint's complaint (the key is never part of it)."""
+    message = getattr(e, "message", None) or str(e)
+    status = getattr(e, "status_code", None)
+    return RagftError(f"{what}: {f'HTTP {status}: ' if status else ''}{message}")
+
+
+class OpenAIChatModel(ChatModel):
+    """Greedy (temperature 0) chat completions, `concurrency` requests at a time, results in input order."""
+
+    def __init__(self, client, model: str, concurrency: int = 4):
+        self.client, self.model, self.concurrency = client, model, concurrency
+
+    def _one(self, messages: list[dict], settings: GenerationSettings) -> Completion:
+        from openai import OpenAIError
+
+        began = time.perf_counter()
+        try:
+            response = self.client.chat.completions.create(model=self.model, messages=messages, temperature=0,
+                                                           max_tokens=settings.max_new_tokens)
+        except OpenAIError as e:
+            raise api_error(e, f"chat completion with model {self.model!r} failed") from None
+        usage = response.usage
+        text = (response.choices[0].message.content or "").strip() if response.choices else ""
+        return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+                          time.perf_counter() - began)
+
+    def complete(self, conversations, settings, progress=None):
+        def run(messages):
+            result = self._one(messages, settings)
+            if progress:
+                progress(1)
+            return result
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(run, conversations))

@@ -1,0 +1,1 @@
+"""`ragft serve`: an OpenAI-compatible HTTP API over ragft's local models and trainer."""

@@ -1,0 +1,224 @@
+"""The FastAPI app: OpenAI's routes over the store, the model registry and the fine-tuning worker."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from ragft.server import chat
+from ragft.server.errors import APIError, bad_request, error_body, install_handlers, model_not_found, not_found
+from ragft.server.jobs import Worker, new_job
+from ragft.server.registry import EMBEDDING_MODELS, Registry
+from ragft.server.schemas import ChatCompletionRequest, EmbeddingRequest, FineTuningJobRequest
+from ragft.server.storage import Store, page, public
+
+FILE_PURPOSES = ("fine-tune", "assistants", "batch", "user_data", "vision", "evals")
+DEFAULT_MAX_UPLOAD_MB = 100
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path
+    aliases: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = None
+    device: str = "auto"
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 2**20
+    finetune_method: str = "full"
+
+
+class BodyLimit:
+    """Rejects request bodies over the limit: by Content-Length at once, else while they stream in."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    def _too_large(self) -> APIError:
+        return APIError(413, f"Request body too large: the limit is {self.max_bytes} bytes.", code="file_too_large")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            return await JSONResponse(self._too_large().body(), status_code=413)(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise self._too_large()
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+def _file_or_404(store: Store, file_id: str) -> dict:
+    record = store.get_file(file_id)
+    if record is None:
+        raise not_found(f"No such File object: {file_id}", "id")
+    return record
+
+
+def _job_or_404(store: Store, job_id: str) -> dict:
+    job = store.get_job(job_id)
+    if job is None:
+        raise not_found(f"Could not find fine-tune: {job_id}", "fine_tune_id", "fine_tune_not_found")
+    return job
+
+
+def _import_model_libraries() -> None:
+    """Import transformers' lazily-loaded classes once, before any thread does: its lazy module is not
+    safe to initialise from two threads at once (a request loading a model while a job starts training)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer  # noqa: F401
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    store = Store(settings.data_dir)
+    registry = Registry(store, settings.aliases, settings.device)
+    worker = Worker(store, registry, settings.finetune_method)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        _import_model_libraries()
+        worker.start()
+        yield
+        worker.stop()
+
+    app = FastAPI(title="ragft", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store, app.state.registry, app.state.worker = store, registry, worker
+    install_handlers(app)
+
+    @app.middleware("http")
+    async def authorize(request: Request, call_next):
+        if settings.api_key and request.url.path != "/health":
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {settings.api_key}".encode()):
+                message = ("You didn't provide an API key. Send it as 'Authorization: Bearer KEY'." if not given
+                           else "Incorrect API key provided.")
+                return JSONResponse(error_body(message, code="invalid_api_key"), status_code=401)
+        return await call_next(request)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    # -- models --------------------------------------------------------------------------------
+    @app.get("/v1/models")
+    def list_models():
+        return {"object": "list", "data": registry.list_models()}
+
+    @app.get("/v1/models/{model_id:path}")
+    def retrieve_model(model_id: str):
+        return registry.model_object(model_id)
+
+    # -- chat and embeddings -------------------------------------------------------------------
+    @app.post("/v1/chat/completions")
+    def chat_completions(body: ChatCompletionRequest):
+        prepared = chat.prepare(registry, body)
+        if body.stream:
+            include_usage = bool(body.stream_options and body.stream_options.include_usage)
+            return StreamingResponse(chat.stream(registry, prepared, include_usage), media_type="text/event-stream")
+        return chat.complete(registry, prepared)
+
+    @app.post("/v1/embeddings")
+    def embeddings(body: EmbeddingRequest):
+        import numpy as np
+
+        from ragft.rag.embeddings import embed, sentence_model
+
+        if body.model not in EMBEDDING_MODELS:
+            raise model_not_found(body.model)
+        texts = [body.input] if isinstance(body.input, str) else body.input
+        if not texts or not all(isinstance(t, str) for t in texts):
+            raise bad_request("input must be a non-empty string or list of strings (token arrays are not "
+                              "supported by this server).", "input")
+        with registry.generate_lock:
+            vectors = embed(texts)
+            tokens = sum(len(ids) for ids in sentence_model().tokenizer(texts)["input_ids"])
+        if body.dimensions is not None and body.dimensions != len(vectors[0]):
+            raise bad_request(f"dimensions: {body.model} has {len(vectors[0])} dimensions.", "dimensions")
+
+        def encode(v):
+            return base64.b64encode(np.asarray(v, dtype=np.float32).tobytes()).decode() \
+                if body.encoding_format == "base64" else v
+
+        return {"object": "list", "model": body.model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                "data": [{"object": "embedding", "index": i, "embedding": encode(v)} for i, v in enumerate(vectors)]}
+
+    # -- files ---------------------------------------------------------------------------------
+    @app.post("/v1/files")
+    async def upload_file(file: UploadFile = File(...), purpose: str = Form(...)):
+        if purpose not in FILE_PURPOSES:
+            raise bad_request(f"purpose must be one of {', '.join(FILE_PURPOSES)}, got {purpose!r}.", "purpose")
+        data = await file.read()
+        if not data:
+            raise bad_request("The uploaded file is empty.", "file")
+        return store.add_file(data, file.filename or "upload", purpose)
+
+    @app.get("/v1/files")
+    def list_files(purpose: str | None = None, after: str | None = None, limit: int = 10000, order: str = "desc"):
+        rows = store.list_files(purpose)
+        return page(rows if order == "desc" else rows[::-1], after, max(1, limit))
+
+    @app.get("/v1/files/{file_id}")
+    def retrieve_file(file_id: str):
+        return _file_or_404(store, file_id)
+
+    @app.get("/v1/files/{file_id}/content")
+    def file_content(file_id: str):
+        _file_or_404(store, file_id)
+        return Response(store.file_path(file_id).read_bytes(), media_type="application/octet-stream")
+
+    @app.delete("/v1/files/{file_id}")
+    def delete_file(file_id: str):
+        _file_or_404(store, file_id)
+        return {"id": file_id, "object": "file", "deleted": store.delete_file(file_id)}
+
+    # -- fine-tuning ---------------------------------------------------------------------------
+    @app.post("/v1/fine_tuning/jobs")
+    def create_job(body: FineTuningJobRequest):
+        registry.resolve(body.model)  # 404 for an unknown model
+        for param in ("training_file", "validation_file"):
+            file_id = getattr(body, param)
+            if file_id is None:
+                continue
+            record = store.get_file(file_id)
+            if record is None:
+                raise bad_request(f"invalid {param}: {file_id} does not exist.", param)
+            if record["purpose"] != "fine-tune":
+                raise bad_request(f"{param} {file_id} has purpose {record['purpose']!r}; upload it with "
+                                  f"purpose 'fine-tune'.", param)
+        hp = body.merged_hyperparameters()
+        job = new_job(body.model, body.training_file, hp, {"type": "supervised", "supervised": {"hyperparameters": hp}},
+                      42 if body.seed is None else body.seed, body.suffix, body.validation_file, body.metadata)
+        return public(worker.submit(job))
+
+    @app.get("/v1/fine_tuning/jobs")
+    def list_jobs(after: str | None = None, limit: int = 20):
+        return page([public(j) for j in store.list_jobs()], after, max(1, limit))
+
+    @app.get("/v1/fine_tuning/jobs/{job_id}")
+    def retrieve_job(job_id: str):
+        return public(_job_or_404(store, job_id))
+
+    @app.post("/v1/fine_tuning/jobs/{job_id}/cancel")
+    def cancel_job(job_id: str):
+        _job_or_404(store, job_id)
+        return public(worker.cancel(job_id))
+
+    @app.get("/v1/fine_tuning/jobs/{job_id}/events")
+    def job_events(job_id: str, after: str | None = None, limit: int = 20):
+        _job_or_404(store, job_id)
+        return page(store.events(job_id)[::-1], after, max(1, limit))
+
+    return app

@@ -1,0 +1,72 @@
+"""OpenAI's error objects: `{"error": {"message", "type", "param", "code"}}` with the matching HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class APIError(Exception):
+    """An error a client sees; raised anywhere in the server, rendered by `error_response`."""
+
+    def __init__(self, status: int, message: str, type: str = "invalid_request_error",  # noqa: A002 - OpenAI's name
+                 param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message, self.type, self.param, self.code)
+
+
+def error_body(message: str, type: str = "invalid_request_error", param: str | None = None,  # noqa: A002
+               code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def bad_request(message: str, param: str | None = None, code: str | None = None) -> APIError:
+    return APIError(400, message, param=param, code=code)
+
+
+def not_found(message: str, param: str | None = None, code: str | None = None) -> APIError:
+    return APIError(404, message, param=param, code=code)
+
+
+def model_not_found(model: str) -> APIError:
+    return not_found(f"The model '{model}' does not exist or you do not have access to it.", "model",
+                     "model_not_found")
+
+
+def install_handlers(app) -> None:
+    """Every error, including FastAPI's own 404/405/422 and unexpected exceptions, in OpenAI's shape."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    def respond(status: int, body: dict) -> JSONResponse:
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(APIError)
+    async def _api_error(request, exc: APIError):
+        return respond(exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request, exc: RequestValidationError):
+        err = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        param = ".".join(loc) or None
+        message = f"{param}: {err.get('msg', 'invalid request')}" if param else err.get("msg", "invalid request")
+        return respond(400, error_body(message, param=param))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request, exc: HTTPException):
+        cause = exc.__cause__
+        if isinstance(cause, APIError):  # e.g. an upload over the size limit, seen while parsing the form
+            return respond(cause.status, cause.body())
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404:
+            message = f"Unknown request URL: {request.method} {request.url.path}."
+        return respond(exc.status_code, error_body(message))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request, exc: Exception):
+        return respond(500, error_body(f"The server had an error while processing your request: "
+                                       f"{type(exc).__name__}: {exc}", type="server_error"))

@@ -1,0 +1,122 @@
+"""Request bodies of the OpenAI endpoints the server implements (responses are plain dicts)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_CHOICES = 8
+
+
+class _Lenient(BaseModel):
+    """OpenAI clients send more options than a local model needs; unknown ones are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ContentPart(_Lenient):
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(_Lenient):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+
+    def as_template_message(self) -> dict:
+        """{"role", "content"} for the chat template: text parts joined, developer read as system."""
+        content = self.content
+        if isinstance(content, list):
+            if any(p.type != "text" for p in content):
+                from ragft.server.errors import bad_request
+
+                raise bad_request("Only text content parts are supported by this server.", "messages")
+            content = "".join(p.text or "" for p in content)
+        return {"role": "system" if self.role == "developer" else self.role, "content": content or ""}
+
+
+class StreamOptions(_Lenient):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(_Lenient):
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int = Field(1, ge=1, le=MAX_CHOICES)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+
+    def stops(self) -> tuple[str, ...]:
+        stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+        if len(stops) > 4:
+            from ragft.server.errors import bad_request
+
+            raise bad_request("stop: at most 4 stop sequences are allowed.", "stop")
+        return tuple(stops)
+
+
+class EmbeddingRequest(_Lenient):
+    model: str
+    input: str | list[str] | list[int] | list[list[int]]
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: int | None = Field(None, ge=1)
+
+
+class Hyperparameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_epochs: Literal["auto"] | int = Field("auto", description="'auto' is OpenAI's rule")
+    batch_size: Literal["auto"] | int = "auto"
+    learning_rate_multiplier: Literal["auto"] | float = "auto"
+
+    def checked(self) -> dict:
+        from ragft.server.errors import bad_request
+
+        for name, low, high in (("n_epochs", 1, 50), ("batch_size", 1, 256), ("learning_rate_multiplier", 1e-6, 100)):
+            value = getattr(self, name)
+            if value != "auto" and not low <= value <= high:
+                raise bad_request(f"hyperparameters.{name} must be 'auto' or between {low} and {high}, got {value}.",
+                                  f"hyperparameters.{name}")
+        return self.model_dump(exclude_unset=True)
+
+
+class SupervisedMethod(_Lenient):
+    hyperparameters: Hyperparameters | None = None
+
+
+class Method(_Lenient):
+    type: Literal["supervised", "dpo", "reinforcement"]
+    supervised: SupervisedMethod | None = None
+
+
+class FineTuningJobRequest(_Lenient):
+    model: str
+    training_file: str
+    hyperparameters: Hyperparameters | None = None
+    method: Method | None = None
+    seed: int | None = None
+    suffix: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
+    validation_file: str | None = None
+    metadata: dict[str, str] | None = None
+
+    def merged_hyperparameters(self) -> dict:
+        """Top-level `hyperparameters`, then `method.supervised.hyperparameters` on top; unset stay 'auto'."""
+        from ragft.server.errors import bad_request
+
+        if self.method is not None and self.method.type != "supervised":
+            raise bad_request(f"method.type {self.method.type!r} is not supported here; use 'supervised'.",
+                              "method.type")
+        out = {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto"}
+        if self.hyperparameters:
+            out.update(self.hyperparameters.checked())
+        if self.method and self.method.supervised and self.method.supervised.hyperparameters:
+            out.update(self.method.supervised.hyperparameters.checked())
+        return out

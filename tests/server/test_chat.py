@@ -1,0 +1,118 @@
+"""Chat completions (plain, streamed, sampled, stopped, parallel), embeddings and models, through the openai client."""
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import openai
+import pytest
+
+HELLO = [{"role": "system", "content": "You are a helpful assistant."},
+         {"role": "user", "content": "What is the population of City_7?"}]
+
+
+def chat(client, **kwargs):
+    return client.chat.completions.create(**{"model": "tiny", "messages": HELLO, "max_tokens": 12, **kwargs})
+
+
+def test_models_lists_the_seed_aliases_and_retrieves_one(client):
+    ids = [m.id for m in client.models.list()]
+    for name in ("gpt-3.5-turbo", "gpt-3.5-turbo-1106", "gpt-4o-mini", "gpt-4o-mini-2024-07-18",
+                 "smollm2-135m-instruct", "tiny", "text-embedding-ada-002"):
+        assert name in ids
+    model = client.models.retrieve("gpt-4o-mini")
+    assert model.id == "gpt-4o-mini" and model.object == "model"
+    with pytest.raises(openai.NotFoundError) as err:
+        client.models.retrieve("gpt-17")
+    assert err.value.code == "model_not_found"
+
+
+def test_plain_completion_has_openai_shape_and_usage(client):
+    r = chat(client, temperature=0)
+    assert r.object == "chat.completion" and r.id.startswith("chatcmpl-") and r.model == "tiny"
+    assert len(r.choices) == 1 and r.choices[0].message.role == "assistant"
+    assert r.choices[0].finish_reason == "length"  # the random tiny model never says end-of-turn first
+    assert r.usage.completion_tokens == 12
+    assert r.usage.prompt_tokens > 5 and r.usage.total_tokens == r.usage.prompt_tokens + 12
+
+
+def test_greedy_is_deterministic_and_seed_makes_sampling_reproducible(client):
+    assert chat(client, temperature=0).choices[0].message.content == chat(client, temperature=0).choices[0].message.content
+    a = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
+    b = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
+    texts = [c.message.content for c in a.choices]
+    assert [c.index for c in a.choices] == [0, 1, 2]
+    assert texts == [c.message.content for c in b.choices]
+    assert len(set(texts)) > 1  # each choice samples with its own seed
+    assert a.usage.completion_tokens == sum(1 for _ in range(3)) * 12
+
+
+def test_stream_gives_the_same_text_as_plain_and_usage_last(client):
+    plain = chat(client, temperature=1.0, seed=5).choices[0].message.content
+    chunks = list(chat(client, temperature=1.0, seed=5, stream=True, stream_options={"include_usage": True}))
+    assert all(c.object == "chat.completion.chunk" for c in chunks)
+    assert chunks[0].choices[0].delta.role == "assistant"
+    content = [c.choices[0].delta.content or "" for c in chunks if c.choices]
+    assert sum(1 for piece in content if piece) >= 2  # streamed piece by piece
+    assert "".join(content) == plain
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 12
+
+
+def test_stop_strings_cut_the_text_streamed_or_not(client):
+    full = chat(client, temperature=1.0, seed=3, max_tokens=30).choices[0].message.content
+    # Two plain characters from the second half of the text as the stop string.
+    start = next(i for i in range(len(full) // 2, len(full) - 1) if full[i:i + 2].isascii() and full[i:i + 2].isalnum())
+    stop = full[start:start + 2]
+    cut = full[: full.find(stop)]
+    r = chat(client, temperature=1.0, seed=3, max_tokens=30, stop=[stop, "never-there"])
+    assert r.choices[0].message.content == cut and r.choices[0].finish_reason == "stop"
+    streamed = chat(client, temperature=1.0, seed=3, max_tokens=30, stop=stop, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == cut
+
+
+def test_twenty_parallel_requests_all_succeed_and_agree(server):
+    client = server.client()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda _: chat(client, temperature=0, max_tokens=8), range(20)))
+    texts = {r.choices[0].message.content for r in results}
+    assert len(results) == 20 and len(texts) == 1
+    assert len({r.id for r in results}) == 20
+
+
+def test_embeddings_are_minilm_vectors_in_float_and_base64(client):
+    r = client.embeddings.create(model="text-embedding-ada-002", input=["City_7 has about 1 inhabitants.", "hi"])
+    assert [d.index for d in r.data] == [0, 1] and r.usage.prompt_tokens > 2
+    vectors = [d.embedding for d in r.data]
+    assert all(len(v) == 384 for v in vectors)
+    assert all(abs(math.sqrt(sum(x * x for x in v)) - 1) < 1e-3 for v in vectors)  # normalised
+    floats = client.embeddings.create(model="all-minilm-l6-v2", input="hi", encoding_format="float")
+    assert floats.data[0].embedding == pytest.approx(vectors[1], abs=1e-5)
+    with pytest.raises(openai.NotFoundError):
+        client.embeddings.create(model="gpt-3.5-turbo", input="hi")
+
+
+@pytest.mark.parametrize("kwargs, param", [
+    ({"temperature": 3}, "temperature"),
+    ({"n": 0}, "n"),
+    ({"messages": []}, "messages"),
+    ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
+])
+def test_bad_requests_are_400_with_the_param(client, kwargs, param):
+    with pytest.raises(openai.BadRequestError) as err:
+        chat(client, **kwargs)
+    assert err.value.status_code == 400
+    assert err.value.body["param"].startswith(param) and err.value.body["type"] == "invalid_request_error"
+
+
+def test_unknown_model_and_url_are_404_in_openai_shape(server, client):
+    with pytest.raises(openai.NotFoundError) as err:
+        chat(client, model="gpt-5-turbo-ultra")
+    assert err.value.body == {"message": "The model 'gpt-5-turbo-ultra' does not exist or you do not have access "
+                                         "to it.", "type": "invalid_request_error", "param": "model",
+                              "code": "model_not_found"}
+    r = httpx.get(f"{server.base_url}/no/such/route")
+    assert r.status_code == 404 and set(r.json()["error"]) == {"message", "type", "param", "code"}
+    # A model the server does not list is never loaded, not even a path on disk.
+    with pytest.raises(openai.NotFoundError):
+        chat(client, model=str(server.data_dir))

@@ -1,0 +1,40 @@
+"""The data dir in-process: records survive reopening, a torn event line is dropped, ids are strict."""
+
+import pytest
+
+from ragft.server.jobs import new_job
+from ragft.server.storage import Store, page, public, valid_id
+
+
+def test_records_survive_reopening_and_a_torn_event_line_is_dropped(tmp_path):
+    store = Store(tmp_path)
+    f = store.add_file(b'{"messages": []}\n', "../x/train.jsonl", "fine-tune")
+    job = store.add_job(new_job("tiny", f["id"], {"n_epochs": 1}, {"type": "supervised"}, 42, None, None, None))
+    store.add_event(job["id"], "one")
+    store.add_event(job["id"], "two", data={"step": 1})
+    with open(tmp_path / "jobs" / f"{job['id']}.events.jsonl", "a") as events:
+        events.write('{"id": "ftevent-torn", "mess')  # a crash in the middle of a write
+
+    again = Store(tmp_path)
+    assert again.get_file(f["id"]) == f and f["filename"] == "train.jsonl"
+    assert again.file_path(f["id"]).read_bytes() == b'{"messages": []}\n'
+    assert public(again.get_job(job["id"])) == public(job) and "_resumes" not in public(job)
+    assert [e["message"] for e in again.events(job["id"])] == ["one", "two"]
+    again.add_event(job["id"], "three")
+    assert [e["message"] for e in Store(tmp_path).events(job["id"])] == ["one", "two", "three"]
+    assert again.delete_file(f["id"]) and not Store(tmp_path).get_file(f["id"])
+
+
+@pytest.mark.parametrize("value", ["../secret", "file-../x", "file-a/b", "file-", "ftjob-1", "file-a b", ""])
+def test_ids_outside_the_pattern_are_never_found(tmp_path, value):
+    store = Store(tmp_path)
+    assert not valid_id("file", value) and store.get_file(value) is None
+
+
+def test_cursor_pages():
+    items = [{"id": f"x{i}"} for i in range(5)]
+    first = page(items, None, 2)
+    assert [i["id"] for i in first["data"]] == ["x0", "x1"] and first["has_more"] and first["last_id"] == "x1"
+    last = page(items, "x2", 10)
+    assert [i["id"] for i in last["data"]] == ["x3", "x4"] and not last["has_more"]
+    assert page(items, "unknown", 2)["data"] == []
