@@ -125,4 +125,4 @@ def finetune(model, tokenizer, conversations: list[dict], epochs: int, seed: int
     seconds = time.perf_counter() - began
     model.eval()
     return {"model": model, "seconds": seconds, "train_tokens": tokens, "padded_tokens": padded,
-            "labelled_tokens": labelled, "steps": steps, "final_loss": float(loss)}
+            "labelled_tokens": labelled, "steps": steps, "final_loss": loss.item()}

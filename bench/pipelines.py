@@ -13,6 +13,10 @@ from pathlib import Path
 
 SEED = 42
 K = 5
+# ragft's arms for the seed's four, named as the naive pipeline names them. ragft's `rag-seed` is the
+# seed's RAG exactly (dense top-5, the seed's prompt); its `finetuned+rag` is ragft's grounded RAG
+# (hybrid retrieval, cited answers) -- ragft has no fine-tuned arm with the seed's RAG prompt.
+ARMS = {"base": "base", "rag-seed": "rag", "finetuned": "finetuned", "finetuned+rag": "finetuned+rag"}
 
 
 @contextmanager
@@ -84,25 +88,25 @@ def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str 
 
     began = time.perf_counter()
     config = load_config("seed", overrides={"limit": limit, "finetune.epochs": epochs, "data.n": n,
-                                            "finetune.method": method, "device": "cpu"})
+                                            "finetune.method": method, "device": "cpu", "arms": list(ARMS)})
     out = Experiment(config, Path(workdir) / "run").run()
     total = time.perf_counter() - began
     rows = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]
     results = out.results
     ft = dict(results.get("finetune") or {})
     ft.pop("losses", None)
-    if ft:  # labelled tokens, for the FLOP count of the labelled-positions loss
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(out.run_dir / "finetuned")
-        conv = [json.loads(line) for line in (out.run_dir / "dataset.jsonl").read_text().splitlines()]
-        ft["labelled_tokens"] = labelled_tokens(tokenizer, conv, ft["epochs"])
-    timings = {**results["timings"], "total": round(total, 3)}
-    arms = {a: {"n": s["n"], "accuracy": s["accuracy"],
-                "prompt_tokens": sum(r["prompt_tokens"] for r in rows if r["arm"] == a),
-                "completion_tokens": sum(r["completion_tokens"] for r in rows if r["arm"] == a)}
+    timings = {_stage_name(k): v for k, v in results["timings"].items()}
+    timings["total"] = round(total, 3)
+    arms = {ARMS[a]: {"n": s["n"], "accuracy": s["accuracy"],
+                      "prompt_tokens": sum(r["prompt_tokens"] for r in rows if r["arm"] == a),
+                      "completion_tokens": sum(r["completion_tokens"] for r in rows if r["arm"] == a)}
             for a, s in results["arms"].items()}
     return {"timings": timings, "finetune": ft, "arms": arms}
+
+
+def _stage_name(stage: str) -> str:
+    kind, _, arm = stage.partition(":")
+    return f"generate:{ARMS[arm]}" if kind == "generate" and arm in ARMS else stage
 
 
 def train_only(n: int, epochs: int, method: str, pipeline: str) -> dict:
@@ -122,22 +126,23 @@ def train_only(n: int, epochs: int, method: str, pipeline: str) -> dict:
     trained, result = train(loaded.model, loaded.tokenizer, conversations, TrainSettings(method=method, epochs=epochs))
     trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
     return {"seconds": result.seconds, "train_tokens": result.train_tokens, "steps": result.steps,
-            "trainable_params": trainable,
-            "labelled_tokens": labelled_tokens(loaded.tokenizer, conversations, epochs),
+            "trainable_params": trainable, "body_tokens": result.body_tokens, "head_tokens": result.head_tokens,
             "final_loss": result.final_loss}
 
 
-def labelled_tokens(tokenizer, conversations: list[dict], epochs: int) -> int:
-    """Positions whose next token is trained on (where the loss needs logits), over all epochs."""
-    from ragft.finetune.tokenize import IGNORE, tokenize_conversation
-
-    rows = [tokenize_conversation(tokenizer, c["messages"]) for c in conversations]
-    return sum(sum(label != IGNORE for label in r["labels"][1:]) for r in rows) * epochs
-
-
 def model_load(home: str) -> dict:
-    """load_model in a fresh process with RAGFT_HOME=home (cold: empty cache; warm: converted weights)."""
+    """load_model in a fresh process with RAGFT_HOME=home (cold: empty cache; warm: converted weights).
+
+    The libraries every pipeline needs (torch, transformers' model classes) are imported first and
+    timed apart: importing them costs the same whatever loads the weights.
+    """
     os.environ["RAGFT_HOME"] = home
+    began = time.perf_counter()
+    import torch  # noqa: F401
+    from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+    from transformers.models.llama import modeling_llama  # noqa: F401
+
+    imports = time.perf_counter() - began
     began = time.perf_counter()
     from ragft.models.loading import load_model
 
@@ -147,7 +152,7 @@ def model_load(home: str) -> dict:
     load_model("smollm2-135m-instruct", "cpu")
     again = time.perf_counter() - began
     c = loaded.model.config
-    return {"load_s": round(first, 3), "again_in_process_s": round(again, 3),
+    return {"imports_s": round(imports, 3), "load_s": round(first, 3), "again_in_process_s": round(again, 3),
             "params": sum(p.numel() for p in loaded.model.parameters()),  # tied weights counted once
             "embedding_params": loaded.model.get_input_embeddings().weight.numel(),
             "layers": c.num_hidden_layers, "hidden": c.hidden_size}

@@ -29,7 +29,8 @@ def child(name: str, ragft_home: str, timeout: int = 1800, **kwargs) -> dict:
     """Run bench.pipelines.<name>(**kwargs) (or a module:function) in a fresh Python; its result + peak RSS."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result = Path(f.name)
-    env = {**os.environ, "RAGFT_HOME": ragft_home, "TOKENIZERS_PARALLELISM": "false"}
+    env = {**os.environ, "RAGFT_HOME": ragft_home, "TOKENIZERS_PARALLELISM": "false",
+           "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
     cmd = [sys.executable, "-m", "bench.run", "--child", name, "--kwargs", json.dumps(kwargs), "--result", str(result)]
     print(f"  … {name} {' '.join(f'{k}={v}' for k, v in kwargs.items() if k != 'workdir')}", flush=True)
     began = time.perf_counter()
@@ -54,21 +55,23 @@ def _run_child(name: str, kwargs: dict, result: str) -> None:
     Path(result).write_text(json.dumps(out))
 
 
-def train_flops(params: int, embedding: int, layers: int, hidden: int, tokens: int, head_tokens: int,
-                sequences: int, method: str = "full", trainable: int = 0) -> float:
-    """FLOPs a training run executed on real tokens.
+def train_flops(params: int, embedding: int, layers: int, hidden: int, tokens: int, body_tokens: int,
+                head_tokens: int, sequences: int, method: str = "full", trainable: int = 0) -> float:
+    """FLOPs a training run executed on real tokens (padding is wasted work, not counted).
 
-    Linear layers: 6 x params per token (forward 2, backward 4), the tied vocabulary projection
-    counted only at the positions it ran on (head_tokens; the embedding lookup is no FLOPs).
+    Linear layers: 6 x params per token (forward 2, backward 4) over the tokens the transformer body
+    ran on (body_tokens: a prefix a batch shares counts once), the tied vocabulary projection only
+    at the positions it ran on (head_tokens); the embedding lookup is no FLOPs.
     LoRA: frozen weights need no weight gradient (4 x params), the adapters 6 x theirs.
     Attention scores and mixing: 4 x layers x hidden x context per token forward (x3 with backward),
-    context = half the mean sequence length (causal). Padding is not counted: it is wasted work.
+    context = half the mean sequence length (causal).
     """
     body = params - embedding
     per_weight = 6 if method == "full" else 4
     mean_len = tokens / max(sequences, 1)
-    attention = 12 * layers * hidden * (mean_len / 2) * tokens
-    return per_weight * body * tokens + per_weight * embedding * head_tokens + 6 * trainable * tokens + attention
+    attention = 12 * layers * hidden * (mean_len / 2) * body_tokens
+    return (per_weight * body * body_tokens + per_weight * embedding * head_tokens + 6 * trainable * body_tokens
+            + attention)
 
 
 def summarize(r: dict, quick: bool) -> dict:
@@ -88,22 +91,23 @@ def summarize(r: dict, quick: bool) -> dict:
     gen_nv = sum(nv["timings"][s] for s in GENERATE)
     geometry = {k: model[k] for k in ("params", "embedding_params", "layers", "hidden")}
 
-    def training(ft: dict, seconds: float, head_all: bool, method: str = "full") -> dict:
-        sequences = r["config"]["n"] * r["config"]["epochs"]
-        flops = train_flops(**geometry, tokens=ft["train_tokens"],
-                            head_tokens=ft["train_tokens"] if head_all else ft["labelled_tokens"],
-                            sequences=sequences, method=method,
+    def training(ft: dict, seconds: float, method: str = "full") -> dict:
+        # The naive loop runs every token through the body and the head.
+        tokens = ft["train_tokens"]
+        flops = train_flops(**geometry, tokens=tokens, body_tokens=ft.get("body_tokens") or tokens,
+                            head_tokens=ft.get("head_tokens") or tokens,
+                            sequences=r["config"]["n"] * r["config"]["epochs"], method=method,
                             trainable=ft.get("trainable_params", 0) if method == "lora" else 0)
-        return {"seconds": round(seconds, 2), "tokens": ft["train_tokens"], "tokens_per_s": round(ft["train_tokens"] / seconds, 1),
+        return {"seconds": round(seconds, 2), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
                 "gflops": round(flops / seconds / 1e9, 1), "mfu": round(flops / seconds / 1e9 / peak, 3)}
 
     train = {
-        "full": {"ragft": training(rg["finetune"], rg["timings"]["finetune"], head_all=False),
-                 "naive": training(nv["finetune"], nv["timings"]["finetune"], head_all=True)},
+        "full": {"ragft": training(rg["finetune"], rg["timings"]["finetune"]),
+                 "naive": training(nv["finetune"], nv["timings"]["finetune"])},
     }
     if "lora_ragft" in r:
-        train["lora"] = {"ragft": training(r["lora_ragft"], r["lora_ragft"]["seconds"], False, "lora"),
-                         "naive": training(r["lora_naive"], r["lora_naive"]["seconds"], True, "lora")}
+        train["lora"] = {"ragft": training(r["lora_ragft"], r["lora_ragft"]["seconds"], "lora"),
+                         "naive": training(r["lora_naive"], r["lora_naive"]["seconds"], "lora")}
     for t in train.values():
         t["speedup"] = round(t["ragft"]["tokens_per_s"] / t["naive"]["tokens_per_s"], 2)
     return {
@@ -125,6 +129,7 @@ def summarize(r: dict, quick: bool) -> dict:
         "model_load_cold_s": r["load_cold"]["load_s"],
         "model_load_warm_s": model["load_s"],
         "model_load_in_process_s": model["again_in_process_s"],
+        "library_imports_s": model["imports_s"],
         "naive_model_load_s": nv["timings"]["load_model"],
         "retrieval": r["retrieval"],
         "retrieval_p99_ms_100k": r["retrieval"].get("100000", {}).get("p99_ms"),
@@ -159,8 +164,9 @@ def show(s: dict) -> None:
                           f"{x['mfu']:.0%} of the {s['matmul_peak_gflops']} GFLOP/s matmul peak")
         console.print(f"  {method}: {t_['speedup']}x the naive loop's tokens/s")
     console.print(f"model load: cold {s['model_load_cold_s']} s (GGUF conversion), warm {s['model_load_warm_s']} s "
-                  f"(fresh process, cached weights), {s['model_load_in_process_s']} s again in-process; "
-                  f"naive {s['naive_model_load_s']} s")
+                  f"(cached weights, fresh process), {s['model_load_in_process_s']} s again in the same process; "
+                  f"importing torch + transformers first took {s['library_imports_s']} s; "
+                  f"naive load stage {s['naive_model_load_s']} s (imports included, as ragft's load_model stage)")
     for size, x in s["retrieval"].items():
         console.print(f"retrieval @ {int(size):,} passages: p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms")
     console.print(f"peak memory: ragft {s['peak_rss_gb']} GB, naive {s['naive_peak_rss_gb']} GB")
@@ -187,25 +193,28 @@ def main(argv: list[str] | None = None) -> int:
     home = tempfile.mkdtemp(prefix="ragft-bench-home-")  # starts empty: the first load is a cold one
     work = tempfile.mkdtemp(prefix="ragft-bench-")
     r: dict = {"config": cfg}
+
+    def measure(key: str, name: str, **kwargs) -> None:
+        r[key] = child(name, home, **kwargs)
+        (out / "raw.json").write_text(json.dumps(r, indent=2) + "\n")  # kept if a later step fails
+
     try:
-        r["peak"] = child("peak", home, quick=args.quick)
-        r["load_cold"] = child("model_load", home, home=home)
-        r["load_warm"] = child("model_load", home, home=home)
-        r["ragft"] = child("ragft_experiment", home, workdir=f"{work}/ragft", **cfg)
-        r["naive"] = child("naive_experiment", home, workdir=f"{work}/naive", **cfg)
-        r["rates"] = child("generation_rates", home, n=16 if args.quick else 32)
-        r["rates"].pop("max_rss_gb"), r["rates"].pop("wall_s")
+        measure("peak", "peak", quick=args.quick)
+        measure("load_cold", "model_load", home=home)
+        measure("load_warm", "model_load", home=home)
+        measure("ragft", "ragft_experiment", workdir=f"{work}/ragft", **cfg)
+        measure("naive", "naive_experiment", workdir=f"{work}/naive", **cfg)
+        measure("rates", "generation_rates", n=16 if args.quick else 32)
         if not args.no_lora:
             lora = {"n": cfg["n"], "epochs": cfg["epochs"], "method": "lora"}
-            r["lora_ragft"] = child("train_only", home, pipeline="ragft", **lora)
-            r["lora_naive"] = child("train_only", home, pipeline="naive", **lora)
-        r["retrieval"] = child("retrieval", home, sizes=sizes, queries=200, workdir=f"{work}/kb")
-        for key in ("max_rss_gb", "wall_s"):
-            r["retrieval"].pop(key)
+            measure("lora_ragft", "train_only", pipeline="ragft", **lora)
+            measure("lora_naive", "train_only", pipeline="naive", **lora)
+        measure("retrieval", "retrieval", sizes=sizes, queries=200, workdir=f"{work}/kb")
     finally:
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
-    (out / "raw.json").write_text(json.dumps(r, indent=2) + "\n")
+    for key in ("rates", "retrieval"):
+        r[key] = {k: v for k, v in r[key].items() if k not in ("max_rss_gb", "wall_s")}
     s = summarize(r, args.quick)
     (out / "bench.json").write_text(json.dumps(s, indent=2) + "\n")
     show(s)

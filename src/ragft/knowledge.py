@@ -65,24 +65,28 @@ def index_path(path: Path, db: Path | None, collection: str, url: str | None, sp
 def ask_question(question: str, db: Path | None, collection: str, url: str | None, model: str, k: int,
                  device: str) -> None:
     """The grounded RAG answer, its citations, and the passages cited (or all, if none is)."""
-    from ragft.config import PromptConfig
+    from ragft.config import PromptConfig, RagConfig
     from ragft.evaluate.arms import ARM_SPECS
     from ragft.models.generation import GenerationSettings, LocalChatModel
     from ragft.models.loading import load_model
+    from ragft.rag.citation_slot import ensure_citations
     from ragft.rag.citations import check_citations
-    from ragft.rag.retriever import RetrievalSettings, Retriever
+    from ragft.rag.retriever import Retriever, settings_from_config
 
     kb = open_kb(db, collection, url)
-    hits = Retriever(kb, RetrievalSettings(k=k)).retrieve([question])[0]
+    hits = Retriever(kb, settings_from_config(RagConfig(k=k))).retrieve([question])[0]
     loaded = load_model(model, device)
     messages = ARM_SPECS["rag"].messages(question, PromptConfig(), hits)
-    answer = LocalChatModel(loaded.model, loaded.tokenizer).complete([messages], GenerationSettings())[0].text
+    chat = LocalChatModel(loaded.model, loaded.tokenizer)
+    text = chat.complete([messages], GenerationSettings())[0].text
+    [(answer, forced)] = ensure_citations(chat, [messages], [text], [len(hits)])
     citations = check_citations(answer, [h.text for h in hits], question)
     out.print(answer, markup=False, highlight=False)
     if citations:
         marks = ", ".join(f"[{c.number}] {'supports the answer' if c.valid else 'does NOT support the answer'}"
                           for c in citations)
-        out.print(f"\nCitations: {marks}", markup=False, highlight=False)
+        how = " (the model chose it when asked for a citation)" if forced else ""
+        out.print(f"\nCitations: {marks}{how}", markup=False, highlight=False)
     else:
         out.print("\nCitations: none (the answer cites no passage)")
     shown = [c.number for c in citations if 1 <= c.number <= len(hits)] or list(range(1, len(hits) + 1))

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from ragft.finetune.train import TrainSettings, save_finetuned, train
@@ -51,17 +52,25 @@ def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, citi
         LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text
 
 
-def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities):
-    from ragft.finetune.train import _collate, labelled_loss
+@pytest.mark.parametrize("shared_prefix", [True, False])
+def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities, shared_prefix):
+    """Head on labelled positions only, shared prefix run once: same loss and gradients as HF's loss."""
     from ragft.finetune.tokenize import tokenize_conversation
+    from ragft.finetune.train import _collate, _shared_prefix, labelled_loss
 
     rows = [tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:4]]
     rows[0] = {k: v[:-3] for k, v in rows[0].items()}  # unequal lengths: the batch has padding
+    if not shared_prefix:
+        rows[1] = {k: v[1:] for k, v in rows[1].items()}
     batch = _collate(tiny.tokenizer.pad_token_id)(rows)
+    assert (_shared_prefix(batch["input_ids"], batch["attention_mask"]) > 5) == shared_prefix
     tiny.model.train()
     expected = tiny.model(**batch).loss
-    got = labelled_loss(tiny.model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+    work = {}
+    got = labelled_loss(tiny.model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
     torch.testing.assert_close(got, expected)
+    assert work["head_tokens"] == int((batch["labels"][:, 1:] != -100).sum())
+    assert (work["body_tokens"] < int(batch["attention_mask"].sum())) == shared_prefix
     got.backward()
     mine = {n: p.grad.clone() for n, p in tiny.model.named_parameters()}
     tiny.model.zero_grad()

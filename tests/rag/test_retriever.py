@@ -71,3 +71,14 @@ def test_citations_are_checked_against_the_cited_passage():
 
 def test_passage_ids_are_content_hashes():
     assert passage_id("a") == passage_id("a") != passage_id("b")
+
+
+def test_agreement_keeps_only_passages_every_method_found(kb):
+    question = ["What is the population of City_7?"]
+    [all_k] = Retriever(kb, RetrievalSettings(k=5, agreement=False)).retrieve(question)
+    [kept] = Retriever(kb, RetrievalSettings(k=5, agreement=True)).retrieve(question)
+    assert len(all_k) == 5 and all_k[0].text == "City_7 has about 1819583 inhabitants."
+    # BM25 finds City_7's passage alone (City_77 shares no term with the question): the rest is dropped.
+    assert [h.text for h in kept] == ["City_7 has about 1819583 inhabitants."]
+    [paraphrase] = Retriever(kb, RetrievalSettings(k=5, agreement=True)).retrieve(["how many live there"])
+    assert len(paraphrase) == 5  # no lexical match anywhere: nothing to agree on, the fused top 5 stays

@@ -26,6 +26,7 @@ class Record:
     gold_rank: int | None  # 1-based rank of the gold passage among those retrieved; None if absent
     citations: list[int] | None  # passage numbers the answer cites (grounded arms)
     citations_valid: list[bool] | None  # does each cited passage hold the value the answer states?
+    citation_forced: bool | None  # the model cited nothing and was asked to choose [n] (rag/citation_slot.py)
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
@@ -34,23 +35,30 @@ class Record:
         return asdict(self)
 
 
-def make_record(arm, item, prompt: list[dict], completion, hits: list | None) -> Record:
-    """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms)."""
-    from ragft.rag.citations import check_citations
+def make_record(arm, item, prompt: list[dict], completion, hits: list | None, answer: str | None = None,
+                citation_forced: bool | None = None) -> Record:
+    """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
-    answer = completion.text
+    `answer` replaces the completion's text when a citation was added to it; citations are not
+    part of what is scored for correctness.
+    """
+    from ragft.rag.citations import check_citations, without_citations
+
+    answer = completion.text if answer is None else answer
+    scored = without_citations(answer) if arm.cites else answer
     ids = [h.id for h in hits] if hits is not None else None
     rank = ids.index(item.passage_id) + 1 if ids and item.passage_id in ids else None
     cited = check_citations(answer, [h.text for h in hits], item.question) if arm.cites else None
     return Record(
         arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
         prompt=prompt, answer=answer,
-        correct=is_correct(answer, item.reference, item.question),
-        correct_seed=is_correct_seed(answer, item.reference, item.question),
+        correct=is_correct(scored, item.reference, item.question),
+        correct_seed=is_correct_seed(scored, item.reference, item.question),
         gold_passage_id=item.passage_id, retrieved_ids=ids,
         retrieval_hit=(rank is not None) if ids is not None else None, gold_rank=rank,
         citations=[c.number for c in cited] if cited is not None else None,
         citations_valid=[c.valid for c in cited] if cited is not None else None,
+        citation_forced=citation_forced if arm.cites else None,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
         latency_s=round(completion.latency_s, 4))
 
@@ -77,11 +85,12 @@ def citation_metrics(records: list[dict]) -> dict:
     """Share of citations whose passage holds the answer's value, and of answers citing anything."""
     cited = [r for r in records if r["citations"] is not None]
     if not cited:
-        return {"citation_accuracy": None, "citations": None, "cited_answers": None}
+        return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None}
     checks = [ok for r in cited for ok in r["citations_valid"]]
     rate = _rate(sum(checks), len(checks))
     return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
-            "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6)}
+            "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
+            "citations_forced": sum(bool(r["citation_forced"]) for r in cited)}
 
 
 def summarize_arm(records: list[dict], arm) -> dict:

@@ -122,7 +122,7 @@ class Experiment:
 
     def _retrieve(self, conversations: list[dict], items: list[QAItem]) -> dict[str, dict[str, list]]:
         """{pipeline: {question id: hits}} for the RAG pipelines the arms use."""
-        from ragft.rag.retriever import RetrievalSettings, Retriever
+        from ragft.rag.retriever import RetrievalSettings, Retriever, settings_from_config
 
         knowledge = passages(conversations)
         with self.reporter.stage("index"):
@@ -131,7 +131,7 @@ class Experiment:
                 kb.add(knowledge, progress=advance)
         rag = self.config.rag
         settings = {"seed": RetrievalSettings(methods=("dense",), k=SEED_K),
-                    "grounded": RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c)}
+                    "grounded": settings_from_config(rag)}
         out = {}
         with self.reporter.stage("retrieve"):
             for pipeline in sorted({a.rag for a in self.arms if a.rag}):
@@ -145,8 +145,15 @@ class Experiment:
         with self.reporter.stage(f"generate:{arm.name}"), \
                 self.reporter.bar(f"answering: {arm.name}", len(items)) as advance:
             completions = model.complete(prompts, self.generation, progress=advance)
-        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
-                for item, prompt, c in zip(items, prompts, completions)]
+        answers = [(c.text, None) for c in completions]
+        if arm.cites:
+            from ragft.rag.citation_slot import ensure_citations
+
+            with self.reporter.stage(f"cite:{arm.name}"):
+                answers = ensure_citations(model, prompts, [c.text for c in completions],
+                                           [len(retrieved.get(i.id) or []) for i in items])
+        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None, text, forced)
+                for item, prompt, c, (text, forced) in zip(items, prompts, completions, answers)]
 
     def _untouched_model(self) -> tuple[ChatModel, object]:
         """The untouched arms' model and the LoadedModel behind it (None: nothing loaded, an openai backend)."""

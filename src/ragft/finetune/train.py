@@ -47,6 +47,10 @@ class TrainResult:
     train_tokens: int  # tokens processed (all positions, padding excluded), summed over epochs
     seconds: float
     losses: list[float] = field(default_factory=list)
+    # Work done, summed over epochs (0 where the model's own loss ran): tokens through the transformer
+    # body (a prefix shared by a batch counted once) and positions the vocabulary projection ran on.
+    body_tokens: int = 0
+    head_tokens: int = 0
 
     @property
     def final_loss(self) -> float | None:
@@ -84,21 +88,62 @@ def _step_callback(on_step: StepFn | None, losses: list[float]):
     return Report()
 
 
-def labelled_loss(model, input_ids, attention_mask, labels):
-    """Causal-LM loss computing the vocabulary projection only where a label is trained on.
+def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = None):
+    """Causal-LM loss that skips work nobody needs; equal to the model's own loss and gradients.
 
-    Equal to the model's own loss (mean cross-entropy over the shifted labels that are not IGNORE),
-    but the lm_head (for SmolLM2 a 576 x 49152 matmul, ~20 % of the model's FLOPs) and its
-    gradient run on the labelled positions only, not on the prompt and the padding.
+    - The tokens every row of the batch starts with (system prompt, the question's opening words)
+      run through the model once; their keys and values are shared by every row (autograd sums
+      the rows' gradients into them).
+    - The vocabulary projection (lm_head; for SmolLM2 a 576 x 49152 matmul, ~20 % of the model's
+      FLOPs) and its gradient run only where a label is trained on, not on the prompt and padding.
+    The loss is the mean cross-entropy over the shifted labels that are not IGNORE. `work`, if given,
+    counts the tokens the body and the head ran on.
     """
+    import torch
     import torch.nn.functional as F
 
     core = model.get_base_model() if hasattr(model, "get_base_model") else model  # a LoRA-wrapped model
-    hidden = core.get_decoder()(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)[0]
+    decoder = core.get_decoder()
+    rows, width = input_ids.shape
+    shared = _shared_prefix(input_ids, attention_mask)
+    prefix = decoder(input_ids=input_ids[:1, :shared], use_cache=True) if shared else None
+    if prefix is not None and _plain_cache(prefix.past_key_values):
+        from transformers.cache_utils import DynamicCache
+
+        cache = DynamicCache(ddp_cache_data=[(layer.keys.expand(rows, -1, -1, -1),
+                                              layer.values.expand(rows, -1, -1, -1))
+                                             for layer in prefix.past_key_values.layers])
+        positions = torch.arange(shared, width, device=input_ids.device).expand(rows, -1)
+        rest = decoder(input_ids=input_ids[:, shared:], attention_mask=attention_mask, position_ids=positions,
+                       past_key_values=cache, use_cache=True)
+        hidden = torch.cat([prefix.last_hidden_state.expand(rows, -1, -1), rest.last_hidden_state], dim=1)
+    else:
+        shared = 0
+        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
     targets = labels[:, 1:]
     keep = targets != IGNORE
     logits = core.get_output_embeddings()(hidden[:, :-1][keep])
+    if work is not None:
+        work["body_tokens"] = work.get("body_tokens", 0) + int(attention_mask.sum()) - shared * (rows - 1)
+        work["head_tokens"] = work.get("head_tokens", 0) + int(keep.sum())
     return F.cross_entropy(logits.float(), targets[keep])
+
+
+def _shared_prefix(input_ids, attention_mask) -> int:
+    """Leading tokens all rows share, leaving each row at least one token of its own."""
+    if input_ids.shape[0] < 2:
+        return 0
+    same = (input_ids == input_ids[:1]).all(dim=0)
+    limit = int(attention_mask.sum(dim=1).min()) - 1
+    differ = (~same).nonzero()
+    first_difference = int(differ[0]) if len(differ) else input_ids.shape[1]
+    return max(0, min(first_difference, limit))
+
+
+def _plain_cache(cache) -> bool:
+    from transformers.cache_utils import DynamicLayer
+
+    return all(type(layer) is DynamicLayer for layer in getattr(cache, "layers", [None]))
 
 
 def _supports_labelled_loss(model) -> bool:
@@ -117,12 +162,23 @@ def _trainer_class():
     from transformers import Trainer
 
     class LabelledLossTrainer(Trainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.work: dict[str, int] = {}  # tokens the model's body and head ran on
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if return_outputs or not _supports_labelled_loss(model):
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-            return labelled_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+            return labelled_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"], self.work)
 
     return LabelledLossTrainer
+
+
+def _length_grouped(arguments_class) -> dict:
+    """Batches of near-equal lengths waste little on padding (still shuffled, seeded)."""
+    if "train_sampling_strategy" in arguments_class.__dataclass_fields__:
+        return {"train_sampling_strategy": "group_by_length"}
+    return {"group_by_length": True}  # transformers before the sampling-strategy option
 
 
 def apply_lora(model, settings: TrainSettings):
@@ -167,8 +223,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
             use_cpu=not on_gpu,
             remove_unused_columns=False,
             dataloader_num_workers=0,
-            # Batches of near-equal lengths waste little on padding (still shuffled, seeded).
-            train_sampling_strategy="group_by_length",
+            **_length_grouped(TrainingArguments),
         )
         trainer = _trainer_class()(model=model, args=args, train_dataset=rows,
                                    data_collator=_collate(tokenizer.pad_token_id),
@@ -181,7 +236,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     steps = math.ceil(len(rows) / settings.batch_size) * settings.epochs
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
     result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, steps,
-                         len(rows), tokens, seconds, losses)
+                         len(rows), tokens, seconds, losses, **trainer.work)
     return model, result
 
 

@@ -15,8 +15,16 @@ METHODS = ("dense", "bm25")
 class RetrievalSettings:
     methods: tuple[str, ...] = METHODS
     k: int = 5  # passages handed to the model
-    candidates: int = 50  # depth of each ranking before fusion
+    candidates: int = 100  # depth of each ranking before fusion
     rrf_c: int = RRF_K
+    # When some passages are found by every method, only those are kept: near-duplicate distractors
+    # that one method alone found (City_77 for a question about City_7) confuse small models.
+    agreement: bool = False
+
+
+def settings_from_config(rag) -> RetrievalSettings:
+    """The `rag` arms' retrieval, from a RagConfig."""
+    return RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c, rag.agreement)
 
 
 class Retriever:
@@ -51,5 +59,12 @@ class Retriever:
         if len(s.methods) == 1:
             return self.rankings(questions, s.k)[s.methods[0]]
         rankings = self.rankings(questions, max(s.candidates, s.k))
-        return [reciprocal_rank_fusion([rankings[m][q] for m in s.methods], s.k, s.rrf_c)
-                for q in range(len(questions))]
+        out = []
+        for q in range(len(questions)):
+            lists = [rankings[m][q] for m in s.methods]
+            fused = reciprocal_rank_fusion(lists, len({h.id for hits in lists for h in hits}), s.rrf_c)
+            if s.agreement:
+                everywhere = set.intersection(*({h.id for h in hits} for hits in lists))
+                fused = [h for h in fused if h.id in everywhere] or fused
+            out.append(fused[:s.k])
+        return out
