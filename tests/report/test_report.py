@@ -15,7 +15,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _arm(desc, correct, n, ci, correct_seed, ci_seed, hit=None, finetuned=False):
-    retrieval = {"hit@1": 0.875, "hit@k": hit, "mrr": 0.9123, "k": 5, "n": n} if hit is not None else None
+    retrieval = ({"hit@1": 0.875, "hit@k": hit, "mrr": 0.9123, "k": 5, "mean_passages": 4.5, "n": n}
+                 if hit is not None else None)
     return {"description": desc, "finetuned": finetuned, "rag": "grounded" if hit is not None else None,
             "retrieval": retrieval, "citation_accuracy": 0.75 if hit is not None else None,
             "citations": 8 if hit is not None else None, "cited_answers": 1.0 if hit is not None else None, "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
@@ -146,7 +147,7 @@ def test_retrieval_and_citations_table(tmp_path):
     for name in ("report.md", "report.html"):
         text = (tmp_path / name).read_text()
         assert "Retrieval and citations" in text
-        assert "87.5%" in text and "0.912" in text and "75% of 8" in text and "(k=5)" in text
+        assert "87.5%" in text and "0.912" in text and "75% of 8" in text and "(4.5 passages)" in text
     del results["arms"]["rag"]
     render_reports(results, _records(results), tmp_path)
     assert "Retrieval and citations" not in (tmp_path / "report.md").read_text()

@@ -78,7 +78,8 @@ def retrieval_metrics(records: list[dict]) -> dict | None:
     return {"hit@1": round(sum(rank == 1 for rank in ranks) / n, 6),
             "hit@k": round(sum(rank is not None for rank in ranks) / n, 6),
             "mrr": round(sum(1 / rank for rank in ranks if rank) / n, 6),
-            "k": max(len(r["retrieved_ids"]) for r in lists), "n": n}
+            "k": max(len(r["retrieved_ids"]) for r in lists),
+            "mean_passages": round(sum(len(r["retrieved_ids"]) for r in lists) / n, 4), "n": n}
 
 
 def citation_metrics(records: list[dict]) -> dict:

@@ -68,7 +68,9 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
             continue
         n_cites = arm.get("citations")
         cites = DASH if not n_cites else f"{pct(arm.get('citation_accuracy'))} of {n_cites}"
-        rows.append([name, pct(r.get("hit@1")), f"{pct(r.get('hit@k'))} (k={r.get('k')})",
+        used = r.get("mean_passages")
+        rows.append([name, pct(r.get("hit@1")),
+                     f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
                      num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers"))])
     return rows
 
