@@ -180,7 +180,7 @@ def generation_rates(n: int) -> dict:
     loaded.tokenizer.padding_side = "left"
 
     def run_ragft(max_new: int):
-        c = ours.complete(prompts, GenerationSettings(max_new, 16))
+        c = ours.complete(prompts, GenerationSettings(max_new))  # ragft's default batch
         return sum(x.prompt_tokens for x in c), sum(x.completion_tokens for x in c)
 
     def run_naive(max_new: int):

@@ -55,7 +55,7 @@ def _run_child(name: str, kwargs: dict, result: str) -> None:
     Path(result).write_text(json.dumps(out))
 
 
-def train_flops(params: int, embedding: int, layers: int, hidden: int, tokens: int, body_tokens: int,
+def train_flops(params: int, embedding_params: int, layers: int, hidden: int, tokens: int, body_tokens: int,
                 head_tokens: int, sequences: int, method: str = "full", trainable: int = 0) -> float:
     """FLOPs a training run executed on real tokens (padding is wasted work, not counted).
 
@@ -66,12 +66,12 @@ def train_flops(params: int, embedding: int, layers: int, hidden: int, tokens: i
     Attention scores and mixing: 4 x layers x hidden x context per token forward (x3 with backward),
     context = half the mean sequence length (causal).
     """
-    body = params - embedding
+    body = params - embedding_params
     per_weight = 6 if method == "full" else 4
     mean_len = tokens / max(sequences, 1)
     attention = 12 * layers * hidden * (mean_len / 2) * body_tokens
-    return (per_weight * body * body_tokens + per_weight * embedding * head_tokens + 6 * trainable * body_tokens
-            + attention)
+    return (per_weight * body * body_tokens + per_weight * embedding_params * head_tokens
+            + 6 * trainable * body_tokens + attention)
 
 
 def summarize(r: dict, quick: bool) -> dict:
@@ -129,7 +129,7 @@ def summarize(r: dict, quick: bool) -> dict:
         "model_load_cold_s": r["load_cold"]["load_s"],
         "model_load_warm_s": model["load_s"],
         "model_load_in_process_s": model["again_in_process_s"],
-        "library_imports_s": model["imports_s"],
+        "library_imports_s": model.get("imports_s"),
         "naive_model_load_s": nv["timings"]["load_model"],
         "retrieval": r["retrieval"],
         "retrieval_p99_ms_100k": r["retrieval"].get("100000", {}).get("p99_ms"),
@@ -143,7 +143,7 @@ def show(s: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=120)
     t = Table(title=f"seed experiment: ragft vs naive reference ({s['config']})")
     for col in ("stage", "ragft s", "naive s", "naive/ragft"):
         t.add_column(col, justify="left" if col == "stage" else "right")
@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20 questions, 1 epoch, smaller stores (a few minutes)")
     ap.add_argument("--out", default="bench/out")
     ap.add_argument("--no-lora", action="store_true", help="skip the LoRA training figures")
+    ap.add_argument("--report-only", action="store_true", help="summarise OUT/raw.json again, measure nothing")
     ap.add_argument("--child")
     ap.add_argument("--kwargs")
     ap.add_argument("--result")
@@ -188,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        r = json.loads((out / "raw.json").read_text())
+        return report(r, out, r["config"]["limit"] < 100)
     cfg = {"n": 100, "limit": 20 if args.quick else 100, "epochs": 1 if args.quick else 3}
     sizes = [100, 10_000] if args.quick else [100, 10_000, 100_000]
     home = tempfile.mkdtemp(prefix="ragft-bench-home-")  # starts empty: the first load is a cold one
@@ -213,9 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
+    return report(r, out, args.quick)
+
+
+def report(r: dict, out: Path, quick: bool) -> int:
     for key in ("rates", "retrieval"):
         r[key] = {k: v for k, v in r[key].items() if k not in ("max_rss_gb", "wall_s")}
-    s = summarize(r, args.quick)
+    s = summarize(r, quick)
     (out / "bench.json").write_text(json.dumps(s, indent=2) + "\n")
     show(s)
     print(f"wrote {out / 'bench.json'}")

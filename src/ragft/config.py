@@ -88,7 +88,7 @@ class GenerationConfig(_Strict):
     """Decoding is greedy (temperature 0), as in the seed."""
 
     max_new_tokens: int = Field(64, ge=1, le=4096)
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(64, ge=1, description="questions decoded together (large batches amortise weight reads)")
 
 
 class PromptConfig(_Strict):

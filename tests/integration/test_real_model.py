@@ -44,7 +44,7 @@ def test_seed_run_writes_every_file(seed_run):
     assert "rag" in output and f"report: {out / 'report.html'}" in output
     results = json.loads((out / "results.json").read_text())
     arms = results["arms"]
-    assert set(arms) == {"base", "finetuned", "rag", "finetuned+rag"}
+    assert set(arms) == {"base", "finetuned", "rag-seed", "rag", "finetuned+rag"}
     assert all(a["n"] == 10 for a in arms.values())
     assert results["dataset"]["conversations"] == 100  # fine-tuning sees all the knowledge; --limit cuts questions
     assert results["finetune"]["epochs"] == 1 and results["finetune"]["method"] == "full"

@@ -102,14 +102,14 @@ def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = 
     import torch
     import torch.nn.functional as F
 
-    core = model.get_base_model() if hasattr(model, "get_base_model") else model  # a LoRA-wrapped model
+    core = _core(model)
     decoder = core.get_decoder()
     rows, width = input_ids.shape
-    shared = _shared_prefix(input_ids, attention_mask)
-    prefix = decoder(input_ids=input_ids[:1, :shared], use_cache=True) if shared else None
-    if prefix is not None and _plain_cache(prefix.past_key_values):
+    shared = _shared_prefix(input_ids, attention_mask) if _can_share_prefix(core) else 0
+    if shared:
         from transformers.cache_utils import DynamicCache
 
+        prefix = decoder(input_ids=input_ids[:1, :shared], use_cache=True)
         cache = DynamicCache(ddp_cache_data=[(layer.keys.expand(rows, -1, -1, -1),
                                               layer.values.expand(rows, -1, -1, -1))
                                              for layer in prefix.past_key_values.layers])
@@ -118,7 +118,6 @@ def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = 
                        past_key_values=cache, use_cache=True)
         hidden = torch.cat([prefix.last_hidden_state.expand(rows, -1, -1), rest.last_hidden_state], dim=1)
     else:
-        shared = 0
         hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
     targets = labels[:, 1:]
     keep = targets != IGNORE
@@ -140,14 +139,28 @@ def _shared_prefix(input_ids, attention_mask) -> int:
     return max(0, min(first_difference, limit))
 
 
-def _plain_cache(cache) -> bool:
-    from transformers.cache_utils import DynamicLayer
+def _core(model):
+    """The causal LM itself (under a LoRA wrapper, the base model with its adapters injected)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
 
-    return all(type(layer) is DynamicLayer for layer in getattr(cache, "layers", [None]))
+
+def _can_share_prefix(core) -> bool:
+    """A plain key/value cache (no sliding windows, ...) and no dropout: rows may share a prefix's states."""
+    import torch
+    from transformers.cache_utils import DynamicCache, DynamicLayer
+
+    if any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in core.modules()) or \
+            getattr(core.config, "attention_dropout", 0.0):
+        return False
+    try:
+        layers = DynamicCache(config=core.config).layers
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return all(type(layer) is DynamicLayer for layer in layers)
 
 
 def _supports_labelled_loss(model) -> bool:
-    core = model.get_base_model() if hasattr(model, "get_base_model") else model
+    core = _core(model)
     config = getattr(core, "config", None)
     try:
         plain_head = core.get_decoder() is not None and core.get_output_embeddings() is not None

@@ -16,7 +16,9 @@ ProgressFn = Callable[[int], None]  # called with the number of conversations ju
 @dataclass(frozen=True)
 class GenerationSettings:
     max_new_tokens: int = 64
-    batch_size: int = 16
+    # Decoding a token reads every weight once for the whole batch: large batches amortise it
+    # (measured on 2 cores: 50 rambling answers in one batch 1.4x faster than in batches of 16).
+    batch_size: int = 64
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,16 @@ class ChatModel(ABC):
 class LocalChatModel(ChatModel):
     """A transformers causal LM with a chat template, decoding greedily with a KV cache.
 
-    Work that nobody needs is skipped; every answer is the same greedy decoding as one-by-one:
+    Work that nobody needs is skipped; the answers are those of transformers' greedy `generate` run
+    one prompt at a time (tests check it; float rounding aside, as with any batching):
     - the prompt prefix all conversations share (system prompt, instructions) is run once and its
       key/value cache copied into every batch;
     - prompts are length-sorted into batches; the few pad slots sit between the prefix and each
       suffix and are masked out, with position ids counting real tokens only;
     - logits are computed for the last position only (the vocabulary projection is the largest matmul);
     - a sequence that has emitted end-of-sequence leaves the batch (its rows leave the cache), so
-      one long answer no longer keeps a whole batch decoding.
+      one long answer no longer keeps a whole batch decoding;
+    - the key/value cache is written in place into preallocated buffers (see _batch_cache).
     """
 
     def __init__(self, model, tokenizer):
@@ -119,7 +123,7 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
     mask = torch.tensor([[1] * shared + [0] * k + [1] * len(s) for k, s in zip(pads, suffixes)], device=device)
     positions = torch.tensor([[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)],
                              device=device)
-    cache = _batch_cache(prefix, n)
+    cache = _batch_cache(prefix, n, room=width + max_new)
     out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
                 use_cache=True, logits_to_keep=1)
     cache = out.past_key_values
@@ -150,14 +154,16 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
     return generated
 
 
-def _batch_cache(prefix, n: int):
+def _batch_cache(prefix, n: int, room: int):
     """A KV cache for a batch of n: the shared prefix's keys and values in every row, in growing buffers.
 
     transformers' DynamicCache concatenates the whole cache at every decoding step (quadratic copying);
-    these buffers grow by doubling and are written in place. Models with other cache layers (sliding
-    windows, ...) get a copy of the prefix's own cache instead.
+    these buffers are allocated with `room` free positions (the prompt suffix and the tokens to
+    generate), written in place, and grow only if they must. Models with other cache layers
+    (sliding windows, ...) get a copy of the prefix's own cache instead.
     """
     import copy
+    from functools import partial
 
     from transformers.cache_utils import DynamicCache, DynamicLayer
 
@@ -165,7 +171,7 @@ def _batch_cache(prefix, n: int):
         cache = copy.deepcopy(prefix)
         cache.batch_repeat_interleave(n)
         return cache
-    growing = _growing_layer_class()
+    growing = partial(_growing_layer_class(), room=room)
     cache = DynamicCache()
     cache.layer_class_to_replicate = growing  # layers are added as the model first writes to them
     if prefix is not None:
@@ -184,16 +190,20 @@ def _growing_layer_class():
     class GrowingLayer(DynamicLayer):
         """A DynamicLayer whose keys/values are views of buffers with room to grow."""
 
+        def __init__(self, room: int = 64):
+            super().__init__()
+            self.room = room
+
         def update(self, key_states, value_states, *args, **kwargs):
             if not self.is_initialized:
                 self.lazy_initialization(key_states, value_states)
                 self.length, self.buffers = 0, None
             end = self.length + key_states.shape[-2]
             if self.buffers is None or end > self.buffers[0].shape[-2]:
-                room = end + max(end, 64)
+                size = end + max(self.room, self.buffers[0].shape[-2] if self.buffers else 0)
                 grown = []
                 for old, new in zip(self.buffers or (None, None), (key_states, value_states)):
-                    buf = new.new_empty(*new.shape[:-2], room, new.shape[-1])
+                    buf = new.new_empty(*new.shape[:-2], size, new.shape[-1])
                     if old is not None:
                         buf[..., : self.length, :] = old[..., : self.length, :]
                     grown.append(buf)
