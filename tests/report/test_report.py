@@ -6,7 +6,6 @@ import base64
 import copy
 import re
 
-import pytest
 
 from ragft.report import render_reports
 

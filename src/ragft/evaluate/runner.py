@@ -1,8 +1,8 @@
 """The experiment, stage by stage; every stage writes into the run directory.
 
 dataset -> (index | fine-tune) -> arms -> per-question records -> metrics -> report.
-The model is loaded once: the untouched-model arms run first, then the same weights are
-fine-tuned in place for the fine-tuned arms. results.json is written last, atomically, so a
+A local model is loaded once: the untouched-model arms run first, then the same weights are
+fine-tuned in place for the fine-tuned arms (with an openai backend nothing is loaded here). results.json is written last, atomically, so a
 run directory without it is an incomplete run.
 """
 
