@@ -72,8 +72,7 @@ class LocalChatModel(ChatModel):
         device = next(self.model.parameters()).device
         with torch.inference_mode():
             began = time.perf_counter()
-            shared = shared_prefix_length(prompts)
-            prefix = _prefill_prefix(self.model, prompts[0][:shared], device) if shared else None
+            shared, prefix = prefill_prefix(self.model, prompts, device)
             setup = time.perf_counter() - began  # shared by every question, spread over all of them
             # Sorting by length keeps padding small; results go back to input order.
             order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
@@ -109,12 +108,19 @@ def _prefill_prefix(model, prefix: list[int], device):
     return out.past_key_values
 
 
-def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int,
-                  device) -> list[list[int]]:
-    """Greedy decoding of one batch; returns each prompt's new tokens, up to and including EOS."""
+def prefill_prefix(model, prompts: list[list[int]], device) -> tuple[int, object]:
+    """(shared length, its KV cache) for the tokens every prompt starts with; (0, None) if none."""
+    shared = shared_prefix_length(prompts)
+    return shared, (_prefill_prefix(model, prompts[0][:shared], device) if shared else None)
+
+
+def prefill_batch(model, prompts: list[list[int]], shared: int, prefix, device, room: int = 0):
+    """Run a batch of prompts after their shared prefix; returns (model output, attention mask, positions).
+
+    The output holds the last position's logits and the batch's KV cache, with `room` free slots.
+    """
     import torch
 
-    n = len(prompts)
     suffixes = [p[shared:] for p in prompts]
     width = max(len(s) for s in suffixes)
     pads = [width - len(s) for s in suffixes]
@@ -123,9 +129,19 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
     mask = torch.tensor([[1] * shared + [0] * k + [1] * len(s) for k, s in zip(pads, suffixes)], device=device)
     positions = torch.tensor([[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)],
                              device=device)
-    cache = _batch_cache(prefix, n, room=width + max_new)
+    cache = _batch_cache(prefix, len(prompts), room=width + room)
     out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
                 use_cache=True, logits_to_keep=1)
+    return out, mask, positions
+
+
+def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int,
+                  device) -> list[list[int]]:
+    """Greedy decoding of one batch; returns each prompt's new tokens, up to and including EOS."""
+    import torch
+
+    n = len(prompts)
+    out, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=max_new)
     cache = out.past_key_values
     nxt = out.logits[:, -1].argmax(-1)
     last = positions[:, -1]
