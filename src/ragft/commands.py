@@ -54,24 +54,23 @@ def _parse_epochs(epochs: str | None) -> int | str | None:
 def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
                   seed: int, out_dir: Path | None, device: str, quiet: bool) -> None:
     from ragft.config import FinetuneConfig
-    from ragft.data.validate import validate_file
+    from ragft.data.load import read_chat_file
+    from ragft.data.validate import MIN_EXAMPLES
     from ragft.finetune.run import finetune_and_save, settings_from_config
     from ragft.models.loading import load_model
 
     if method not in ("full", "lora"):
         raise RagftError(f"--method must be full or lora, got {method!r}")
-    report = validate_file(file)
-    if not report.ok:
-        raise RagftError(f"{report.errors[0]} (run `ragft data validate {file}` for all problems)")
+    conversations = read_chat_file(file, min_examples=MIN_EXAMPLES)
     out_dir = out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}"
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RagftError(f"output directory {out_dir} already exists and is not empty")
     config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
-    settings = settings_from_config(config, len(report.examples), seed)
+    settings = settings_from_config(config, len(conversations), seed)
     reporter = Reporter(quiet)
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
         loaded = load_model(model, device)
-    _, result = finetune_and_save(loaded, report.examples, settings, out_dir, reporter)
+    _, result = finetune_and_save(loaded, conversations, settings, out_dir, reporter)
     typer.echo(f"{settings.method} fine-tuning: {result.examples} examples, {result.epochs} epochs, "
                f"{result.steps} steps, final loss {result.final_loss:.4f}, {result.seconds:.1f} s")
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")

@@ -25,16 +25,10 @@ def open_kb(db: Path | None, collection: str, url: str | None, must_exist: bool 
 
 def jsonl_passages(file: Path) -> dict[str, str]:
     """The assistant answers of a chat JSONL file; any malformed line is an error."""
-    from ragft.data.chat import parse_jsonl
+    from ragft.data.load import read_chat_file
     from ragft.data.questions import passages
-    from ragft.data.validate import example_problems
 
-    parsed, problems = parse_jsonl(file)
-    for item in parsed:
-        problems += [f"{file}:{item.line}: {m}" for m in example_problems(item.obj)]
-    if problems:
-        raise RagftError(str(problems[0]))
-    return passages([p.obj for p in parsed])
+    return passages(read_chat_file(file))
 
 
 def source_passages(path: Path, split: str) -> dict[Path, dict[str, str]]:

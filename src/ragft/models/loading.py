@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,19 @@ def adapter_base(adapter_dir: Path) -> str:
     return json.loads((adapter_dir / "adapter_config.json").read_text())["base_model_name_or_path"]
 
 
+# transformers builds models under process-wide context managers (meta-device init, default dtype):
+# two loads in parallel threads (the server's chat registry and its training worker) corrupt each
+# other ("Cannot copy out of meta tensor"). Loads are serialised; re-entrant for adapter bases.
+_LOAD_LOCK = threading.RLock()
+
+
 def load_model(name: str, device: str = "auto") -> LoadedModel:
     """Load model + tokenizer for generation or training. One call per run; arms share the result."""
+    with _LOAD_LOCK:
+        return _load_model(name, device)
+
+
+def _load_model(name: str, device: str) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     quiet_transformers()
