@@ -62,6 +62,10 @@ def data_validate(
     raise typer.Exit(validate(file, model, max_tokens))
 
 
+PRECISION_HELP = ("auto, fp32 or bf16: auto uses bf16 matmuls where the hardware has them natively "
+                  "(CUDA, CPUs with AMX), else fp32.")
+
+
 @app.command("finetune")
 def finetune(
     file: Path = typer.Argument(..., help="Chat JSONL training file."),
@@ -73,12 +77,13 @@ def finetune(
     seed: int = typer.Option(42, "--seed"),
     out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default runs/finetune-<time>)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    precision: str = typer.Option("auto", "--precision", help=PRECISION_HELP),
     quiet: bool = QUIET,
 ) -> None:
     """Fine-tune a model locally (loss on assistant tokens only); saves a model or LoRA adapter."""
     from ragft.commands import finetune_file
 
-    finetune_file(file, model, method, epochs, lr, batch_size, seed, out, device, quiet)
+    finetune_file(file, model, method, epochs, lr, batch_size, seed, out, device, quiet, precision)
 
 
 DB = typer.Option(None, "--db", help="Knowledge base directory (default $RAGFT_HOME/kb).")
@@ -167,6 +172,7 @@ def run(
     method: Optional[str] = typer.Option(None, "--method", help="Fine-tuning method: full or lora."),
     epochs: Optional[str] = typer.Option(None, "--epochs", help="Fine-tuning epochs, or auto."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    precision: Optional[str] = typer.Option(None, "--precision", help=PRECISION_HELP),
     backend: Optional[str] = typer.Option(None, "--backend", help="local, or openai: answer on an OpenAI-compatible "
                                                                  "endpoint (--model is the endpoint's model name)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. "
@@ -183,7 +189,7 @@ def run(
 
     run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
                    backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
-                   chroma_url=chroma_url)
+                   chroma_url=chroma_url, precision=precision)
 
 
 @app.command("serve")

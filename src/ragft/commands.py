@@ -52,32 +52,37 @@ def _parse_epochs(epochs: str | None) -> int | str | None:
 
 
 def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
-                  seed: int, out_dir: Path | None, device: str, quiet: bool) -> None:
+                  seed: int, out_dir: Path | None, device: str, quiet: bool, precision: str = "auto") -> None:
     from ragft.config import FinetuneConfig
     from ragft.data.load import read_chat_file
     from ragft.data.validate import MIN_EXAMPLES
     from ragft.finetune.run import finetune_and_save, settings_from_config
     from ragft.models.loading import load_model
 
+    from ragft.models.precision import PRECISIONS
+
     if method not in ("full", "lora"):
         raise RagftError(f"--method must be full or lora, got {method!r}")
+    if precision not in PRECISIONS:
+        raise RagftError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     conversations = read_chat_file(file, min_examples=MIN_EXAMPLES)
     out_dir = out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}"
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RagftError(f"output directory {out_dir} already exists and is not empty")
     config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
-    settings = settings_from_config(config, len(conversations), seed)
+    settings = settings_from_config(config, len(conversations), seed, precision)
     reporter = Reporter(quiet)
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
         loaded = load_model(model, device)
     _, result = finetune_and_save(loaded, conversations, settings, out_dir, reporter)
-    typer.echo(f"{settings.method} fine-tuning: {result.examples} examples, {result.epochs} epochs, "
+    typer.echo(f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, {result.epochs} epochs, "
                f"{result.steps} steps, final loss {result.final_loss:.4f}, {result.seconds:.1f} s")
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
 
 
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
-                   backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None) -> None:
+                   backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
+                   precision=None) -> None:
     from ragft.config import load_config
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
@@ -90,7 +95,7 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         "data.source": str(data) if data else None,
         "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
-        "device": device, "backend.type": backend, "backend.base_url": base_url,
+        "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
         "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url,
     }
     config = load_config(preset, config_file, overrides)

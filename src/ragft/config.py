@@ -129,6 +129,9 @@ class ExperimentConfig(_Strict):
     preset: str | None = None
     model: str = DEFAULT_MODEL
     device: str = Field("auto", description="auto, cpu or cuda[:N]")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="matmul format: auto = bf16 where the hardware multiplies bf16 natively "
+                            "(CUDA, CPUs with AMX), else fp32; see models/precision.py")
     arms: list[str] = Field(default_factory=lambda: list(DEFAULT_ARMS))
     limit: int | None = Field(None, ge=1, description="evaluate only the first N questions")
     seed: int = Field(42, description="training seed")

@@ -52,25 +52,29 @@ def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, citi
         LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text
 
 
-@pytest.mark.parametrize("shared_prefix", [True, False])
-def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities, shared_prefix):
+@pytest.mark.parametrize("share", [True, False])
+def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities, share):
     """Head on labelled positions only, shared prefix run once: same loss and gradients as HF's loss."""
     from ragft.finetune.tokenize import tokenize_conversation
-    from ragft.finetune.train import _collate, _shared_prefix, labelled_loss
+    from ragft.finetune.loss import labelled_loss, shared_prefix
+    from ragft.finetune.train import _collate
 
     rows = [tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:4]]
     rows[0] = {k: v[:-3] for k, v in rows[0].items()}  # unequal lengths: the batch has padding
-    if not shared_prefix:
+    if not share:
         rows[1] = {k: v[1:] for k, v in rows[1].items()}
     batch = _collate(tiny.tokenizer.pad_token_id)(rows)
-    assert (_shared_prefix(batch["input_ids"], batch["attention_mask"]) > 5) == shared_prefix
+    assert (shared_prefix(batch["input_ids"], batch["attention_mask"]) > 5) == share
     tiny.model.train()
     expected = tiny.model(**batch).loss
     work = {}
     got = labelled_loss(tiny.model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
     torch.testing.assert_close(got, expected)
     assert work["head_tokens"] == int((batch["labels"][:, 1:] != -100).sum())
-    assert (work["body_tokens"] < int(batch["attention_mask"].sum())) == shared_prefix
+    # Packed: no padding through the body; the shared prefix once, not once per row.
+    real = int(batch["attention_mask"].sum())
+    expected_body = real - (3 * shared_prefix(batch["input_ids"], batch["attention_mask"]))
+    assert work["body_tokens"] == expected_body < batch["attention_mask"].numel()
     got.backward()
     mine = {n: p.grad.clone() for n, p in tiny.model.named_parameters()}
     tiny.model.zero_grad()

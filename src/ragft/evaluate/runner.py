@@ -93,7 +93,8 @@ class Experiment:
             "run_name": self.run_dir.name,
             "created": dt.datetime.now().isoformat(timespec="seconds"),
             "config": self.config.model_dump(mode="json"),
-            "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device} if loaded else
+            "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device,
+                      "precision": self._precision(loaded)} if loaded else
                      {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
             "dataset": {"source": source, "conversations": len(conversations), "questions": len(items),
                         "passages": len(passages(conversations)),
@@ -163,7 +164,12 @@ class Experiment:
 
         with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
             loaded = load_model(self.config.model, self.config.device)
-        return LocalChatModel(loaded.model, loaded.tokenizer), loaded
+        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded)), loaded
+
+    def _precision(self, loaded) -> str:
+        from ragft.models.precision import resolve_precision
+
+        return resolve_precision(self.config.precision, loaded.device)
 
     def _client(self):
         from ragft.models.openai_backend import openai_client
@@ -186,7 +192,8 @@ class Experiment:
                                       self.config.seed, self.reporter, self.config.backend.poll_interval_s)
             return self._remote(summary["fine_tuned_model"]), summary
 
-        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed)
+        precision = self._precision(loaded)
+        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
         trained, result = finetune_and_save(loaded, conversations, settings, self.run_dir / "finetuned",
                                             self.reporter)
-        return LocalChatModel(trained, loaded.tokenizer), result.to_dict()
+        return LocalChatModel(trained, loaded.tokenizer, precision), result.to_dict()

@@ -24,11 +24,11 @@ def finetune_and_save(loaded, conversations: list[dict], settings: TrainSettings
     return model, result
 
 
-def settings_from_config(ft, n_examples: int, seed: int) -> TrainSettings:
+def settings_from_config(ft, n_examples: int, seed: int, precision: str = "auto") -> TrainSettings:
     """TrainSettings from a FinetuneConfig, with 'auto' epochs resolved by OpenAI's rule."""
     from ragft.finetune.epochs import resolve_epochs
 
     return TrainSettings(method=ft.method, epochs=resolve_epochs(ft.epochs, n_examples),
                          learning_rate=ft.learning_rate, batch_size=ft.batch_size, max_length=ft.max_length,
-                         seed=seed, lora_r=ft.lora_r, lora_alpha=ft.lora_alpha)
+                         seed=seed, lora_r=ft.lora_r, lora_alpha=ft.lora_alpha, precision=precision)
 

@@ -10,8 +10,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 from ragft.models.loading import RAGFT_META
+from ragft.models.precision import resolve_precision
+from ragft.runtime import keep_freed_memory
 
 # Called after each optimizer step with (step, total_steps, loss or None).
 StepFn = Callable[[int, int, float | None], None]
@@ -30,6 +33,7 @@ class TrainSettings:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0
+    precision: str = "auto"  # "auto", "fp32" or "bf16" (mixed precision); see models/precision.py
 
     @property
     def lr(self) -> float:
@@ -51,6 +55,7 @@ class TrainResult:
     # body (a prefix shared by a batch counted once) and positions the vocabulary projection ran on.
     body_tokens: int = 0
     head_tokens: int = 0
+    precision: str = "fp32"
 
     @property
     def final_loss(self) -> float | None:
@@ -88,89 +93,6 @@ def _step_callback(on_step: StepFn | None, losses: list[float]):
     return Report()
 
 
-def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = None):
-    """Causal-LM loss that skips work nobody needs; equal to the model's own loss and gradients.
-
-    - The tokens every row of the batch starts with (system prompt, the question's opening words)
-      run through the model once; their keys and values are shared by every row (autograd sums
-      the rows' gradients into them).
-    - The vocabulary projection (lm_head; for SmolLM2 a 576 x 49152 matmul, ~20 % of the model's
-      FLOPs) and its gradient run only where a label is trained on, not on the prompt and padding.
-    The loss is the mean cross-entropy over the shifted labels that are not IGNORE. `work`, if given,
-    counts the tokens the body and the head ran on.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    core = _core(model)
-    decoder = core.get_decoder()
-    rows, width = input_ids.shape
-    shared = _shared_prefix(input_ids, attention_mask) if _can_share_prefix(core) else 0
-    if shared:
-        from transformers.cache_utils import DynamicCache
-
-        prefix = decoder(input_ids=input_ids[:1, :shared], use_cache=True)
-        cache = DynamicCache(ddp_cache_data=[(layer.keys.expand(rows, -1, -1, -1),
-                                              layer.values.expand(rows, -1, -1, -1))
-                                             for layer in prefix.past_key_values.layers])
-        positions = torch.arange(shared, width, device=input_ids.device).expand(rows, -1)
-        rest = decoder(input_ids=input_ids[:, shared:], attention_mask=attention_mask, position_ids=positions,
-                       past_key_values=cache, use_cache=True)
-        hidden = torch.cat([prefix.last_hidden_state.expand(rows, -1, -1), rest.last_hidden_state], dim=1)
-    else:
-        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
-    targets = labels[:, 1:]
-    keep = targets != IGNORE
-    logits = core.get_output_embeddings()(hidden[:, :-1][keep])
-    if work is not None:
-        work["body_tokens"] = work.get("body_tokens", 0) + int(attention_mask.sum()) - shared * (rows - 1)
-        work["head_tokens"] = work.get("head_tokens", 0) + int(keep.sum())
-    return F.cross_entropy(logits.float(), targets[keep])
-
-
-def _shared_prefix(input_ids, attention_mask) -> int:
-    """Leading tokens all rows share, leaving each row at least one token of its own."""
-    if input_ids.shape[0] < 2:
-        return 0
-    same = (input_ids == input_ids[:1]).all(dim=0)
-    limit = int(attention_mask.sum(dim=1).min()) - 1
-    differ = (~same).nonzero()
-    first_difference = int(differ[0]) if len(differ) else input_ids.shape[1]
-    return max(0, min(first_difference, limit))
-
-
-def _core(model):
-    """The causal LM itself (under a LoRA wrapper, the base model with its adapters injected)."""
-    return model.get_base_model() if hasattr(model, "get_base_model") else model
-
-
-def _can_share_prefix(core) -> bool:
-    """A plain key/value cache (no sliding windows, ...) and no dropout: rows may share a prefix's states."""
-    import torch
-    from transformers.cache_utils import DynamicCache, DynamicLayer
-
-    if any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in core.modules()) or \
-            getattr(core.config, "attention_dropout", 0.0):
-        return False
-    try:
-        layers = DynamicCache(config=core.config).layers
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return all(type(layer) is DynamicLayer for layer in layers)
-
-
-def _supports_labelled_loss(model) -> bool:
-    core = _core(model)
-    config = getattr(core, "config", None)
-    try:
-        plain_head = core.get_decoder() is not None and core.get_output_embeddings() is not None
-    except (AttributeError, NotImplementedError):
-        return False
-    # Models that post-process logits (Gemma's soft-capping, scaled logits) use their own forward.
-    return plain_head and not getattr(config, "final_logit_softcapping", None) and \
-        getattr(config, "logit_scale", None) in (None, 1, 1.0)
-
-
 def _trainer_class():
     from transformers import Trainer
 
@@ -180,7 +102,7 @@ def _trainer_class():
             self.work: dict[str, int] = {}  # tokens the model's body and head ran on
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            if return_outputs or not _supports_labelled_loss(model):
+            if return_outputs or not supports_labelled_loss(model):
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             return labelled_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"], self.work)
 
@@ -205,16 +127,18 @@ def apply_lora(model, settings: TrainSettings):
 def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
           on_step: StepFn | None = None):
     """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one."""
-    import torch
     from transformers import PrinterCallback, TrainingArguments, set_seed
 
+    keep_freed_memory()
     set_seed(settings.seed)
     rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length) for c in conversations]
     if settings.method == "lora":
         model = apply_lora(model, settings)
     model.train()
     losses: list[float] = []
-    on_gpu = next(model.parameters()).device.type == "cuda"
+    device = next(model.parameters()).device
+    on_gpu = device.type == "cuda"
+    precision = resolve_precision(settings.precision, device)
     with tempfile.TemporaryDirectory(prefix="ragft-train-") as scratch:
         args = TrainingArguments(
             output_dir=scratch,
@@ -231,7 +155,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
             disable_tqdm=True,
             seed=settings.seed,
             data_seed=settings.seed,
-            bf16=on_gpu and torch.cuda.is_bf16_supported(),  # explicit: never bf16 on CPU
+            bf16=precision == "bf16",  # mixed precision: fp32 master weights, bf16 matmuls
             fp16=False,
             use_cpu=not on_gpu,
             remove_unused_columns=False,
@@ -249,7 +173,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     steps = math.ceil(len(rows) / settings.batch_size) * settings.epochs
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
     result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, steps,
-                         len(rows), tokens, seconds, losses, **trainer.work)
+                         len(rows), tokens, seconds, losses, **trainer.work, precision=precision)
     return model, result
 
 

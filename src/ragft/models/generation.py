@@ -51,10 +51,18 @@ class LocalChatModel(ChatModel):
     - a sequence that has emitted end-of-sequence leaves the batch (its rows leave the cache), so
       one long answer no longer keeps a whole batch decoding;
     - the key/value cache is written in place into preallocated buffers (see _batch_cache).
+
+    With precision "bf16" it answers with a bf16 copy of the weights taken now (models/precision.py):
+    train the model afterwards and build a new LocalChatModel to answer with the trained weights.
     """
 
-    def __init__(self, model, tokenizer):
-        self.model = model
+    def __init__(self, model, tokenizer, precision: str = "fp32"):
+        from ragft.models.precision import inference_copy
+        from ragft.runtime import keep_freed_memory
+
+        keep_freed_memory()
+        self.precision = precision
+        self.model = inference_copy(model, precision)
         self.tokenizer = tokenizer
 
     def prompt_ids(self, messages: Messages) -> list[int]:
