@@ -45,6 +45,7 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     (["--epochs", "zero"], "--epochs must be a positive integer"),
     (["--method", "qlora"], "finetune.method"),
     (["--preset", "nope"], "unknown preset 'nope'"),
+    (["--precision", "fp16"], "precision: Input should be 'auto', 'fp32' or 'bf16'"),
 ])
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
@@ -76,9 +77,12 @@ def test_run_on_users_own_data(tmp_path, tiny_model_dir):
 
 def test_finetune_command_and_bad_method(tmp_path, cities_file, tiny_model_dir):
     one_error_line(invoke("finetune", cities_file, "--method", "qlora"), "--method must be full or lora")
+    one_error_line(invoke("finetune", cities_file, "--precision", "half"), "--precision must be one of auto, fp32, bf16")
     out = tmp_path / "ft"
-    result = invoke("finetune", cities_file, "--model", tiny_model_dir, "--epochs", 1, "--out", out, "--quiet")
+    result = invoke("finetune", cities_file, "--model", tiny_model_dir, "--epochs", 1, "--out", out, "--quiet",
+                    "--precision", "fp32")
     assert result.exit_code == 0, result.output
+    assert "full fine-tuning (fp32)" in result.output
     assert "saved to" in result.output and (out / "config.json").exists()
 
 

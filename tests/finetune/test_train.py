@@ -1,6 +1,8 @@
 import pytest
 import torch
 
+from ragft.finetune.tokenize import tokenize_conversation
+
 from ragft.finetune.train import TrainSettings, save_finetuned, train
 from ragft.models.generation import GenerationSettings, LocalChatModel
 from ragft.models.loading import load_model
@@ -53,31 +55,75 @@ def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, citi
 
 
 @pytest.mark.parametrize("share", [True, False])
-def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities, share):
-    """Head on labelled positions only, shared prefix run once: same loss and gradients as HF's loss."""
-    from ragft.finetune.tokenize import tokenize_conversation
+@pytest.mark.parametrize("attention", ["sdpa", "eager", "dropout"])
+def test_labelled_positions_loss_equals_the_models_own_loss(tiny, cities, share, attention):
+    """Packed prefix tree, head on labelled positions only, tied embedding's gradient added in place:
+    same loss and gradients as HF's own loss on the padded batch. "dropout": with attention dropout
+    rows cannot share a prefix's states (each needs its own sample), so the padded path runs;
+    compared in eval mode so that both losses see the same network."""
     from ragft.finetune.loss import labelled_loss, shared_prefix
     from ragft.finetune.train import _collate
 
+    model = tiny.model
+    if attention == "dropout":
+        model.config.attention_dropout = 0.1
+    else:
+        model.set_attn_implementation(attention)
     rows = [tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:4]]
     rows[0] = {k: v[:-3] for k, v in rows[0].items()}  # unequal lengths: the batch has padding
     if not share:
         rows[1] = {k: v[1:] for k, v in rows[1].items()}
     batch = _collate(tiny.tokenizer.pad_token_id)(rows)
     assert (shared_prefix(batch["input_ids"], batch["attention_mask"]) > 5) == share
-    tiny.model.train()
-    expected = tiny.model(**batch).loss
+    model.eval()  # no dropout sample: the two losses must see the same network
+    expected = model(**batch).loss
     work = {}
-    got = labelled_loss(tiny.model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
+    got = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
     torch.testing.assert_close(got, expected)
     assert work["head_tokens"] == int((batch["labels"][:, 1:] != -100).sum())
-    # Packed: no padding through the body; the shared prefix once, not once per row.
     real = int(batch["attention_mask"].sum())
-    expected_body = real - (3 * shared_prefix(batch["input_ids"], batch["attention_mask"]))
-    assert work["body_tokens"] == expected_body < batch["attention_mask"].numel()
+    if attention == "dropout":
+        assert work["body_tokens"] == real  # padded batch, padding not counted
+    else:  # packed: no padding through the body; the shared prefix once, not once per row
+        assert work["body_tokens"] == real - 3 * shared_prefix(batch["input_ids"], batch["attention_mask"])
     got.backward()
-    mine = {n: p.grad.clone() for n, p in tiny.model.named_parameters()}
-    tiny.model.zero_grad()
-    tiny.model(**batch).loss.backward()
-    for n, p in tiny.model.named_parameters():
+    mine = {n: p.grad.clone() for n, p in model.named_parameters()}
+    model.zero_grad()
+    model(**batch).loss.backward()
+    for n, p in model.named_parameters():
         torch.testing.assert_close(mine[n], p.grad, rtol=1e-4, atol=1e-6, msg=n)
+
+
+def test_tied_embedding_gradient_skips_the_padding_row(tiny, cities):
+    """nn.Embedding(padding_idx=...) never trains that row from the input side; nor does ragft's loss."""
+    from ragft.finetune.loss import labelled_loss
+    from ragft.finetune.train import _collate
+
+    model = tiny.model
+    pad = tiny.tokenizer.pad_token_id
+    model.get_input_embeddings().padding_idx = pad
+    batch = _collate(pad)([tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:3]])
+    assert (batch["input_ids"][batch["attention_mask"].bool()] == pad).any()  # <|im_end|> is in every row
+    labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"]).backward()
+    mine = model.get_input_embeddings().weight.grad.clone()
+    model.zero_grad()
+    model(**batch).loss.backward()
+    torch.testing.assert_close(mine, model.get_input_embeddings().weight.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_batches_cover_every_example_once_per_epoch():
+    from ragft.finetune.train import _batches
+
+    plan = _batches(10, 4, 3, seed=1)
+    assert [len(b) for b in plan] == [4, 4, 2] * 3
+    for epoch in range(3):
+        assert sorted(i for b in plan[3 * epoch:3 * epoch + 3] for i in b) == list(range(10))
+    assert plan[:3] != plan[3:6] and plan == _batches(10, 4, 3, seed=1)
+
+
+def test_bf16_training_keeps_fp32_weights_and_learns(tiny, cities):
+    settings = TrainSettings(method="full", epochs=3, learning_rate=3e-3, batch_size=16, precision="bf16")
+    model, result = train(tiny.model, tiny.tokenizer, cities[:32], settings)
+    assert result.precision == "bf16"
+    assert result.losses[-1] < result.losses[0]
+    assert all(p.dtype == torch.float32 for p in model.parameters())

@@ -1,10 +1,8 @@
-"""Fine-tune a loaded model in place on chat conversations (transformers Trainer; LoRA via PEFT)."""
+"""Fine-tune a loaded model in place on chat conversations (a plain PyTorch loop; LoRA via PEFT)."""
 
 from __future__ import annotations
 
 import json
-import math
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -78,42 +76,24 @@ def _collate(pad_id: int):
     return collate
 
 
-def _step_callback(on_step: StepFn | None, losses: list[float]):
-    from transformers import TrainerCallback
+def _batches(n: int, batch_size: int, epochs: int, seed: int) -> list[list[int]]:
+    """Example indices per step: each epoch a fresh seeded shuffle, cut into batches."""
+    import torch
 
-    class Report(TrainerCallback):
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs and "loss" in logs:
-                losses.append(float(logs["loss"]))
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if on_step:
-                on_step(state.global_step, state.max_steps, losses[-1] if losses else None)
-
-    return Report()
+    generator = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator).tolist()
+        out += [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    return out
 
 
-def _trainer_class():
-    from transformers import Trainer
+def _optimizer(params: list, lr: float, device):
+    import torch
 
-    class LabelledLossTrainer(Trainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.work: dict[str, int] = {}  # tokens the model's body and head ran on
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            if return_outputs or not supports_labelled_loss(model):
-                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-            return labelled_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"], self.work)
-
-    return LabelledLossTrainer
-
-
-def _length_grouped(arguments_class) -> dict:
-    """Batches of near-equal lengths waste little on padding (still shuffled, seeded)."""
-    if "train_sampling_strategy" in arguments_class.__dataclass_fields__:
-        return {"train_sampling_strategy": "group_by_length"}
-    return {"group_by_length": True}  # transformers before the sampling-strategy option
+    # The fused kernel updates all tensors in one pass (CPU and CUDA): ~7x less time than the loop.
+    fused = device.type in ("cpu", "cuda")
+    return torch.optim.AdamW(params, lr=lr, weight_decay=0.0, fused=fused)
 
 
 def apply_lora(model, settings: TrainSettings):
@@ -126,54 +106,51 @@ def apply_lora(model, settings: TrainSettings):
 
 def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
           on_step: StepFn | None = None):
-    """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one."""
-    from transformers import PrinterCallback, TrainingArguments, set_seed
+    """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one.
+
+    A plain loop: AdamW (no weight decay), learning rate decaying linearly to 0, gradients clipped
+    to norm 1.0, the loss on assistant tokens only (finetune/loss.py skips the work nobody needs);
+    under bf16 the matmuls run in bf16 while weights, gradients and optimizer state stay fp32.
+    """
+    import torch
 
     keep_freed_memory()
-    set_seed(settings.seed)
+    torch.manual_seed(settings.seed)  # LoRA's initial adapters
     rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length) for c in conversations]
     if settings.method == "lora":
         model = apply_lora(model, settings)
-    model.train()
-    losses: list[float] = []
     device = next(model.parameters()).device
-    on_gpu = device.type == "cuda"
     precision = resolve_precision(settings.precision, device)
-    with tempfile.TemporaryDirectory(prefix="ragft-train-") as scratch:
-        args = TrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=settings.epochs,
-            per_device_train_batch_size=settings.batch_size,
-            learning_rate=settings.lr,
-            lr_scheduler_type="linear",
-            warmup_steps=0,
-            weight_decay=0.0,
-            max_grad_norm=1.0,
-            logging_steps=1,
-            save_strategy="no",
-            report_to=[],
-            disable_tqdm=True,
-            seed=settings.seed,
-            data_seed=settings.seed,
-            bf16=precision == "bf16",  # mixed precision: fp32 master weights, bf16 matmuls
-            fp16=False,
-            use_cpu=not on_gpu,
-            remove_unused_columns=False,
-            dataloader_num_workers=0,
-            **_length_grouped(TrainingArguments),
-        )
-        trainer = _trainer_class()(model=model, args=args, train_dataset=rows,
-                                   data_collator=_collate(tokenizer.pad_token_id),
-                                   callbacks=[_step_callback(on_step, losses)])
-        trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; our bar shows the loss
-        began = time.perf_counter()
-        trainer.train()
-        seconds = time.perf_counter() - began
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = _optimizer(params, settings.lr, device)
+    plan = _batches(len(rows), settings.batch_size, settings.epochs, settings.seed)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / len(plan))
+    collate = _collate(tokenizer.pad_token_id)
+    own_loss = not supports_labelled_loss(model)
+    work: dict[str, int] = {}  # tokens the model's body and head ran on
+    losses: list[float] = []
+    model.train()
+    began = time.perf_counter()
+    for step, indices in enumerate(plan, start=1):
+        batch = {k: v.to(device) for k, v in collate([rows[i] for i in indices]).items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            if own_loss:  # models that post-process their logits
+                loss = model(**batch).loss
+            else:
+                loss = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        if on_step:
+            on_step(step, len(plan), losses[-1])
+    seconds = time.perf_counter() - began
     model.eval()
-    steps = math.ceil(len(rows) / settings.batch_size) * settings.epochs
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
-    result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, steps,
-                         len(rows), tokens, seconds, losses, **trainer.work, precision=precision)
+    result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, len(plan),
+                         len(rows), tokens, seconds, losses, **work, precision=precision)
     return model, result
 
 
