@@ -88,3 +88,27 @@ def test_sources_larger_than_a_chroma_batch(make_kb, monkeypatch):
     assert kb.all_passages() == many and kb.sources() == {"big.txt": 30}
     assert kb.delete(list(many)[:20]) == 20
 
+
+
+def test_embeddings_equal_sentence_transformers_encode():
+    """ragft runs MiniLM directly (length-sorted batches); the vectors are encode()'s, in input order."""
+    import numpy as np
+
+    from ragft.rag.embeddings import embed_array, sentence_model
+
+    texts = ["short", "a much longer sentence about City_7 and its 1,234,567 inhabitants", "mid length text",
+             "What is the population of City_42?", "x"]
+    got = embed_array(texts, batch_size=2)
+    expected = sentence_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert embed_array([]).shape == (0, expected.shape[1])
+
+
+def test_query_an_empty_or_small_collection(make_kb):
+    kb = make_kb()
+    assert kb.query(["What is the population of City_1?"], 5) == [[]]
+    assert kb.query([], 5) == []
+    kb.add({"a": "City_1 has 10 inhabitants.", "b": "City_2 has 20 inhabitants."})
+    hits = kb.query(["How many people live in City_1?", "City_2?"], 5)
+    assert [len(h) for h in hits] == [2, 2] and hits[0][0].id == "a"

@@ -25,9 +25,32 @@ def sentence_model(device: str = "cpu"):
 
 
 def embed(texts: list[str], batch_size: int = 64) -> list[list[float]]:
-    vectors = sentence_model().encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                      show_progress_bar=False, convert_to_numpy=True)
-    return vectors.tolist()
+    """Unit-length MiniLM vectors, as SentenceTransformer.encode(normalize_embeddings=True) makes them."""
+    return embed_array(texts, batch_size).tolist()
+
+
+def embed_array(texts: list[str], batch_size: int = 64):
+    """embed() as a float32 numpy array (n, 384).
+
+    The model runs directly, length-sorted batches under inference_mode: for the one short question
+    a query embeds, encode()'s own bookkeeping cost more than the model (7.1 -> 5.7 ms here).
+    """
+    import numpy as np
+    import torch
+
+    model = sentence_model()
+    prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 5
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    dimension = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+    out = np.zeros((len(texts), dimension), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+                        for k, v in prepare([texts[i] for i in rows]).items()}
+            vectors = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+            out[rows] = vectors.float().cpu().numpy()
+    return out
 
 
 def embedding_function():
@@ -45,9 +68,7 @@ def _embedding_class():
             pass
 
         def __call__(self, input):  # noqa: A002 - Chroma's parameter name
-            import numpy as np
-
-            return [np.asarray(v, dtype=np.float32) for v in embed(list(input))]
+            return list(embed_array(list(input)))
 
         @staticmethod
         def name() -> str:
