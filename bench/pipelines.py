@@ -95,22 +95,24 @@ def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str 
     results = out.results
     ft = dict(results.get("finetune") or {})
     ft.pop("losses", None)
-    timings = {_stage_name(k): v for k, v in results["timings"].items()}
+    timings: dict[str, float] = {}
+    for stage, seconds in results["timings"].items():  # cite:ARM is part of answering ARM: summed in
+        timings[_stage_name(stage)] = round(timings.get(_stage_name(stage), 0.0) + seconds, 3)
     timings["total"] = round(total, 3)
     arms = {ARMS[a]: {"n": s["n"], "accuracy": s["accuracy"],
                       "prompt_tokens": sum(r["prompt_tokens"] for r in rows if r["arm"] == a),
                       "completion_tokens": sum(r["completion_tokens"] for r in rows if r["arm"] == a)}
             for a, s in results["arms"].items()}
-    return {"timings": timings, "finetune": ft, "arms": arms}
+    return {"timings": timings, "finetune": ft, "arms": arms, "precision": results["model"].get("precision")}
 
 
 def _stage_name(stage: str) -> str:
     kind, _, arm = stage.partition(":")
-    return f"generate:{ARMS[arm]}" if kind == "generate" and arm in ARMS else stage
+    return f"generate:{ARMS[arm]}" if kind in ("generate", "cite") and arm in ARMS else stage
 
 
-def train_only(n: int, epochs: int, method: str, pipeline: str) -> dict:
-    """Fine-tuning alone (ragft's trainer or the naive loop), for the LoRA figures."""
+def train_only(n: int, epochs: int, method: str, pipeline: str, precision: str = "auto") -> dict:
+    """Fine-tuning alone (ragft's trainer or the naive loop): the LoRA figures, ragft in fp32."""
     from ragft.data.cities import city_conversations
     from ragft.finetune.train import TrainSettings, train
     from ragft.models.loading import load_model
@@ -123,11 +125,12 @@ def train_only(n: int, epochs: int, method: str, pipeline: str) -> dict:
         ft = naive.finetune(loaded.model, loaded.tokenizer, conversations, epochs, SEED, method)
         trained = ft.pop("model")
         return {**ft, "trainable_params": sum(p.numel() for p in trained.parameters() if p.requires_grad)}
-    trained, result = train(loaded.model, loaded.tokenizer, conversations, TrainSettings(method=method, epochs=epochs))
+    settings = TrainSettings(method=method, epochs=epochs, precision=precision)
+    trained, result = train(loaded.model, loaded.tokenizer, conversations, settings)
     trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
     return {"seconds": result.seconds, "train_tokens": result.train_tokens, "steps": result.steps,
             "trainable_params": trainable, "body_tokens": result.body_tokens, "head_tokens": result.head_tokens,
-            "final_loss": result.final_loss}
+            "final_loss": result.final_loss, "precision": result.precision}
 
 
 def model_load(home: str) -> dict:
@@ -168,6 +171,7 @@ def generation_rates(n: int) -> dict:
     from ragft.data.questions import passages, qa_items
     from ragft.models.generation import GenerationSettings, LocalChatModel
     from ragft.models.loading import load_model
+    from ragft.models.precision import resolve_precision
 
     conversations = city_conversations(100, SEED)
     items = qa_items(conversations)[:n]
@@ -176,7 +180,7 @@ def generation_rates(n: int) -> dict:
     contexts = [[texts[(k + j) % len(texts)] for j in range(K)] for k in range(len(items))]
     prompts = _seed_prompts([i.question for i in items], contexts)
     loaded = load_model("smollm2-135m-instruct", "cpu")
-    ours = LocalChatModel(loaded.model, loaded.tokenizer)
+    ours = LocalChatModel(loaded.model, loaded.tokenizer, resolve_precision("auto", "cpu"))  # ragft's default
     loaded.tokenizer.padding_side = "left"
 
     def run_ragft(max_new: int):

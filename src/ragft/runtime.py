@@ -28,3 +28,11 @@ def keep_freed_memory() -> bool:
         return False
     _applied = bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
     return _applied
+
+
+def release_free_memory() -> None:
+    """Hand memory malloc keeps free back to the kernel (after training: the optimizer state)."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -58,9 +58,10 @@ def test_finetuned_output_reloads_and_answers_as_in_the_run(seed_run, real_home)
     out, _ = seed_run
     records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     mine = [r for r in records if r["arm"] == "finetuned"]
+    precision = json.loads((out / "results.json").read_text())["model"]["precision"]  # bf16 on AMX CPUs
     loaded = load_model(str(out / "finetuned"), "cpu")
-    answers = LocalChatModel(loaded.model, loaded.tokenizer).complete([r["prompt"] for r in mine],
-                                                                      GenerationSettings(64, 16))
+    answers = LocalChatModel(loaded.model, loaded.tokenizer, precision).complete([r["prompt"] for r in mine],
+                                                                                 GenerationSettings(64, 16))
     assert [a.text for a in answers] == [r["answer"] for r in mine]
 
 

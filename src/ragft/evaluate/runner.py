@@ -82,6 +82,7 @@ class Experiment:
             records += self._answer(arm, model, items, hits)
         finetune = None
         if any(a.finetuned for a in self.arms):
+            model = None  # frees the untouched arms' bf16 copy (if any) before training needs the memory
             model, finetune = self._finetune(loaded, conversations)
             for arm in (a for a in self.arms if a.finetuned):
                 records += self._answer(arm, model, items, hits)

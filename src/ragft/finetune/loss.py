@@ -40,31 +40,35 @@ class PackedBatch:
         import torch
 
         length = self.segment.shape[0]
-        causal = torch.ones(length, length, dtype=torch.bool).tril_()
+        causal = torch.ones(length, length, dtype=torch.bool, device=self.segment.device).tril_()
         same_row = (self.segment[:, None] == self.segment[None, :]) | (self.segment[None, :] < 0)
         allowed = (causal & same_row)[None, None]
         if boolean:
             return allowed
-        mask = torch.zeros(allowed.shape, dtype=dtype)
+        mask = torch.zeros(allowed.shape, dtype=dtype, device=allowed.device)
         return mask.masked_fill_(~allowed, torch.finfo(dtype).min)
 
 
 def pack(input_ids, attention_mask) -> PackedBatch:
+    """Lay out a right-padded batch (rows x width, mask 1 then 0) as one prefix-tree sequence."""
     import torch
 
     rows, width = input_ids.shape
+    on = {"device": input_ids.device}
     lengths = attention_mask.sum(dim=1).tolist()
     shared = shared_prefix(input_ids, attention_mask)
-    pieces, positions, segments = [input_ids[0, :shared]], [torch.arange(shared)], [torch.full((shared,), -1)]
-    index = torch.full((rows, width), -1, dtype=torch.long)
-    index[:, :shared] = torch.arange(shared)
+    pieces = [input_ids[0, :shared]]
+    positions = [torch.arange(shared, **on)]
+    segments = [torch.full((shared,), -1, **on)]
+    index = torch.full((rows, width), -1, dtype=torch.long, **on)
+    index[:, :shared] = torch.arange(shared, **on)
     offset = shared
     for r, length in enumerate(lengths):
         own = length - shared
         pieces.append(input_ids[r, shared:length])
-        positions.append(torch.arange(shared, length))
-        segments.append(torch.full((own,), r))
-        index[r, shared:length] = torch.arange(offset, offset + own)
+        positions.append(torch.arange(shared, length, **on))
+        segments.append(torch.full((own,), r, **on))
+        index[r, shared:length] = torch.arange(offset, offset + own, **on)
         offset += own
     return PackedBatch(torch.cat(pieces)[None], torch.cat(positions)[None], torch.cat(segments), index, shared)
 

@@ -12,7 +12,7 @@ from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 from ragft.models.loading import RAGFT_META
 from ragft.models.precision import resolve_precision
-from ragft.runtime import keep_freed_memory
+from ragft.runtime import keep_freed_memory, release_free_memory
 
 # Called after each optimizer step with (step, total_steps, loss or None).
 StepFn = Callable[[int, int, float | None], None]
@@ -148,6 +148,8 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
             on_step(step, len(plan), losses[-1])
     seconds = time.perf_counter() - began
     model.eval()
+    del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
+    release_free_memory()
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
     result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, len(plan),
                          len(rows), tokens, seconds, losses, **work, precision=precision)

@@ -67,7 +67,8 @@ def converted_gguf_dir(gguf: Path) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     if getattr(model, "hf_quantizer", None) is not None:
-        # GGUF loads are marked quantized; the fp32 copy is not, and Trainer refuses quantized models.
+        # GGUF loads are marked quantized; the fp32 copy is not, and transformers/PEFT refuse to train
+        # models marked quantized.
         model.hf_quantizer.remove_quantization_config(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))

@@ -3,7 +3,7 @@
 - Answering runs on a bf16 copy of the weights (`inference_copy`); the loaded fp32 weights stay the
   master copy that fine-tuning updates and that is saved.
 - Training is mixed precision: fp32 weights, gradients and optimizer state, matmuls in bf16 under
-  autocast (transformers' Trainer `bf16=True`).
+  torch.autocast (finetune/train.py).
 - `auto` picks bf16 on a CUDA GPU that supports it and on a CPU with AMX-BF16 tiles (Intel Xeon
   4th gen and later), where a bf16 matmul is 5-8x an fp32 one (bench/peak.py measures both), and fp32
   everywhere else. bf16 keeps 8 bits of mantissa: answers can differ from fp32 ones in rare

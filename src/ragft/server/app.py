@@ -77,7 +77,7 @@ def _job_or_404(store: Store, job_id: str) -> dict:
 def _import_model_libraries() -> None:
     """Import transformers' lazily-loaded classes once, before any thread does: its lazy module is not
     safe to initialise from two threads at once (a request loading a model while a job starts training)."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer  # noqa: F401
+    from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: F401
 
 
 def create_app(settings: ServerSettings) -> FastAPI:

@@ -206,11 +206,11 @@ class Worker:
             self.store.add_event(job_id, f"Step {step}/{total}: training loss={loss:.4f}", type="metrics",
                                  data={"step": step, "train_loss": loss, "total_steps": total})
 
-        def on_step(step: int, total_steps: int, last_loss: float | None) -> None:
+        def on_step(step: int, total_steps: int, loss: float | None) -> None:
             if job_id in self._cancel or self._stopping.is_set():
                 raise _Cancelled
-            if last_loss is not None and step > 1:  # Trainer logs a step's loss after its step-end callback
-                step_event(step - 1, last_loss)
+            if loss is not None:
+                step_event(step, loss)
 
         model, result = train(loaded.model, loaded.tokenizer, examples, settings, on_step)
         for step, loss in enumerate(result.losses, 1):
