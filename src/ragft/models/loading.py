@@ -136,6 +136,7 @@ def load_model(name: str, device: str = "auto") -> LoadedModel:
 
 
 def _load_model(name: str, device: str) -> LoadedModel:
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     quiet_transformers()
@@ -150,7 +151,10 @@ def _load_model(name: str, device: str) -> LoadedModel:
     else:
         try:
             tokenizer = AutoTokenizer.from_pretrained(where)
-            model = AutoModelForCausalLM.from_pretrained(where, dtype=_dtype(device))
+            # fp32 everywhere: the master weights that training updates; bf16 compute, where chosen,
+            # comes from autocast and inference copies (models/precision.py). Pure bf16 weights would
+            # round away most AdamW updates at fine-tuning learning rates.
+            model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
         except OSError as e:
             raise RagftError(f"could not load model {name!r}: {str(e).splitlines()[0]}") from e
     if tokenizer.pad_token is None:
@@ -158,11 +162,3 @@ def _load_model(name: str, device: str) -> LoadedModel:
     model.to(device)
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, source=str(where), device=device)
-
-
-def _dtype(device: str):
-    import torch
-
-    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
