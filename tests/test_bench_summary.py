@@ -1,0 +1,50 @@
+"""The benchmark's arithmetic (bench/run.py summarize) on made-up measurements: ratios, MFU, keys."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root holds bench/
+
+from bench.run import STAGES, summarize  # noqa: E402
+
+PARAMS = 134_515_008
+
+
+def _raw() -> dict:
+    ragft_times = dict.fromkeys(STAGES, 2.0) | {"finetune": 40.0, "total": 60.0}
+    naive_times = dict.fromkeys(STAGES, 10.0) | {"finetune": 80.0, "total": 180.0}
+    arms = {a: {"n": 100, "accuracy": 0.5, "prompt_tokens": 10, "completion_tokens": 5}
+            for a in ("base", "rag", "finetuned", "finetuned+rag")}
+    train = {"train_tokens": 14_000, "body_tokens": 9_000, "head_tokens": 5_000}
+    return {
+        "config": {"n": 100, "limit": 100, "epochs": 3},
+        "peak": {"peak_gflops": 350.0, "peak_gflops_bf16": 2800.0},
+        "load_cold": {"load_s": 15.0},
+        "load_warm": {"load_s": 0.4, "again_in_process_s": 0.2, "imports_s": 3.0, "params": PARAMS,
+                      "embedding_params": 28_311_552, "layers": 30, "hidden": 576},
+        "ragft": {"timings": ragft_times, "finetune": train | {"precision": "bf16"}, "arms": arms,
+                  "precision": "bf16", "max_rss_gb": 3.4},
+        "naive": {"timings": naive_times, "finetune": {"train_tokens": 14_000}, "arms": arms, "max_rss_gb": 3.5},
+        "rates": {},
+        "fp32_ragft": train | {"seconds": 50.0, "precision": "fp32"},
+        "retrieval": {"100000": {"p50_ms": 9.0, "p99_ms": 15.0}},
+    }
+
+
+def test_summary_ratios_and_mfu():
+    s = summarize(_raw(), quick=False)
+    assert s["speedup_end_to_end"] == 3.0
+    assert s["generation_speedup"] == 5.0  # 4 stages of 10 s vs 4 of 2 s
+    assert s["train_speedup"] == 2.0
+    assert s["training"]["full_fp32"]["speedup"] == 1.6
+    # MFU = 6 x parameters x tokens / seconds / peak of the precision used
+    fp32 = s["training"]["full_fp32"]["ragft"]
+    assert s["train_mfu"] == fp32["mfu"] == round(6 * PARAMS * 14_000 / 50.0 / 1e9 / 350.0, 3)
+    assert s["train_mfu_default_precision"] == round(6 * PARAMS * 14_000 / 40.0 / 1e9 / 2800.0, 3)
+    assert s["training"]["full"]["naive"]["mfu"] == round(6 * PARAMS * 14_000 / 80.0 / 1e9 / 350.0, 3)
+    # Executed FLOPs count the shared prefix once and the head on labelled positions only.
+    assert fp32["executed_gflops"] < fp32["model_gflops"]
+    for key in ("speedup_end_to_end", "train_mfu", "generation_speedup", "train_speedup", "model_load_warm_s",
+                "retrieval_p99_ms_100k", "peak_rss_gb"):
+        assert s[key] is not None, key
+    assert s["retrieval_p99_ms_100k"] == 15.0 and s["peak_rss_gb"] == 3.4 and s["precision"] == "bf16"
