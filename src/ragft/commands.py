@@ -58,7 +58,6 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     from ragft.data.validate import MIN_EXAMPLES
     from ragft.finetune.run import finetune_and_save, settings_from_config
     from ragft.models.loading import load_model
-
     from ragft.models.precision import PRECISIONS
 
     if method not in ("full", "lora"):
@@ -75,8 +74,9 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
         loaded = load_model(model, device)
     _, result = finetune_and_save(loaded, conversations, settings, out_dir, reporter)
-    typer.echo(f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, {result.epochs} epochs, "
-               f"{result.steps} steps, final loss {result.final_loss:.4f}, {result.seconds:.1f} s")
+    typer.echo(f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, "
+               f"{result.epochs} epochs, {result.steps} steps, final loss {result.final_loss:.4f}, "
+               f"{result.seconds:.1f} s")
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
 
 
