@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             lora = {"n": cfg["n"], "epochs": cfg["epochs"], "method": "lora"}
             measure("lora_ragft", "train_only", pipeline="ragft", **lora)
             measure("lora_naive", "train_only", pipeline="naive", **lora)
-        measure("retrieval", "retrieval", sizes=sizes, queries=200, workdir=f"{work}/kb")
+        measure("retrieval", "retrieval", sizes=sizes, queries=400, workdir=f"{work}/kb")
     finally:
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
