@@ -34,7 +34,6 @@ class PackedBatch:
     position_ids: object  # (1, L) long
     segment: object  # (L,) long: -1 for the shared prefix, else the row the token belongs to
     index: object  # (rows, width) long: where token t of row r sits in the packed sequence (-1: padding)
-    shared: int  # tokens in the shared prefix
 
     def attention_mask(self, boolean: bool, dtype=None):
         """(1, 1, L, L) mask: a token sees earlier tokens of its own row and the whole shared prefix."""
@@ -71,7 +70,7 @@ def pack(input_ids, attention_mask) -> PackedBatch:
         segments.append(torch.full((own,), r, **on))
         index[r, shared:length] = torch.arange(offset, offset + own, **on)
         offset += own
-    return PackedBatch(torch.cat(pieces)[None], torch.cat(positions)[None], torch.cat(segments), index, shared)
+    return PackedBatch(torch.cat(pieces)[None], torch.cat(positions)[None], torch.cat(segments), index)
 
 
 def shared_prefix(input_ids, attention_mask) -> int:
@@ -101,8 +100,7 @@ def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = 
     if mask_kind:
         packed = pack(input_ids, attention_mask)
         embeds = _embed(core, packed.input_ids)
-        dtype = embeds.dtype
-        mask = packed.attention_mask(mask_kind == "bool", dtype)
+        mask = packed.attention_mask(mask_kind == "bool", embeds.dtype)
         hidden = decoder(inputs_embeds=embeds, attention_mask=mask, position_ids=packed.position_ids,
                          use_cache=False).last_hidden_state[0]
         labelled = hidden[packed.index[:, :-1][keep]]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import math
 import os
 import shutil
 import threading
@@ -198,24 +197,15 @@ class Worker:
         settings = self._settings(job, len(examples))
         local = self.registry.resolve(job["model"])
         loaded = load_model(local, self.registry.device)
-        total = math.ceil(len(examples) / settings.batch_size) * settings.epochs
-        logged: set[int] = set()
 
-        def step_event(step: int, loss: float) -> None:
-            logged.add(step)
-            self.store.add_event(job_id, f"Step {step}/{total}: training loss={loss:.4f}", type="metrics",
-                                 data={"step": step, "train_loss": loss, "total_steps": total})
-
-        def on_step(step: int, total_steps: int, loss: float | None) -> None:
+        def on_step(step: int, total: int, loss: float | None) -> None:
             if job_id in self._cancel or self._stopping.is_set():
                 raise _Cancelled
-            if loss is not None:
-                step_event(step, loss)
+            if loss is not None:  # train() reports every step's own loss
+                self.store.add_event(job_id, f"Step {step}/{total}: training loss={loss:.4f}", type="metrics",
+                                     data={"step": step, "train_loss": loss, "total_steps": total})
 
         model, result = train(loaded.model, loaded.tokenizer, examples, settings, on_step)
-        for step, loss in enumerate(result.losses, 1):
-            if step not in logged:
-                step_event(step, loss)
         scratch = self.store.scratch_dir(job_id)
         save_finetuned(model, loaded.tokenizer, scratch, local, result)
         final = self.store.model_dir(job_id)
