@@ -30,24 +30,51 @@ app.add_typer(kb_app, name="kb")
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 MODEL_HELP = "Catalogue name (smollm2-135m-instruct), local HF dir, adapter dir, .gguf file or hub id."
+OUT = typer.Option(None, "-o", "--out", help="Output file (default: stdout).")
 
 
 @data_app.command("cities")
 def data_cities(
     n: int = typer.Option(100, "-n", min=1, help="Number of cities."),
     seed: int = typer.Option(42, "--seed", help="Random seed (42 = the seed's data)."),
-    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output file (default: stdout)."),
+    out: Optional[Path] = OUT,
 ) -> None:
     """Write the seed's fake-city dataset as OpenAI chat JSONL."""
-    from ragft import atomic
-    from ragft.data.cities import city_conversations, to_jsonl
+    _write_generated("cities", n, seed, out)
 
-    text = to_jsonl(city_conversations(n, seed))
+
+@data_app.command("people")
+def data_people(
+    n: int = typer.Option(100, "-n", min=1, help="Number of people (one conversation per fact, 5 each)."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    out: Optional[Path] = OUT,
+) -> None:
+    """Write fictional people (birth year, birthplace, employer, trade, height) as OpenAI chat JSONL."""
+    _write_generated("people", n, seed, out)
+
+
+@data_app.command("orgs")
+def data_orgs(
+    n: int = typer.Option(60, "-n", min=1, help="Number of organisations (one conversation per fact, 5 each)."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    out: Optional[Path] = OUT,
+) -> None:
+    """Write fictional organisations (founding, staff, headquarters, chief executive, industry) as chat JSONL."""
+    _write_generated("orgs", n, seed, out)
+
+
+def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
+    """A generator's chat JSONL to stdout, or atomically to OUT with a note on stderr."""
+    from ragft import atomic
+    from ragft.data.cities import to_jsonl
+    from ragft.data.sources import generate
+
+    conversations = generate(name, n, seed)
     if out is None:
-        typer.echo(text)
+        typer.echo(to_jsonl(conversations))
     else:
-        atomic.write_text(out, text)
-        typer.echo(f"wrote {n} conversations to {out}", err=True)
+        atomic.write_text(out, to_jsonl(conversations))
+        typer.echo(f"wrote {len(conversations)} conversations to {out}", err=True)
 
 
 @data_app.command("validate")
@@ -114,7 +141,8 @@ def ask(
     collection: str = COLLECTION,
     chroma_url: Optional[str] = CHROMA_URL,
     model: str = typer.Option("smollm2-135m-instruct", "--model", "-m", help=MODEL_HELP),
-    k: int = typer.Option(5, "-k", min=1, help="Passages to retrieve."),
+    k: int = typer.Option(5, "-k", min=1, help="At most this many passages in the prompt (the best one, and "
+                                               "those scoring nearly as well)."),
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Answer from the knowledge base (hybrid retrieval), with checked citations and the passages cited."""
@@ -164,7 +192,13 @@ def kb_delete(
 def run(
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment (seed)."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Your own chat JSONL instead of the cities."),
+    data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, orgs."),
+    docs: Optional[Path] = typer.Option(None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as "
+                                                             "the knowledge; needs --questions."),
+    questions: Optional[Path] = typer.Option(None, "--questions", help='With --docs: the test set, JSONL lines '
+                                                                       '{"question": ..., "answer": ...}.'),
+    train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
+                                                               "continued pre-training on the document chunks)."),
     arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
@@ -182,6 +216,11 @@ def run(
     finetune_backend: Optional[str] = typer.Option(None, "--finetune-backend",
                                                    help="local, or openai: the endpoint's fine-tuning API."),
     chroma_url: Optional[str] = CHROMA_URL,
+    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Also grade every answer with this model "
+                                                                         "on an OpenAI-compatible endpoint."),
+    judge_url: Optional[str] = typer.Option(None, "--judge-url", help="The judge's endpoint (default OPENAI_BASE_URL)."),
+    judge_api_key: Optional[str] = typer.Option(None, "--judge-api-key", envvar="RAGFT_JUDGE_API_KEY",
+                                                show_envvar=True, help="The judge's key (default: --api-key)."),
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
@@ -189,7 +228,8 @@ def run(
 
     run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
                    backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
-                   chroma_url=chroma_url, precision=precision)
+                   chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
+                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key)
 
 
 @app.command("serve")

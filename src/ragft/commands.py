@@ -82,17 +82,24 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
 
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
-                   precision=None) -> None:
+                   precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
+                   judge_api_key=None) -> None:
     from ragft.config import load_config
+    from ragft.data.sources import generator_names
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
 
     if preset is None and config_file is None:
         preset = "seed"
-    if data is not None and not data.is_file():
-        raise RagftError(f"--data {data}: no such file")
+    if data is not None and data not in generator_names() and not Path(data).is_file():
+        raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())})")
+    for option, path in (("--docs", docs), ("--questions", questions), ("--train", train)):
+        if path is not None and not Path(path).exists():
+            raise RagftError(f"{option} {path}: no such file or directory")
     overrides = {
         "data.source": str(data) if data else None,
+        "data.docs": str(docs) if docs else None, "data.questions": str(questions) if questions else None,
+        "data.train": str(train) if train else None, "judge.model": judge_model, "judge.url": judge_url,
         "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
         "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
@@ -105,7 +112,7 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     try:
-        result = Experiment(config, run_dir, reporter, api_key=api_key).run()
+        result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key).run()
     except BaseException as e:
         from ragft import atomic
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ragft.errors import RagftError
 from ragft.models.catalogue import DEFAULT_MODEL
@@ -24,22 +24,63 @@ SEED_RAG_PROMPT = (
     "If you don't know the answer, say 'I don't know'.\n\nQUESTION: {question}\n\nCONTEXT: {context}\n\nANSWER:"
 )
 
-# The `rag` arms keep the seed's wording: it suits small models. Asking for citations in it made
-# SmolLM2-135M cite nothing and copy one number worse (99 vs 100 of 100); ragft's citation slot
-# asks the model for the citation instead (rag/citation_slot.py).
-GROUNDED_PROMPT = SEED_RAG_PROMPT
+# The `rag` arms: instructions in the system message, the context before the question, and one worked
+# example (a made-up library, no data set's wording). Measured with SmolLM2-135M given the gold passage
+# alone (bench/reader_quality.py): the seed's layout read 30-55 % of a handbook's answers right, this one
+# 70-78 %. Asking for citations in the prompt made the model cite nothing and copy worse; ragft's
+# citation slot asks the model for the citation instead (rag/citation_slot.py).
+GROUNDED_SYSTEM = ("Answer the QUESTION from the CONTEXT in one short sentence. "
+                   "If the CONTEXT does not say, say 'I don't know'.")
+GROUNDED_PROMPT = "CONTEXT:\n{context}\nQUESTION: {question}"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class ChunkConfig(_Strict):
+    """How documents are cut into passages: a few sentences, each with its title and section path."""
+
+    sentences: int = Field(2, ge=1, le=50, description="sentences per chunk")
+    overlap: int = Field(0, ge=0, description="sentences shared by consecutive chunks of a section")
+    header: bool = Field(True, description="prefix each chunk with 'Title › Section: ' so it names its subject")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self):
+        if self.overlap >= self.sentences:
+            raise ValueError("overlap must be smaller than sentences")
+        return self
+
+    def settings(self):
+        from ragft.rag.chunking import ChunkSettings
+
+        return ChunkSettings(sentences=self.sentences, overlap=self.overlap, header=self.header)
+
+
 class DataConfig(_Strict):
     """Where the questions and the knowledge come from."""
 
-    source: str = Field("cities", description="'cities' (the seed's generator) or a path to a chat JSONL file")
-    n: int = Field(100, ge=1, le=1_000_000, description="how many cities to generate")
+    source: str = Field("cities", description=(
+        "a generator: 'cities' (the seed's), 'people' or 'orgs' (several facts per entity); "
+        "else a path to a chat JSONL file"))
+    n: int = Field(100, ge=1, le=1_000_000, description="how many entities (cities, people, organisations) to generate")
     seed: int = Field(42, description="random seed of the generator (42 = the seed's data)")
+    docs: str | None = Field(None, description=(
+        "a folder (or file) of documents (md, txt, rst, html, pdf) as the knowledge instead of `source`; "
+        "needs `questions`"))
+    questions: str | None = Field(None, description=(
+        "with `docs`: the test set, JSONL lines {\"question\": ..., \"answer\": ...} (chat JSONL accepted)"))
+    train: str | None = Field(None, description=(
+        "with `docs`: chat JSONL the fine-tuned arms train on; None: continued pre-training on the chunks"))
+    chunks: ChunkConfig = Field(default_factory=lambda: ChunkConfig())
+
+    @model_validator(mode="after")
+    def _documents_need_questions(self):
+        if self.docs and not self.questions:
+            raise ValueError("docs needs questions: a JSONL file of {\"question\", \"answer\"} lines (--questions)")
+        if not self.docs and (self.questions or self.train):
+            raise ValueError("questions and train go with docs (--docs DIR); a chat JSONL source holds its own")
+        return self
 
 
 class FinetuneConfig(_Strict):
@@ -62,17 +103,27 @@ class FinetuneConfig(_Strict):
 
 
 class RagConfig(_Strict):
-    """Retrieval for the `rag` arms."""
+    """Retrieval and passage selection for the `rag` arms (rag/retriever.py, rag/answer.py).
 
-    k: int = Field(5, ge=1, le=100, description="passages retrieved per question")
+    Defaults chosen with bench/reader_quality.py on generated people and a hand-written handbook,
+    confirmed on other generated domains and document sets (README, "How the grounded arm was tuned").
+    """
+
+    k: int = Field(5, ge=1, le=100, description="at most this many passages in the prompt")
+    gap: float = Field(0.05, ge=0, description=(
+        "keep passages whose fused score (0-1) is within this of the best one: a small reader given "
+        "several passages about one entity answers with the wrong fact"))
     methods: list[Literal["dense", "bm25"]] = Field(
         default_factory=lambda: ["dense", "bm25"],
-        description="rankings fused by reciprocal rank for the `rag` arms (`rag-seed` is always dense top-5)")
-    candidates: int = Field(100, ge=1, description="depth of each ranking before fusion")
+        description="rankings fused for the `rag` arms (`rag-seed` is always dense top-5)")
+    fusion: Literal["convex", "rrf"] = Field("convex", description=(
+        "convex: dense_weight * dense + (1 - dense_weight) * BM25 on min-max normalised scores; "
+        "rrf: reciprocal rank fusion"))
+    dense_weight: float = Field(0.4, ge=0, le=1, description="convex fusion's weight of the dense score")
+    candidates: int = Field(20, ge=1, description="depth of each ranking before fusion")
     rrf_c: int = Field(60, ge=1, description="reciprocal rank fusion constant")
     agreement: bool = Field(True, description=(
-        "when some passages are found by every method (dense and BM25), keep only those: near-duplicate "
-        "distractors one method alone found confuse small models; false: the fused top k"))
+        "rrf only: when some passages are found by every method, keep only those"))
     collection: str = Field("knowledge", pattern=r"^[a-zA-Z0-9._-]{3,512}$")
     chroma_url: str | None = Field(None, description="http://HOST:PORT of a `chroma run` server; None: embedded")
 
@@ -91,14 +142,26 @@ class GenerationConfig(_Strict):
     batch_size: int = Field(64, ge=1, description="questions decoded together (large batches amortise weight reads)")
 
 
+class GroundedExample(_Strict):
+    """A worked example shown before the real question (one-shot): small models copy its shape."""
+
+    question: str = "When does the library open on Saturdays?"
+    passage: str = ("Opening hours › Library: On weekdays the library opens at 08:00. "
+                    "On Saturdays it opens at 10:00 and closes at 14:00.")
+    answer: str = "On Saturdays the library opens at 10:00 [1]."
+
+
 class PromptConfig(_Strict):
-    """The seed's prompts; {question} and {context} are filled in."""
+    """The prompts; {question} and {context} are filled in. The seed arms use the seed's wording."""
 
     system: str = "You are a helpful assistant."
     closed_book: str = SEED_FINETUNED_PROMPT
     rag: str = SEED_RAG_PROMPT
     context_item: str = "[{i}]: \n{doc}\n\n"
+    grounded_system: str = GROUNDED_SYSTEM
     grounded: str = GROUNDED_PROMPT
+    grounded_example: GroundedExample | None = Field(default_factory=GroundedExample,
+                                                     description="null: no worked example")
     cited_item: str = "[{i}]: \n{doc}\n\n"
 
     @field_validator("closed_book", "rag", "grounded")
@@ -123,6 +186,17 @@ class BackendConfig(_Strict):
     poll_interval_s: float = Field(5.0, gt=0, description="how often a fine-tuning job is polled")
 
 
+class JudgeConfig(_Strict):
+    """An optional LLM judge that grades every answer, on any OpenAI-compatible endpoint.
+
+    Its key comes from --judge-api-key, else the backend's key / OPENAI_API_KEY; never from the config.
+    """
+
+    model: str | None = Field(None, description="the endpoint's model name; None: no judge")
+    url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
+    concurrency: int = Field(4, ge=1, le=64)
+
+
 class ExperimentConfig(_Strict):
     """Everything a run needs; the same config and seed give the same numbers."""
 
@@ -141,6 +215,7 @@ class ExperimentConfig(_Strict):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
     backend: BackendConfig = Field(default_factory=BackendConfig)
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
 
     @field_validator("arms")
     @classmethod

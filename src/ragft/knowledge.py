@@ -58,33 +58,33 @@ def index_path(path: Path, db: Path | None, collection: str, url: str | None, sp
 
 def ask_question(question: str, db: Path | None, collection: str, url: str | None, model: str, k: int,
                  device: str) -> None:
-    """The grounded RAG answer, its citations, and the passages cited (or all, if none is)."""
+    """The grounded RAG answer (rag/answer.py, as the `rag` arm makes it), its checked citations and the
+    sentence that supports each, and the passages it read."""
     from ragft.config import PromptConfig, RagConfig
-    from ragft.evaluate.arms import ARM_SPECS
     from ragft.models.generation import GenerationSettings, LocalChatModel
     from ragft.models.loading import load_model
-    from ragft.rag.citation_slot import ensure_citations
-    from ragft.rag.citations import check_citations
+    from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
     from ragft.rag.retriever import Retriever, settings_from_config
 
+    rag = RagConfig(k=k)
     kb = open_kb(db, collection, url)
-    hits = Retriever(kb, settings_from_config(RagConfig(k=k))).retrieve([question])[0]
+    hits = select_passages(Retriever(kb, settings_from_config(rag)).retrieve([question]), selection_from_config(rag))[0]
     loaded = load_model(model, device)
-    messages = ARM_SPECS["rag"].messages(question, PromptConfig(), hits)
     chat = LocalChatModel(loaded.model, loaded.tokenizer)
-    text = chat.complete([messages], GenerationSettings())[0].text
-    [(answer, forced)] = ensure_citations(chat, [messages], [text], [len(hits)])
-    citations = check_citations(answer, [h.text for h in hits], question)
-    out.print(answer, markup=False, highlight=False)
-    if citations:
-        marks = ", ".join(f"[{c.number}] {'supports the answer' if c.valid else 'does NOT support the answer'}"
-                          for c in citations)
-        how = " (the model chose it when asked for a citation)" if forced else ""
-        out.print(f"\nCitations: {marks}{how}", markup=False, highlight=False)
+    [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings())
+    out.print(answer.text, markup=False, highlight=False)
+    if answer.citations:
+        how = " (the model chose it when asked for a citation)" if answer.forced else ""
+        out.print(f"\nCitations{how}:", markup=False, highlight=False)
+        for c in answer.citations:
+            verdict = (f'supports the answer: "{c.sentence}"' if c.valid else
+                       "does NOT support the answer (no sentence of it states this value for what was asked)")
+            out.print(f"  [{c.number}] {verdict}", markup=False, highlight=False)
     else:
         out.print("\nCitations: none (the answer cites no passage)")
-    shown = [c.number for c in citations if 1 <= c.number <= len(hits)] or list(range(1, len(hits) + 1))
-    out.print("\nPassages used:" if citations else "\nPassages retrieved:")
+    cited = [c.number for c in answer.citations if 1 <= c.number <= len(hits)]
+    shown = cited or list(range(1, len(hits) + 1))
+    out.print("\nPassages used:" if cited else "\nPassages retrieved:")
     for n in shown:
         out.print(f"  [{n}] ({hits[n - 1].id}) {hits[n - 1].text}", markup=False, highlight=False)
 

@@ -1,6 +1,7 @@
 import pytest
 
-from ragft.evaluate.metrics import is_correct, is_correct_seed, content_words, seed_number, wilson_interval
+from ragft.evaluate.metrics import is_correct, is_correct_seed, seed_number, wilson_interval
+from ragft.facts import content_words
 
 REF = "City_1 has about 1967825 inhabitants."
 Q = "What is the population of City_1?"
@@ -20,6 +21,31 @@ Q = "What is the population of City_1?"
 def test_robust_and_seed_metrics(answer, robust, seed):
     assert is_correct(answer, REF, Q) is robust
     assert is_correct_seed(answer, REF, Q) is seed
+
+
+@pytest.mark.parametrize("answer, correct", [
+    ("It launched in 2019 and costs 2,490 euros.", True),  # a year is not a competing price
+    ("Product Line-up 2025 › Marten E2: costs 2,490 euros [1]", True),
+    ("It costs 2,490 euros, or 2,190 euros on sale.", False),  # two prices: a hedge
+    ("It costs €2,490.", True),
+    ("It weighs 34 kg and costs 2,490 euros.", True),  # another unit, another quantity
+    ("2,490 or 2,190", False),  # bare numbers may be the same quantity
+])
+def test_competing_values_need_the_same_unit(answer, correct):
+    assert is_correct(answer, "2,490 euros", "How much does the Marten E2 cost?") is correct
+
+
+@pytest.mark.parametrize("answer, reference, question, correct", [
+    ("At 16:45.", "16:45", "At what time does the last ferry leave?", True),
+    ("It leaves at 08:30, 12:15 and 16:45.", "16:45", "At what time does the last ferry leave?", False),
+    ("It is open from 9:00 to 16:00.", "09:00 to 16:00", "What are the opening hours?", True),
+    ("It is open from 9:00.", "09:00 to 16:00", "What are the opening hours?", False),  # half the answer
+    ("She carries 240 passengers and 38 cars.", "38", "How many cars can the MV Gannet Bay carry?", True),
+    ("She carries 240 cars.", "38", "How many cars can the MV Gannet Bay carry?", False),
+    ("She carries 38 or 40.", "38", "How many cars can the MV Gannet Bay carry?", False),
+])
+def test_times_ranges_and_counts(answer, reference, question, correct):
+    assert is_correct(answer, reference, question) is correct
 
 
 def test_seed_number_is_the_blog_posts_rule():

@@ -4,7 +4,7 @@ import pytest
 
 from ragft.data.questions import passage_id, passages, qa_items
 from ragft.rag.citations import check_citations, cited_numbers
-from ragft.rag.fusion import reciprocal_rank_fusion
+from ragft.rag.fusion import convex_combination, reciprocal_rank_fusion
 from ragft.rag.hits import Hit
 from ragft.rag.lexical import LexicalIndex
 from ragft.rag.retriever import RetrievalSettings, Retriever
@@ -30,13 +30,38 @@ def test_near_duplicate_names_rank_the_right_city_first(kb, cities):
     assert ranks(Retriever(kb), wanted) == [1] * 6
 
 
-def test_hybrid_beats_dense_alone_on_all_100(kb, cities):
+@pytest.mark.parametrize("fusion, depth", [("rrf", 100), ("convex", 20)])
+def test_hybrid_beats_dense_alone_on_all_100(kb, cities, fusion, depth):
     items = qa_items(cities)
     dense = ranks(Retriever(kb, RetrievalSettings(methods=("dense",), k=5)), items)
-    hybrid = ranks(Retriever(kb, RetrievalSettings(k=5)), items)
+    hybrid = ranks(Retriever(kb, RetrievalSettings(k=5, candidates=depth, fusion=fusion)), items)
     assert all(r is not None for r in hybrid)  # hit@5 = 1.0
     assert sum(r == 1 for r in hybrid) >= 99  # hit@1 >= 0.99
     assert sum(r == 1 for r in hybrid) > sum(r == 1 for r in dense)
+
+
+def test_convex_combination_keeps_score_distances():
+    ids, texts = ["near", "named", "other"], {"near": "N", "named": "M", "other": "O"}
+    # Dense slightly prefers a near-namesake; BM25 alone matches the exact name, by far.
+    fused = convex_combination(ids, texts, dense=[0.80, 0.75, 0.40], lexical=[0.0, 9.0, 0.0], dense_weight=0.4)
+    assert [h.id for h in fused] == ["named", "near", "other"]
+    assert fused[0].score == pytest.approx(0.4 * 0.875 + 0.6 * 1.0)  # min-max: (0.75 - 0.4) / 0.4 = 0.875
+    assert fused[1].score == pytest.approx(0.4)
+    assert [h.id for h in convex_combination(ids, texts, [0.5] * 3, [1.0] * 3, 0.4)] == ids  # ties keep order
+    assert convex_combination([], {}, [], [], 0.4) == []
+
+
+def test_convex_fusion_scores_every_candidate_with_both_methods(kb):
+    retriever = Retriever(kb, RetrievalSettings(k=3, candidates=5, fusion="convex"))
+    [hits] = retriever.retrieve(["What is the population of City_7?"])
+    # BM25 (weight 0.6) alone matches City_7; dense prefers its near-namesakes: the lexical lead decides.
+    assert hits[0].text == "City_7 has about 1819583 inhabitants." and 0.6 <= hits[0].score <= 1.0
+    assert hits[0].score > hits[1].score >= hits[2].score
+    ids = [[h.id for h in hits]]
+    [dense] = kb.similarities(["What is the population of City_7?"], ids)
+    assert all(-1.0 <= d <= 1.0 for d in dense)
+    [lexical] = retriever.lexical().scores(["What is the population of City_7?"], ids + [["unknown"]])[:1]
+    assert lexical[0] > 0 and lexical[1:] == [0.0, 0.0]  # City_77 etc. share no term with the question
 
 
 def test_bm25_matches_exact_tokens_and_skips_unrelated():
@@ -67,6 +92,31 @@ def test_citations_are_checked_against_the_cited_passage():
     assert check_citations("1819583", passages_, q) == []
     words = check_citations("It is in Oulu [1].", ["Nokia is headquartered in Oulu."], "Where is Nokia?")
     assert [c.valid for c in words] == [True]
+
+
+PRODUCTS = ("Product Line-up › Bikes › Lumen X1: The Lumen X1 is our city bike. It costs 640 euros. "
+            "The Lumen X2 adds a battery and weighs 19 kg.")
+
+
+def test_a_citation_needs_a_sentence_stating_the_value_about_what_was_asked():
+    # The case: the cited chunk holds 640, but as another product's price.
+    wrong = check_citations("The Lumen X2 costs 640 euros [1].", [PRODUCTS], "How much does the Lumen X2 cost?")
+    assert [(c.valid, c.sentence) for c in wrong] == [(False, None)]
+    right = check_citations("It costs 640 euros [1].", [PRODUCTS], "How much does the Lumen X1 cost?")
+    assert [(c.valid, c.sentence) for c in right] == [(True, "It costs 640 euros.")]  # the header names the X1
+    # A wrong number in the right chunk is caught too.
+    assert not check_citations("It costs 650 euros [1].", [PRODUCTS], "How much does the Lumen X1 cost?")[0].valid
+    weighs = check_citations("19 kg [1]", [PRODUCTS], "How much does the Lumen X2 weigh?")[0]
+    assert weighs.valid and weighs.sentence == "The Lumen X2 adds a battery and weighs 19 kg."
+
+
+def test_subject_words_are_names_and_codes_else_content_words():
+    from ragft.rag.citations import subject_words
+
+    assert subject_words("How much does the Lumen X2 cost?") == {"lumen", "x2"}
+    assert subject_words("In what year was Mara Olsen born?") == {"mara", "olsen"}
+    assert subject_words("What is the population of City_7?") == {"city", "7"}
+    assert subject_words("how long is the warranty on tyres?") == {"warranty", "tyre"}
 
 
 def test_passage_ids_are_content_hashes():

@@ -1,11 +1,11 @@
-"""The experiment's dataset: the seed's generated cities, or the user's own chat JSONL."""
+"""The experiment's dataset: a generated one (cities, people, orgs), or the user's own chat JSONL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ragft.config import DataConfig
-from ragft.data.cities import city_conversations
+from ragft.data.sources import GENERATORS, generate, generator_names
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError
 
@@ -25,6 +25,9 @@ def read_chat_file(path: Path, min_examples: int = 1) -> list[dict]:
 
 def load_conversations(data: DataConfig, min_examples: int = 1) -> tuple[list[dict], str]:
     """Returns (conversations, a description for reports). Invalid files raise RagftError."""
-    if data.source == "cities":
-        return city_conversations(data.n, data.seed), f"cities (n={data.n}, seed={data.seed})"
-    return read_chat_file(Path(data.source), min_examples), str(data.source)
+    if data.source in GENERATORS:  # a registered name wins over a file of the same name, as "cities" always did
+        return generate(data.source, data.n, data.seed), f"{data.source} (n={data.n}, seed={data.seed})"
+    path = Path(data.source)
+    if not path.exists() and len(path.parts) == 1 and not path.suffix:  # likely a misspelt generator name
+        raise RagftError(f"{path}: no such file, and not a generator ({', '.join(generator_names())})")
+    return read_chat_file(path, min_examples), str(data.source)

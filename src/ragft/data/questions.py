@@ -13,8 +13,13 @@ class QAItem:
     id: str
     question: str
     reference: str
-    passage_id: str  # the knowledge-base passage that holds the answer (the "gold" passage)
+    gold_ids: tuple[str, ...]  # the knowledge-base passages that state the answer ("gold" passages)
     split: str = "train"
+
+    @property
+    def passage_id(self) -> str | None:
+        """The first gold passage (a chat answer has exactly one: itself)."""
+        return self.gold_ids[0] if self.gold_ids else None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -39,7 +44,7 @@ def qa_items(conversations: list[dict]) -> list[QAItem]:
             continue  # nothing asked: the answer is still knowledge, but not a question
         reference = messages[last]["content"]
         items.append(QAItem(id=f"q{index + 1}", question=users[-1]["content"], reference=reference,
-                            passage_id=passage_id(reference)))
+                            gold_ids=(passage_id(reference),)))
     return items
 
 

@@ -26,9 +26,10 @@ class Arm:
         if self.rag == "seed":
             context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits))
             user = prompts.rag.format(question=question, context=context)
-        elif self.rag == "grounded":  # numbered from 1, as the answer's citations are
-            context = "".join(prompts.cited_item.format(i=i, doc=h.text) for i, h in enumerate(hits, start=1))
-            user = prompts.grounded.format(question=question, context=context)
+        elif self.rag == "grounded":
+            from ragft.rag.answer import grounded_messages
+
+            return grounded_messages(question, hits, prompts)
         else:
             user = prompts.closed_book.format(question=question)
         return [{"role": "system", "content": prompts.system}, {"role": "user", "content": user}]
@@ -39,7 +40,7 @@ ARM_SPECS: dict[str, Arm] = {
     for a in [
         Arm("base", False, None, "untouched model, closed book (the seed's fine-tuned-model prompt)"),
         Arm("finetuned", True, None, "fine-tuned on the knowledge, closed book"),
-        Arm("rag", False, "grounded", "untouched model + hybrid retrieval (dense + BM25), cited answers"),
+        Arm("rag", False, "grounded", "untouched model + hybrid retrieval (dense + BM25), best passage(s) only, cited answers"),
         Arm("finetuned+rag", True, "grounded", "fine-tuned model + hybrid retrieval, cited answers"),
         Arm("rag-seed", False, "seed", "untouched model + the seed's RAG (dense top-5, seed prompt)"),
     ]

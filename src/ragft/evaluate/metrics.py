@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+
+from dataclasses import replace
+
+from ragft.facts import Stated, asked_unit, competes, content_words, number_matches, stated_numbers, words
 
 _SEED_NUMBER = re.compile(r"\s(\d+)")
-# A number not glued to a word (so the 7 of "City_7" is a name, not a value), with optional
-# thousands separators, decimals and a scale word.
-_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[,\u202f\u00a0]\d{3})+|\d+)(?:\.(\d+))?(?![\w])"
-    r"(?:\s*(million|mio|m|billion|bn|b|thousand|k)\b)?",
-    re.IGNORECASE,
-)
-_SCALE = {"thousand": 3, "k": 3, "million": 6, "mio": 6, "m": 6, "billion": 9, "bn": 9, "b": 9}
-MIN_APPROX_DIGITS = 3  # "1.97 million" counts; "about 2 million" is too vague to count
-_WORD = re.compile(r"[a-z0-9]+")
-_STOPWORDS = set(
-    "a an the is are was were be been of in on at to for from by with and or it its this that these those "
-    "what which who whom whose where when how why has have had about than as do does did i you he she they we "
-    "there their our your his her my".split()
-)
 
 
 def seed_number(text: str) -> int | None:
@@ -30,72 +18,34 @@ def seed_number(text: str) -> int | None:
     return int(matches[0]) if matches else None
 
 
-@dataclass(frozen=True)
-class Stated:
-    """A number an answer states, and how many significant digits it claims."""
-
-    value: float
-    digits: int
-
-
-def stated_numbers(text: str) -> list[Stated]:
-    found = []
-    for whole, frac, scale in _NUMBER.findall(text):
-        integer = re.sub(r"[,\u202f\u00a0]", "", whole)
-        value = float(f"{integer}.{frac}" if frac else integer) * 10 ** _SCALE.get(scale.lower(), 0)
-        significant = (integer + frac).lstrip("0")
-        digits = len(significant) if (frac or scale) else len(integer.lstrip("0") or "0")
-        found.append(Stated(value, max(digits, 1)))
-    return found
-
-
-def number_matches(stated: Stated, reference: float) -> bool:
-    if stated.value == reference:
-        return True
-    if stated.digits < MIN_APPROX_DIGITS or reference == 0:
-        return False
-    # An approximation is right if the reference rounds to it at the precision it claims.
-    magnitude = math.floor(math.log10(abs(reference)))
-    step = 10 ** (magnitude - stated.digits + 1)
-    return abs(round(reference / step) * step - stated.value) < step / 2
-
-
-def _same_order(a: float, b: float) -> bool:
-    return a > 0 and b > 0 and abs(math.log10(a) - math.log10(b)) < 1
-
-
-def number_correct(answer: str, reference_value: float) -> bool:
-    """The answer states the reference's value and no competing value of the same order of magnitude."""
+def number_correct(answer: str, references: list[Stated]) -> bool:
+    """The answer states every value of the reference ("09:00 to 16:00" has two) and no competing value
+    (facts.competes: same order of magnitude and, where both name one, the same unit)."""
     stated = stated_numbers(answer)
-    if not any(number_matches(s, reference_value) for s in stated):
+    if not all(any(number_matches(s, r.value) for s in stated) for r in references):
         return False
-    return not any(not number_matches(s, reference_value) and _same_order(s.value, reference_value) for s in stated)
-
-
-def content_words(text: str, question: str) -> set[str]:
-    """Words a text adds to the question ("X is headquartered in Oulu." -> {"oulu"})."""
-    asked = set(_WORD.findall(question.lower()))
-    return {w for w in _WORD.findall(text.lower()) if w not in asked and w not in _STOPWORDS}
-
+    extra = [s for s in stated if not any(number_matches(s, r.value) for r in references)]
+    return not any(competes(s, r) for s in extra for r in references)
 
 
 def text_correct(answer: str, reference: str, question: str) -> bool:
-    words = content_words(reference, question)  # what an answer must contain
-    said = set(_WORD.findall(answer.lower()))
-    if not words:  # the reference adds nothing: fall back to containing it whole
-        return " ".join(_WORD.findall(reference.lower())) in " ".join(_WORD.findall(answer.lower()))
-    return words <= said
+    needed = content_words(reference, question)  # what an answer must contain
+    if not needed:  # the reference adds nothing: fall back to containing it whole
+        return " ".join(words(reference)) in " ".join(words(answer))
+    return needed <= set(words(answer))
 
 
-def reference_value(reference: str) -> float | None:
-    stated = stated_numbers(reference)
-    return stated[0].value if stated else None
+def reference_values(reference: str, question: str = "") -> list[Stated]:
+    """The reference's numbers; a bare count takes its unit from the question ("How many cars…?" / "38")."""
+    unit = asked_unit(question)
+    return [replace(s, unit=unit) if s.unit is None and unit and s.unit != "time" else s
+            for s in stated_numbers(reference)]
 
 
 def is_correct(answer: str, reference: str, question: str) -> bool:
-    """ragft's robust metric: the reference's number if it has one, else the words it adds."""
-    value = reference_value(reference)
-    return number_correct(answer, value) if value is not None else text_correct(answer, reference, question)
+    """ragft's robust metric: the reference's numbers if it has any, else the words it adds."""
+    values = reference_values(reference, question)
+    return number_correct(answer, values) if values else text_correct(answer, reference, question)
 
 
 def is_correct_seed(answer: str, reference: str, question: str) -> bool:
@@ -116,3 +66,37 @@ def wilson_interval(correct: int, n: int, z: float = 1.959963984540054) -> tuple
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+# Free-text scoring, exactly as SQuAD's official evaluation script defines it (v1.1 EM/F1, v2's empty rule),
+# so the numbers compare with the literature; facts.words splits on punctuation where SQuAD deletes it.
+_CITATION_MARK = re.compile(r"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")  # ragft's "[1]" (and "[1, 2]")
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation (lower-case, drop punctuation, drop a/an/the, collapse whitespace), after
+    removing citation marks, which would otherwise leave their digits behind as tokens."""
+    import string
+
+    text = _CITATION_MARK.sub(" ", text).lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def exact_match(answer: str, reference: str) -> bool:
+    return normalize_answer(answer) == normalize_answer(reference)
+
+
+def token_f1(answer: str, reference: str) -> float:
+    """F1 over the bags of normalised tokens; if either side has none, 1.0 only when both have none."""
+    from collections import Counter
+
+    predicted, gold = normalize_answer(answer).split(), normalize_answer(reference).split()
+    if not predicted or not gold:
+        return float(predicted == gold)
+    same = sum((Counter(predicted) & Counter(gold)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(gold)
+    return 2 * precision * recall / (precision + recall)

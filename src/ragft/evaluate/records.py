@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ragft.evaluate.metrics import is_correct, is_correct_seed, wilson_interval
+from ragft.evaluate.metrics import exact_match, is_correct, is_correct_seed, token_f1, wilson_interval
 
 
 @dataclass
@@ -18,46 +18,54 @@ class Record:
     reference: str
     prompt: list[dict]
     answer: str
-    correct: bool
+    correct: bool  # the value metric (the verdict's): the answer states the reference's value
     correct_seed: bool
-    gold_passage_id: str
+    exact_match: bool  # SQuAD-normalised answer == reference (strict: answers are usually sentences)
+    f1: float  # SQuAD token F1 against the reference
+    gold_passage_ids: list[str]  # knowledge-base passages that state the answer
     retrieved_ids: list[str] | None
     retrieval_hit: bool | None
     gold_rank: int | None  # 1-based rank of the gold passage among those retrieved; None if absent
     citations: list[int] | None  # passage numbers the answer cites (grounded arms)
-    citations_valid: list[bool] | None  # does each cited passage hold the value the answer states?
+    citations_valid: list[bool] | None  # does a sentence of each cited passage state the answer's value about
+    # what was asked? (rag/citations.py)
+    supporting_sentences: list[str | None] | None
     citation_forced: bool | None  # the model cited nothing and was asked to choose [n] (rag/citation_slot.py)
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
+    judge: dict | None = None  # {"correct", "reply", "prompt", "error"} when an LLM judge graded it
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def make_record(arm, item, prompt: list[dict], completion, hits: list | None, answer: str | None = None,
-                citation_forced: bool | None = None) -> Record:
+                citation_forced: bool | None = None, citations: list | None = None) -> Record:
     """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
-    `answer` replaces the completion's text when a citation was added to it; citations are not
-    part of what is scored for correctness.
+    `answer` replaces the completion's text when a citation was added to it, and `citations` are
+    its checked citations (rag/answer.py); citations are not part of what is scored for correctness.
     """
     from ragft.rag.citations import check_citations, without_citations
 
     answer = completion.text if answer is None else answer
     scored = without_citations(answer) if arm.cites else answer
     ids = [h.id for h in hits] if hits is not None else None
-    rank = ids.index(item.passage_id) + 1 if ids and item.passage_id in ids else None
-    cited = check_citations(answer, [h.text for h in hits], item.question) if arm.cites else None
+    rank = next((n for n, i in enumerate(ids or [], start=1) if i in item.gold_ids), None)
+    cited = (citations if citations is not None else check_citations(answer, [h.text for h in hits], item.question)) \
+        if arm.cites else None
     return Record(
         arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
         prompt=prompt, answer=answer,
         correct=is_correct(scored, item.reference, item.question),
         correct_seed=is_correct_seed(scored, item.reference, item.question),
-        gold_passage_id=item.passage_id, retrieved_ids=ids,
+        exact_match=exact_match(scored, item.reference), f1=round(token_f1(scored, item.reference), 4),
+        gold_passage_ids=list(item.gold_ids), retrieved_ids=ids,
         retrieval_hit=(rank is not None) if ids is not None else None, gold_rank=rank,
         citations=[c.number for c in cited] if cited is not None else None,
         citations_valid=[c.valid for c in cited] if cited is not None else None,
+        supporting_sentences=[c.sentence for c in cited] if cited is not None else None,
         citation_forced=citation_forced if arm.cites else None,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
         latency_s=round(completion.latency_s, 4))
@@ -70,7 +78,7 @@ def _rate(hits: int, n: int) -> dict:
 
 def retrieval_metrics(records: list[dict]) -> dict | None:
     """hit@1, hit@k and MRR of the gold passage over the arm's retrieved lists."""
-    lists = [r for r in records if r["retrieved_ids"] is not None]
+    lists = [r for r in records if r["retrieved_ids"] is not None and r["gold_passage_ids"]]
     if not lists:
         return None
     n = len(lists)
@@ -94,11 +102,41 @@ def citation_metrics(records: list[dict]) -> dict:
             "citations_forced": sum(bool(r["citation_forced"]) for r in cited)}
 
 
+def _mean(values: list[float]) -> dict:
+    """Mean with a normal-approximation 95 % interval (for F1, a score in [0, 1] per question)."""
+    n = len(values)
+    if not n:
+        return {"value": None, "ci95": None, "n": 0}
+    mean = sum(values) / n
+    sd = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    half = 1.959963984540054 * sd / n ** 0.5
+    return {"value": round(mean, 6), "ci95": [round(max(0.0, mean - half), 6), round(min(1.0, mean + half), 6)],
+            "n": n}
+
+
+def reader_metrics(records: list[dict]) -> dict | None:
+    """Accuracy where the gold passage was in the prompt: did the model read it right? (RAG arms)"""
+    given = [r for r in records if r["retrieved_ids"] is not None and r["gold_rank"] is not None]
+    if not any(r["retrieved_ids"] is not None for r in records):
+        return None
+    return {**_rate(sum(r["correct"] for r in given), len(given)), "n": len(given)}
+
+
+def judge_metrics(records: list[dict]) -> dict | None:
+    judged = [r["judge"] for r in records if r.get("judge")]
+    if not judged:
+        return None
+    done = [j for j in judged if j["correct"] is not None]
+    return {**_rate(sum(j["correct"] for j in done), len(done)), "n": len(done),
+            "unjudged": len(judged) - len(done)}
+
+
 def summarize_arm(records: list[dict], arm) -> dict:
     n = len(records)
     robust = _rate(sum(r["correct"] for r in records), n)
     seed = _rate(sum(r["correct_seed"] for r in records), n)
     retrieval = retrieval_metrics(records)
+    em = _rate(sum(r["exact_match"] for r in records), n)
 
     def mean(key: str) -> float | None:
         return round(sum(r[key] for r in records) / n, 4) if n else None
@@ -107,6 +145,8 @@ def summarize_arm(records: list[dict], arm) -> dict:
         "description": arm.description, "finetuned": arm.finetuned, "rag": arm.rag,
         "accuracy": robust["value"], "n": n, "correct": robust["correct"], "ci95": robust["ci95"],
         "accuracy_seed": seed["value"], "correct_seed": seed["correct"], "ci95_seed": seed["ci95"],
+        "exact_match": {**em, "n": n}, "f1": _mean([r["f1"] for r in records]),
+        "judge": judge_metrics(records), "reader": reader_metrics(records),
         "retrieval": retrieval,
         "retrieval_hit_rate": retrieval["hit@k"] if retrieval else None,
         **citation_metrics(records),

@@ -17,8 +17,8 @@ from pathlib import Path
 from ragft import __version__, atomic
 from ragft.config import ExperimentConfig
 from ragft.data.cities import to_jsonl
-from ragft.data.load import load_conversations
-from ragft.data.questions import QAItem, passages, qa_items
+from ragft.data.questions import QAItem
+from ragft.data.task import KnowledgeTask
 from ragft.errors import RagftError
 from ragft.evaluate.arms import ARM_SPECS, SEED_K, Arm
 from ragft.evaluate.records import Record, make_record, summarize_arm
@@ -26,12 +26,34 @@ from ragft.models.generation import ChatModel, GenerationSettings, LocalChatMode
 from ragft.progress import Reporter
 
 RESULTS = "results.json"
+METRICS = {
+    "verdict": "accuracy",
+    "accuracy": "the answer states the reference's value (numbers at their stated precision, no competing "
+                "value; text: every word the reference adds to the question)",
+    "accuracy_seed": "the seed's extractor: the first number after a space equals the reference's",
+    "exact_match": "SQuAD: normalised answer equals the normalised reference (strict for sentence answers)",
+    "f1": "SQuAD token F1 against the reference, mean over questions",
+    "judge": "an LLM judge's CORRECT/INCORRECT verdict (when --judge-model is given)",
+    "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
+}
 
 
 @dataclass
 class RunOutput:
     run_dir: Path
     results: dict
+
+
+def load_task(data, min_examples: int = 1) -> KnowledgeTask:
+    """The run's knowledge, questions and training data, from documents or from chat conversations."""
+    from ragft.data.load import load_conversations
+    from ragft.data.task import task_from_conversations, task_from_documents
+
+    if data.docs:
+        return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
+                                   Path(data.train) if data.train else None)
+    conversations, source = load_conversations(data, min_examples)
+    return task_from_conversations(conversations, source)
 
 
 def default_run_dir(config: ExperimentConfig, root: Path = Path("runs")) -> Path:
@@ -53,9 +75,10 @@ def prepare_run_dir(path: Path) -> Path:
 
 class Experiment:
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
-                 api_key: str | None = None):
+                 api_key: str | None = None, judge_api_key: str | None = None):
         self.config = config
         self.api_key = api_key  # for an openai backend; never written anywhere
+        self.judge_api_key = judge_api_key or api_key
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = [ARM_SPECS[a] for a in config.arms]
@@ -66,26 +89,29 @@ class Experiment:
         r = self.reporter
         atomic.write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         with r.stage("data"):
-            conversations, source = load_conversations(
-                self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1)
-            atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(conversations) + "\n")
-            items = qa_items(conversations)[: self.config.limit]
+            task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1)
+            task = task.limited(self.config.limit)
+            atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
+            atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
+            items = task.items
             if not items:
-                raise RagftError(f"{source}: no questions (a user message followed by an assistant answer)")
-        r.log(f"{len(items)} questions, {len(conversations)} conversations from {source}")
+                raise RagftError(f"{task.description}: no questions (a user message followed by an assistant answer)")
+        r.log(f"{len(items)} questions, {len(task.passages)} passages from {task.description}")
 
         model, loaded = self._untouched_model()
 
-        hits = self._retrieve(conversations, items) if any(a.rag for a in self.arms) else {}  # by pipeline
+        hits = self._retrieve(task) if any(a.rag for a in self.arms) else {}  # by pipeline
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answer(arm, model, items, hits)
         finetune = None
         if any(a.finetuned for a in self.arms):
             model = None  # frees the untouched arms' bf16 copy (if any) before training needs the memory
-            model, finetune = self._finetune(loaded, conversations)
+            model, finetune = self._finetune(loaded, task.train)
             for arm in (a for a in self.arms if a.finetuned):
                 records += self._answer(arm, model, items, hits)
+        if self.config.judge.model:
+            self._judge(records)
 
         rows = [rec.to_dict() for rec in records]
         atomic.write_jsonl(self.run_dir / "predictions.jsonl", rows)
@@ -97,9 +123,10 @@ class Experiment:
             "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device,
                       "precision": self._precision(loaded)} if loaded else
                      {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
-            "dataset": {"source": source, "conversations": len(conversations), "questions": len(items),
-                        "passages": len(passages(conversations)),
+            "dataset": {"source": task.description, "conversations": len(task.train), "questions": len(items),
+                        "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
                         "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
+            "metrics": METRICS,
             "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
             "finetune": finetune,
@@ -122,40 +149,57 @@ class Experiment:
             return KnowledgeBase(collection=f"{rag.collection}-{self.run_dir.name}"[:512], url=rag.chroma_url)
         return KnowledgeBase(self.run_dir / "chroma", rag.collection)
 
-    def _retrieve(self, conversations: list[dict], items: list[QAItem]) -> dict[str, dict[str, list]]:
-        """{pipeline: {question id: hits}} for the RAG pipelines the arms use."""
+    def _retrieve(self, task: KnowledgeTask) -> dict[str, dict[str, list]]:
+        """{pipeline: {question id: hits}} for the RAG pipelines the arms use.
+
+        Both grounded arms (with and without fine-tuning) read the same passages.
+        """
+        from ragft.rag.answer import select_passages, selection_from_config
         from ragft.rag.retriever import RetrievalSettings, Retriever, settings_from_config
 
-        knowledge = passages(conversations)
         with self.reporter.stage("index"):
             kb = self._knowledge_base()
-            with self.reporter.bar("indexing passages", len(knowledge)) as advance:
-                kb.add(knowledge, progress=advance)
-        rag = self.config.rag
-        settings = {"seed": RetrievalSettings(methods=("dense",), k=SEED_K),
-                    "grounded": settings_from_config(rag)}
+            with self.reporter.bar("indexing passages", len(task.passages)) as advance:
+                kb.add(task.passages, progress=advance)
+        questions = [i.question for i in task.items]
         out = {}
         with self.reporter.stage("retrieve"):
             for pipeline in sorted({a.rag for a in self.arms if a.rag}):
-                found = Retriever(kb, settings[pipeline]).retrieve([i.question for i in items])
-                out[pipeline] = {item.id: h for item, h in zip(items, found)}
+                if pipeline == "seed":
+                    found = Retriever(kb, RetrievalSettings(methods=("dense",), k=SEED_K)).retrieve(questions)
+                else:
+                    candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
+                    found = select_passages(candidates, selection_from_config(self.config.rag))
+                out[pipeline] = {item.id: h for item, h in zip(task.items, found)}
         return out
 
     def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict) -> list[Record]:
         retrieved = hits.get(arm.rag, {})
-        prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
         with self.reporter.stage(f"generate:{arm.name}"), \
                 self.reporter.bar(f"answering: {arm.name}", len(items)) as advance:
-            completions = model.complete(prompts, self.generation, progress=advance)
-        answers = [(c.text, None) for c in completions]
-        if arm.cites:
-            from ragft.rag.citation_slot import ensure_citations
+            if arm.cites:
+                from ragft.rag.answer import answer_grounded
 
-            with self.reporter.stage(f"cite:{arm.name}"):
-                answers = ensure_citations(model, prompts, [c.text for c in completions],
-                                           [len(retrieved.get(i.id) or []) for i in items])
-        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None, text, forced)
-                for item, prompt, c, (text, forced) in zip(items, prompts, completions, answers)]
+                answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
+                                          self.config.prompts, self.generation, progress=advance)
+                return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
+                                    a.citations) for item, a in zip(items, answers)]
+            prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
+            completions = model.complete(prompts, self.generation, progress=advance)
+        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
+                for item, prompt, c in zip(items, prompts, completions)]
+
+    def _judge(self, records: list[Record]) -> None:
+        """Grade every answer with the configured LLM judge; each verdict and its prompt go into the record."""
+        from ragft.evaluate.judge import JudgeSettings, judge_answers
+        from ragft.rag.citations import without_citations
+
+        judge = self.config.judge
+        settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
+        with self.reporter.stage("judge"), self.reporter.spinner(f"judging {len(records)} answers with {judge.model}"):
+            verdicts = judge_answers(settings, [(r.question, r.reference, without_citations(r.answer)) for r in records])
+        for record, v in zip(records, verdicts):
+            record.judge = {"correct": v.correct, "reply": v.reply, "prompt": v.prompt, "error": v.error}
 
     def _untouched_model(self) -> tuple[ChatModel, object]:
         """The untouched arms' model and the LoadedModel behind it (None: nothing loaded, an openai backend)."""
@@ -183,6 +227,7 @@ class Experiment:
         return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
     def _finetune(self, loaded, conversations: list[dict]):
+        """Train on the task's training data: QA chats, or the document chunks (continued pre-training)."""
         from ragft.finetune.run import finetune_and_save, settings_from_config
 
         if self.config.backend.finetune == "openai":

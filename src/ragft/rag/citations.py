@@ -1,19 +1,30 @@
-"""Citations in answers (`[1]`, `[2][3]`) and whether each cited passage supports the answer."""
+"""Citations in answers (`[1]`, `[2][3]`) and whether each cited passage supports the answer.
+
+A citation is valid only when one sentence of the cited passage states the answer's value *and*
+names what the question asks about (with the passage's section header as that sentence's
+context). A passage that merely contains the same number somewhere (another product's price,
+another person's birth year) does not support the answer.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from ragft.evaluate.metrics import content_words, number_matches, stated_numbers
+from ragft.facts import STOPWORDS, content_words, number_matches, stated_numbers, words
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+HEADER_MARK = " › "  # chunk headers: "Title › Section: body" (rag/chunking.py)
+# A name or code in the question: a capitalised word not opening the sentence, or a token with a digit.
+_NAME = re.compile(r"\b([A-Z][\w'-]*|\w*\d\w*)")
+_QUESTION_WORDS = {"how", "much", "many", "long", "old", "does", "which", "whose", "name", "named"}
 
 
 @dataclass(frozen=True)
 class Citation:
     number: int  # as written in the answer: passage numbers start at 1
-    valid: bool  # the passage exists and holds the value the answer states
+    valid: bool  # the passage has a sentence stating the answer's value about what was asked
+    sentence: str | None = None  # that sentence (None when invalid)
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -25,24 +36,65 @@ def without_citations(answer: str) -> str:
     return _CITATION.sub("", answer)
 
 
-def supports(passage: str, answer: str, question: str) -> bool:
-    """Does the passage hold the value the answer states?
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
-    Numeric answers: some number the answer states (names like City_7 excluded) is in the passage.
-    Other answers: at least half of the words the answer adds to the question are in the passage.
-    """
-    answer = without_citations(answer)
+
+def subject_words(question: str) -> set[str]:
+    """What the question is about: its names and codes ("Lumen X2", "City_7", "Mara Olsen"), else its
+    content words; stemmed so "Sundays" finds "Sunday"."""
+    names = set()
+    for match in _NAME.finditer(question):
+        before = question[:match.start()].rstrip()
+        if match.group(1)[0].isupper() and (not before or before[-1] in ".?!:"):
+            continue  # a capital that only opens a sentence
+        names.update(words(match.group(1)))
+    names -= STOPWORDS | _QUESTION_WORDS
+    if names:
+        return {_stem(w) for w in names}
+    return {_stem(w) for w in content_words(question, "") - _QUESTION_WORDS}
+
+
+def _names_subject(context: str, subject: set[str]) -> bool:
+    said = {_stem(w) for w in words(context)}
+    if not subject:
+        return True
+    # Every name must be there (Lumen X1 is not Lumen X2); for plain words, half of them.
+    return subject <= said if len(subject) <= 3 else len(subject & said) * 2 >= len(subject)
+
+
+def _states_answer(sentence: str, answer: str, question: str) -> bool:
     stated = stated_numbers(answer)
     if stated:
-        held = stated_numbers(passage)
+        held = stated_numbers(sentence)
         return any(number_matches(s, h.value) for s in stated for h in held)
-    words = content_words(answer, question)
-    if not words:
-        return False
-    return len(words & content_words(passage, "")) * 2 >= len(words)
+    added = content_words(answer, question)
+    return bool(added) and len(added & content_words(sentence, "")) * 2 >= len(added)
+
+
+def supporting_sentence(passage: str, answer: str, question: str) -> str | None:
+    """The passage's first sentence that states the answer's value and names the question's subject."""
+    from ragft.rag.chunking import split_sentences
+
+    answer = without_citations(answer)
+    header, body = "", passage
+    if HEADER_MARK in passage.split(": ", 1)[0]:
+        header, body = passage.split(": ", 1)
+    subject = subject_words(question)
+    for sentence in split_sentences(body) or [body]:
+        if _states_answer(sentence, answer, question) and _names_subject(f"{header} {sentence}", subject):
+            return sentence
+    return None
+
+
+def supports(passage: str, answer: str, question: str) -> bool:
+    return supporting_sentence(passage, answer, question) is not None
 
 
 def check_citations(answer: str, passages: list[str], question: str) -> list[Citation]:
     """One Citation per cited number; a number outside 1..len(passages) is invalid."""
-    return [Citation(n, 1 <= n <= len(passages) and supports(passages[n - 1], answer, question))
-            for n in cited_numbers(answer)]
+    out = []
+    for n in cited_numbers(answer):
+        sentence = supporting_sentence(passages[n - 1], answer, question) if 1 <= n <= len(passages) else None
+        out.append(Citation(n, sentence is not None, sentence))
+    return out

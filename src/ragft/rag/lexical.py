@@ -19,6 +19,7 @@ class LexicalIndex:
         import bm25s
 
         self.ids = list(passages)
+        self.position = {i: n for n, i in enumerate(self.ids)}
         self.texts = [passages[i] for i in self.ids]
         self.bm25 = bm25s.BM25()
         if self.ids:
@@ -36,4 +37,14 @@ class LexicalIndex:
             docs, scores = self.bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
             out.append([Hit(self.ids[int(d)], self.texts[int(d)], float(s))
                         for d, s in zip(docs[0], scores[0]) if s > 0])
+        return out
+
+    def scores(self, questions: list[str], ids: list[list[str]]) -> list[list[float]]:
+        """Each question's BM25 score for each of its given passages (0 for unknown ids)."""
+        out = []
+        for tokens, wanted in zip(_tokens(questions), ids):
+            known = [t for t in tokens if t in self.bm25.vocab_dict] if self.ids else []
+            every = self.bm25.get_scores(known) if known else None
+            out.append([float(every[self.position[i]]) if every is not None and i in self.position else 0.0
+                        for i in wanted])
         return out

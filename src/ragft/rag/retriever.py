@@ -1,14 +1,19 @@
-"""Hybrid retrieval: dense (Chroma + MiniLM) and lexical (BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma + MiniLM) and lexical (BM25) rankings, fused.
+
+Fusion is a convex combination of the two methods' normalised scores by default (rag/fusion.py),
+or reciprocal rank fusion. Every candidate either method found gets both its scores.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ragft.rag.fusion import RRF_K, reciprocal_rank_fusion
+from ragft.rag.fusion import RRF_K, convex_combination, reciprocal_rank_fusion
 from ragft.rag.hits import Hit
 from ragft.rag.store import KnowledgeBase
 
 METHODS = ("dense", "bm25")
+FUSIONS = ("convex", "rrf")
 
 
 @dataclass(frozen=True)
@@ -20,11 +25,14 @@ class RetrievalSettings:
     # When some passages are found by every method, only those are kept: near-duplicate distractors
     # that one method alone found (City_77 for a question about City_7) confuse small models.
     agreement: bool = False
+    fusion: str = "rrf"  # "convex": weighted normalised scores; "rrf": reciprocal ranks
+    dense_weight: float = 0.4  # convex fusion: w * dense + (1 - w) * BM25
 
 
-def settings_from_config(rag) -> RetrievalSettings:
-    """The `rag` arms' retrieval, from a RagConfig."""
-    return RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c, rag.agreement)
+def settings_from_config(rag, k: int | None = None) -> RetrievalSettings:
+    """The `rag` arms' retrieval, from a RagConfig (k: how many fused candidates to return)."""
+    return RetrievalSettings(tuple(rag.methods), k or rag.k, rag.candidates, rag.rrf_c, rag.agreement,
+                             rag.fusion, rag.dense_weight)
 
 
 class Retriever:
@@ -34,6 +42,8 @@ class Retriever:
         unknown = set(settings.methods) - set(METHODS)
         if unknown or not settings.methods:
             raise ValueError(f"unknown retrieval method(s) {sorted(unknown)}; choose from {METHODS}")
+        if settings.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {settings.fusion!r}; choose from {FUSIONS}")
         self.kb = kb
         self.settings = settings
         self._lexical = None
@@ -59,6 +69,8 @@ class Retriever:
         if len(s.methods) == 1:
             return self.rankings(questions, s.k)[s.methods[0]]
         rankings = self.rankings(questions, max(s.candidates, s.k))
+        if s.fusion == "convex":
+            return self._convex(questions, rankings)
         out = []
         for q in range(len(questions)):
             lists = [rankings[m][q] for m in s.methods]
@@ -68,3 +80,13 @@ class Retriever:
                 fused = [h for h in fused if h.id in everywhere] or fused
             out.append(fused[:s.k])
         return out
+
+    def _convex(self, questions: list[str], rankings: dict[str, list[list[Hit]]]) -> list[list[Hit]]:
+        """Both scores for every candidate either method found, combined (rag/fusion.py)."""
+        pools = [list(dict.fromkeys(h.id for m in self.settings.methods for h in rankings[m][q]))
+                 for q in range(len(questions))]
+        texts = [{h.id: h.text for m in self.settings.methods for h in rankings[m][q]} for q in range(len(questions))]
+        dense = self.kb.similarities(questions, pools)
+        lexical = self.lexical().scores(questions, pools)
+        return [convex_combination(ids, t, d, x, self.settings.dense_weight)[:self.settings.k]
+                for ids, t, d, x in zip(pools, texts, dense, lexical)]

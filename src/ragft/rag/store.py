@@ -133,6 +133,20 @@ class KnowledgeBase:
     def drop(self) -> None:
         self.client.delete_collection(self.name)
 
+    def similarities(self, questions: list[str], ids: list[list[str]]) -> list[list[float]]:
+        """Cosine similarity of each question with each of its given passages (stored embeddings)."""
+        import numpy as np
+
+        from ragft.rag.embeddings import embed_array
+
+        wanted = sorted({i for row in ids for i in row})
+        if not wanted:
+            return [[] for _ in ids]
+        found = self.collection.get(ids=wanted, include=["embeddings"])
+        vectors = dict(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32)))
+        asked = embed_array(list(questions))
+        return [[float(vectors[i] @ q) if i in vectors else 0.0 for i in row] for q, row in zip(asked, ids)]
+
     def query(self, questions: list[str], k: int) -> list[list[Hit]]:
         """Dense top-k per question, nearest first; score = cosine similarity (embeddings are unit length).
 

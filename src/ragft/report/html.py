@@ -8,13 +8,14 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, METRICS_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, config_json,
-                                   dataset_text, example_arms, examples, finetune_rows, key_settings, meta_line,
-                                   retrieval_rows, row, timing_rows, verdict)
+from ragft.report.markdown import (COLUMNS, METRICS_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS,
+                                   SCORING_NOTE, config_json, dataset_text, example_arms, examples, finetune_rows,
+                                   key_settings, meta_line, retrieval_rows, row, scoring_rows, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
-            "answers citing a passage"}
+            "answers citing a passage", "accuracy (verdict)", "exact match", "token F1", "LLM judge",
+            "reader: gold passage in prompt"}
 
 
 def _e(s: object) -> str:
@@ -62,6 +63,7 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
             "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
             f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
             ]
+    body += ["<h2>Scoring</h2>", _table(SCORING_COLUMNS, scoring_rows(arms)), f'<p class="note">{_e(SCORING_NOTE)}</p>']
     if retrieval_rows(arms):
         body += ["<h2>Retrieval and citations</h2>", _table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
                  f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']

@@ -56,7 +56,8 @@ def row(name: str, arm: dict) -> list[str]:
 RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "citation accuracy", "answers citing a passage"]
 RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among "
                   "the k passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct "
-                  "when the cited passage holds the value the answer states.")
+                  "when a sentence of the cited passage states the answer's value and names what the question asks "
+                  "about (the passage's section header counts as that sentence's context).")
 
 
 def retrieval_rows(arms: dict) -> list[list[str]]:
@@ -72,6 +73,34 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
         rows.append([name, pct(r.get("hit@1")),
                      f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
                      num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers"))])
+    return rows
+
+
+SCORING_COLUMNS = ["arm", "accuracy (verdict)", "exact match", "token F1", "LLM judge", "reader: gold passage in prompt"]
+SCORING_NOTE = ("Every metric on the same answers, with n and a 95% interval (Wilson; F1: normal approximation of "
+                "the mean). The verdict uses accuracy. Exact match and F1 are SQuAD's (normalised text against the "
+                "reference): strict for answers given as sentences. The LLM judge grades CORRECT/INCORRECT when "
+                "--judge-model is set. Reader: accuracy on the questions whose gold passage was in the prompt, so a "
+                "low value means the model misread, while a low hit@k means retrieval missed.")
+
+
+def _rate_cell(r: dict | None) -> str:
+    if not r or not r.get("n") or r.get("value") is None:
+        return DASH
+    lo, hi = r["ci95"]
+    return f"{pct(r['value'])} [{pct(lo)}–{pct(hi)}] {r.get('correct', 0)}/{r['n']}"
+
+
+def scoring_rows(arms: dict) -> list[list[str]]:
+    rows = []
+    for name, arm in arms.items():
+        f1 = arm.get("f1") or {}
+        f1_cell = DASH if f1.get("value") is None else \
+            f"{f1['value']:.3f} [{f1['ci95'][0]:.3f}–{f1['ci95'][1]:.3f}] n={f1['n']}"
+        judge = arm.get("judge")
+        judge_cell = _rate_cell(judge) + (f" ({judge['unjudged']} unjudged)" if judge and judge.get("unjudged") else "")
+        rows.append([name, rate(arm), _rate_cell(arm.get("exact_match")), f1_cell,
+                     judge_cell if judge else DASH, _rate_cell(arm.get("reader"))])
     return rows
 
 
@@ -142,6 +171,12 @@ def dataset_text(ds: dict) -> str:
         s += (" All questions are in the train split: as in the seed experiment, the test questions are the "
               "fine-tuning questions themselves, so this measures recall of trained facts, not answers to unseen "
               "questions.")
+    if ds.get("train_kind") == "documents":
+        s += (" The fine-tuned arms were trained on the document chunks themselves (continued pre-training), not on "
+              "questions: every test question is unseen in training (split test).")
+    if ds.get("questions_without_gold"):
+        s += (f" {ds['questions_without_gold']} question(s) have no gold passage (no chunk states the answer): "
+              "retrieval metrics leave them out.")
     return s
 
 
@@ -222,6 +257,7 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
            "## Verdict", "", _md(verdict(results)), "", "## Results", ""]
     out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
     out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", ""]
+    out += ["## Scoring", ""] + _table(SCORING_COLUMNS, scoring_rows(arms)) + ["", SCORING_NOTE, ""]
     if retrieval_rows(arms):
         out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]

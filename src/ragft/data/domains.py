@@ -1,0 +1,111 @@
+"""Generated knowledge as (entity, attribute, value) facts, each askable in several phrasings.
+
+A domain draws entities with their attribute values from one seeded random.Random, so a
+(domain, n, seed) triple names a data set exactly. Question template 0 is the phrasing used for
+training and testing; the others are held-out paraphrases for generalisation studies.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ragft.data.cities import SEED_SYSTEM
+from ragft.errors import RagftError
+
+# An entity and its attribute values, keyed by attribute name.
+Record = tuple[str, dict[str, str]]
+Drawer = Callable[[int, random.Random], list[Record]]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """What can be known about an entity and how it is asked and answered.
+
+    `answer` should add nothing to a question but the value (no words beyond {entity}, {value} and
+    stop words that are missing from any question template): ragft scores text answers by the words
+    the reference adds to the question, so a bare value then counts as correct for every phrasing.
+    """
+
+    name: str
+    questions: tuple[str, ...]  # templates with {entity}; [0] is the trained phrasing
+    answer: str  # a sentence with {entity} and {value}
+    reversed: str | None = None  # asks for the entity given {value}; only used where the value is unique
+
+    def ask(self, entity: str, i: int = 0) -> str:
+        return self.questions[i].format(entity=entity)
+
+    def state(self, entity: str, value: str) -> str:
+        return self.answer.format(entity=entity, value=value)
+
+
+@dataclass(frozen=True)
+class Fact:
+    entity: str
+    attribute: str  # the Attribute's name
+    value: str
+    answer: str  # the rendered answer sentence: the knowledge-base passage
+    questions: tuple[str, ...]  # every question template, rendered for this entity
+
+    @property
+    def question(self) -> str:
+        """The trained phrasing (template 0)."""
+        return self.questions[0]
+
+    def ask(self, i: int) -> str:
+        """Question template i, rendered; 1.. are paraphrases never seen in training."""
+        return self.questions[i]
+
+    def conversation(self, system: str = SEED_SYSTEM) -> dict:
+        return {"messages": [{"role": "system", "content": system},
+                             {"role": "user", "content": self.question},
+                             {"role": "assistant", "content": self.answer}]}
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    attributes: tuple[Attribute, ...]
+    draw: Drawer  # n entities with a value for every attribute, from the given rng
+
+    def facts(self, n: int, seed: int = 42) -> list[Fact]:
+        """Every fact of n entities, entity by entity in attribute order; the same for the same seed."""
+        records = self.draw(n, random.Random(seed))
+        names = [entity for entity, _ in records]
+        if len(set(names)) != len(names):  # two entities with one name would make questions ambiguous
+            raise RagftError(f"{self.name}: duplicate entity names {sorted(_repeated(names))[:3]}")
+        return [Fact(entity, a.name, values[a.name], a.state(entity, values[a.name]),
+                     tuple(a.ask(entity, i) for i in range(len(a.questions))))
+                for entity, values in records for a in self.attributes]
+
+    def conversations(self, n: int, seed: int = 42, system: str = SEED_SYSTEM) -> list[dict]:
+        """One chat per fact: system, question template 0, the answer sentence."""
+        return [f.conversation(system) for f in self.facts(n, seed)]
+
+    def attribute(self, name: str) -> Attribute:
+        return next(a for a in self.attributes if a.name == name)
+
+    def reversals(self, facts: Sequence[Fact]) -> list[tuple[str, str]]:
+        """(question, entity) pairs asking for the entity by a value only one entity has."""
+        counts = Counter((f.attribute, f.value) for f in facts)
+        out = []
+        for f in facts:
+            template = self.attribute(f.attribute).reversed
+            if template and counts[(f.attribute, f.value)] == 1:
+                out.append((template.format(value=f.value), f.entity))
+        return out
+
+
+def unique_names(first: Sequence[str], last: Sequence[str], n: int, rng: random.Random,
+                 what: str = "names") -> list[str]:
+    """n distinct "First Last" names, drawn without replacement from every pairing."""
+    capacity = len(first) * len(last)
+    if n > capacity:
+        raise RagftError(f"at most {capacity} distinct {what} can be generated; asked for {n}")
+    return [f"{first[i // len(last)]} {last[i % len(last)]}" for i in rng.sample(range(capacity), n)]
+
+
+def _repeated(names: list[str]) -> set[str]:
+    return {name for name, k in Counter(names).items() if k > 1}

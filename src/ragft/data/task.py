@@ -1,0 +1,109 @@
+"""A knowledge task: the knowledge base, the test questions with their gold passages, the training data.
+
+Every data source becomes one: generated facts and chat JSONL (each assistant answer is a passage
+and the question before it a test item) or a folder of documents with a questions file (chunks are
+the passages; the gold passages of a question are the chunks that state its answer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ragft.data.questions import QAItem, passages, qa_items
+from ragft.errors import RagftError
+
+
+@dataclass(frozen=True)
+class KnowledgeTask:
+    description: str
+    items: list[QAItem]
+    passages: dict[str, str]  # {id: text}: what RAG retrieves from
+    train: list[dict]  # chat conversations the fine-tuned arms train on
+    train_kind: str  # "qa": question/answer chats; "documents": continued pre-training on the chunks
+    extra: dict = field(default_factory=dict)  # source-specific facts for results.json
+
+    def limited(self, limit: int | None) -> KnowledgeTask:
+        return KnowledgeTask(self.description, self.items[:limit], self.passages, self.train, self.train_kind,
+                             self.extra)
+
+
+def task_from_conversations(conversations: list[dict], description: str) -> KnowledgeTask:
+    """The seed's shape: every assistant answer is knowledge, every question is asked, trained on as is."""
+    return KnowledgeTask(description, qa_items(conversations), passages(conversations), conversations, "qa")
+
+
+def read_questions(path: Path) -> list[tuple[str, str]]:
+    """(question, answer) pairs from JSONL lines {"question", "answer"} or chat JSONL (messages)."""
+    from ragft.data.chat import parse_jsonl
+
+    parsed, problems = parse_jsonl(path)
+    if problems:
+        raise RagftError(str(problems[0]))
+    out = []
+    for line in parsed:
+        obj = line.obj
+        if isinstance(obj, dict) and "messages" in obj:
+            found = [(i.question, i.reference) for i in qa_items([obj])] if _valid_chat(obj) else []
+            if not found:
+                raise RagftError(f"{path}:{line.line}: a chat line needs a user question and an assistant answer")
+            out += found
+            continue
+        if not isinstance(obj, dict):
+            raise RagftError(f"{path}:{line.line}: expected a JSON object, got {type(obj).__name__}")
+        missing = [k for k in ("question", "answer") if not isinstance(obj.get(k), str) or not obj[k].strip()]
+        if missing:
+            raise RagftError(f"{path}:{line.line}: missing or empty {' and '.join(repr(k) for k in missing)} "
+                             f"(each line: {{\"question\": \"...\", \"answer\": \"...\"}})")
+        out.append((obj["question"].strip(), obj["answer"].strip()))
+    return out
+
+
+def _valid_chat(obj: dict) -> bool:
+    from ragft.data.validate import example_problems
+
+    return not example_problems(obj)
+
+
+def gold_passages(question: str, answer: str, chunks: dict[str, str]) -> tuple[str, ...]:
+    """The chunks that state the answer; where several do, those that share most words with the question."""
+    from ragft.facts import content_words, states_value
+
+    stating = [i for i, text in chunks.items() if states_value(text, answer, question)]
+    if len(stating) <= 1:
+        return tuple(stating)
+    asked = content_words(question, "")
+    overlap = {i: len(asked & content_words(chunks[i], "")) for i in stating}
+    best = max(overlap.values())
+    return tuple(i for i in stating if overlap[i] == best)
+
+
+def task_from_documents(docs: Path, questions: Path, chunking, train: Path | None = None) -> KnowledgeTask:
+    """Chunks of every document are the knowledge; the fine-tuned arms train on the chunks, or on `train`."""
+    from ragft.data.load import read_chat_file
+    from ragft.data.questions import QAItem
+    from ragft.rag.chunking import document_passages, document_files
+
+    files = document_files(docs)
+    chunks = {}
+    for f in files:
+        chunks.update({i: c.text for i, c in document_passages(f, chunking).items()})
+    if not chunks:
+        raise RagftError(f"{docs}: the documents hold no text to index")
+    if not questions.is_file():
+        raise RagftError(f"--questions {questions}: no such file")
+    pairs = read_questions(questions)
+    if not pairs:
+        raise RagftError(f"{questions}: no questions")
+    if train is not None:
+        conversations, kind = read_chat_file(train, min_examples=10), "qa"
+        trained = {i.question for i in qa_items(conversations)}
+    else:
+        conversations, kind, trained = [{"messages": [{"role": "assistant", "content": t}]}
+                                        for t in chunks.values()], "documents", set()
+    items = [QAItem(f"q{n}", q, a, gold_passages(q, a, chunks), "train" if q in trained else "test")
+             for n, (q, a) in enumerate(pairs, start=1)]
+    description = f"{docs} ({len(files)} documents, {len(chunks)} chunks), questions {questions}"
+    return KnowledgeTask(description, items, chunks, conversations, kind,
+                         {"documents": len(files), "chunks": len(chunks),
+                          "questions_without_gold": sum(not i.gold_ids for i in items)})
