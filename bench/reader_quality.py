@@ -6,7 +6,10 @@ Defaults are chosen on `people` and `handbook` and confirmed on the others (othe
 hand-written documents in other formats).
 
     python -m bench.reader_quality [--sets people,orgs,cities,handbook,harbour,lab] [--n 20]
-                                   [--variants NAME,...] [--out bench/out/reader_quality.json]
+                                   [--sentences 1] [--overlap 0] [--variants "NAME;NAME"]
+                                   [--out bench/out/reader_quality.json]
+
+"oracle" variants give the reader the gold passage alone: its ceiling, whatever retrieval does.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from ragft.rag.hits import Hit
 from ragft.rag.retriever import RetrievalSettings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "src" / "ragft" / "examples"
-SEED_LAYOUT = PromptConfig(grounded_system=PromptConfig().system, grounded=SEED_RAG_PROMPT, grounded_example=None)
+SEED_LAYOUT = PromptConfig(grounded_system=PromptConfig().system, grounded=SEED_RAG_PROMPT, grounded_examples=[])
+ONE_EXAMPLE = PromptConfig(grounded_examples=PromptConfig().grounded_examples[:1])
 BEFORE = RetrievalSettings(k=5, agreement=True, fusion="rrf")  # the `rag` arm before this study
 CONVEX = RetrievalSettings(k=5, candidates=20, fusion="convex")
 
@@ -45,20 +49,24 @@ VARIANTS = [
     Variant("convex top3", SelectionSettings(k=3, gap=99.0)),
     Variant("convex top1", SelectionSettings(k=1)),
     Variant("convex gap0.05", SelectionSettings(k=5, gap=0.05)),
+    Variant("oracle, copy exactly", SelectionSettings(k=1), oracle=True, prompts=PromptConfig(grounded_system=(
+        "Answer the QUESTION from the CONTEXT in one short sentence, copying names and numbers exactly as "
+        "written. If the CONTEXT does not say, say 'I don't know'."))),
+    Variant("oracle, one worked example", SelectionSettings(k=1), oracle=True, prompts=ONE_EXAMPLE),
     Variant("convex gap0.15", SelectionSettings(k=5, gap=0.15)),
     Variant("convex top1, seed's prompt layout", SelectionSettings(k=1), prompts=SEED_LAYOUT),
-    Variant("convex top1, no worked example", SelectionSettings(k=1), prompts=PromptConfig(grounded_example=None)),
+    Variant("convex top1, no worked example", SelectionSettings(k=1), prompts=PromptConfig(grounded_examples=[])),
 ]
 
 
-def load_task(name: str, n: int, sentences: int = 2):
+def load_task(name: str, n: int, sentences: int = 1, overlap: int = 0):
     from ragft.config import DataConfig
     from ragft.data.load import load_conversations
     from ragft.data.task import task_from_conversations, task_from_documents
     from ragft.rag.chunking import ChunkSettings
 
     if (EXAMPLES / name).is_dir():
-        return task_from_documents(EXAMPLES / name, EXAMPLES / name / "questions.jsonl", ChunkSettings(sentences=sentences))
+        return task_from_documents(EXAMPLES / name, EXAMPLES / name / "questions.jsonl", ChunkSettings(sentences=sentences, overlap=overlap))
     conversations, description = load_conversations(DataConfig(source=name, n=n))
     return task_from_conversations(conversations, description)
 
@@ -108,21 +116,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="people,orgs,cities,handbook,harbour,lab")
     parser.add_argument("--n", type=int, default=20, help="entities per generated set (5 questions each for people)")
-    parser.add_argument("--variants", default=None, help="comma-separated variant names (default all)")
+    parser.add_argument("--variants", default=None, help="variant names separated by ; (default all)")
     parser.add_argument("--precision", default="fp32")
-    parser.add_argument("--sentences", type=int, default=2, help="sentences per document chunk")
+    parser.add_argument("--sentences", type=int, default=1, help="sentences per document chunk")
+    parser.add_argument("--overlap", type=int, default=0, help="sentences shared by consecutive chunks")
     parser.add_argument("--out", type=Path, default=Path("bench/out/reader_quality.json"))
     args = parser.parse_args()
     from ragft.models.generation import LocalChatModel
     from ragft.models.loading import load_model
 
-    names = args.variants.split(",") if args.variants else None
+    names = args.variants.split(";") if args.variants else None
     variants = [v for v in VARIANTS if names is None or v.name in names]
     loaded = load_model("smollm2-135m-instruct", "cpu")
     chat = LocalChatModel(loaded.model, loaded.tokenizer, args.precision)
     results = {}
     for name in args.sets.split(","):
-        task = load_task(name, args.n, args.sentences)
+        task = load_task(name, args.n, args.sentences, args.overlap)
         print(f"{name}: {len(task.items)} questions, {len(task.passages)} passages", flush=True)
         results[name] = evaluate(task, chat, variants)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,10 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     (["--method", "qlora"], "finetune.method"),
     (["--preset", "nope"], "unknown preset 'nope'"),
     (["--precision", "fp16"], "precision: Input should be 'auto', 'fp32' or 'bf16'"),
+    (["--data", "peeple"], "--data peeple: no such file, and not a generator (cities, orgs, people)"),
+    (["--docs", "."], "data: Value error, docs needs questions"),
+    (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
+    (["--questions", "."], "questions and train go with docs"),
 ])
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
@@ -149,3 +153,50 @@ def test_index_and_run_against_a_chroma_server(tmp_path, chroma_url, tiny_model_
     assert results["arms"]["rag"]["retrieval"]["hit@1"] == 1.0
     assert not (out / "chroma").exists()  # the passages went to the server
     one_error_line(invoke("kb", "stats", "--chroma-url", "http://127.0.0.1:9"), "cannot reach a Chroma server")
+
+
+def test_run_on_documents_rejects_a_questions_file_with_missing_fields(tmp_path, tiny_model_dir):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Shop\n\nThe lamp costs 5 euros.\n")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How much is the lamp?", "answer": "5 euros"}\n{"question": "Where?"}\n')
+    out = tmp_path / "run"
+    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base", "--out", out,
+                    "--model", tiny_model_dir, "--quiet")
+    one_error_line(result, f"{questions}:2: missing or empty 'answer'")
+    assert (out / "FAILED").exists() and not (out / "results.json").exists()
+    (docs / "a.md").unlink()
+    (docs / "b.md").write_bytes(b"\x00\x01binary")
+    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base", "--out", tmp_path / "r2",
+                    "--model", tiny_model_dir, "--quiet")
+    one_error_line(result, "b.md")
+
+
+def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "shop.md").write_text("# Shop\n\n## Lamps\n\nThe X2 lamp costs 5 euros. The S lamp costs 9 euros.\n")
+    (docs / "hours.html").write_text("<title>Hours</title><nav>menu</nav><h2>Opening</h2><p>We open at 09:00.</p>")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How much is the X2 lamp?", "answer": "5 euros"}\n'
+                         '{"question": "When does the shop open?", "answer": "09:00"}\n')
+    out = tmp_path / "run"
+    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base,rag,finetuned", "--epochs", 1,
+                    "--out", out, "--model", tiny_model_dir, "--quiet")
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["dataset"]["chunks"] == 3 and results["dataset"]["splits"] == {"test": 2}
+    # Continued pre-training: the fine-tuned arm trained on the three chunks, nothing else.
+    assert results["dataset"]["train_kind"] == "documents" and results["finetune"]["examples"] == 3
+    trained = [json.loads(line) for line in (out / "dataset.jsonl").read_text().splitlines()]
+    assert [c["messages"][0]["role"] for c in trained] == ["assistant"] * 3
+    assert results["metrics"]["verdict"] == "accuracy"
+    rag = results["arms"]["rag"]
+    assert rag["retrieval"]["n"] == 2 and rag["exact_match"]["n"] == 2 and rag["f1"]["n"] == 2
+    assert rag["reader"] is not None and rag["judge"] is None
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    first = next(r for r in records if r["arm"] == "rag" and r["id"] == "q1")
+    assert "The X2 lamp costs 5 euros." in first["prompt"][-1]["content"]  # the best chunk, with its header
+    assert first["retrieved_ids"][0] in first["gold_passage_ids"]
+    assert "## Scoring" in (out / "report.md").read_text() and "Scoring" in (out / "report.html").read_text()

@@ -41,7 +41,8 @@ class _Strict(BaseModel):
 class ChunkConfig(_Strict):
     """How documents are cut into passages: a few sentences, each with its title and section path."""
 
-    sentences: int = Field(2, ge=1, le=50, description="sentences per chunk")
+    sentences: int = Field(1, ge=1, le=50, description=(
+        "sentences per chunk: one reads best for a 135M reader (bench/reader_quality.py)"))
     overlap: int = Field(0, ge=0, description="sentences shared by consecutive chunks of a section")
     header: bool = Field(True, description="prefix each chunk with 'Title › Section: ' so it names its subject")
 
@@ -143,12 +144,28 @@ class GenerationConfig(_Strict):
 
 
 class GroundedExample(_Strict):
-    """A worked example shown before the real question (one-shot): small models copy its shape."""
+    """A worked example shown before the real question: small models copy its shape."""
 
-    question: str = "When does the library open on Saturdays?"
-    passage: str = ("Opening hours › Library: On weekdays the library opens at 08:00. "
-                    "On Saturdays it opens at 10:00 and closes at 14:00.")
-    answer: str = "On Saturdays the library opens at 10:00 [1]."
+    question: str
+    passage: str
+    answer: str
+
+
+# Made-up facts in no data set's domain; each passage holds a distractor value beside the answer,
+# as real passages do (a weekday and a Saturday time, two prices, two people).
+GROUNDED_EXAMPLES = [
+    GroundedExample(question="When does the library open on Saturdays?",
+                    passage="Opening hours › Library: On weekdays the library opens at 08:00. "
+                            "On Saturdays it opens at 10:00 and closes at 14:00.",
+                    answer="On Saturdays the library opens at 10:00 [1]."),
+    GroundedExample(question="How much does a week parking ticket cost?",
+                    passage="Price list › Parking: A day ticket costs 12 euros and a week ticket costs 50 euros.",
+                    answer="A week parking ticket costs 50 euros [1]."),
+    GroundedExample(question="Who runs the front desk?",
+                    passage="Staff › Reception: The office is managed by Tom Berg. "
+                            "The front desk is run by Ana Lopes, who joined in 2015.",
+                    answer="Ana Lopes runs the front desk [1]."),
+]
 
 
 class PromptConfig(_Strict):
@@ -160,8 +177,8 @@ class PromptConfig(_Strict):
     context_item: str = "[{i}]: \n{doc}\n\n"
     grounded_system: str = GROUNDED_SYSTEM
     grounded: str = GROUNDED_PROMPT
-    grounded_example: GroundedExample | None = Field(default_factory=GroundedExample,
-                                                     description="null: no worked example")
+    grounded_examples: list[GroundedExample] = Field(default_factory=lambda: list(GROUNDED_EXAMPLES),
+                                                     description="worked examples before the question; [] for none")
     cited_item: str = "[{i}]: \n{doc}\n\n"
 
     @field_validator("closed_book", "rag", "grounded")

@@ -43,6 +43,8 @@ def test_competing_values_need_the_same_unit(answer, correct):
     ("She carries 240 passengers and 38 cars.", "38", "How many cars can the MV Gannet Bay carry?", True),
     ("She carries 240 cars.", "38", "How many cars can the MV Gannet Bay carry?", False),
     ("She carries 38 or 40.", "38", "How many cars can the MV Gannet Bay carry?", False),
+    ("The Wren 20 weighs 8.9 kg.", "8.9 kg", "How much does the Wren 20 weigh?", True),  # 20 names the bike
+    ("The Wren 20 weighs 9.8 kg.", "8.9 kg", "How much does the Wren 20 weigh?", False),
 ])
 def test_times_ranges_and_counts(answer, reference, question, correct):
     assert is_correct(answer, reference, question) is correct

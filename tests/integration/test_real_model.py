@@ -116,3 +116,40 @@ def test_grounded_rag_answers_at_least_99_of_100_seed_questions(tmp_path, real_h
     assert arms["rag"]["citation_accuracy"] >= 0.9 and arms["rag"]["cited_answers"] >= 0.9
     assert arms["rag-seed"]["retrieval"]["hit@k"] < 1.0  # the seed's dense top-5 misses some gold passages
     assert arms["rag-seed"]["citation_accuracy"] is None  # the seed's prompt asks for no citations
+
+
+def test_grounded_rag_on_several_facts_per_person(tmp_path, real_home):
+    """Issue 9: people with five facts each; the small reader sees only the passage that answers."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--data", "people", "--arms", "rag", "--limit", "60", "--out", str(out),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    rag = results["arms"]["rag"]
+    assert results["dataset"]["passages"] == 500 and rag["n"] == 60
+    assert rag["accuracy"] >= 0.95, rag
+    assert rag["retrieval"]["hit@1"] >= 0.95 and rag["reader"]["value"] >= 0.95
+    assert rag["retrieval"]["mean_passages"] < 1.5  # selection keeps the best passage, rarely a second
+    assert rag["citation_accuracy"] >= 0.85 and rag["exact_match"]["n"] == 60 and rag["f1"]["value"] > 0.3
+
+
+def test_documents_as_knowledge(tmp_path, real_home):
+    """Issue 9: a folder of hand-written markdown as the knowledge, questions with short answers."""
+    from importlib import resources
+
+    handbook = resources.files("ragft") / "examples" / "handbook"
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--docs", str(handbook), "--questions", str(handbook / "questions.jsonl"),
+                                      "--arms", "base,rag", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    arms = results["arms"]
+    assert results["dataset"]["train_kind"] == "documents" and results["dataset"]["splits"] == {"test": 40}
+    assert arms["base"]["accuracy"] <= 0.1  # the facts are invented: closed book cannot know them
+    # Measured 0.625 (fp32, AMD EPYC) — below the issue's 85 % target, which is still open. This guards
+    # the level reached: retrieval finds the answering chunk, the 135M reader misreads about a quarter.
+    assert arms["rag"]["accuracy"] >= 0.55, arms["rag"]
+    assert arms["rag"]["retrieval"]["hit@k"] >= 0.85 and arms["rag"]["reader"]["n"] >= 34
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert all(r["gold_passage_ids"] for r in records) and all("f1" in r for r in records)
+    assert "## Scoring" in (out / "report.md").read_text()

@@ -66,7 +66,7 @@ def test_long_sentences_split_at_commas_then_wrapped():
 
 def test_headers_carry_title_and_section_path(tmp_path):
     (tmp_path / "handbook.md").write_text(HANDBOOK)
-    chunks = list(document_passages(tmp_path / "handbook.md").values())
+    chunks = list(document_passages(tmp_path / "handbook.md", ChunkSettings(sentences=2)).values())
     assert [c.text for c in chunks] == [
         "Handbook: Welcome to the company.",
         "Handbook › Products › Lumen X2: The Lumen X2 is a desk lamp. It costs 640 euros.",
@@ -127,7 +127,7 @@ def test_chunking_is_deterministic_and_duplicates_collapse(tmp_path):
     (tmp_path / "a.md").write_text("# T\n\nSame. Same.\n\nSame. Same.\n\nOther.\n")
     first, second = document_passages(tmp_path / "a.md"), document_passages(tmp_path / "a.md")
     assert first == second and list(first) == list(second)
-    assert [c.text for c in first.values()] == ["T: Same. Same.", "T: Other."]
+    assert [c.text for c in first.values()] == ["T: Same.", "T: Other."]
     assert all(pid == passage_id(c.text) for pid, c in first.items())
 
 
@@ -136,23 +136,22 @@ def test_file_passages_keeps_fact_files_as_lines(tmp_path):
     facts.write_text("Oulu is in Finland.\n\nThe sky is blue.\nOulu is in Finland.\n")
     assert file_passages(facts) == {passage_id(t): t for t in ["Oulu is in Finland.", "The sky is blue."]}
     assert split_mode(facts) == "lines" and split_mode(facts, "chunks") == "chunks"
-    assert list(file_passages(facts, "chunks").values()) == ["facts: Oulu is in Finland. The sky is blue.",
-                                                             "facts: Oulu is in Finland."]
+    assert list(file_passages(facts, "chunks").values()) == ["facts: Oulu is in Finland.", "facts: The sky is blue."]
 
 
 def test_file_passages_chunks_prose(tmp_path):
     prose = tmp_path / "policy.txt"
     prose.write_text("Travel policy\n\nTrains are booked by\nthe office. Taxis need approval. Hotels are paid.\n")
     assert not is_fact_list(prose.read_text())
-    assert list(file_passages(prose).values()) == ["Travel policy: Trains are booked by the office. Taxis need approval.",
-                                                  "Travel policy: Hotels are paid."]
+    assert list(file_passages(prose).values()) == ["Travel policy: Trains are booked by the office.",
+                                                  "Travel policy: Taxis need approval.", "Travel policy: Hotels are paid."]
     md = tmp_path / "handbook.md"
     md.write_text(HANDBOOK)
     assert split_mode(md) == "chunks" and "Handbook › Products › Lumen S: The Lumen S" in str(file_passages(md))
     assert "# Handbook" in file_passages(md, "lines").values()  # lines stay raw lines, as before
     page = tmp_path / "page.html"
     page.write_text("<title>Shop</title><nav>Menu</nav><h2>Prices</h2><p>It costs 5 euros.</p><p>Free delivery.</p>")
-    assert list(file_passages(page).values()) == ["Shop › Prices: It costs 5 euros. Free delivery."]
+    assert list(file_passages(page).values()) == ["Shop › Prices: It costs 5 euros.", "Shop › Prices: Free delivery."]
     assert list(file_passages(page, "lines").values()) == ["It costs 5 euros.", "Free delivery."]
     with pytest.raises(RagftError, match="--split must be auto, lines or chunks"):
         file_passages(md, "words")
@@ -169,8 +168,8 @@ def test_is_fact_list():
 
 def test_older_entry_points_still_work(tmp_path):
     assert split_text(" a \n\n b\n", "lines") == ["a", "b"]
-    assert split_text("# T\n\nA b. C d. E f.\n\n## S\n\nG h.", "markdown") == ["T: A b. C d.", "T: E f.", "T › S: G h."]
-    assert split_text("A b. C d. E f.", "chunks") == ["A b. C d.", "E f."]
+    assert split_text("# T\n\nA b. C d. E f.\n\n## S\n\nG h.", "markdown") == ["T: A b.", "T: C d.", "T: E f.", "T › S: G h."]
+    assert split_text("A b. C d. E f.", "chunks") == ["A b.", "C d.", "E f."]
     (tmp_path / "a.md").write_text("x")
     (tmp_path / "questions.jsonl").write_text("{}")
     assert text_files(tmp_path) == [tmp_path / "a.md"] and ".md" in TEXT_SUFFIXES

@@ -115,6 +115,7 @@ def test_subject_words_are_names_and_codes_else_content_words():
 
     assert subject_words("How much does the Lumen X2 cost?") == {"lumen", "x2"}
     assert subject_words("In what year was Mara Olsen born?") == {"mara", "olsen"}
+    assert subject_words("What is Mara Olsen's trade?") == {"mara", "olsen"}
     assert subject_words("What is the population of City_7?") == {"city", "7"}
     assert subject_words("how long is the warranty on tyres?") == {"warranty", "tyre"}
 

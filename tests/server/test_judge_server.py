@@ -31,3 +31,31 @@ def test_a_failing_request_leaves_its_item_unjudged_and_the_run_goes_on(server):
     assert [v.correct for v in verdicts] == [None, None]
     assert all(v.error and "404" in v.error and "\n" not in v.error and v.reply == "" for v in verdicts)
     assert judge_summary(verdicts)["unjudged"] == 2
+
+
+def test_run_with_a_judge_stores_each_verdict_and_its_prompt(server, tmp_path, tiny_model_dir):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ragft.cli import app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "shop.md").write_text("# Shop\n\nThe X2 lamp costs 5 euros.\n")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How much is the X2 lamp?", "answer": "5 euros"}\n')
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--docs", str(docs), "--questions", str(questions), "--arms", "base,rag",
+                                      "--model", str(tiny_model_dir), "--judge-model", "tiny",
+                                      "--judge-url", server.base_url, "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    for arm in ("base", "rag"):
+        judge = results["arms"][arm]["judge"]
+        assert judge["n"] + judge["unjudged"] == 1
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    for r in records:
+        assert "Gold answer: 5 euros" in r["judge"]["prompt"][0]["content"]
+        assert r["judge"]["correct"] is parse_verdict(r["judge"]["reply"])
+    assert results["config"]["judge"]["model"] == "tiny" and "LLM judge" in (out / "report.md").read_text()

@@ -18,13 +18,15 @@ def seed_number(text: str) -> int | None:
     return int(matches[0]) if matches else None
 
 
-def number_correct(answer: str, references: list[Stated]) -> bool:
+def number_correct(answer: str, references: list[Stated], question: str = "") -> bool:
     """The answer states every value of the reference ("09:00 to 16:00" has two) and no competing value
-    (facts.competes: same order of magnitude and, where both name one, the same unit)."""
+    (facts.competes: same order of magnitude and, where both name one, the same unit). Numbers the
+    question itself states ("the Wren 20", "at the end of 2022") name the subject, not a value."""
     stated = stated_numbers(answer)
     if not all(any(number_matches(s, r.value) for s in stated) for r in references):
         return False
-    extra = [s for s in stated if not any(number_matches(s, r.value) for r in references)]
+    asked = {s.value for s in stated_numbers(question)}
+    extra = [s for s in stated if s.value not in asked and not any(number_matches(s, r.value) for r in references)]
     return not any(competes(s, r) for s in extra for r in references)
 
 
@@ -45,7 +47,7 @@ def reference_values(reference: str, question: str = "") -> list[Stated]:
 def is_correct(answer: str, reference: str, question: str) -> bool:
     """ragft's robust metric: the reference's numbers if it has any, else the words it adds."""
     values = reference_values(reference, question)
-    return number_correct(answer, values) if values else text_correct(answer, reference, question)
+    return number_correct(answer, values, question) if values else text_correct(answer, reference, question)
 
 
 def is_correct_seed(answer: str, reference: str, question: str) -> bool:

@@ -47,11 +47,10 @@ def _user_turn(question: str, passages: list[str], prompts) -> dict:
 
 
 def grounded_messages(question: str, hits: list[Hit], prompts) -> list[dict]:
-    """The grounded prompt: instructions, the worked example (if any), then the question with its
+    """The grounded prompt: instructions, worked examples, then the question with its
     passages numbered from 1, as the answer's citations are."""
     messages = [{"role": "system", "content": prompts.grounded_system}]
-    example = prompts.grounded_example
-    if example is not None:
+    for example in prompts.grounded_examples:
         messages += [_user_turn(example.question, [example.passage], prompts),
                      {"role": "assistant", "content": example.answer}]
     return messages + [_user_turn(question, [h.text for h in hits], prompts)]

@@ -95,7 +95,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    sentences: int = 2  # sentences per chunk
+    sentences: int = 1  # sentences per chunk: one reads best for a small reader (bench/reader_quality.py)
     overlap: int = 0  # sentences shared by consecutive chunks of a section
     max_chars: int = 600  # longest sentence kept whole
     header: bool = True

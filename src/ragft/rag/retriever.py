@@ -29,9 +29,9 @@ class RetrievalSettings:
     dense_weight: float = 0.4  # convex fusion: w * dense + (1 - w) * BM25
 
 
-def settings_from_config(rag, k: int | None = None) -> RetrievalSettings:
-    """The `rag` arms' retrieval, from a RagConfig (k: how many fused candidates to return)."""
-    return RetrievalSettings(tuple(rag.methods), k or rag.k, rag.candidates, rag.rrf_c, rag.agreement,
+def settings_from_config(rag) -> RetrievalSettings:
+    """The `rag` arms' retrieval, from a RagConfig: the fused top k, before selection (rag/answer.py)."""
+    return RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c, rag.agreement,
                              rag.fusion, rag.dense_weight)
 
 
