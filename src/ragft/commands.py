@@ -89,8 +89,8 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
 
-    if preset is None and config_file is None:
-        preset = "seed"
+    if preset is None and config_file is None and data is None and docs is None:
+        preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and data not in generator_names() and not Path(data).is_file():
         raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())})")
     for option, path in (("--docs", docs), ("--questions", questions), ("--train", train)):

@@ -111,9 +111,9 @@ class RagConfig(_Strict):
     """
 
     k: int = Field(5, ge=1, le=100, description="at most this many passages in the prompt")
-    gap: float = Field(0.05, ge=0, description=(
-        "keep passages whose fused score (0-1) is within this of the best one: a small reader given "
-        "several passages about one entity answers with the wrong fact"))
+    gap: float = Field(0.0, ge=0, description=(
+        "keep passages whose fused score (0-1) is within this of the best one (0: the best, and exact "
+        "ties): a small reader given several passages about one entity answers with the wrong fact"))
     methods: list[Literal["dense", "bm25"]] = Field(
         default_factory=lambda: ["dense", "bm25"],
         description="rankings fused for the `rag` arms (`rag-seed` is always dense top-5)")
@@ -163,7 +163,7 @@ GROUNDED_EXAMPLES = [
                     answer="A week parking ticket costs 50 euros [1]."),
     GroundedExample(question="Who runs the front desk?",
                     passage="Staff › Reception: The office is managed by Tom Berg. "
-                            "The front desk is run by Ana Lopes, who joined in 2015.",
+                            "The front desk is run by Ana Lopes on weekdays.",
                     answer="Ana Lopes runs the front desk [1]."),
 ]
 

@@ -20,7 +20,7 @@ from ragft.rag.hits import Hit
 @dataclass(frozen=True)
 class SelectionSettings:
     k: int = 5  # at most this many passages in the prompt
-    gap: float = 0.05  # keep passages whose fused score is within this of the best one (scores in [0, 1])
+    gap: float = 0.0  # keep passages whose fused score is within this of the best one (scores in [0, 1])
 
 
 def selection_from_config(rag) -> SelectionSettings:
