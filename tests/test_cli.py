@@ -190,7 +190,7 @@ def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir)
     # Continued pre-training: the fine-tuned arm trained on the three chunks, nothing else.
     assert results["dataset"]["train_kind"] == "documents" and results["finetune"]["examples"] == 3
     trained = [json.loads(line) for line in (out / "dataset.jsonl").read_text().splitlines()]
-    assert [c["messages"][0]["role"] for c in trained] == ["assistant"] * 3
+    assert [c["messages"][-1]["role"] for c in trained] == ["assistant"] * 3
     assert results["metrics"]["verdict"] == "accuracy"
     rag = results["arms"]["rag"]
     assert rag["retrieval"]["n"] == 2 and rag["exact_match"]["n"] == 2 and rag["f1"]["n"] == 2

@@ -34,7 +34,7 @@ def test_documents_become_chunks_with_gold_passages_and_unseen_questions():
     assert task.extra["questions_without_gold"] == 0
     # Continued pre-training: one assistant-only conversation per chunk, nothing else.
     assert len(task.train) == len(task.passages)
-    assert all(c["messages"][0]["role"] == "assistant" for c in task.train)
+    assert all([m["role"] for m in c["messages"]] == ["system", "assistant"] for c in task.train)
     price = next(i for i in task.items if i.question == "How much does the Marten E2 cost?")
     assert all("2,490 euros" in task.passages[g] and "Marten E2" in task.passages[g] for g in price.gold_ids)
 

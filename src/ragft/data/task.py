@@ -14,6 +14,9 @@ from ragft.data.questions import QAItem, passages, qa_items
 from ragft.errors import RagftError
 
 
+DOCUMENT_SYSTEM = "You are a helpful assistant."
+
+
 @dataclass(frozen=True)
 class KnowledgeTask:
     description: str
@@ -99,7 +102,9 @@ def task_from_documents(docs: Path, questions: Path, chunking, train: Path | Non
         conversations, kind = read_chat_file(train, min_examples=10), "qa"
         trained = {i.question for i in qa_items(conversations)}
     else:
-        conversations, kind, trained = [{"messages": [{"role": "assistant", "content": t}]}
+        # Continued pre-training on each chunk; the system turn gives chat templates a conversation to open.
+        conversations, kind, trained = [{"messages": [{"role": "system", "content": DOCUMENT_SYSTEM},
+                                                      {"role": "assistant", "content": t}]}
                                         for t in chunks.values()], "documents", set()
     items = [QAItem(f"q{n}", q, a, gold_passages(q, a, chunks), "train" if q in trained else "test")
              for n, (q, a) in enumerate(pairs, start=1)]
