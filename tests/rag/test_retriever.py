@@ -58,7 +58,9 @@ def test_convex_fusion_scores_every_candidate_with_both_methods(kb):
     assert hits[0].text == "City_7 has about 1819583 inhabitants." and 0.6 <= hits[0].score <= 1.0
     assert hits[0].score > hits[1].score >= hits[2].score
     ids = [[h.id for h in hits]]
-    [dense] = kb.similarities(["What is the population of City_7?"], ids)
+    from ragft.rag.embeddings import embed_array
+
+    [dense] = kb.similarities(embed_array(["What is the population of City_7?"]), ids)
     assert all(-1.0 <= d <= 1.0 for d in dense)
     [lexical] = retriever.lexical().scores(["What is the population of City_7?"], ids + [["unknown"]])[:1]
     assert lexical[0] > 0 and lexical[1:] == [0.0, 0.0]  # City_77 etc. share no term with the question

@@ -45,16 +45,16 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
     """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
     `answer` replaces the completion's text when a citation was added to it, and `citations` are
-    its checked citations (rag/answer.py); citations are not part of what is scored for correctness.
+    its checked citations (rag/answer.py makes both for the grounded arms); citations are not part
+    of what is scored for correctness.
     """
-    from ragft.rag.citations import check_citations, without_citations
+    from ragft.rag.citations import without_citations
 
     answer = completion.text if answer is None else answer
     scored = without_citations(answer) if arm.cites else answer
     ids = [h.id for h in hits] if hits is not None else None
     rank = next((n for n, i in enumerate(ids or [], start=1) if i in item.gold_ids), None)
-    cited = (citations if citations is not None else check_citations(answer, [h.text for h in hits], item.question)) \
-        if arm.cites else None
+    cited = citations if arm.cites else None
     return Record(
         arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
         prompt=prompt, answer=answer,
@@ -123,12 +123,14 @@ def reader_metrics(records: list[dict]) -> dict | None:
 
 
 def judge_metrics(records: list[dict]) -> dict | None:
+    """The LLM judge's accuracy over the records it graded (evaluate/judge.py), as the report reads it."""
+    from ragft.evaluate.judge import Verdict, judge_summary
+
     judged = [r["judge"] for r in records if r.get("judge")]
     if not judged:
         return None
-    done = [j for j in judged if j["correct"] is not None]
-    return {**_rate(sum(j["correct"] for j in done), len(done)), "n": len(done),
-            "unjudged": len(judged) - len(done)}
+    summary = judge_summary([Verdict(**j) for j in judged])
+    return {**summary, "value": summary["accuracy"]}
 
 
 def summarize_arm(records: list[dict], arm) -> dict:

@@ -56,10 +56,10 @@ class Retriever:
             self._lexical = LexicalIndex(self.kb.all_passages())
         return self._lexical
 
-    def rankings(self, questions: list[str], depth: int) -> dict[str, list[list[Hit]]]:
+    def rankings(self, questions: list[str], depth: int, embedded=None) -> dict[str, list[list[Hit]]]:
         out = {}
         if "dense" in self.settings.methods:
-            out["dense"] = self.kb.query(questions, depth)
+            out["dense"] = self.kb.query(questions, depth, embedded)
         if "bm25" in self.settings.methods:
             out["bm25"] = self.lexical().query(questions, depth)
         return out
@@ -68,9 +68,12 @@ class Retriever:
         s = self.settings
         if len(s.methods) == 1:
             return self.rankings(questions, s.k)[s.methods[0]]
-        rankings = self.rankings(questions, max(s.candidates, s.k))
         if s.fusion == "convex":
-            return self._convex(questions, rankings)
+            from ragft.rag.embeddings import embed_array
+
+            embedded = embed_array(list(questions)) if questions else None  # for ranking and rescoring alike
+            return self._convex(questions, embedded, self.rankings(questions, max(s.candidates, s.k), embedded))
+        rankings = self.rankings(questions, max(s.candidates, s.k))
         out = []
         for q in range(len(questions)):
             lists = [rankings[m][q] for m in s.methods]
@@ -81,12 +84,12 @@ class Retriever:
             out.append(fused[:s.k])
         return out
 
-    def _convex(self, questions: list[str], rankings: dict[str, list[list[Hit]]]) -> list[list[Hit]]:
+    def _convex(self, questions: list[str], embedded, rankings: dict[str, list[list[Hit]]]) -> list[list[Hit]]:
         """Both scores for every candidate either method found, combined (rag/fusion.py)."""
         pools = [list(dict.fromkeys(h.id for m in self.settings.methods for h in rankings[m][q]))
                  for q in range(len(questions))]
         texts = [{h.id: h.text for m in self.settings.methods for h in rankings[m][q]} for q in range(len(questions))]
-        dense = self.kb.similarities(questions, pools)
+        dense = self.kb.similarities(embedded, pools)
         lexical = self.lexical().scores(questions, pools)
         return [convex_combination(ids, t, d, x, self.settings.dense_weight)[:self.settings.k]
                 for ids, t, d, x in zip(pools, texts, dense, lexical)]

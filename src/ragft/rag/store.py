@@ -133,21 +133,19 @@ class KnowledgeBase:
     def drop(self) -> None:
         self.client.delete_collection(self.name)
 
-    def similarities(self, questions: list[str], ids: list[list[str]]) -> list[list[float]]:
-        """Cosine similarity of each question with each of its given passages (stored embeddings)."""
+    def similarities(self, asked, ids: list[list[str]]) -> list[list[float]]:
+        """Cosine similarity of each embedded question (rows of `asked`) with each of its given passages,
+        from the stored embeddings."""
         import numpy as np
-
-        from ragft.rag.embeddings import embed_array
 
         wanted = sorted({i for row in ids for i in row})
         if not wanted:
             return [[] for _ in ids]
         found = self.collection.get(ids=wanted, include=["embeddings"])
         vectors = dict(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32)))
-        asked = embed_array(list(questions))
         return [[float(vectors[i] @ q) if i in vectors else 0.0 for i in row] for q, row in zip(asked, ids)]
 
-    def query(self, questions: list[str], k: int) -> list[list[Hit]]:
+    def query(self, questions: list[str], k: int, embedded=None) -> list[list[Hit]]:
         """Dense top-k per question, nearest first; score = cosine similarity (embeddings are unit length).
 
         No count() first: at 100 000 passages each costs as much as the search (~6 ms); Chroma
@@ -157,7 +155,8 @@ class KnowledgeBase:
 
         if not questions:
             return []
-        found = self.collection.query(query_embeddings=embed_array(list(questions)), n_results=max(1, k),
+        embedded = embed_array(list(questions)) if embedded is None else embedded  # one embedding per question
+        found = self.collection.query(query_embeddings=embedded, n_results=max(1, k),
                                       include=["documents", "distances"])
         return [
             [Hit(i, doc, round(1.0 - float(dist) / 2.0, 6)) for i, doc, dist in zip(ids, docs, dists)]
