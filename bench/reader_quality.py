@@ -40,6 +40,7 @@ class Variant:
     retrieval: RetrievalSettings = field(default=CONVEX)
     prompts: PromptConfig = field(default_factory=PromptConfig)
     oracle: bool = False  # the gold passage alone: the reader's ceiling
+    choose_values: bool = True  # rag/value_slot.py
 
 
 VARIANTS = [
@@ -48,6 +49,9 @@ VARIANTS = [
     Variant("rrf top1", SelectionSettings(k=1), RetrievalSettings(k=5, fusion="rrf")),
     Variant("convex top3", SelectionSettings(k=3, gap=99.0)),
     Variant("convex top1", SelectionSettings(k=1)),
+    Variant("convex top1, no answer-type filter", SelectionSettings(k=1, answer_type=False)),
+    Variant("convex top1, no value choice", SelectionSettings(k=1), choose_values=False),
+    Variant("convex top1, neither", SelectionSettings(k=1, answer_type=False), choose_values=False),
     Variant("convex gap0.05", SelectionSettings(k=5, gap=0.05)),
     Variant("oracle, copy exactly", SelectionSettings(k=1), oracle=True, prompts=PromptConfig(grounded_system=(
         "Answer the QUESTION from the CONTEXT in one short sentence, copying names and numbers exactly as "
@@ -87,10 +91,10 @@ def evaluate(task, chat, variants: list[Variant]) -> list[dict]:
     gold = [[Hit(i.gold_ids[0], task.passages[i.gold_ids[0]], 1.0)] if i.gold_ids else [] for i in task.items]
     rows = []
     for v in variants:
-        hits = select_passages(gold if v.oracle else pools[v.retrieval], v.selection)
+        hits = select_passages(questions, gold if v.oracle else pools[v.retrieval], v.selection)
         prompts = v.prompts
         began = time.perf_counter()
-        answers = answer_grounded(chat, questions, hits, prompts, GenerationSettings())
+        answers = answer_grounded(chat, questions, hits, prompts, GenerationSettings(), choose_values=v.choose_values)
         seconds = time.perf_counter() - began
         correct = [is_correct(without_citations(a.text), i.reference, i.question) for a, i in zip(answers, task.items)]
         gold_first = [bool(h) and h[0].id in i.gold_ids for h, i in zip(hits, task.items)]

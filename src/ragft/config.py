@@ -114,6 +114,13 @@ class RagConfig(_Strict):
     gap: float = Field(0.0, ge=0, description=(
         "keep passages whose fused score (0-1) is within this of the best one (0: the best, and exact "
         "ties): a small reader given several passages about one entity answers with the wrong fact"))
+    answer_type: bool = Field(True, description=(
+        "put first the passages that hold a value of the kind the question asks for (a price for 'how "
+        "much does X cost', a year for 'in which year'): the best-matching sentence often names the "
+        "subject but not the asked fact"))
+    value_choice: bool = Field(True, description=(
+        "when the answer states none of the values of the asked kind its passages hold (an invented "
+        "price, a name not in them), the model chooses one of those values (rag/value_slot.py)"))
     methods: list[Literal["dense", "bm25"]] = Field(
         default_factory=lambda: ["dense", "bm25"],
         description="rankings fused for the `rag` arms (`rag-seed` is always dense top-5)")

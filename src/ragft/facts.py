@@ -27,7 +27,12 @@ STOPWORDS = frozenset(
 )
 
 
-_TIME = re.compile(r"(?<![\w.:])([01]?\d|2[0-3])[:.]([0-5]\d)(?![\w:])")  # 08:45, 9.30: one value
+# 08:45, 9.30: one value. A dotted pair after a currency sign or before a unit word is a decimal
+# (£3.20, 2.45 metres), not a time.
+_TIME = re.compile(r"(?<![\w.:])([€$£¥]?\s?)([01]?\d|2[0-3])([:.])([0-5]\d)(?!(?![ap]m\b)[\w:]|\.\d)",
+                   re.IGNORECASE)
+_WORD_AFTER = re.compile(r"\s*([^\W\d_]+)")
+_CLOCK_WORDS = frozenset({"am", "pm", "a", "p", "h", "hrs", "o"})
 _HOW_MANY = re.compile(r"\bhow many\s+([^\W\d_]+)", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r"\s*(%|°\s*[CF]\b|[^\W\d_]+)")
 _CURRENCY_BEFORE = re.compile(r"([€$£¥])\s*$")
@@ -61,19 +66,41 @@ def _unit(text: str, start: int, end: int) -> str | None:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
+def _is_time(text: str, match: re.Match) -> bool:
+    if match.group(3) == ":":
+        return True
+    if match.group(1).strip():
+        return False
+    after = _WORD_AFTER.match(text, match.end())
+    return not after or after.group(1).lower() in STOPWORDS | _CLOCK_WORDS
+
+
 def stated_numbers(text: str) -> list[Stated]:
     """Numbers in order of appearance; a clock time (08:45) is one value, in minutes, with unit "time"."""
-    found = [(m.start(), Stated(int(m.group(1)) * 60 + int(m.group(2)), 4, "time")) for m in _TIME.finditer(text)]
-    text = _TIME.sub(lambda m: " " * len(m.group(0)), text)  # same offsets, times masked out
+    return [stated for stated, _ in stated_spans(text)]
+
+
+def stated_spans(text: str) -> list[tuple[Stated, str]]:
+    """Each stated number with the words that state it ("2,490 euros", "£46", "16:45"), in order."""
+    original = text
+    times = [m for m in _TIME.finditer(text) if _is_time(text, m)]
+    found = [(m.start(2), m.end(), Stated(int(m.group(2)) * 60 + int(m.group(4)), 4, "time")) for m in times]
+    for m in times:  # same offsets, times masked out
+        text = text[:m.start(2)] + " " * (m.end() - m.start(2)) + text[m.end():]
     for match in _NUMBER.finditer(text):
         whole, frac, scale = match.groups(default="")
         integer = re.sub(r"[,\u202f\u00a0]", "", whole)
         value = float(f"{integer}.{frac}" if frac else integer) * 10 ** _SCALE.get(scale.lower(), 0)
         significant = (integer + frac).lstrip("0")
         digits = len(significant) if (frac or scale) else len(integer.lstrip("0") or "0")
-        found.append((match.start(), Stated(value, max(digits, 1), _unit(text, match.start(), match.end()),
-                                            integer != whole)))
-    return [stated for _, stated in sorted(found, key=lambda f: f[0])]
+        unit = _unit(text, match.start(), match.end())
+        start, end = match.start(), match.end()
+        if unit is not None and unit in "€$£¥":
+            start = original.rindex(unit, 0, start)
+        elif unit is not None:
+            end = _UNIT_AFTER.match(text, end).end()
+        found.append((start, end, Stated(value, max(digits, 1), unit, integer != whole)))
+    return [(stated, original[start:end]) for start, end, stated in sorted(found, key=lambda f: f[0])]
 
 
 def asked_unit(question: str) -> str | None:

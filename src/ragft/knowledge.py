@@ -68,11 +68,16 @@ def ask_question(question: str, db: Path | None, collection: str, url: str | Non
 
     rag = RagConfig(k=k)
     kb = open_kb(db, collection, url)
-    hits = select_passages(Retriever(kb, settings_from_config(rag)).retrieve([question]), selection_from_config(rag))[0]
+    candidates = Retriever(kb, settings_from_config(rag)).retrieve([question])
+    hits = select_passages([question], candidates, selection_from_config(rag))[0]
     loaded = load_model(model, device)
     chat = LocalChatModel(loaded.model, loaded.tokenizer)
-    [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings())
+    [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings(),
+                               choose_values=rag.value_choice)
     out.print(answer.text, markup=False, highlight=False)
+    if answer.value_chosen:
+        out.print("(the model's own answer stated none of the passages' values of the asked kind; "
+                  "this is the one it chose among them)", markup=False, highlight=False)
     if answer.citations:
         how = " (the model chose it when asked for a citation)" if answer.forced else ""
         out.print(f"\nCitations{how}:", markup=False, highlight=False)

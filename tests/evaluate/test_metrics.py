@@ -45,6 +45,11 @@ def test_competing_values_need_the_same_unit(answer, correct):
     ("She carries 38 or 40.", "38", "How many cars can the MV Gannet Bay carry?", False),
     ("The Wren 20 weighs 8.9 kg.", "8.9 kg", "How much does the Wren 20 weigh?", True),  # 20 names the bike
     ("The Wren 20 weighs 9.8 kg.", "8.9 kg", "How much does the Wren 20 weigh?", False),
+    # a dotted pair after a currency sign or before a unit is a decimal, not a clock time
+    ("A visitor mooring costs £3.20 per metre.", "£3.20", "How much does a mooring cost?", True),
+    ("It is 2.45 metres long.", "2.45 metres", "How long is it?", True),
+    ("The bus leaves at 9.30.", "09:30", "At what time does the bus leave?", True),
+    ("The bus leaves at 9.30 am.", "9:30", "At what time does the bus leave?", True),
 ])
 def test_times_ranges_and_counts(answer, reference, question, correct):
     assert is_correct(answer, reference, question) is correct

@@ -31,6 +31,7 @@ class Record:
     # what was asked? (rag/citations.py)
     supporting_sentences: list[str | None] | None
     citation_forced: bool | None  # the model cited nothing and was asked to choose [n] (rag/citation_slot.py)
+    value_chosen: bool | None  # the answer stated no value its passages hold; the model chose one (rag/value_slot.py)
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
@@ -41,7 +42,8 @@ class Record:
 
 
 def make_record(arm, item, prompt: list[dict], completion, hits: list | None, answer: str | None = None,
-                citation_forced: bool | None = None, citations: list | None = None) -> Record:
+                citation_forced: bool | None = None, citations: list | None = None,
+                value_chosen: bool | None = None) -> Record:
     """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
     `answer` replaces the completion's text when a citation was added to it, and `citations` are
@@ -67,6 +69,7 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
         citations_valid=[c.valid for c in cited] if cited is not None else None,
         supporting_sentences=[c.sentence for c in cited] if cited is not None else None,
         citation_forced=citation_forced if arm.cites else None,
+        value_chosen=bool(value_chosen) if arm.cites else None,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
         latency_s=round(completion.latency_s, 4))
 
@@ -94,12 +97,14 @@ def citation_metrics(records: list[dict]) -> dict:
     """Share of citations whose passage holds the answer's value, and of answers citing anything."""
     cited = [r for r in records if r["citations"] is not None]
     if not cited:
-        return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None}
+        return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None,
+                "values_chosen": None}
     checks = [ok for r in cited for ok in r["citations_valid"]]
     rate = _rate(sum(checks), len(checks))
     return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
             "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
-            "citations_forced": sum(bool(r["citation_forced"]) for r in cited)}
+            "citations_forced": sum(bool(r["citation_forced"]) for r in cited),
+            "values_chosen": sum(bool(r.get("value_chosen")) for r in cited)}
 
 
 def _mean(values: list[float]) -> dict:

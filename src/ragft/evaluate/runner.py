@@ -169,7 +169,7 @@ class Experiment:
                     found = Retriever(kb, RetrievalSettings(methods=("dense",), k=SEED_K)).retrieve(questions)
                 else:
                     candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
-                    found = select_passages(candidates, selection_from_config(self.config.rag))
+                    found = select_passages(questions, candidates, selection_from_config(self.config.rag))
                 out[pipeline] = {item.id: h for item, h in zip(task.items, found)}
         return out
 
@@ -181,9 +181,10 @@ class Experiment:
                 from ragft.rag.answer import answer_grounded
 
                 answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
-                                          self.config.prompts, self.generation, progress=advance)
+                                          self.config.prompts, self.generation, progress=advance,
+                                          choose_values=self.config.rag.value_choice)
                 return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
-                                    a.citations) for item, a in zip(items, answers)]
+                                    a.citations, a.value_chosen) for item, a in zip(items, answers)]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
             completions = model.complete(prompts, self.generation, progress=advance)
         return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)

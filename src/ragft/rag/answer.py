@@ -7,7 +7,8 @@ What decides a small reader's accuracy is selection: the passage that answers fi
 else to distract it (SmolLM2-135M given three passages about one person answers with whichever
 fact it likes: 48 % vs 95 % given the answering passage alone, both with the seed's prompt). So the prompt holds the best fused
 passage, plus only those scoring within `gap` of it (rag/fusion.py: convex combination of dense and
-BM25 scores), at most `k`.
+BM25 scores), at most `k`; the best passage being the best one that holds a value of the kind the
+question asks for (rag/answer_type.py).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from ragft.rag.hits import Hit
 class SelectionSettings:
     k: int = 5  # at most this many passages in the prompt
     gap: float = 0.0  # keep passages whose fused score is within this of the best one (scores in [0, 1])
+    answer_type: bool = True  # passages holding a value of the asked kind first (rag/answer_type.py)
 
 
 def selection_from_config(rag) -> SelectionSettings:
-    return SelectionSettings(rag.k, rag.gap)
+    return SelectionSettings(rag.k, rag.gap, rag.answer_type)
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,24 @@ class GroundedAnswer:
     text: str  # the answer as shown, with its citation
     forced: bool  # the model cited nothing and chose [n] when asked (rag/citation_slot.py)
     citations: list  # rag.citations.Citation, checked against the passages
+    value_chosen: bool = False  # the answer stated no value its passages hold; the model chose one (rag/value_slot.py)
 
 
-def select_passages(candidates: list[list[Hit]], settings: SelectionSettings) -> list[list[Hit]]:
-    """The passages each question's prompt holds, best first: the best candidate, and those within `gap`."""
-    return [[h for h in hits if hits[0].score - h.score <= settings.gap][:settings.k] for hits in candidates]
+def select_passages(questions: list[str], candidates: list[list[Hit]], settings: SelectionSettings) -> list[list[Hit]]:
+    """The passages each question's prompt holds, best first: the best candidate, and those within `gap`.
+
+    With `answer_type`, the best candidate is the best one holding a value of the kind the question
+    asks for ("how much ... weigh" -> a mass), where one does.
+    """
+    from ragft.rag.answer_type import answerable_first
+
+    out = []
+    for question, hits in zip(questions, candidates, strict=True):
+        if settings.answer_type:
+            hits = answerable_first(question, hits)
+        best = hits[0].score if hits else 0.0
+        out.append([h for h in hits if abs(best - h.score) <= settings.gap][:settings.k])
+    return out
 
 
 def _user_turn(question: str, passages: list[str], prompts) -> dict:
@@ -57,13 +72,18 @@ def grounded_messages(question: str, hits: list[Hit], prompts) -> list[dict]:
 
 
 def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], prompts, generation,
-                    progress=None) -> list[GroundedAnswer]:
-    """Answer each question from its passages, make sure the answer cites one, and check the citations."""
+                    progress=None, choose_values: bool = True) -> list[GroundedAnswer]:
+    """Answer each question from its passages, make sure the answer states one of their values of the
+    asked kind (`choose_values`) and cites a passage, and check the citations."""
     from ragft.rag.citation_slot import ensure_citations
     from ragft.rag.citations import check_citations
+    from ragft.rag.value_slot import ensure_values
 
     messages = [grounded_messages(q, h, prompts) for q, h in zip(questions, hits)]
     completions = chat_model.complete(messages, generation, progress=progress)
-    cited = ensure_citations(chat_model, messages, [c.text for c in completions], [len(h) for h in hits])
-    return [GroundedAnswer(m, c, text, forced, check_citations(text, [p.text for p in h], q))
-            for q, h, m, c, (text, forced) in zip(questions, hits, messages, completions, cited)]
+    texts = [[p.text for p in h] for h in hits]
+    valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts)
+              if choose_values else [(c.text, False) for c in completions])
+    cited = ensure_citations(chat_model, messages, [a for a, _ in valued], [len(h) for h in hits])
+    return [GroundedAnswer(m, c, text, forced, check_citations(text, t, q), chosen)
+            for q, t, m, c, (text, forced), (_, chosen) in zip(questions, texts, messages, completions, cited, valued)]

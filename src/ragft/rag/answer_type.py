@@ -1,0 +1,114 @@
+"""What kind of value a question asks for, and whether a passage holds one (answer-type filtering).
+
+A passage that names the question's subject but holds no value of the asked kind cannot answer it:
+"How much does the Wren 20 weigh?" is not answered by "The Wren 20 is a children's bike with
+20-inch wheels", however well that sentence matches the question's words. Classic QA systems
+classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and drop
+candidates without one; ragft uses the types it can check without a model: numbers (with the unit
+family the question implies), years, clock times and names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ragft.facts import STOPWORDS, stated_numbers, stated_spans, words
+
+CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent".split())
+MASS = frozenset("kg g gram kilogram kilo tonne ton lb pound ounce oz".split())
+LENGTH = frozenset("km m metre meter mile cm mm ft feet foot inch nm yard kilometre kilometer".split())
+DURATION = frozenset("second sec minute min hour h hr day week month year".split())
+SPEED = frozenset("knot kn km/h kmh mph rpm".split())
+
+# (pattern in the question, unit family the answer's number carries; None: any number)
+_NUMBER_QUESTIONS = (
+    (re.compile(r"\b(cost|costs|price|priced|pay|paid|fee|fare|charge|charged|spend|spent|salary|budget)\b"),
+     CURRENCY),
+    (re.compile(r"\b(weigh|weighs|weight|heavy)\b"), MASS),
+    (re.compile(r"\b(speed|how fast)\b"), SPEED),
+    (re.compile(r"\bhow long (does|do|did|will|may|can|is the (wait|trip|crossing|journey|delay))\b"), DURATION),
+    (re.compile(r"\b(how far|distance|range|how deep|depth|how tall|how high|length)\b"), LENGTH),
+    (re.compile(r"\b(how many|how much|how long|how old|how big|how large|what percentage)\b"), None),
+)
+_YEAR_QUESTION = re.compile(r"\b(which|what) year\b|\bsince when\b")
+_TIME_QUESTION = re.compile(r"\b(what|which) time\b")
+_WHO_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwhich (person|people|one of)\b")
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                          "fifty hundred thousand dozen half".split())
+_WORD = re.compile(r"[^\W\d_]+")
+_CAPITAL = r"(?:(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w'’.-]*)"  # a word starting with an upper-case letter
+_NAME_RUN = re.compile(rf"{_CAPITAL}(?:\s+(?:&\s+)?{_CAPITAL})*")
+# Capitalised at a sentence's start, never a name on their own.
+_NOT_NAMES = frozenset("every each all both she he it they we you our its their this that these those if when "
+                       "while after before since until during for from please no yes".split())
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    kind: str  # "number", "year", "time", "name"
+    units: frozenset | None = None  # for "number": the unit family the value carries; None: any
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of value `question` asks for; None when it could be anything (what, which, why...)."""
+    lower = question.lower()
+    if _YEAR_QUESTION.search(lower):
+        return AnswerType("year")
+    if _TIME_QUESTION.search(lower):
+        return AnswerType("time")
+    for pattern, units in _NUMBER_QUESTIONS:
+        if pattern.search(lower):
+            return AnswerType("number", units)
+    if _WHO_QUESTION.search(lower):
+        return AnswerType("name")
+    return None
+
+
+def _body(passage: str) -> str:
+    """The passage without its "Title › Section:" header (a header's years are not the passage's facts)."""
+    head, sep, body = passage.partition(": ")
+    is_header = "›" in head or (len(head) < 80 and "." not in head)
+    return body if sep and is_header else passage
+
+
+def values(kind: AnswerType, passage: str, question: str) -> list[str]:
+    """The values of this kind the passage states and the question does not, as written ("95 euros")."""
+    body = _body(passage)
+    if kind.kind == "name":
+        return _names(body, question)
+    asked = {n.value for n in stated_numbers(question)}
+    spans = [(n, text) for n, text in stated_spans(body) if n.value not in asked]
+    if kind.kind == "year":
+        return [text for n, text in spans if n.looks_like_year]
+    if kind.kind == "time":
+        return [text for n, text in spans if n.unit == "time"]
+    if kind.units is not None:
+        return [text for n, text in spans if n.unit in kind.units]
+    numbers = [text for n, text in spans if not n.looks_like_year and n.unit != "time"]
+    return numbers + [w for w in _WORD.findall(body) if w.lower() in _NUMBER_WORDS]
+
+
+def _names(body: str, question: str) -> list[str]:
+    """Runs of capitalised words the question does not use ("Udo Brandt", "Harlow & Sons")."""
+    asked = set(words(question))
+    out = []
+    for run in _NAME_RUN.findall(body):
+        kept = [w for w in run.split() if w.lower() not in asked and w.lower() not in STOPWORDS | _NOT_NAMES]
+        if kept and kept[0] != "&":
+            out.append(" ".join(kept).rstrip(" &.’'"))
+    return list(dict.fromkeys(out))
+
+
+def holds(kind: AnswerType, passage: str, question: str) -> bool:
+    """Does the passage state a value of this kind that the question does not already state?"""
+    return bool(values(kind, passage, question))
+
+
+def answerable_first(question: str, passages: list, text=lambda p: p.text) -> list:
+    """The passages that hold a value of the asked kind first, each group in its original order."""
+    kind = answer_type(question)
+    if kind is None:
+        return list(passages)
+    fits = [holds(kind, text(p), question) for p in passages]
+    return [p for p, f in zip(passages, fits) if f] + [p for p, f in zip(passages, fits) if not f]

@@ -1,0 +1,61 @@
+import pytest
+
+from ragft.rag.answer import SelectionSettings, select_passages
+from ragft.rag.answer_type import answer_type, answerable_first, holds
+from ragft.rag.hits import Hit
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How much does the Marten E2 cost?", "number"),
+    ("How much does the Wren 20 weigh?", "number"),
+    ("In which year was the MV Solvig built?", "year"),
+    ("In what year was Pyrelle Institute founded?", "year"),
+    ("At what time does the last ferry leave?", "time"),
+    ("Who is the deputy harbour master?", "name"),
+    ("How many passengers can she carry?", "number"),
+    ("What is the capacity of each freezer?", None),
+    ("Where is the head office?", None),
+])
+def test_answer_kind_from_the_wh_phrase(question, kind):
+    found = answer_type(question)
+    assert (found.kind if found else None) == kind
+
+
+@pytest.mark.parametrize("passage, question, expected", [
+    # the unit family the question implies
+    ("Wren 20: It costs 460 euros and weighs 8.9 kg.", "How much does the Wren 20 weigh?", True),
+    ("Wren 20: The Wren 20 is a bike with 20-inch wheels.", "How much does the Wren 20 weigh?", False),
+    ("Fenwick: It has an 8-speed hub.", "How much does the Fenwick weigh?", False),
+    ("Moorings: Visitor mooring costs £3.20 per metre per night.", "How much does a mooring cost?", True),
+    ("Moorings: Boats under 8 metres pay a flat rate.", "How much does a mooring cost?", False),
+    # numbers the question states do not answer it; nor do the header's years
+    ("Marten E2: The Marten E2 is our commuter.", "How much does the Marten E2 cost?", False),
+    ("History › Growing up (2013–2017): It sold out twice.", "In which year did Layla join?", False),
+    ("Staff: Emil arrived in 2021.", "In which year did Emil arrive?", True),
+    ("Office: It has 21 employees.", "How many people work at the 2018 office?", True),
+    ("Office: It opened in 2018.", "How many people work there?", False),
+    ("Ferry: The ferry carries six bicycles.", "How many bicycles can the ferry carry?", True),
+    ("Ferry: It leaves at 08:30 and 16:45.", "At what time does the last ferry leave?", True),
+    ("Ferry: It leaves from Berth 4.", "At what time does the last ferry leave?", False),
+    ("Team: Marit Kvale is our finance chief.", "Who is the Chief Financial Officer?", True),
+    ("Team: the chief financial officer signs it.", "Who is the Chief Financial Officer?", False),
+])
+def test_a_passage_holds_a_value_of_the_asked_kind(passage, question, expected):
+    assert holds(answer_type(question), passage, question) is expected
+
+
+def test_answerable_passages_come_first_in_their_order():
+    hits = [Hit("a", "E2: The Marten E2 is our commuter.", 0.9), Hit("b", "E2: It costs 2,490 euros.", 0.8),
+            Hit("c", "E1: It cost 1,990 euros.", 0.5)]
+    assert [h.id for h in answerable_first("How much does the Marten E2 cost?", hits)] == ["b", "c", "a"]
+    # no answerable passage, or an untyped question: order unchanged
+    assert [h.id for h in answerable_first("How much does it weigh?", hits)] == ["a", "b", "c"]
+    assert [h.id for h in answerable_first("What is the E2?", hits)] == ["a", "b", "c"]
+
+
+def test_selection_takes_the_best_answerable_passage_and_only_it():
+    hits = [Hit("a", "E2: The Marten E2 is our commuter.", 0.9), Hit("b", "E2: It costs 2,490 euros.", 0.8)]
+    question = ["How much does the Marten E2 cost?"]
+    assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5))[0]] == ["b"]
+    assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5, answer_type=False))[0]] == ["a"]
+    assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5, gap=0.1))[0]] == ["b", "a"]

@@ -1,0 +1,65 @@
+"""The value slot: an answer stating none of its passages' values of the asked kind gets the model's choice."""
+
+import torch
+
+from ragft.models.generation import ChatModel, LocalChatModel
+from ragft.rag.value_slot import Candidate, candidates, choose_value, ensure_values, needs_choice
+
+PRICE = "How much does the Ledger pannier cost?"
+PANNIER = "Accessories: Ledger pannier – waterproof rear bag, 22 litres, 95 euros."
+TRAVEL = "Travel: The hotel limit is 160 euros per night, or 200 euros per night in capital cities."
+
+
+def test_candidates_are_the_passages_values_of_the_asked_kind():
+    assert candidates(PRICE, [PANNIER]) == [Candidate("95 euros", 1)]
+    assert candidates("What is the hotel limit in capital cities?", [TRAVEL]) == []  # untyped question
+    found = candidates("How much may a hotel night cost?", [PANNIER, TRAVEL])
+    assert found == [Candidate("95 euros", 1), Candidate("160 euros", 2), Candidate("200 euros", 2)]
+    assert candidates("Who is the site safety officer?", ["Leipzig: The site safety officer is Udo Brandt."]) == [
+        Candidate("Udo Brandt", 1)]
+
+
+def test_only_answers_stating_none_of_them_need_a_choice():
+    found = candidates(PRICE, [PANNIER])
+    assert needs_choice(PRICE, "The Ledger pannier is £1.10 [1].", found)  # invented
+    assert needs_choice(PRICE, "It holds 22 litres.", found)  # another kind of value
+    assert not needs_choice(PRICE, "The Ledger pannier costs 95 euros [1].", found)
+    assert not needs_choice(PRICE, "I don't know.", found)  # abstentions are kept
+    assert not needs_choice(PRICE, "The CONTEXT does not say.", found)
+    assert not needs_choice("What is the Ledger?", "A bag.", candidates("What is the Ledger?", [PANNIER]))
+
+
+def _prompt(question, passage):
+    return [{"role": "user", "content": f"CONTEXT: [1]: {passage}\nQUESTION: {question}"}]
+
+
+def test_the_choice_is_the_candidate_with_the_best_mean_log_probability(tiny):
+    question = "How much is the hotel limit per night?"
+    messages = _prompt(question, TRAVEL)
+    found = candidates(question, [TRAVEL]) + [Candidate("7.5 million euros", 1)]
+    chosen = choose_value(tiny.model, tiny.tokenizer, messages, found)
+    prompt = tiny.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                                return_dict=False)
+    scores = []
+    for c in found:  # one sequence at a time, no padding
+        ids = tiny.tokenizer(c.text, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logprobs = torch.log_softmax(tiny.model(input_ids=torch.tensor([prompt + ids])).logits[0], -1)
+        scores.append(float(sum(logprobs[len(prompt) - 1 + j, t] for j, t in enumerate(ids)) / len(ids)))
+    assert chosen == found[max(range(len(found)), key=lambda i: scores[i])]
+
+
+def test_ensure_values_rewrites_only_answers_that_need_it(tiny):
+    chat = LocalChatModel(tiny.model, tiny.tokenizer)
+    questions = [PRICE, PRICE, "What is the Ledger?"]
+    out = ensure_values(chat, [_prompt(q, PANNIER) for q in questions], questions,
+                        ["It costs 95 euros.", "It is £1.10.", "A bag."], [[PANNIER]] * 3)
+    assert out == [("It costs 95 euros.", False), ("95 euros [1].", True), ("A bag.", False)]
+
+
+def test_remote_models_are_left_alone():
+    class Remote(ChatModel):
+        def complete(self, conversations, settings, progress=None):
+            raise AssertionError("not called")
+
+    assert ensure_values(Remote(), [_prompt(PRICE, PANNIER)], [PRICE], ["£1.10"], [[PANNIER]]) == [("£1.10", False)]
