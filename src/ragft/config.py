@@ -45,6 +45,9 @@ class ChunkConfig(_Strict):
         "sentences per chunk: one reads best for a 135M reader (bench/reader_quality.py)"))
     overlap: int = Field(0, ge=0, description="sentences shared by consecutive chunks of a section")
     header: bool = Field(True, description="prefix each chunk with 'Title › Section: ' so it names its subject")
+    lead_in: bool = Field(True, description=(
+        "a chunk whose first sentence opens with a pronoun ('It takes 55 minutes.') also carries the sentence "
+        "before it, which names what 'it' is"))
 
     @model_validator(mode="after")
     def _overlap_below_size(self):
@@ -55,7 +58,7 @@ class ChunkConfig(_Strict):
     def settings(self):
         from ragft.rag.chunking import ChunkSettings
 
-        return ChunkSettings(sentences=self.sentences, overlap=self.overlap, header=self.header)
+        return ChunkSettings(sentences=self.sentences, overlap=self.overlap, header=self.header, lead_in=self.lead_in)
 
 
 class DataConfig(_Strict):

@@ -63,6 +63,12 @@ def test_results_agree_with_the_per_question_records(tiny_run):
             assert summary["retrieval_hit_rate"] is None and all(r["retrieved_ids"] is None for r in mine)
             assert summary["retrieval"] is None
     assert results["finetune"]["epochs"] == 1 and results["finetune"]["examples"] == 30
+    pairs = {(c["a"], c["b"]): c for c in results["comparisons"]}
+    assert len(pairs) == len(results["arms"]) * (len(results["arms"]) - 1) // 2
+    for (a, b), c in pairs.items():  # each table counts the two arms' records on the same questions
+        right = {arm: {r["id"] for r in records if r["arm"] == arm and r["correct"]} for arm in (a, b)}
+        assert (c["both"], c["only_a"], c["only_b"]) == (len(right[a] & right[b]), len(right[a] - right[b]),
+                                                         len(right[b] - right[a]))
     for stage in ("data", "load_model", "index", "generate:base", "finetune", "generate:finetuned", "report", "total"):
         assert results["timings"][stage] >= 0, stage
 

@@ -150,10 +150,11 @@ def test_documents_as_knowledge(tmp_path, real_home):
     arms = results["arms"]
     assert results["dataset"]["train_kind"] == "documents" and results["dataset"]["splits"] == {"test": 40}
     assert arms["base"]["accuracy"] <= 0.1  # the facts are invented: closed book cannot know them
-    # Measured 0.625 (fp32, AMD EPYC) — below the 85 % target, which is still open. This guards
-    # the level reached: retrieval finds the answering chunk, the 135M reader misreads about a quarter.
-    assert arms["rag"]["accuracy"] >= 0.55, arms["rag"]
-    assert arms["rag"]["retrieval"]["hit@k"] >= 0.85 and arms["rag"]["reader"]["n"] >= 34
+    # Measured 0.80 (fp32, AMD EPYC) — below the 85 % target. This guards the level reached:
+    # answer-type selection finds the answering chunk (hit@1 .95), the 135M reader misreads about a fifth.
+    assert arms["rag"]["accuracy"] >= 0.72, arms["rag"]
+    assert arms["rag"]["retrieval"]["hit@1"] >= 0.9 and arms["rag"]["reader"]["n"] >= 36
     records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert all(r["gold_passage_ids"] for r in records) and all("f1" in r for r in records)
+    assert any(r["value_chosen"] for r in records if r["arm"] == "rag")  # the value slot is exercised
     assert "## Scoring" in (out / "report.md").read_text()

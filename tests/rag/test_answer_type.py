@@ -1,7 +1,7 @@
 import pytest
 
 from ragft.rag.answer import SelectionSettings, select_passages
-from ragft.rag.answer_type import answer_type, answerable_first, holds
+from ragft.rag.answer_type import answer_type, answerable_first, holds, values
 from ragft.rag.hits import Hit
 
 
@@ -59,3 +59,12 @@ def test_selection_takes_the_best_answerable_passage_and_only_it():
     assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5))[0]] == ["b"]
     assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5, answer_type=False))[0]] == ["a"]
     assert [h.id for h in select_passages(question, [hits], SelectionSettings(k=5, gap=0.1))[0]] == ["b", "a"]
+
+
+def test_a_number_of_the_things_counted_beats_any_other_number():
+    question = "How many passengers can the MV Kittiwake carry?"
+    hits = [Hit("berth", "Fleet: She is laid up at Berth 6.", 0.9), Hit("none", "Fleet: She is blue.", 0.8),
+            Hit("count", "Fleet: She carries 120 passengers and 20 cars.", 0.7)]
+    assert [h.id for h in answerable_first(question, hits)] == ["count", "berth", "none"]
+    assert values(answer_type(question), hits[2].text, question) == ["120 passengers"]
+    assert values(answer_type(question), hits[0].text, question) == ["6"]  # no count of passengers: any number

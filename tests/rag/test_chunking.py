@@ -72,13 +72,25 @@ def test_headers_carry_title_and_section_path(tmp_path):
         "Handbook › Products › Lumen X2: The Lumen X2 is a desk lamp. It costs 640 euros.",
         "Handbook › Products › Lumen S: The Lumen S is a floor lamp. It costs 210 euros.",
     ]
-    single = chunk_document(Document(tmp_path / "handbook.md", "Handbook", (
-        Section(("Handbook", "Products", "Lumen X2"), ("The Lumen X2 is a desk lamp. It costs 640 euros.",)),)),
-        ChunkSettings(sentences=1))
+    doc = Document(tmp_path / "handbook.md", "Handbook", (
+        Section(("Handbook", "Products", "Lumen X2"), ("The Lumen X2 is a desk lamp. It costs 640 euros.",)),))
+    single = chunk_document(doc, ChunkSettings(sentences=1, lead_in=False))
     price = [c for c in single if "640" in c.body]
     assert price == [Chunk(text="Handbook › Products › Lumen X2: It costs 640 euros.", body="It costs 640 euros.",
                            header="Handbook › Products › Lumen X2", source=str(tmp_path / "handbook.md"),
                            section=("Handbook", "Products", "Lumen X2"))]
+
+
+@pytest.mark.parametrize("second, led_in", [
+    ("It costs 640 euros.", True), ("Its shade is green.", True), ("She designed it in 2019.", True),
+    ("“They sold out,” says Ana.", True), ("Lumen costs 640 euros.", False), ("Item 4 is green.", False),
+])
+def test_a_sentence_opening_with_a_pronoun_carries_the_one_before(second, led_in):
+    doc = doc_of((("D", "Lamps"), (f"The Lumen X2 is a desk lamp. {second}",)), (("D", "Other"), (second,)))
+    bodies = [c.body for c in chunk_document(doc, ChunkSettings(sentences=1))]
+    assert bodies[0] == "The Lumen X2 is a desk lamp."
+    assert bodies[1] == (f"The Lumen X2 is a desk lamp. {second}" if led_in else second)
+    assert bodies[2] == second  # the first sentence of a section has none before it: never another section's
 
 
 def doc_of(*sections: tuple[tuple[str, ...], tuple[str, ...]]) -> Document:

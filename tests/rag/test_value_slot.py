@@ -63,3 +63,11 @@ def test_remote_models_are_left_alone():
             raise AssertionError("not called")
 
     assert ensure_values(Remote(), [_prompt(PRICE, PANNIER)], [PRICE], ["£1.10"], [[PANNIER]]) == [("£1.10", False)]
+
+
+def test_names_the_question_uses_are_not_candidates_whatever_their_punctuation():
+    found = candidates("Who is the chief executive of Jarvell Works?",
+                       ["Cosima Haverkamp is the chief executive of Jarvell Works."])
+    assert found == [Candidate("Cosima Haverkamp", 1)]
+    assert candidates("Who is Mara Olsen employed by?", ["Mara Olsen is employed by Orrin & Blake."]) == [
+        Candidate("Orrin & Blake", 1)]

@@ -150,3 +150,17 @@ def test_retrieval_and_citations_table(tmp_path):
     del results["arms"]["rag"]
     render_reports(results, _records(results), tmp_path)
     assert "Retrieval and citations" not in (tmp_path / "report.md").read_text()
+
+
+def test_paired_comparisons_table_and_verdict(tmp_path):
+    from ragft.evaluate.paired import paired_comparisons
+
+    results = _results()
+    results["comparisons"] = paired_comparisons(_records(results), list(results["arms"]))
+    md, html, _ = _render(tmp_path, results)
+    for text in (md, html):
+        assert "Paired comparisons" in text and "McNemar" in text and "Holm" in text
+        assert "finetuned vs rag" in text
+    # 3/8 vs 7/8 on 8 questions: 4 discordant, exact p = 0.125: the verdict calls no difference
+    assert "Fine-tuning vs RAG: no significant difference between finetuned and rag on 8 shared questions" in md
+    assert "intervals" not in md.split("## Verdict")[1].split("## Results")[0]

@@ -21,6 +21,7 @@ from ragft.data.questions import QAItem
 from ragft.data.task import KnowledgeTask
 from ragft.errors import RagftError
 from ragft.evaluate.arms import ARM_SPECS, SEED_K, Arm
+from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.progress import Reporter
@@ -35,6 +36,7 @@ METRICS = {
     "f1": "SQuAD token F1 against the reference, mean over questions",
     "judge": "an LLM judge's CORRECT/INCORRECT verdict (when --judge-model is given)",
     "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
+    "comparisons": "every pair of arms on their shared questions: exact McNemar test, Holm-corrected (alpha 0.05)",
 }
 
 
@@ -129,6 +131,7 @@ class Experiment:
             "metrics": METRICS,
             "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
+            "comparisons": paired_comparisons(rows, [a.name for a in self.arms]),
             "finetune": finetune,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "timings": r.timings,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ragft.facts import STOPWORDS, stated_numbers, stated_spans, words
+from ragft.facts import STOPWORDS, asked_unit, stated_numbers, stated_spans, words
 
 CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent".split())
 MASS = frozenset("kg g gram kilogram kilo tonne ton lb pound ounce oz".split())
@@ -48,6 +48,7 @@ _NOT_NAMES = frozenset("every each all both she he it they we you our its their 
 class AnswerType:
     kind: str  # "number", "year", "time", "name"
     units: frozenset | None = None  # for "number": the unit family the value carries; None: any
+    counted: str | None = None  # "how many cars": a number of cars beats any other number
 
 
 def answer_type(question: str) -> AnswerType | None:
@@ -59,7 +60,7 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType("time")
     for pattern, units in _NUMBER_QUESTIONS:
         if pattern.search(lower):
-            return AnswerType("number", units)
+            return AnswerType("number", units, asked_unit(question))
     if _WHO_QUESTION.search(lower):
         return AnswerType("name")
     return None
@@ -85,6 +86,9 @@ def values(kind: AnswerType, passage: str, question: str) -> list[str]:
         return [text for n, text in spans if n.unit == "time"]
     if kind.units is not None:
         return [text for n, text in spans if n.unit in kind.units]
+    counted = [text for n, text in spans if kind.counted and n.unit == kind.counted]
+    if counted:
+        return counted
     numbers = [text for n, text in spans if not n.looks_like_year and n.unit != "time"]
     return numbers + [w for w in _WORD.findall(body) if w.lower() in _NUMBER_WORDS]
 
@@ -94,7 +98,7 @@ def _names(body: str, question: str) -> list[str]:
     asked = set(words(question))
     out = []
     for run in _NAME_RUN.findall(body):
-        kept = [w for w in run.split() if w.lower() not in asked and w.lower() not in STOPWORDS | _NOT_NAMES]
+        kept = [w for w in run.split() if w == "&" or not set(words(w)) <= asked | STOPWORDS | _NOT_NAMES]
         if kept and kept[0] != "&":
             out.append(" ".join(kept).rstrip(" &.’'"))
     return list(dict.fromkeys(out))
@@ -105,10 +109,19 @@ def holds(kind: AnswerType, passage: str, question: str) -> bool:
     return bool(values(kind, passage, question))
 
 
+def fit(kind: AnswerType, passage: str, question: str) -> int:
+    """2: it states a number of the things counted ("how many cars" -> "38 cars"); 1: a value of the
+    asked kind; 0: none."""
+    found = values(kind, passage, question)
+    if kind.counted and found and all(n.unit == kind.counted for n in stated_numbers(" ".join(found))):
+        return 2
+    return 1 if found else 0
+
+
 def answerable_first(question: str, passages: list, text=lambda p: p.text) -> list:
-    """The passages that hold a value of the asked kind first, each group in its original order."""
+    """The passages that best hold a value of the asked kind first (see `fit`), ties in their original order."""
     kind = answer_type(question)
     if kind is None:
         return list(passages)
-    fits = [holds(kind, text(p), question) for p in passages]
-    return [p for p, f in zip(passages, fits) if f] + [p for p, f in zip(passages, fits) if not f]
+    fits = [fit(kind, text(p), question) for p in passages]
+    return [p for _, p in sorted(zip(fits, passages), key=lambda f: -f[0])]

@@ -99,6 +99,7 @@ class ChunkSettings:
     overlap: int = 0  # sentences shared by consecutive chunks of a section
     max_chars: int = 600  # longest sentence kept whole
     header: bool = True
+    lead_in: bool = True  # a chunk opening with a pronoun ("It takes 55 minutes.") carries the sentence before it
 
     def __post_init__(self) -> None:
         if self.sentences < 1:
@@ -127,6 +128,16 @@ def _join(sentences: list[tuple[str, bool]]) -> str:
     return body
 
 
+# Words that open a sentence whose subject was named in the sentence before.
+_PRONOUNS = frozenset("it its they their them he his him she her this these those both each".split())
+_FIRST_WORD = re.compile(r"[\"'“‘«(\[]*([^\W\d_]+)")
+
+
+def _opens_with_pronoun(sentence: str) -> bool:
+    first = _FIRST_WORD.match(sentence)
+    return bool(first) and first.group(1).lower() in _PRONOUNS
+
+
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
     """A sliding window over each section's sentences; a chunk never spans two sections."""
     chunks = []
@@ -136,7 +147,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         # ": " ends the header, so none inside it: "Title: body" splits back at the first one.
         header = HEADER_SEPARATOR.join(part.replace(": ", " - ") for part in section.path)
         for start in range(0, len(sentences), step):
-            body = _join(sentences[start:start + settings.sentences])
+            first = start - 1 if settings.lead_in and start and _opens_with_pronoun(sentences[start][0]) else start
+            body = _join(sentences[first:start + settings.sentences])
             text = f"{header}: {body}" if settings.header and header else body
             chunks.append(Chunk(text=text, body=body, header=header, source=str(doc.path), section=section.path))
             if start + settings.sentences >= len(sentences):

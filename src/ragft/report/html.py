@@ -8,14 +8,16 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, METRICS_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS,
-                                   SCORING_NOTE, config_json, dataset_text, example_arms, examples, finetune_rows,
-                                   key_settings, meta_line, retrieval_rows, row, scoring_rows, timing_rows, verdict)
+from ragft.report.markdown import (COLUMNS, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE, RETRIEVAL_COLUMNS,
+                                   RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json, dataset_text,
+                                   example_arms, examples, finetune_rows, key_settings, meta_line, paired_rows,
+                                   retrieval_rows, row, scoring_rows, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
             "answers citing a passage", "accuracy (verdict)", "exact match", "token F1", "LLM judge",
-            "reader: gold passage in prompt"}
+            "reader: gold passage in prompt", "shared questions", "both right", "only a", "only b", "both wrong",
+            "p (exact McNemar)", "p (Holm)"}
 
 
 def _e(s: object) -> str:
@@ -67,6 +69,9 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     if retrieval_rows(arms):
         body += ["<h2>Retrieval and citations</h2>", _table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
                  f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']
+    if paired_rows(results):
+        body += ["<h2>Paired comparisons</h2>", _table(PAIRED_COLUMNS, paired_rows(results)),
+                 f'<p class="note">{_e(PAIRED_NOTE)}</p>']
     body += ["<h2>Dataset</h2>", f"<p>{_e(dataset_text(results.get('dataset') or {}))}</p>"]
     settings = key_settings(results.get("config") or {})
     if settings:

@@ -104,8 +104,33 @@ def scoring_rows(arms: dict) -> list[list[str]]:
     return rows
 
 
-def _compare(a: str, arm_a: dict, b: str, arm_b: dict) -> str:
-    """Difference in points, and whether the intervals overlap (overlap: not clearly beyond noise)."""
+PAIRED_COLUMNS = ["arms (a vs b)", "shared questions", "both right", "only a", "only b", "both wrong",
+                  "p (exact McNemar)", "p (Holm)", "verdict"]
+PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its discordant questions (right in one "
+               "arm, wrong in the other) with an exact McNemar test; p-values are Holm-corrected over all pairs, and "
+               "a difference is called only where the corrected p < 0.05.")
+
+
+def comparison(results: dict, a: str, b: str) -> dict | None:
+    """The paired test of arms a and b (results["comparisons"]), if the run made one."""
+    return next((c for c in results.get("comparisons") or [] if {c["a"], c["b"]} == {a, b}), None)
+
+
+def paired_rows(results: dict) -> list[list[str]]:
+    from ragft.evaluate.paired import describe
+
+    return [[f"{c['a']} vs {c['b']}", str(c["n"]), str(c["both"]), str(c["only_a"]), str(c["only_b"]),
+             str(c["neither"]), f"{c['p_value']:.3g}", f"{c['p_holm']:.3g}", describe(c)]
+            for c in results.get("comparisons") or []]
+
+
+def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = None) -> str:
+    """The paired test's sentence where the run made one; else the difference in points, and whether
+    the intervals overlap (overlap: not clearly beyond noise)."""
+    if paired is not None:
+        from ragft.evaluate.paired import describe
+
+        return describe(paired)
     d = 100 * (arm_a["accuracy"] - arm_b["accuracy"])
     if abs(d) < 1e-9:
         s = f"{a} and {b} scored the same ({pct(arm_a['accuracy'])})"
@@ -145,7 +170,7 @@ def verdict(results: dict) -> str:
     rag = next((k for k in rags if ok[k].get("rag") == "grounded"), rags[0] if rags else None)
     both = next((k for k, v in kinds.items() if v == (True, True)), None)
     if ft and rag:
-        parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag]))
+        parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag], comparison(results, ft, rag)))
     elif not ft and not both:
         parts.append("No fine-tuned arm was scored, so fine-tuning cannot be compared with RAG here.")
     elif not rag and not both:
@@ -154,7 +179,8 @@ def verdict(results: dict) -> str:
         parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both]['accuracy'])}.")
     seed_rag = next((k for k in rags if ok[k].get("rag") == "seed"), None)
     if seed_rag and rag and rag != seed_rag:
-        parts.append("Against the seed's RAG pipeline: " + _compare(rag, ok[rag], seed_rag, ok[seed_rag]))
+        parts.append("Against the seed's RAG pipeline: "
+                     + _compare(rag, ok[rag], seed_rag, ok[seed_rag], comparison(results, rag, seed_rag)))
     skipped = [k for k in arms if k not in ok]
     if skipped:
         parts.append(f"Not scored (no questions): {', '.join(skipped)}.")
@@ -261,6 +287,8 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     if retrieval_rows(arms):
         out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]
+    if paired_rows(results):
+        out += ["## Paired comparisons", ""] + _table(PAIRED_COLUMNS, paired_rows(results)) + ["", PAIRED_NOTE, ""]
     out += ["## Dataset", "",
             _md(dataset_text(results.get("dataset") or {})), ""]
     settings = key_settings(results.get("config") or {})
