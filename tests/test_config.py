@@ -24,7 +24,7 @@ def test_overrides_and_config_file(tmp_path):
 
 @pytest.mark.parametrize("yaml_text, message", [
     ("finetune:\n  epochs: 0\n", "finetune.epochs"),
-    ("arms: [base, magic]\n", "unknown arm(s) magic"),
+    ("arms: [base, magic]\n", "arms: unknown arm 'magic'"),
     ("rag:\n  k: 0\n", "rag.k"),
     ("modle: x\n", "modle: Extra inputs are not permitted"),
     ("finetune: [1\n", "invalid YAML"),

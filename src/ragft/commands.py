@@ -56,7 +56,7 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     from ragft.config import FinetuneConfig
     from ragft.data.load import read_chat_file
     from ragft.data.validate import MIN_EXAMPLES
-    from ragft.finetune.run import finetune_and_save, settings_from_config
+    from ragft.finetune.run import finetune_with_progress, settings_from_config
     from ragft.models.loading import load_model
     from ragft.models.precision import PRECISIONS
 
@@ -73,7 +73,7 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     reporter = Reporter(quiet)
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
         loaded = load_model(model, device)
-    _, result = finetune_and_save(loaded, conversations, settings, out_dir, reporter)
+    _, result = finetune_with_progress(loaded, conversations, settings, out_dir, reporter)
     typer.echo(f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, "
                f"{result.epochs} epochs, {result.steps} steps, final loss {result.final_loss:.4f}, "
                f"{result.seconds:.1f} s")

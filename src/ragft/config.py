@@ -14,6 +14,7 @@ from ragft.models.catalogue import DEFAULT_MODEL
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
+PHRASED_SOURCES = ("cities", "people", "orgs")  # generators whose facts data/probes.py can rephrase
 
 SEED_FINETUNED_PROMPT = (
     "Answer this question to the best of your ability. If you don't know the answer, say 'I don't know'."
@@ -77,9 +78,15 @@ class DataConfig(_Strict):
     train: str | None = Field(None, description=(
         "with `docs`: chat JSONL the fine-tuned arms train on; None: continued pre-training on the chunks"))
     chunks: ChunkConfig = Field(default_factory=lambda: ChunkConfig())
+    probes: bool = Field(False, description=(
+        "ask every generated fact in its trained phrasing, in held-out paraphrases and reversed "
+        "(data/probes.py; cities, people, orgs)"))
 
     @model_validator(mode="after")
     def _documents_need_questions(self):
+        if self.probes and (self.docs or self.source not in PHRASED_SOURCES):
+            raise ValueError(f"probes need generated facts (source: {', '.join(PHRASED_SOURCES)}); for your own "
+                             "data put held-out phrasings in the test file")
         if self.docs and not self.questions:
             raise ValueError("docs needs questions: a JSONL file of {\"question\", \"answer\"} lines (--questions)")
         if not self.docs and (self.questions or self.train):
@@ -224,6 +231,33 @@ class JudgeConfig(_Strict):
     concurrency: int = Field(4, ge=1, le=64)
 
 
+class VariantConfig(_Strict):
+    """One more fine-tune of the same model in a run (the default one, `finetuned`, is `finetune`).
+
+    Unset fields take `finetune`'s value (and the run's seed); arms `NAME`, `NAME+rag`, `NAME+rag-seed`.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="names its arms and finetuned/NAME/")
+    phrasings: int = Field(1, ge=1, le=10, description=(
+        "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"))
+    method: Literal["full", "lora"] | None = None
+    epochs: int | Literal["auto"] | None = None
+    learning_rate: float | None = Field(None, gt=0)
+    seed: int | None = Field(None, ge=0, lt=2**32)
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v):
+        if v in ("base", "rag", "finetuned", "untouched") or v.startswith("rag"):
+            raise ValueError(f"{v!r} is an arm name already; choose another fine-tune name")
+        return v
+
+    def recipe(self, finetune: FinetuneConfig) -> FinetuneConfig:
+        """`finetune` with this variant's settings on top."""
+        mine = {k: v for k, v in self.model_dump().items() if k in ("method", "epochs", "learning_rate") and v is not None}
+        return finetune.model_copy(update=mine)
+
+
 class ExperimentConfig(_Strict):
     """Everything a run needs; the same config and seed give the same numbers."""
 
@@ -238,6 +272,11 @@ class ExperimentConfig(_Strict):
     seed: int = Field(42, description="training seed")
     data: DataConfig = Field(default_factory=DataConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    variants: list[VariantConfig] = Field(default_factory=list, description=(
+        "more fine-tunes of the same model in this run, each with its own arms"))
+    experiments: list[Literal["generalization"]] = Field(default_factory=list, description=(
+        "studies reported beside the arms (results.json 'experiments'): generalization = accuracy per probe "
+        "family (trained phrasing, held-out paraphrases, reversed) per arm; it probes the data"))
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
@@ -246,24 +285,56 @@ class ExperimentConfig(_Strict):
 
     @field_validator("arms")
     @classmethod
-    def _known_arms(cls, v):
+    def _some_arm(cls, v):
         if not v:
             raise ValueError("at least one arm is needed")
-        unknown = [a for a in v if a not in ARMS]
-        if unknown:
-            raise ValueError(f"unknown arm(s) {', '.join(unknown)}; choose from {', '.join(ARMS)}")
         return list(dict.fromkeys(v))
 
-    @field_validator("backend")
-    @classmethod
-    def _trainable(cls, v, info):
-        arms, finetune = info.data.get("arms") or [], info.data.get("finetune")
-        if v.type == "openai" and v.finetune == "local" and any("finetuned" in a for a in arms):
+    @model_validator(mode="after")
+    def _known_arms(self):
+        from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
+
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError(f"variants: each fine-tune needs its own name, got {names}")
+        recipes = [(v.recipe(self.finetune), v.phrasings, v.seed) for v in self.variants]
+        twins = [n for n, r in zip(names, recipes) if r == (self.finetune, 1, None)]
+        if twins or len(set(map(repr, recipes))) != len(recipes):
+            raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
+                             + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
+        if "generalization" in self.experiments and (self.data.docs or self.data.source not in PHRASED_SOURCES):
+            raise ValueError(f"experiments: generalization probes generated facts (data.source: "
+                             f"{', '.join(PHRASED_SOURCES)})")
+        if any(v.phrasings > 1 for v in self.variants) and (self.data.docs or self.data.source not in PHRASED_SOURCES):
+            raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
+                             f"{', '.join(PHRASED_SOURCES)}); for your own data give the phrasings in a training file")
+        try:
+            arms = [parse_arm(a, [DEFAULT_VARIANT, *names]) for a in self.arms]
+        except ValueError as e:
+            raise ValueError(f"arms: {e}") from None
+        self._trainable(arms)
+        return self
+
+    @property
+    def probing(self) -> bool:
+        """Are the questions probe families (data/probes.py)?"""
+        return self.data.probes or "generalization" in self.experiments
+
+    def arm_specs(self) -> list:
+        """The arms to run (evaluate/arms.py), in the configured order."""
+        from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
+
+        return [parse_arm(a, [DEFAULT_VARIANT, *(v.name for v in self.variants)]) for a in self.arms]
+
+    def _trainable(self, arms: list) -> None:
+        v = self.backend
+        if v.type == "openai" and v.finetune == "local" and any(a.finetuned for a in arms):
             raise ValueError("the fine-tuned arms of an openai backend need backend.finetune: openai "
                              "(--finetune-backend openai); the endpoint's model cannot be trained here")
-        if v.finetune == "openai" and finetune is not None and finetune.method != "full":
+        if v.finetune == "openai" and self.finetune.method != "full":
             raise ValueError("finetune.method lora is local only; a fine-tuning API trains its own way")
-        return v
+        if v.finetune == "openai" and any(a.variant not in ("untouched", "finetuned") for a in arms):
+            raise ValueError("variants are local fine-tunes; with backend.finetune: openai only `finetuned` trains")
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
@@ -271,9 +342,10 @@ class ExperimentConfig(_Strict):
 
 def _one_line(e: ValidationError, where: str) -> RagftError:
     err = e.errors()[0]
-    field = ".".join(str(p) for p in err["loc"]) or "config"
+    field = ".".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
     more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-    return RagftError(f"{where}: {field}: {err['msg']}{more}")
+    return RagftError(f"{where}: {field + ': ' if field else ''}{message}{more}")
 
 
 def build_config(raw: dict, where: str = "config") -> ExperimentConfig:

@@ -15,6 +15,7 @@ class QAItem:
     reference: str
     gold_ids: tuple[str, ...]  # the knowledge-base passages that state the answer ("gold" passages)
     split: str = "train"
+    family: str | None = None  # probes (data/probes.py): "train", "paraphrase" or "reversed" phrasing
 
     @property
     def passage_id(self) -> str | None:

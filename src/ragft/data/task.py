@@ -36,6 +36,24 @@ def task_from_conversations(conversations: list[dict], description: str) -> Know
     return KnowledgeTask(description, qa_items(conversations), passages(conversations), conversations, "qa")
 
 
+def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
+    """Generated facts asked three ways (data/probes.py): the trained phrasing (split "train"), held-out
+    paraphrases and reversed questions (split "test"). The knowledge and training data are the generator's."""
+    from ragft.data.probes import domain, probes
+    from ragft.data.questions import passage_id
+
+    d = domain(source)
+    facts = d.facts(n, seed)
+    answers = {(f.entity, f.attribute): f.answer for f in facts}
+    conversations = d.conversations(n, seed)
+    items = [QAItem(p.id, p.question, p.reference, (passage_id(answers[(p.entity, p.attribute)]),),
+                    "train" if p.family == "train" else "test", p.family)
+             for p in probes(source, n, seed)]
+    description = f"{source} (n={n}, seed={seed}), probed: trained phrasing, held-out paraphrases, reversed"
+    families = {f: sum(i.family == f for i in items) for f in dict.fromkeys(i.family for i in items)}
+    return KnowledgeTask(description, items, passages(conversations), conversations, "qa", {"probes": families})
+
+
 def read_questions(path: Path) -> list[tuple[str, str]]:
     """(question, answer) pairs from JSONL lines {"question", "answer"} or chat JSONL (messages)."""
     from ragft.data.chat import parse_jsonl

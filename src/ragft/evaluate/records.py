@@ -36,6 +36,7 @@ class Record:
     completion_tokens: int
     latency_s: float
     judge: dict | None = None  # {"correct", "reply", "prompt", "error"} when an LLM judge graded it
+    family: str | None = None  # the probe family of the question (data/probes.py), if probed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,7 +72,7 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
         citation_forced=citation_forced if arm.cites else None,
         value_chosen=bool(value_chosen) if arm.cites else None,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-        latency_s=round(completion.latency_s, 4))
+        latency_s=round(completion.latency_s, 4), family=item.family)
 
 
 def _rate(hits: int, n: int) -> dict:
@@ -91,6 +92,15 @@ def retrieval_metrics(records: list[dict]) -> dict | None:
             "mrr": round(sum(1 / rank for rank in ranks if rank) / n, 6),
             "k": max(len(r["retrieved_ids"]) for r in lists),
             "mean_passages": round(sum(len(r["retrieved_ids"]) for r in lists) / n, 4), "n": n}
+
+
+def family_metrics(records: list[dict]) -> dict | None:
+    """Accuracy per probe family ("train", "paraphrase", "reversed"), in order of first appearance."""
+    families = list(dict.fromkeys(r.get("family") for r in records if r.get("family")))
+    if not families:
+        return None
+    return {f: {**_rate(sum(r["correct"] for r in mine), len(mine)), "n": len(mine)}
+            for f in families for mine in [[r for r in records if r.get("family") == f]]}
 
 
 def citation_metrics(records: list[dict]) -> dict:
@@ -158,6 +168,7 @@ def summarize_arm(records: list[dict], arm) -> dict:
         "retrieval_hit_rate": retrieval["hit@k"] if retrieval else None,
         **citation_metrics(records),
         "splits": {s: sum(r["split"] == s for r in records) for s in sorted({r["split"] for r in records})},
+        "families": family_metrics(records),
         "mean_prompt_tokens": mean("prompt_tokens"),
         "mean_completion_tokens": mean("completion_tokens"),
         "mean_latency_s": mean("latency_s"),

@@ -20,7 +20,8 @@ from ragft.data.cities import to_jsonl
 from ragft.data.questions import QAItem
 from ragft.data.task import KnowledgeTask
 from ragft.errors import RagftError
-from ragft.evaluate.arms import ARM_SPECS, SEED_K, Arm
+from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
+from ragft.evaluate.experiments import experiments
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
@@ -40,13 +41,48 @@ METRICS = {
 }
 
 
+class _Weights:
+    """The untouched weights, restored before each fine-tune of a run so none trains on top of another.
+
+    LoRA wraps the loaded model in place (PEFT injects its layers), so a fine-tune's model is
+    unwrapped and its tensors reset from a copy taken before the first fine-tune; a check that
+    every tensor equals that copy guards against training a fine-tune on another's weights.
+    """
+
+    def __init__(self, loaded, keep: bool):
+        self.loaded = loaded
+        self.copy = ({k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+                     if keep and loaded is not None else None)
+        self.last = None  # the model the previous fine-tune returned
+
+    def untouched(self):
+        if self.last is None:
+            return self.loaded
+        import torch
+        from dataclasses import replace
+
+        model = self.last.unload() if hasattr(self.last, "unload") else self.last  # LoRA: drop the adapters
+        model.load_state_dict(self.copy)
+        for p in model.parameters():
+            p.requires_grad_(True)  # LoRA froze the base weights
+        state = model.state_dict()
+        if state.keys() != self.copy.keys() or not all(torch.equal(state[k], v) for k, v in self.copy.items()):
+            raise RuntimeError("the untouched weights could not be restored; refusing to train on another fine-tune")
+        self.loaded = replace(self.loaded, model=model)
+        return self.loaded
+
+    def trained(self, model) -> None:
+        if self.copy is not None:
+            self.last = model
+
+
 @dataclass
 class RunOutput:
     run_dir: Path
     results: dict
 
 
-def load_task(data, min_examples: int = 1) -> KnowledgeTask:
+def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTask:
     """The run's knowledge, questions and training data, from documents or from chat conversations."""
     from ragft.data.load import load_conversations
     from ragft.data.task import task_from_conversations, task_from_documents
@@ -54,6 +90,10 @@ def load_task(data, min_examples: int = 1) -> KnowledgeTask:
     if data.docs:
         return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
                                    Path(data.train) if data.train else None)
+    if data.probes or probes:
+        from ragft.data.task import task_from_probes
+
+        return task_from_probes(data.source, data.n, data.seed)
     conversations, source = load_conversations(data, min_examples)
     return task_from_conversations(conversations, source)
 
@@ -83,7 +123,7 @@ class Experiment:
         self.judge_api_key = judge_api_key or api_key
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
-        self.arms = [ARM_SPECS[a] for a in config.arms]
+        self.arms = config.arm_specs()
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
 
     def run(self) -> RunOutput:
@@ -91,7 +131,8 @@ class Experiment:
         r = self.reporter
         atomic.write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         with r.stage("data"):
-            task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1)
+            task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1,
+                             probes=self.config.probing)
             task = task.limited(self.config.limit)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
             atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
@@ -106,11 +147,13 @@ class Experiment:
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answer(arm, model, items, hits)
-        finetune = None
-        if any(a.finetuned for a in self.arms):
-            model = None  # frees the untouched arms' bf16 copy (if any) before training needs the memory
-            model, finetune = self._finetune(loaded, task.train)
-            for arm in (a for a in self.arms if a.finetuned):
+        finetunes = {}
+        variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
+        weights = _Weights(loaded, len(variants) > 1)
+        for variant in variants:
+            model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
+            model, finetunes[variant] = self._finetune(weights, variant, task)
+            for arm in (a for a in self.arms if a.variant == variant):
                 records += self._answer(arm, model, items, hits)
         if self.config.judge.model:
             self._judge(records)
@@ -132,7 +175,9 @@ class Experiment:
             "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
             "comparisons": paired_comparisons(rows, [a.name for a in self.arms]),
-            "finetune": finetune,
+            "experiments": experiments(self.config, rows, self.arms),
+            "finetune": finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
+            "finetunes": finetunes,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "timings": r.timings,
         }
@@ -230,10 +275,29 @@ class Experiment:
 
         return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
-    def _finetune(self, loaded, conversations: list[dict]):
-        """Train on the task's training data: QA chats, or the document chunks (continued pre-training)."""
-        from ragft.finetune.run import finetune_and_save, settings_from_config
+    def _variant(self, variant: str):
+        """(FinetuneConfig, phrasings per fact, seed) of one fine-tune of this run."""
+        if variant == DEFAULT_VARIANT:
+            return self.config.finetune, 1, self.config.seed
+        v = next(v for v in self.config.variants if v.name == variant)
+        return v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed
 
+    def _training_data(self, task: KnowledgeTask, phrasings: int) -> list[dict]:
+        """The task's training data, or each generated fact stated in k phrasings (data/probes.py)."""
+        if phrasings == 1:
+            return task.train
+        from ragft.data.probes import training_conversations
+
+        data = self.config.data
+        return training_conversations(data.source, data.n, data.seed, phrasings)
+
+    def _finetune(self, weights: _Weights, variant: str, task: KnowledgeTask):
+        """Train one fine-tune from the untouched weights: on the task's training data (QA chats, or the
+        document chunks: continued pre-training), or on k phrasings per fact."""
+        from ragft.finetune.run import finetune_with_progress, settings_from_config
+
+        recipe, phrasings, seed = self._variant(variant)
+        conversations = self._training_data(task, phrasings)
         if self.config.backend.finetune == "openai":
             from ragft.finetune.openai_jobs import finetune_remote
 
@@ -242,8 +306,15 @@ class Experiment:
                                       self.config.seed, self.reporter, self.config.backend.poll_interval_s)
             return self._remote(summary["fine_tuned_model"]), summary
 
+        loaded = weights.untouched()
         precision = self._precision(loaded)
-        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
-        trained, result = finetune_and_save(loaded, conversations, settings, self.run_dir / "finetuned",
-                                            self.reporter)
-        return LocalChatModel(trained, loaded.tokenizer, precision), result.to_dict()
+        settings = settings_from_config(recipe, len(conversations), seed, precision)
+        # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
+        several = len({a.variant for a in self.arms if a.finetuned}) > 1
+        out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
+        stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
+        trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage)
+        weights.trained(trained)
+        summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed,
+                   "saved_to": str(out.relative_to(self.run_dir))}
+        return LocalChatModel(trained, loaded.tokenizer, precision), summary

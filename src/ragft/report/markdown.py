@@ -53,11 +53,14 @@ def row(name: str, arm: dict) -> list[str]:
             num(arm.get("mean_latency_s"), "{:.2f}", " s")]
 
 
-RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "citation accuracy", "answers citing a passage"]
+RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "citation accuracy", "answers citing a passage",
+                     "values chosen"]
 RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among "
                   "the k passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct "
                   "when a sentence of the cited passage states the answer's value and names what the question asks "
-                  "about (the passage's section header counts as that sentence's context).")
+                  "about (the passage's section header counts as that sentence's context). Values chosen: answers "
+                  "that stated none of their passages' values of the asked kind (a price, a year, a name), replaced "
+                  "by the value the model found most likely among those the passages state.")
 
 
 def retrieval_rows(arms: dict) -> list[list[str]]:
@@ -72,7 +75,8 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
         used = r.get("mean_passages")
         rows.append([name, pct(r.get("hit@1")),
                      f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
-                     num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers"))])
+                     num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers")),
+                     DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}"])
     return rows
 
 
@@ -109,6 +113,39 @@ PAIRED_COLUMNS = ["arms (a vs b)", "shared questions", "both right", "only a", "
 PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its discordant questions (right in one "
                "arm, wrong in the other) with an exact McNemar test; p-values are Holm-corrected over all pairs, and "
                "a difference is called only where the corrected p < 0.05.")
+
+
+GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
+                       "never used in training (paraphrase), and backwards, for the entity by a value only it has "
+                       "(reversed). A fine-tune that learned the knowledge, not the strings, scores alike on all "
+                       "three; RAG reads the same passage whatever the phrasing.")
+
+
+def generalization_rows(results: dict) -> tuple[list[str], list[list[str]]]:
+    """(columns, rows): accuracy with interval and n per arm (rows) and probe family (columns)."""
+    study = (results.get("experiments") or {}).get("generalization")
+    if not study:
+        return [], []
+    families = list(study.get("families") or {})
+    return ["arm", *families], [[arm, *(_rate_cell(fams.get(f)) for f in families)]
+                                for arm, fams in study["arms"].items()]
+
+
+def generalization_findings(results: dict) -> list[str]:
+    """One sentence per family comparison the paired tests call (plus each arm's gap train -> paraphrase)."""
+    from ragft.evaluate.paired import describe
+
+    study = (results.get("experiments") or {}).get("generalization") or {}
+    out = []
+    for arm, fams in (study.get("arms") or {}).items():
+        t, p = fams.get("train"), fams.get("paraphrase")
+        if t and p and t.get("n") and p.get("n"):
+            out.append(f"{arm}: {pct(t['value'])} on the trained phrasing, {pct(p['value'])} on held-out "
+                       f"paraphrases" + (f", {pct(fams['reversed']['value'])} reversed." if fams.get("reversed")
+                                         else "."))
+    for family, pairs in (study.get("comparisons") or {}).items():
+        out += [f"{family}: {describe(c)}" for c in pairs if c["significant"]]
+    return out
 
 
 def comparison(results: dict, a: str, b: str) -> dict | None:
@@ -287,6 +324,10 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     if retrieval_rows(arms):
         out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]
+    head, rows = generalization_rows(results)
+    if rows:
+        out += ["## Generalization", "", *[f"- {_md(s)}" for s in generalization_findings(results)], ""]
+        out += _table(head, rows) + ["", GENERALIZATION_NOTE, "", "![Accuracy per probe family](generalization.png)", ""]
     if paired_rows(results):
         out += ["## Paired comparisons", ""] + _table(PAIRED_COLUMNS, paired_rows(results)) + ["", PAIRED_NOTE, ""]
     out += ["## Dataset", "",

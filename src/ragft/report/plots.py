@@ -76,3 +76,33 @@ def loss_png(losses: list[float] | None) -> bytes | None:
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png(fig, plt)
+
+
+def generalization_png(study: dict | None) -> bytes | None:
+    """Grouped bars: per arm, accuracy on each probe family with its Wilson interval; None without the study."""
+    if not study or not study.get("arms"):
+        return None
+    plt = _pyplot()
+    arms, families = list(study["arms"]), list(study.get("families") or {})
+    width = 0.8 / max(len(families), 1)
+    colors = ["#3b75af", "#e1812c", "#55a868", "#c44e52"]
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(arms) + 2), 3.6))
+    for j, family in enumerate(families):
+        for i, arm in enumerate(arms):
+            rate = study["arms"][arm].get(family)
+            if not rate or not rate.get("n"):
+                continue
+            y, (lo, hi) = 100 * rate["value"], rate["ci95"]
+            x = i - 0.4 + width * (j + 0.5)
+            ax.bar(x, y, width=width * 0.9, color=colors[j % len(colors)], label=family if i == 0 else None)
+            ax.errorbar(x, y, yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]], fmt="none",
+                        ecolor="black", capsize=2, linewidth=0.8)
+    ax.set_xticks(range(len(arms)), arms)
+    ax.set_ylim(0, 105)
+    ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_ylabel("accuracy")
+    ax.set_title("Accuracy per probe family (95% Wilson interval)")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)

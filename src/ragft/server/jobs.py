@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
-import shutil
 import threading
 import time
 
@@ -189,7 +187,7 @@ class Worker:
 
     def _train(self, job_id: str) -> None:
         from ragft.data.validate import validate_file
-        from ragft.finetune.train import save_finetuned, train
+        from ragft.finetune.run import finetune
         from ragft.models.loading import load_model
 
         job = self.store.get_job(job_id)
@@ -205,12 +203,8 @@ class Worker:
                 self.store.add_event(job_id, f"Step {step}/{total}: training loss={loss:.4f}", type="metrics",
                                      data={"step": step, "train_loss": loss, "total_steps": total})
 
-        model, result = train(loaded.model, loaded.tokenizer, examples, settings, on_step)
-        scratch = self.store.scratch_dir(job_id)
-        save_finetuned(model, loaded.tokenizer, scratch, local, result)
-        final = self.store.model_dir(job_id)
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(scratch, final)
+        _, result = finetune(loaded.model, loaded.tokenizer, examples, settings, self.store.model_dir(job_id), local,
+                             on_step)
         results_file = self.store.add_file(_metrics_csv(result.losses), "step_metrics.csv", "fine-tune-results")
         model_id = fine_tuned_id(self.registry.base_name(job["model"]), job.get("user_provided_suffix"), job_id)
         with self.store.lock:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -170,8 +169,3 @@ class Store:
         assert valid_id("ftjob", job_id), job_id
         return self.root / "models" / job_id
 
-    def scratch_dir(self, job_id: str) -> Path:
-        """Where a job's weights are written before an atomic rename to model_dir (cleared first)."""
-        path = self.root / "models" / f".{job_id}.partial"
-        shutil.rmtree(path, ignore_errors=True)
-        return path

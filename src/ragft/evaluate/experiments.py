@@ -1,0 +1,32 @@
+"""The studies a run reports beside its arms: results.json["experiments"], one key per study."""
+
+from __future__ import annotations
+
+from ragft.evaluate.paired import paired_comparisons
+from ragft.evaluate.records import family_metrics
+
+FAMILIES = {
+    "train": "the phrasing the fine-tunes trained on",
+    "paraphrase": "question templates never used in training",
+    "reversed": "asks for the entity by a value only it has",
+}
+
+
+def generalization(rows: list[dict], arms: list) -> dict:
+    """Accuracy per probe family per arm, and per family the arms compared pairwise (McNemar, Holm)."""
+    per_arm = {a.name: family_metrics([r for r in rows if r["arm"] == a.name]) or {} for a in arms}
+    families = list(dict.fromkeys(f for fams in per_arm.values() for f in fams))
+    names = [a.name for a in arms]
+    return {
+        "families": {f: FAMILIES.get(f, f) for f in families},
+        "arms": per_arm,
+        "comparisons": {f: paired_comparisons([r for r in rows if r.get("family") == f], names) for f in families},
+    }
+
+
+def experiments(config, rows: list[dict], arms: list) -> dict:
+    """Every study the config selects, by name."""
+    out = {}
+    if "generalization" in config.experiments:
+        out["generalization"] = generalization(rows, arms)
+    return out
