@@ -274,9 +274,10 @@ class ExperimentConfig(_Strict):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     variants: list[VariantConfig] = Field(default_factory=list, description=(
         "more fine-tunes of the same model in this run, each with its own arms"))
-    experiments: list[Literal["generalization"]] = Field(default_factory=list, description=(
-        "studies reported beside the arms (results.json 'experiments'): generalization = accuracy per probe "
-        "family (trained phrasing, held-out paraphrases, reversed) per arm; it probes the data"))
+    experiments: list[Literal["generalization", "augmentation"]] = Field(default_factory=list, description=(
+        "studies reported beside the arms (results.json 'experiments'), each probing the data: generalization = "
+        "accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; augmentation = "
+        "closed-book accuracy of each fine-tune against the phrasings per fact it trained on (`variants`)"))
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
@@ -302,8 +303,8 @@ class ExperimentConfig(_Strict):
         if twins or len(set(map(repr, recipes))) != len(recipes):
             raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
                              + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
-        if "generalization" in self.experiments and (self.data.docs or self.data.source not in PHRASED_SOURCES):
-            raise ValueError(f"experiments: generalization probes generated facts (data.source: "
+        if self.experiments and (self.data.docs or self.data.source not in PHRASED_SOURCES):
+            raise ValueError(f"experiments: {', '.join(self.experiments)} probe generated facts (data.source: "
                              f"{', '.join(PHRASED_SOURCES)})")
         if any(v.phrasings > 1 for v in self.variants) and (self.data.docs or self.data.source not in PHRASED_SOURCES):
             raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
@@ -318,7 +319,7 @@ class ExperimentConfig(_Strict):
     @property
     def probing(self) -> bool:
         """Are the questions probe families (data/probes.py)?"""
-        return self.data.probes or "generalization" in self.experiments
+        return self.data.probes or bool(self.experiments)
 
     def arm_specs(self) -> list:
         """The arms to run (evaluate/arms.py), in the configured order."""

@@ -30,3 +30,21 @@ def test_probe_families_per_arm_in_results_report_and_records(tmp_path, tiny_mod
     assert "## Generalization" in (tmp_path / "report.md").read_text()
     assert (tmp_path / "generalization.png").read_bytes().startswith(b"\x89PNG")
     assert "Generalization" in (tmp_path / "report.html").read_text()
+
+
+def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
+    config = load_config(None, overrides={
+        "model": str(tiny_model_dir), "arms": ["finetuned", "k3", "k3+rag", "lora-k3"], "experiments": ["augmentation"],
+        "variants": [{"name": "k3", "phrasings": 3}, {"name": "lora-k3", "phrasings": 3, "method": "lora"}],
+        "data.source": "people", "data.n": 2, "finetune.epochs": 1, "generation.max_new_tokens": 4})
+    out = Experiment(config, tmp_path).run()
+    points = out.results["experiments"]["augmentation"]["points"]
+    # closed-book arms only, ordered by method then k
+    assert [(p["variant"], p["method"], p["k"]) for p in points] == [
+        ("finetuned", "full", 1), ("k3", "full", 3), ("lora-k3", "lora", 3)]
+    arms = out.results["arms"]
+    for p in points:
+        assert p["paraphrase"] == arms[p["arm"]]["families"]["paraphrase"]
+        assert p["examples"] == 10 * p["k"] and p["train_tokens"] > 0
+    assert "## Augmentation" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "augmentation.png").read_bytes().startswith(b"\x89PNG")

@@ -24,9 +24,26 @@ def generalization(rows: list[dict], arms: list) -> dict:
     }
 
 
-def experiments(config, rows: list[dict], arms: list) -> dict:
+def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
+    """Closed-book accuracy of every fine-tune by (method, phrasings per fact): does training on k
+    phrasings make a fact answerable in phrasings never trained on (Allen-Zhu & Li; Ovadia et al.)?"""
+    points = []
+    for arm in arms:
+        ft = finetunes.get(arm.variant)
+        if not arm.finetuned or arm.rag or not ft:
+            continue
+        fams = family_metrics([r for r in rows if r["arm"] == arm.name]) or {}
+        points.append({"variant": arm.variant, "arm": arm.name, "method": ft["method"], "k": ft.get("phrasings", 1),
+                       "epochs": ft["epochs"], "examples": ft["examples"], "train_tokens": ft["train_tokens"],
+                       "seconds": round(ft["seconds"], 3), **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")}})
+    return {"points": sorted(points, key=lambda p: (p["method"], p["k"]))}
+
+
+def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None) -> dict:
     """Every study the config selects, by name."""
     out = {}
     if "generalization" in config.experiments:
         out["generalization"] = generalization(rows, arms)
+    if "augmentation" in config.experiments:
+        out["augmentation"] = augmentation(rows, arms, finetunes or {})
     return out

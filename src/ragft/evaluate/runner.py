@@ -175,7 +175,7 @@ class Experiment:
             "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
             "comparisons": paired_comparisons(rows, [a.name for a in self.arms]),
-            "experiments": experiments(self.config, rows, self.arms),
+            "experiments": experiments(self.config, rows, self.arms, finetunes),
             "finetune": finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
             "finetunes": finetunes,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},

@@ -14,16 +14,17 @@ def render_reports(results: dict, records: list[dict], out_dir: Path) -> list[Pa
     """Write out_dir/report.md, report.html and accuracy.png (each atomically) and return their paths."""
     from ragft.report.html import render_html
     from ragft.report.markdown import render_markdown
-    from ragft.report.plots import accuracy_png, generalization_png, loss_png
+    from ragft.report.plots import accuracy_png, loss_png
+    from ragft.report.studies import study_pngs
 
     out_dir = Path(out_dir)
     chart = accuracy_png(results)
     loss = loss_png((results.get("finetune") or {}).get("losses"))
     md_path, html_path, png_path = out_dir / "report.md", out_dir / "report.html", out_dir / "accuracy.png"
     write_bytes(png_path, chart)
-    general = generalization_png((results.get("experiments") or {}).get("generalization"))
-    if general:
-        write_bytes(out_dir / "generalization.png", general)
+    studies = study_pngs(results)
+    for name, png in studies.items():
+        write_bytes(out_dir / name, png)
     write_text(md_path, render_markdown(results, records, png_path.name))
-    write_text(html_path, render_html(results, records, chart, loss, general))
+    write_text(html_path, render_html(results, records, chart, loss, studies))
     return [md_path, html_path, png_path]

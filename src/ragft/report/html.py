@@ -8,11 +8,10 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, GENERALIZATION_NOTE, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE,
-                                   RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json,
-                                   dataset_text, example_arms, examples, finetune_rows, generalization_findings,
-                                   generalization_rows, key_settings, meta_line, paired_rows, retrieval_rows, row,
-                                   scoring_rows, timing_rows, verdict)
+from ragft.report.markdown import (COLUMNS, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE, RETRIEVAL_COLUMNS,
+                                   RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json, dataset_text,
+                                   example_arms, examples, finetune_rows, key_settings, meta_line, paired_rows,
+                                   retrieval_rows, row, scoring_rows, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
@@ -57,7 +56,7 @@ def _examples(results: dict, records: list[dict]) -> str:
 
 
 def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: bytes | None = None,
-                generalization_png: bytes | None = None) -> str:
+                study_pngs: dict[str, bytes] | None = None) -> str:
     """The whole report page; chart_png (and the optional loss curve) are embedded, not linked."""
     arms = results.get("arms") or {}
     title = f"ragft report: {results.get('run_name', 'run')}"
@@ -71,13 +70,14 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     if retrieval_rows(arms):
         body += ["<h2>Retrieval and citations</h2>", _table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
                  f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']
-    head, rows = generalization_rows(results)
-    if rows:
-        findings = "".join(f"<li>{_e(s)}</li>" for s in generalization_findings(results))
-        body += ["<h2>Generalization</h2>", f"<ul>{findings}</ul>", _table(head, rows),
-                 f'<p class="note">{_e(GENERALIZATION_NOTE)}</p>']
-        if generalization_png:
-            body.append(_img(generalization_png, "Accuracy per probe family"))
+    from ragft.report.studies import study_sections
+
+    for section in study_sections(results):
+        findings = "".join(f"<li>{_e(s)}</li>" for s in section.findings)
+        body += [f"<h2>{_e(section.title)}</h2>", f"<ul>{findings}</ul>", _table(section.head, section.rows),
+                 f'<p class="note">{_e(section.note)}</p>']
+        if section.image and (study_pngs or {}).get(section.image):
+            body.append(_img(study_pngs[section.image], section.title))
     if paired_rows(results):
         body += ["<h2>Paired comparisons</h2>", _table(PAIRED_COLUMNS, paired_rows(results)),
                  f'<p class="note">{_e(PAIRED_NOTE)}</p>']

@@ -115,39 +115,6 @@ PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its 
                "a difference is called only where the corrected p < 0.05.")
 
 
-GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
-                       "never used in training (paraphrase), and backwards, for the entity by a value only it has "
-                       "(reversed). A fine-tune that learned the knowledge, not the strings, scores alike on all "
-                       "three; RAG reads the same passage whatever the phrasing.")
-
-
-def generalization_rows(results: dict) -> tuple[list[str], list[list[str]]]:
-    """(columns, rows): accuracy with interval and n per arm (rows) and probe family (columns)."""
-    study = (results.get("experiments") or {}).get("generalization")
-    if not study:
-        return [], []
-    families = list(study.get("families") or {})
-    return ["arm", *families], [[arm, *(_rate_cell(fams.get(f)) for f in families)]
-                                for arm, fams in study["arms"].items()]
-
-
-def generalization_findings(results: dict) -> list[str]:
-    """One sentence per family comparison the paired tests call (plus each arm's gap train -> paraphrase)."""
-    from ragft.evaluate.paired import describe
-
-    study = (results.get("experiments") or {}).get("generalization") or {}
-    out = []
-    for arm, fams in (study.get("arms") or {}).items():
-        t, p = fams.get("train"), fams.get("paraphrase")
-        if t and p and t.get("n") and p.get("n"):
-            out.append(f"{arm}: {pct(t['value'])} on the trained phrasing, {pct(p['value'])} on held-out "
-                       f"paraphrases" + (f", {pct(fams['reversed']['value'])} reversed." if fams.get("reversed")
-                                         else "."))
-    for family, pairs in (study.get("comparisons") or {}).items():
-        out += [f"{family}: {describe(c)}" for c in pairs if c["significant"]]
-    return out
-
-
 def comparison(results: dict, a: str, b: str) -> dict | None:
     """The paired test of arms a and b (results["comparisons"]), if the run made one."""
     return next((c for c in results.get("comparisons") or [] if {c["a"], c["b"]} == {a, b}), None)
@@ -324,10 +291,12 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     if retrieval_rows(arms):
         out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]
-    head, rows = generalization_rows(results)
-    if rows:
-        out += ["## Generalization", "", *[f"- {_md(s)}" for s in generalization_findings(results)], ""]
-        out += _table(head, rows) + ["", GENERALIZATION_NOTE, "", "![Accuracy per probe family](generalization.png)", ""]
+    from ragft.report.studies import study_sections
+
+    for section in study_sections(results):
+        out += [f"## {section.title}", "", *[f"- {_md(s)}" for s in section.findings], ""]
+        out += _table(section.head, section.rows) + ["", section.note, ""]
+        out += [f"![{section.title}]({section.image})", ""] if section.image else []
     if paired_rows(results):
         out += ["## Paired comparisons", ""] + _table(PAIRED_COLUMNS, paired_rows(results)) + ["", PAIRED_NOTE, ""]
     out += ["## Dataset", "",

@@ -106,3 +106,31 @@ def generalization_png(study: dict | None) -> bytes | None:
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png(fig, plt)
+
+
+def augmentation_png(study: dict | None) -> bytes | None:
+    """Closed-book accuracy against phrasings per fact, one line per method and probe family."""
+    points = (study or {}).get("points") or []
+    if not points:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    styles = {"train": ":", "paraphrase": "-", "reversed": "--"}
+    for method, color in zip(dict.fromkeys(p["method"] for p in points), ("#3b75af", "#e1812c", "#55a868")):
+        mine = sorted((p for p in points if p["method"] == method), key=lambda p: p["k"])
+        for family, style in styles.items():
+            xs = [p["k"] for p in mine if p.get(family)]
+            ys = [100 * p[family]["value"] for p in mine if p.get(family)]
+            if xs:
+                ax.plot(xs, ys, style, marker="o", color=color, label=f"{method}: {family}")
+    ax.set_xscale("log")
+    ks = sorted({p["k"] for p in points})
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("phrasings per fact in training (k)")
+    ax.set_ylabel("closed-book accuracy")
+    ax.set_title("Fine-tuning on k phrasings per fact")
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)

@@ -1,0 +1,89 @@
+"""The report's study sections (results.json "experiments"): findings written from the numbers, a
+table, a note on what is measured, and a plot. Markdown and HTML render the same `Section`s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ragft.report.markdown import DASH, _rate_cell, pct
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    findings: list[str]
+    head: list[str]
+    rows: list[list[str]]
+    note: str
+    image: str | None  # the PNG's file name beside the report
+
+
+GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
+                       "never used in training (paraphrase), and backwards, for the entity by a value only it has "
+                       "(reversed). A fine-tune that learned the knowledge, not the strings, scores alike on all "
+                       "three; RAG reads the same passage whatever the phrasing.")
+AUGMENTATION_NOTE = ("Each fine-tune trained on k phrasings of every fact (training-only question and answer wordings, "
+                     "disjoint from the held-out probes) and is asked closed book. Allen-Zhu & Li found facts seen in "
+                     "one phrasing memorised but not extractable, and augmentation making them extractable; Ovadia et "
+                     "al. found paraphrases raising fine-tuned accuracy.")
+
+
+def _study(results: dict, name: str) -> dict | None:
+    return (results.get("experiments") or {}).get(name)
+
+
+def generalization_section(results: dict) -> Section | None:
+    from ragft.evaluate.paired import describe
+
+    study = _study(results, "generalization")
+    if not study:
+        return None
+    families = list(study.get("families") or {})
+    findings = []
+    for arm, fams in study["arms"].items():
+        said = [f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n")]
+        findings.append(f"{arm}: " + ", ".join(said) + ".")
+    for family, pairs in (study.get("comparisons") or {}).items():
+        findings += [f"{family}: {describe(c)}" for c in pairs if c["significant"]]
+    rows = [[arm, *(_rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
+    return Section("Generalization", findings, ["arm", *families], rows, GENERALIZATION_NOTE, "generalization.png")
+
+
+def augmentation_section(results: dict) -> Section | None:
+    study = _study(results, "augmentation")
+    if not study or not study.get("points"):
+        return None
+    points = study["points"]
+    findings = []
+    for method in dict.fromkeys(p["method"] for p in points):
+        mine = [p for p in points if p["method"] == method and p.get("paraphrase")]
+        if len(mine) >= 2:
+            lo, hi = mine[0], mine[-1]
+            findings.append(f"{method}: held-out paraphrases {pct(lo['paraphrase']['value'])} with k = {lo['k']} "
+                            f"phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with k = {hi['k']} "
+                            f"(trained phrasing: {pct(lo['train']['value'])} → {pct(hi['train']['value'])}).")
+        elif mine:
+            p = mine[0]
+            findings.append(f"{method}, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out paraphrases, "
+                            f"{pct(p['train']['value'])} on the trained phrasing.")
+    head = ["fine-tune", "method", "k", "train", "paraphrase", "reversed", "examples", "train tokens", "seconds"]
+    rows = [[p["variant"], p["method"], str(p["k"]), _rate_cell(p.get("train")), _rate_cell(p.get("paraphrase")),
+             _rate_cell(p.get("reversed")), str(p["examples"]), str(p["train_tokens"]), f"{p['seconds']:.1f}"]
+            for p in points]
+    return Section("Augmentation", findings or [DASH], head, rows, AUGMENTATION_NOTE, "augmentation.png")
+
+
+SECTIONS = (generalization_section, augmentation_section)
+
+
+def study_sections(results: dict) -> list[Section]:
+    return [s for s in (make(results) for make in SECTIONS) if s is not None]
+
+
+def study_pngs(results: dict) -> dict[str, bytes]:
+    """{file name: PNG} for every study the run made."""
+    from ragft.report.plots import augmentation_png, generalization_png
+
+    out = {"generalization.png": generalization_png(_study(results, "generalization")),
+           "augmentation.png": augmentation_png(_study(results, "augmentation"))}
+    return {name: png for name, png in out.items() if png}
