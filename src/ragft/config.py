@@ -274,10 +274,15 @@ class ExperimentConfig(_Strict):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     variants: list[VariantConfig] = Field(default_factory=list, description=(
         "more fine-tunes of the same model in this run, each with its own arms"))
-    experiments: list[Literal["generalization", "augmentation"]] = Field(default_factory=list, description=(
-        "studies reported beside the arms (results.json 'experiments'), each probing the data: generalization = "
-        "accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; augmentation = "
-        "closed-book accuracy of each fine-tune against the phrasings per fact it trained on (`variants`)"))
+    experiments: list[Literal["generalization", "augmentation", "learning_curve"]] = Field(
+        default_factory=list, description=(
+            "studies reported beside the arms (results.json 'experiments'), each probing the data: generalization = "
+            "accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; augmentation = "
+            "closed-book accuracy of each fine-tune against the phrasings per fact it trained on (`variants`); "
+            "learning_curve = each fine-tune's closed-book accuracy every `curve_every` epochs of its training"))
+    curve_every: int = Field(5, ge=1, description="learning_curve: evaluate every N epochs (and after the last)")
+    curve_questions: int = Field(60, ge=1, description=(
+        "learning_curve: questions per probe family at each point (the first N: the same at every point)"))
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ragft.config import load_config
 from ragft.evaluate.runner import Experiment
 
@@ -48,3 +50,26 @@ def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
         assert p["examples"] == 10 * p["k"] and p["train_tokens"] > 0
     assert "## Augmentation" in (tmp_path / "report.md").read_text()
     assert (tmp_path / "augmentation.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_learning_curve_checkpoints_one_training_run(tmp_path, tiny_model_dir):
+    config = load_config(None, overrides={
+        "model": str(tiny_model_dir), "arms": ["finetuned", "lora"], "experiments": ["learning_curve"],
+        "variants": [{"name": "lora", "method": "lora"}], "curve_every": 2, "curve_questions": 4,
+        "data.source": "people", "data.n": 2, "finetune.epochs": 5, "generation.max_new_tokens": 4})
+    out = Experiment(config, tmp_path).run()
+    curves = out.results["experiments"]["learning_curve"]["finetunes"]
+    for variant in ("finetuned", "lora"):
+        points = curves[variant]["points"]
+        assert [p["epoch"] for p in points] == [0, 2, 4, 5]  # untouched, every 2 epochs, and the last
+        assert [p["train"]["n"] for p in points] == [4] * 4 and [p["paraphrase"]["n"] for p in points] == [4] * 4
+        assert points[0]["train_tokens"] == 0 and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"]
+        assert all(a["seconds"] <= b["seconds"] for a, b in zip(points, points[1:]))
+        assert points[-1]["seconds"] == pytest.approx(out.results["finetunes"][variant]["seconds"], abs=2e-3)
+    lora = curves["lora"]  # the adapters only (a large share of a tiny model)
+    assert curves["finetuned"]["trainable_share"] == 1.0 and 0 < lora["trainable_share"] < 1
+    assert lora["trainable_share"] == pytest.approx(lora["trainable_parameters"] / lora["total_parameters"], abs=1e-6)
+    # the curve's untouched point is the same model for both fine-tunes: the same answers
+    assert curves["finetuned"]["points"][0]["train"] == curves["lora"]["points"][0]["train"]
+    assert "## Learning curve" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "learning_curve.png").read_bytes().startswith(b"\x89PNG")

@@ -39,9 +39,13 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
     return {"points": sorted(points, key=lambda p: (p["method"], p["k"]))}
 
 
-def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None) -> dict:
+def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None,
+                curves: dict | None = None) -> dict:
     """Every study the config selects, by name."""
     out = {}
+    if "learning_curve" in config.experiments:
+        out["learning_curve"] = {"every": config.curve_every, "questions_per_family": config.curve_questions,
+                                 "finetunes": curves or {}}
     if "generalization" in config.experiments:
         out["generalization"] = generalization(rows, arms)
     if "augmentation" in config.experiments:

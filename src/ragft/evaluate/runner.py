@@ -41,6 +41,33 @@ METRICS = {
 }
 
 
+class _Curve:
+    """The learning_curve's checkpoints: closed-book accuracy on the first probes of each family,
+    every `curve_every` epochs of one training run (and after the last), with the model as it is then."""
+
+    def __init__(self, experiment: Experiment, loaded, items: list[QAItem], epochs: int):
+        from ragft.evaluate.arms import parse_arm
+
+        cfg = experiment.config
+        self.experiment, self.loaded, self.epochs, self.every = experiment, loaded, epochs, cfg.curve_every
+        families = list(dict.fromkeys(i.family for i in items if i.family in ("train", "paraphrase")))
+        self.items = [i for f in families for i in [x for x in items if x.family == f][:cfg.curve_questions]]
+        self.arm = parse_arm(DEFAULT_VARIANT, [DEFAULT_VARIANT])  # closed book
+        self.points: list[dict] = []
+
+    def __call__(self, epoch: int, model, seconds: float, tokens: int) -> None:
+        from ragft.evaluate.records import family_metrics
+
+        if epoch % self.every and epoch != self.epochs and epoch != 0:
+            return
+        chat = LocalChatModel(model, self.loaded.tokenizer, self.experiment._precision(self.loaded))
+        prompts = [self.arm.messages(i.question, self.experiment.config.prompts) for i in self.items]
+        completions = chat.complete(prompts, self.experiment.generation)
+        rows = [make_record(self.arm, i, p, c, None).to_dict() for i, p, c in zip(self.items, prompts, completions)]
+        self.points.append({"epoch": epoch, "seconds": round(seconds, 3), "train_tokens": tokens,
+                            **(family_metrics(rows) or {})})
+
+
 class _Weights:
     """The untouched weights, restored before each fine-tune of a run so none trains on top of another.
 
@@ -124,6 +151,7 @@ class Experiment:
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = config.arm_specs()
+        self.curves: dict[str, dict] = {}  # learning_curve: {variant: its points}
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
 
     def run(self) -> RunOutput:
@@ -175,7 +203,7 @@ class Experiment:
             "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
                      for a in self.arms},
             "comparisons": paired_comparisons(rows, [a.name for a in self.arms]),
-            "experiments": experiments(self.config, rows, self.arms, finetunes),
+            "experiments": experiments(self.config, rows, self.arms, finetunes, self.curves),
             "finetune": finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
             "finetunes": finetunes,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -313,7 +341,15 @@ class Experiment:
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
-        trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage)
+        curve = _Curve(self, loaded, task.items, settings.epochs) if "learning_curve" in self.config.experiments else None
+        if curve:
+            curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
+        trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)
+        if curve:
+            self.curves[variant] = {"method": result.method, "epochs": result.epochs, "points": curve.points,
+                                    "trainable_parameters": result.trainable_parameters,
+                                    "total_parameters": result.total_parameters,
+                                    "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
         weights.trained(trained)
         summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed,
                    "saved_to": str(out.relative_to(self.run_dir))}

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ragft.finetune.train import StepFn, TrainSettings, save_finetuned, train
+from ragft.finetune.train import EpochFn, StepFn, TrainSettings, save_finetuned, train
 from ragft.progress import Reporter
 
 
@@ -29,18 +29,18 @@ def save_atomically(model, tokenizer, out: Path, base_model: str, result) -> Non
 
 
 def finetune(model, tokenizer, conversations: list[dict], settings: TrainSettings, out: Path, base_model: str,
-             on_step: StepFn | None = None):
+             on_step: StepFn | None = None, on_epoch: EpochFn | None = None):
     """Train `model` in place (LoRA wraps it: use the returned model) and save it to `out`.
 
     Returns (model, TrainResult).
     """
-    trained, result = train(model, tokenizer, conversations, settings, on_step)
+    trained, result = train(model, tokenizer, conversations, settings, on_step, on_epoch)
     save_atomically(trained, tokenizer, out, base_model, result)
     return trained, result
 
 
 def finetune_with_progress(loaded, conversations: list[dict], settings: TrainSettings, out: Path,
-                           reporter: Reporter, name: str = "finetune"):
+                           reporter: Reporter, name: str = "finetune", on_epoch: EpochFn | None = None):
     """`finetune` with a progress bar and the stage timed under `name`. Returns (model, TrainResult)."""
     steps = math.ceil(len(conversations) / settings.batch_size) * settings.epochs
     label = f"fine-tuning {name} ({settings.method}, {settings.epochs} epoch{'s' if settings.epochs > 1 else ''})"
@@ -48,7 +48,7 @@ def finetune_with_progress(loaded, conversations: list[dict], settings: TrainSet
         def on_step(step: int, total: int, loss: float | None) -> None:
             advance(1, **({"loss": loss} if loss is not None else {}))
 
-        return finetune(loaded.model, loaded.tokenizer, conversations, settings, out, loaded.name, on_step)
+        return finetune(loaded.model, loaded.tokenizer, conversations, settings, out, loaded.name, on_step, on_epoch)
 
 
 def settings_from_config(ft, n_examples: int, seed: int, precision: str = "auto") -> TrainSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,9 @@ from ragft.runtime import keep_freed_memory, release_free_memory
 
 # Called after each optimizer step with (step, total_steps, loss or None).
 StepFn = Callable[[int, int, float | None], None]
+# Called after each epoch with (epoch, model, training seconds so far, tokens trained on so far); the time
+# it takes is not training time, and the model is put back in training mode after it.
+EpochFn = Callable[[int, object, float, int], None]
 
 DEFAULT_LR = {"full": 5e-5, "lora": 2e-4}
 
@@ -54,6 +58,8 @@ class TrainResult:
     body_tokens: int = 0
     head_tokens: int = 0
     precision: str = "fp32"
+    trainable_parameters: int = 0  # what the optimizer updates (LoRA: the adapters only)
+    total_parameters: int = 0
 
     @property
     def final_loss(self) -> float | None:
@@ -105,7 +111,7 @@ def apply_lora(model, settings: TrainSettings):
 
 
 def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
-          on_step: StepFn | None = None):
+          on_step: StepFn | None = None, on_epoch: EpochFn | None = None):
     """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one.
 
     A plain loop: AdamW (no weight decay), learning rate decaying linearly to 0, gradients clipped
@@ -129,8 +135,11 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     own_loss = not supports_labelled_loss(model)
     work: dict[str, int] = {}  # tokens the model's body and head ran on
     losses: list[float] = []
+    per_epoch = math.ceil(len(rows) / settings.batch_size)
+    epoch_tokens = sum(len(r["input_ids"]) for r in rows)
     model.train()
     began = time.perf_counter()
+    paused = 0.0  # seconds spent in on_epoch: evaluation, not training
     for step, indices in enumerate(plan, start=1):
         batch = {k: v.to(device) for k, v in collate([rows[i] for i in indices]).items()}
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
@@ -146,13 +155,22 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
         losses.append(loss.item())
         if on_step:
             on_step(step, len(plan), losses[-1])
-    seconds = time.perf_counter() - began
+        if on_epoch and step % per_epoch == 0:
+            stopped = time.perf_counter()
+            model.eval()
+            with torch.no_grad():
+                on_epoch(step // per_epoch, model, stopped - began - paused, epoch_tokens * (step // per_epoch))
+            model.train()
+            paused += time.perf_counter() - stopped
+    seconds = time.perf_counter() - began - paused
     model.eval()
     del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
     release_free_memory()
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
     result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, len(plan),
-                         len(rows), tokens, seconds, losses, **work, precision=precision)
+                         len(rows), tokens, seconds, losses, **work, precision=precision,
+                         trainable_parameters=sum(p.numel() for p in params),
+                         total_parameters=sum(p.numel() for p in model.parameters()))
     return model, result
 
 

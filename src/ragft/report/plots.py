@@ -134,3 +134,26 @@ def augmentation_png(study: dict | None) -> bytes | None:
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png(fig, plt)
+
+
+def learning_curve_png(study: dict | None) -> bytes | None:
+    """Accuracy on the trained phrasing (dotted) and held-out paraphrases (solid) against epochs, per fine-tune."""
+    curves = (study or {}).get("finetunes") or {}
+    if not any(c.get("points") for c in curves.values()):
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for (variant, curve), color in zip(curves.items(), ("#3b75af", "#e1812c", "#55a868", "#c44e52", "#8172b2")):
+        for family, style in (("train", ":"), ("paraphrase", "-")):
+            pts = [p for p in curve["points"] if p.get(family)]
+            if pts:
+                ax.plot([p["epoch"] for p in pts], [100 * p[family]["value"] for p in pts], style, marker="o",
+                        markersize=3, color=color, label=f"{variant}: {family}")
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("epoch (checkpoints of one training run)")
+    ax.set_ylabel("closed-book accuracy")
+    ax.set_title("Learning curve")
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)

@@ -73,7 +73,34 @@ def augmentation_section(results: dict) -> Section | None:
     return Section("Augmentation", findings or [DASH], head, rows, AUGMENTATION_NOTE, "augmentation.png")
 
 
-SECTIONS = (generalization_section, augmentation_section)
+CURVE_NOTE = ("Checkpoints of one training run per fine-tune (not a retrain per point): closed-book accuracy on the "
+              "first questions of each probe family every few epochs; seconds are training time only (evaluation "
+              "excluded). Gekhman et al. found new facts fitted slowly, and fitting them raising hallucination.")
+
+
+def learning_curve_section(results: dict) -> Section | None:
+    study = _study(results, "learning_curve")
+    if not study or not study.get("finetunes"):
+        return None
+    findings, rows = [], []
+    for variant, curve in study["finetunes"].items():
+        points = curve["points"]
+        share = f"{100 * curve['trainable_share']:.2f} % of {curve['total_parameters']:,} parameters trained"
+        if points:
+            best = max(points, key=lambda p: (p.get("paraphrase") or p.get("train") or {}).get("value") or 0)
+            last = points[-1]
+            findings.append(
+                f"{variant} ({curve['method']}, {share}): trained phrasing {pct((last.get('train') or {}).get('value'))}, "
+                f"held-out paraphrases {pct((last.get('paraphrase') or {}).get('value'))} after {last['epoch']} epochs "
+                f"({last['train_tokens']:,} tokens, {last['seconds']:.0f} s); paraphrases peaked at "
+                f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}.")
+        rows += [[variant, str(p["epoch"]), f"{p['train_tokens']:,}", f"{p['seconds']:.1f}", _rate_cell(p.get("train")),
+                  _rate_cell(p.get("paraphrase"))] for p in points]
+    head = ["fine-tune", "epoch", "train tokens", "seconds", "train", "paraphrase"]
+    return Section("Learning curve", findings, head, rows, CURVE_NOTE, "learning_curve.png")
+
+
+SECTIONS = (generalization_section, augmentation_section, learning_curve_section)
 
 
 def study_sections(results: dict) -> list[Section]:
@@ -82,8 +109,9 @@ def study_sections(results: dict) -> list[Section]:
 
 def study_pngs(results: dict) -> dict[str, bytes]:
     """{file name: PNG} for every study the run made."""
-    from ragft.report.plots import augmentation_png, generalization_png
+    from ragft.report.plots import augmentation_png, generalization_png, learning_curve_png
 
     out = {"generalization.png": generalization_png(_study(results, "generalization")),
-           "augmentation.png": augmentation_png(_study(results, "augmentation"))}
+           "augmentation.png": augmentation_png(_study(results, "augmentation")),
+           "learning_curve.png": learning_curve_png(_study(results, "learning_curve"))}
     return {name: png for name, png in out.items() if png}
