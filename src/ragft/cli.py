@@ -199,7 +199,8 @@ def run(
                                                                        '{"question": ..., "answer": ...}.'),
     train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
                                                                "continued pre-training on the document chunks)."),
-    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed."),
+    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed "
+                                       "(and V, V+rag, V+rag-seed for each fine-tune V in the config's variants)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
@@ -221,6 +222,8 @@ def run(
     judge_url: Optional[str] = typer.Option(None, "--judge-url", help="The judge's endpoint (default OPENAI_BASE_URL)."),
     judge_api_key: Optional[str] = typer.Option(None, "--judge-api-key", envvar="RAGFT_JUDGE_API_KEY",
                                                 show_envvar=True, help="The judge's key (default: --api-key)."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", min=1, max=20, help="Repeat the run N times with data and "
+                                        "training seeds moved by 0..N-1; report mean ± std per arm."),
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
@@ -229,7 +232,7 @@ def run(
     run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
                    backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
                    chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
-                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key)
+                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds)
 
 
 @app.command("serve")

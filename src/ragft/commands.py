@@ -83,7 +83,7 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
-                   judge_api_key=None) -> None:
+                   judge_api_key=None, seeds=None) -> None:
     from ragft.config import load_config
     from ragft.data.sources import generator_names
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
@@ -103,7 +103,7 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
         "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
-        "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url,
+        "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url, "seeds": seeds,
     }
     config = load_config(preset, config_file, overrides)
     if config.backend.type == "local":
@@ -112,6 +112,13 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     try:
+        if config.seeds > 1:
+            from ragft.evaluate.seeds import run_seeds
+
+            result = run_seeds(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key)
+            print_seeds(result.results)
+            typer.echo(f"report: {run_dir / 'report.html'}")
+            return
         result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key).run()
     except BaseException as e:
         from ragft import atomic
@@ -120,6 +127,18 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         raise
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
+
+
+def print_seeds(results: dict) -> None:
+    """Mean ± std per arm over the seeds, on the terminal."""
+    study = results["experiments"]["seeds"]
+    table = Table(title=f"{results['run_name']}: {len(study['seeds'])} seeds")
+    for col in ("arm", "mean", "std", "per seed"):
+        table.add_column(col, justify="left" if col in ("arm", "per seed") else "right")
+    for name, m in study["arms"].items():
+        a = m["accuracy"]
+        table.add_row(name, f"{a['mean']:.1%}", f"{a['std']:.1%}", " ".join(f"{v:.0%}" for v in a["values"]))
+    out.print(table)
 
 
 def print_summary(results: dict) -> None:

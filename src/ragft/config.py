@@ -280,6 +280,9 @@ class ExperimentConfig(_Strict):
             "accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; augmentation = "
             "closed-book accuracy of each fine-tune against the phrasings per fact it trained on (`variants`); "
             "learning_curve = each fine-tune's closed-book accuracy every `curve_every` epochs of its training"))
+    seeds: int = Field(1, ge=1, le=20, description=(
+        "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
+        "per-seed values with mean and std"))
     curve_every: int = Field(5, ge=1, description="learning_curve: evaluate every N epochs (and after the last)")
     curve_questions: int = Field(60, ge=1, description=(
         "learning_curve: questions per probe family at each point (the first N: the same at every point)"))

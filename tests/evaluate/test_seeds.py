@@ -1,0 +1,33 @@
+"""`--seeds N`: N complete runs with moved seeds, their accuracies side by side, mean and std."""
+
+import json
+import statistics
+
+import pytest
+from typer.testing import CliRunner
+
+from ragft.cli import app
+
+
+def test_seeds_repeat_the_run_and_summarise(tmp_path, tiny_model_dir):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--data", "people", "--arms", "base,finetuned", "--model",
+                                      str(tiny_model_dir), "--seeds", "2", "--epochs", "1", "--limit", "6",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    top = json.loads((out / "results.json").read_text())
+    runs = [json.loads((out / f"seed-{i}" / "results.json").read_text()) for i in range(2)]
+    assert [r["config"]["seed"] for r in runs] == [42, 43] and [r["config"]["data"]["seed"] for r in runs] == [42, 43]
+    # another data seed draws other people: other questions
+    questions = [[json.loads(x)["question"] for x in (out / f"seed-{i}" / "questions.jsonl").read_text().splitlines()]
+                 for i in range(2)]
+    assert questions[0] != questions[1]
+    study = top["experiments"]["seeds"]
+    for arm in ("base", "finetuned"):
+        values = [r["arms"][arm]["accuracy"] for r in runs]
+        assert study["arms"][arm]["accuracy"]["values"] == values
+        assert study["arms"][arm]["accuracy"]["mean"] == pytest.approx(statistics.fmean(values), abs=1e-6)
+        assert study["arms"][arm]["accuracy"]["std"] == pytest.approx(statistics.stdev(values), abs=1e-6)
+    assert (out / "seeds.png").read_bytes().startswith(b"\x89PNG")
+    assert "mean ± std" in (out / "report.md").read_text() and "seed-1/report.html" in (out / "report.html").read_text()
+    assert "2 seeds" in result.output
