@@ -284,6 +284,8 @@ class ExperimentConfig(_Strict):
         "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
         "per-seed values with mean and std"))
     curve_every: int = Field(5, ge=1, description="learning_curve: evaluate every N epochs (and after the last)")
+    curve_variants: list[str] = Field(default_factory=list, description=(
+        "learning_curve: the fine-tunes to checkpoint (empty: every fine-tune of the run)"))
     curve_questions: int = Field(60, ge=1, description=(
         "learning_curve: questions per probe family at each point (the first N: the same at every point)"))
     rag: RagConfig = Field(default_factory=RagConfig)

@@ -164,3 +164,13 @@ def test_paired_comparisons_table_and_verdict(tmp_path):
     # 3/8 vs 7/8 on 8 questions: 4 discordant, exact p = 0.125: the verdict calls no difference
     assert "Fine-tuning vs RAG: no significant difference between finetuned and rag on 8 shared questions" in md
     assert "intervals" not in md.split("## Verdict")[1].split("## Results")[0]
+
+
+def test_contents_link_every_section(tmp_path):
+    md, html, _ = _render(tmp_path, _results())
+    sections = re.findall(r"^## (.+)$", md, re.M)
+    assert sections[0] == "Contents" and "Verdict" in sections and "Costs and timings" in sections
+    for title in sections[1:]:
+        anchor = title.lower().replace(" ", "-")
+        assert f"- [{title}](#{anchor})" in md
+        assert f'<h2 id="{anchor}">' in html and f'<a href="#{anchor}">' in html

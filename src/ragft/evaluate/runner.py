@@ -341,7 +341,8 @@ class Experiment:
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
-        curve = _Curve(self, loaded, task.items, settings.epochs) if "learning_curve" in self.config.experiments else None
+        curved = "learning_curve" in self.config.experiments and variant in (self.config.curve_variants or [variant])
+        curve = _Curve(self, loaded, task.items, settings.epochs) if curved else None
         if curve:
             curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
         trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)

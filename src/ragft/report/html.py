@@ -10,8 +10,8 @@ from string import Template
 
 from ragft.report.markdown import (COLUMNS, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE, RETRIEVAL_COLUMNS,
                                    RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json, dataset_text,
-                                   example_arms, examples, finetune_rows, key_settings, meta_line, paired_rows,
-                                   retrieval_rows, row, scoring_rows, timing_rows, verdict)
+                                   example_arms, examples, finetune_rows, findings, key_settings, meta_line,
+                                   paired_rows, retrieval_rows, row, scoring_rows, slug, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
@@ -63,6 +63,8 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="meta">{_e(meta_line(results))}</p>',
             "<h2>Verdict</h2>", f'<p class="verdict">{_e(verdict(results))}</p>',
+            *(["<h2>Findings</h2>", "<ul>" + "".join(f"<li>{_e(f)}</li>" for f in findings(results)) + "</ul>"]
+              if findings(results) else []),
             "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
             f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
             ]
@@ -73,8 +75,8 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     from ragft.report.studies import study_sections
 
     for section in study_sections(results):
-        findings = "".join(f"<li>{_e(s)}</li>" for s in section.findings)
-        body += [f"<h2>{_e(section.title)}</h2>", f"<ul>{findings}</ul>", _table(section.head, section.rows),
+        items = "".join(f"<li>{_e(s)}</li>" for s in section.findings)
+        body += [f"<h2>{_e(section.title)}</h2>", f"<ul>{items}</ul>", _table(section.head, section.rows),
                  f'<p class="note">{_e(section.note)}</p>']
         if section.image and (study_pngs or {}).get(section.image):
             body.append(_img(study_pngs[section.image], section.title))
@@ -96,4 +98,18 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
              "<h2>Example answers</h2>", _examples(results, records),
              "<h2>Config</h2>", f"<pre>{_e(config_json(results.get('config') or {}))}</pre>"]
     template = resources.files("ragft.report").joinpath("template.html").read_text(encoding="utf-8")
-    return Template(template).substitute(title=_e(title), body="\n".join(body))
+    return Template(template).substitute(title=_e(title), body="\n".join(_with_contents(body)))
+
+
+def _with_contents(body: list[str]) -> list[str]:
+    """Anchors on every section heading and a table of contents after the first paragraph."""
+    out, titles = [], []
+    for part in body:
+        if part.startswith("<h2>") and part.endswith("</h2>"):
+            title = html.unescape(part[4:-5])
+            titles.append(title)
+            part = f'<h2 id="{_e(slug(title))}">{_e(title)}</h2>'
+        out.append(part)
+    toc = ('<nav class="toc"><h2>Contents</h2><ul>'
+           + "".join(f'<li><a href="#{_e(slug(t))}">{_e(t)}</a></li>' for t in titles) + "</ul></nav>")
+    return out[:2] + [toc] + out[2:]

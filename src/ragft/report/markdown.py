@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import html
 import json
 from typing import Any
@@ -280,11 +282,33 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + body
 
 
+def slug(title: str) -> str:
+    """The anchor GitHub (and report.html) gives a heading."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).strip().replace(" ", "-")
+
+
+def findings(results: dict) -> list[str]:
+    """The studies' findings, for the top of the report (each section repeats its own)."""
+    from ragft.report.studies import study_sections
+
+    return [f"{s.title}: {f}" for s in study_sections(results) for f in s.findings]
+
+
+def _with_contents(lines: list[str]) -> list[str]:
+    titles = [line[3:] for line in lines if line.startswith("## ")]
+    contents = ["## Contents", "", *[f"- [{t}](#{slug(t)})" for t in titles], ""]
+    first = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    return lines[:first] + contents + lines[first:]
+
+
 def render_markdown(results: dict, records: list[dict], chart_name: str = "accuracy.png") -> str:
     arms = results.get("arms") or {}
     out = [f"# ragft report: {_md(results.get('run_name', 'run'))}", "",
            _md(meta_line(results)), "",
-           "## Verdict", "", _md(verdict(results)), "", "## Results", ""]
+           "## Verdict", "", _md(verdict(results)), ""]
+    if findings(results):
+        out += ["## Findings", "", *[f"- {_md(f)}" for f in findings(results)], ""]
+    out += ["## Results", ""]
     out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
     out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", ""]
     out += ["## Scoring", ""] + _table(SCORING_COLUMNS, scoring_rows(arms)) + ["", SCORING_NOTE, ""]
@@ -323,4 +347,4 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
                     f"  reference: {_md(r.get('reference', ''))}  ", f"  answer: {_md(r.get('answer', ''))}"]
         out += [""] if examples(records, name) else ["No answers recorded.", ""]
     out += ["## Config", "", "```json", config_json(results.get("config") or {}).replace("```", "ˋˋˋ"), "```", ""]
-    return "\n".join(out)
+    return "\n".join(_with_contents(out))
