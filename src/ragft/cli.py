@@ -222,6 +222,14 @@ def run(
     judge_url: Optional[str] = typer.Option(None, "--judge-url", help="The judge's endpoint (default OPENAI_BASE_URL)."),
     judge_api_key: Optional[str] = typer.Option(None, "--judge-api-key", envvar="RAGFT_JUDGE_API_KEY",
                                                 show_envvar=True, help="The judge's key (default: --api-key)."),
+    test: Optional[Path] = typer.Option(None, "--test", help="With --data FILE: held-out questions asked besides "
+                                        'the trained ones, JSONL lines {"question": ..., "answer": ...}.'),
+    rewriter_url: Optional[str] = typer.Option(None, "--rewriter-url", help="An OpenAI-compatible endpoint that "
+                                               "rewords each trained question: held-out phrasings of your data."),
+    rewriter_model: Optional[str] = typer.Option(None, "--rewriter-model", help="The rewriter's model "
+                                                 "(default gpt-4o-mini)."),
+    rewriter_api_key: Optional[str] = typer.Option(None, "--rewriter-api-key", envvar="RAGFT_REWRITER_API_KEY",
+                                                   show_envvar=True, help="The rewriter's key."),
     seeds: Optional[int] = typer.Option(None, "--seeds", min=1, max=20, help="Repeat the run N times with data and "
                                         "training seeds moved by 0..N-1; report mean ± std per arm."),
     quiet: bool = QUIET,
@@ -232,7 +240,9 @@ def run(
     run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
                    backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
                    chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
-                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds)
+                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
+                   test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
+                   rewriter_api_key=rewriter_api_key)
 
 
 @app.command("serve")

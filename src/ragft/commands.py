@@ -83,7 +83,8 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
-                   judge_api_key=None, seeds=None) -> None:
+                   judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
+                   rewriter_api_key=None) -> None:
     from ragft.config import load_config
     from ragft.data.sources import generator_names
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
@@ -93,13 +94,15 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and data not in generator_names() and not Path(data).is_file():
         raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())})")
-    for option, path in (("--docs", docs), ("--questions", questions), ("--train", train)):
+    for option, path in (("--docs", docs), ("--questions", questions), ("--train", train), ("--test", test)):
         if path is not None and not Path(path).exists():
             raise RagftError(f"{option} {path}: no such file or directory")
     overrides = {
         "data.source": str(data) if data else None,
         "data.docs": str(docs) if docs else None, "data.questions": str(questions) if questions else None,
-        "data.train": str(train) if train else None, "judge.model": judge_model, "judge.url": judge_url,
+        "data.train": str(train) if train else None, "data.test": str(test) if test else None,
+        "data.rewriter_url": rewriter_url, "data.rewriter_model": rewriter_model,
+        "judge.model": judge_model, "judge.url": judge_url,
         "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
         "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
@@ -115,11 +118,13 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         if config.seeds > 1:
             from ragft.evaluate.seeds import run_seeds
 
-            result = run_seeds(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key)
+            result = run_seeds(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
+                               rewriter_api_key=rewriter_api_key)
             print_seeds(result.results)
             typer.echo(f"report: {run_dir / 'report.html'}")
             return
-        result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key).run()
+        result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
+                            rewriter_api_key=rewriter_api_key).run()
     except BaseException as e:
         from ragft import atomic
 

@@ -78,6 +78,14 @@ class DataConfig(_Strict):
     train: str | None = Field(None, description=(
         "with `docs`: chat JSONL the fine-tuned arms train on; None: continued pre-training on the chunks"))
     chunks: ChunkConfig = Field(default_factory=lambda: ChunkConfig())
+    test: str | None = Field(None, description=(
+        "with a chat JSONL source: held-out questions asked besides the trained ones (split 'test'), JSONL "
+        "lines {\"question\": ..., \"answer\": ...} or chat JSONL"))
+    rewriter_url: str | None = Field(None, description=(
+        "an OpenAI-compatible endpoint that rewords each trained question `rewrites` times: held-out phrasings "
+        "of your own data (data/rewrite.py)"))
+    rewriter_model: str = Field("gpt-4o-mini", description="the rewriter's model")
+    rewrites: int = Field(3, ge=1, le=10, description="rewrites asked per trained question")
     probes: bool = Field(False, description=(
         "ask every generated fact in its trained phrasing, in held-out paraphrases and reversed "
         "(data/probes.py; cities, people, orgs)"))
@@ -91,6 +99,10 @@ class DataConfig(_Strict):
             raise ValueError("docs needs questions: a JSONL file of {\"question\", \"answer\"} lines (--questions)")
         if not self.docs and (self.questions or self.train):
             raise ValueError("questions and train go with docs (--docs DIR); a chat JSONL source holds its own")
+        if self.rewriter_url and self.docs:
+            raise ValueError("rewriter_url rewords a chat JSONL source's questions; with docs write them in `questions`")
+        if self.test and self.docs:
+            raise ValueError("test goes with a chat JSONL source; with docs every question is in `questions`")
         return self
 
 

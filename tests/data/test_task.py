@@ -109,3 +109,23 @@ def test_config_requires_questions_with_documents():
         DataConfig(questions="q.jsonl")
     with pytest.raises(ValueError, match="overlap must be smaller"):
         DataConfig(docs="x", questions="q", chunks={"sentences": 2, "overlap": 2})
+
+
+def test_held_out_questions_beside_the_trained_ones(tmp_path):
+    from ragft.data.cities import city_conversations
+    from ragft.data.task import task_from_conversations
+    from ragft.errors import RagftError
+
+    conversations = city_conversations(5)
+    test = tmp_path / "test.jsonl"
+    test.write_text('{"question": "How many people live in City_2?", "answer": "519610"}\n'
+                    '{"question": "How many inhabitants has City_9?", "answer": "42"}\n')
+    task = task_from_conversations(conversations, "cities", test)
+    trained, held = task.items[:5], task.items[5:]
+    assert {i.split for i in trained} == {"train"} and {i.family for i in trained} == {"train"}
+    assert [(i.split, i.family) for i in held] == [("test", "held-out")] * 2
+    city_2 = conversations[1]["messages"][-1]["content"]
+    assert [task.passages[g] for g in held[0].gold_ids] == [city_2]
+    assert held[1].gold_ids == ()  # no passage states it
+    with pytest.raises(RagftError, match="no such file"):
+        task_from_conversations(conversations, "cities", tmp_path / "missing.jsonl")

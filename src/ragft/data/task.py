@@ -7,7 +7,7 @@ the passages; the gold passages of a question are the chunks that state its answ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ragft.data.questions import QAItem, passages, qa_items
@@ -31,9 +31,22 @@ class KnowledgeTask:
                              self.extra)
 
 
-def task_from_conversations(conversations: list[dict], description: str) -> KnowledgeTask:
-    """The seed's shape: every assistant answer is knowledge, every question is asked, trained on as is."""
-    return KnowledgeTask(description, qa_items(conversations), passages(conversations), conversations, "qa")
+def task_from_conversations(conversations: list[dict], description: str, test: Path | None = None) -> KnowledgeTask:
+    """The seed's shape: every assistant answer is knowledge, every question is asked, trained on as is.
+
+    `test` adds held-out questions (split "test"), each with the passages that state its answer as gold.
+    """
+    known = passages(conversations)
+    items = qa_items(conversations)
+    if test is not None:
+        if not Path(test).is_file():
+            raise RagftError(f"--test {test}: no such file")
+        pairs = read_questions(Path(test))
+        items = [replace(i, family="train") for i in items]  # the trained phrasing, beside the held-out one
+        items += [QAItem(f"t{n}", q, a, gold_passages(q, a, known), "test", "held-out")
+                  for n, (q, a) in enumerate(pairs, start=1)]
+        description += f", held-out questions {test}"
+    return KnowledgeTask(description, items, known, conversations, "qa")
 
 
 def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:

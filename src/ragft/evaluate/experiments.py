@@ -36,7 +36,7 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
         points.append({"variant": arm.variant, "arm": arm.name, "method": ft["method"], "k": ft.get("phrasings", 1),
                        "epochs": ft["epochs"], "examples": ft["examples"], "train_tokens": ft["train_tokens"],
                        "seconds": round(ft["seconds"], 3), **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")}})
-    return {"points": sorted(points, key=lambda p: (p["method"], p["k"]))}
+    return {"points": sorted(points, key=lambda p: (p["method"], p["epochs"], p["k"]))}
 
 
 def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None,

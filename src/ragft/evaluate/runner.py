@@ -122,7 +122,22 @@ def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTas
 
         return task_from_probes(data.source, data.n, data.seed)
     conversations, source = load_conversations(data, min_examples)
-    return task_from_conversations(conversations, source)
+    return task_from_conversations(conversations, source, Path(data.test) if data.test else None)
+
+
+def with_rewrites(task: KnowledgeTask, data, api_key: str | None) -> KnowledgeTask:
+    """The task with each trained question also asked in the rewriter's words (data/rewrite.py)."""
+    import os
+    from dataclasses import replace
+
+    from ragft.data.rewrite import RewriteSettings, rewrite_items
+
+    trained = [i for i in task.items if i.split == "train"]
+    settings = RewriteSettings(data.rewriter_url, data.rewriter_model,
+                               api_key or os.environ.get("RAGFT_REWRITER_API_KEY"), data.rewrites)
+    rewritten, counts = rewrite_items(trained, settings)
+    items = [replace(i, family=i.family or "train") for i in task.items] + rewritten
+    return replace(task, items=items, extra={**task.extra, "rewrites": counts})
 
 
 def default_run_dir(config: ExperimentConfig, root: Path = Path("runs")) -> Path:
@@ -144,10 +159,11 @@ def prepare_run_dir(path: Path) -> Path:
 
 class Experiment:
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
-                 api_key: str | None = None, judge_api_key: str | None = None):
+                 api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None):
         self.config = config
         self.api_key = api_key  # for an openai backend; never written anywhere
         self.judge_api_key = judge_api_key or api_key
+        self.rewriter_api_key = rewriter_api_key
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = config.arm_specs()
@@ -162,6 +178,9 @@ class Experiment:
             task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1,
                              probes=self.config.probing)
             task = task.limited(self.config.limit)
+            if self.config.data.rewriter_url:  # after --limit: only the questions asked are rewritten
+                with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
+                    task = with_rewrites(task, self.config.data, self.rewriter_api_key)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
             atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
             items = task.items
@@ -209,11 +228,14 @@ class Experiment:
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "timings": r.timings,
         }
-        with r.stage("report"):
-            from ragft.report import render_reports
+        from ragft.report import draw_charts, write_reports
 
-            render_reports(results, rows, self.run_dir)
+        with r.stage("report"):
+            charts = draw_charts(results)
+        # The timings are final before the report is written, so it shows the same ones as results.json
+        # (writing two text files is not timed).
         results["timings"] = {**r.timings, "total": round(time.perf_counter() - began, 3)}
+        write_reports(results, rows, self.run_dir, charts)
         atomic.write_json(self.run_dir / RESULTS, results)  # last: marks the run complete
         return RunOutput(self.run_dir, results)
 

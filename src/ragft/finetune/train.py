@@ -105,9 +105,13 @@ def _optimizer(params: list, lr: float, device):
 def apply_lora(model, settings: TrainSettings):
     from peft import LoraConfig, get_peft_model
 
+    import warnings
+
     config = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
                         target_modules="all-linear", task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():  # PEFT asks transformers a deprecated question; nothing for a user to do
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config)
 
 
 def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,

@@ -1,30 +1,46 @@
 """The report stage: turn the experiment's results and per-question records into the files a person reads to decide
-"fine-tune or RAG?": report.md, a self-contained report.html, and accuracy.png."""
+"fine-tune or RAG?": report.md, a self-contained report.html, accuracy.png and a plot per study."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ragft.atomic import write_bytes, write_text
 
-__all__ = ["render_reports"]
+__all__ = ["Charts", "draw_charts", "render_reports", "write_reports"]
 
 
-def render_reports(results: dict, records: list[dict], out_dir: Path) -> list[Path]:
-    """Write out_dir/report.md, report.html and accuracy.png (each atomically) and return their paths."""
-    from ragft.report.html import render_html
-    from ragft.report.markdown import render_markdown
+@dataclass(frozen=True)
+class Charts:
+    accuracy: bytes
+    loss: bytes | None
+    studies: dict[str, bytes]  # {file name: PNG}
+
+
+def draw_charts(results: dict) -> Charts:
+    """Every plot of the report (the slow part of rendering): drawn before the timings are final."""
     from ragft.report.plots import accuracy_png, loss_png
     from ragft.report.studies import study_pngs
 
+    return Charts(accuracy_png(results), loss_png((results.get("finetune") or {}).get("losses")), study_pngs(results))
+
+
+def write_reports(results: dict, records: list[dict], out_dir: Path, charts: Charts) -> list[Path]:
+    """Write out_dir/report.md, report.html and the PNGs (each atomically) and return the first three paths."""
+    from ragft.report.html import render_html
+    from ragft.report.markdown import render_markdown
+
     out_dir = Path(out_dir)
-    chart = accuracy_png(results)
-    loss = loss_png((results.get("finetune") or {}).get("losses"))
     md_path, html_path, png_path = out_dir / "report.md", out_dir / "report.html", out_dir / "accuracy.png"
-    write_bytes(png_path, chart)
-    studies = study_pngs(results)
-    for name, png in studies.items():
+    write_bytes(png_path, charts.accuracy)
+    for name, png in charts.studies.items():
         write_bytes(out_dir / name, png)
     write_text(md_path, render_markdown(results, records, png_path.name))
-    write_text(html_path, render_html(results, records, chart, loss, studies))
+    write_text(html_path, render_html(results, records, charts.accuracy, charts.loss, charts.studies))
     return [md_path, html_path, png_path]
+
+
+def render_reports(results: dict, records: list[dict], out_dir: Path) -> list[Path]:
+    """Draw the charts and write every report file."""
+    return write_reports(results, records, out_dir, draw_charts(results))

@@ -55,21 +55,24 @@ def augmentation_section(results: dict) -> Section | None:
         return None
     points = study["points"]
     findings = []
-    for method in dict.fromkeys(p["method"] for p in points):
-        mine = [p for p in points if p["method"] == method and p.get("paraphrase")]
+    # Only fine-tunes trained for the same number of epochs are compared along k.
+    for method, epochs in dict.fromkeys((p["method"], p["epochs"]) for p in points):
+        mine = [p for p in points if (p["method"], p["epochs"]) == (method, epochs) and p.get("paraphrase")]
         if len(mine) >= 2:
             lo, hi = mine[0], mine[-1]
-            findings.append(f"{method}: held-out paraphrases {pct(lo['paraphrase']['value'])} with k = {lo['k']} "
-                            f"phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with k = {hi['k']} "
-                            f"(trained phrasing: {pct(lo['train']['value'])} → {pct(hi['train']['value'])}).")
+            findings.append(f"{method}, {epochs} epochs: held-out paraphrases {pct(lo['paraphrase']['value'])} "
+                            f"with k = {lo['k']} phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with "
+                            f"k = {hi['k']} (trained phrasing: {pct(lo['train']['value'])} → "
+                            f"{pct(hi['train']['value'])}).")
         elif mine:
             p = mine[0]
-            findings.append(f"{method}, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out paraphrases, "
-                            f"{pct(p['train']['value'])} on the trained phrasing.")
-    head = ["fine-tune", "method", "k", "train", "paraphrase", "reversed", "examples", "train tokens", "seconds"]
-    rows = [[p["variant"], p["method"], str(p["k"]), _rate_cell(p.get("train")), _rate_cell(p.get("paraphrase")),
-             _rate_cell(p.get("reversed")), str(p["examples"]), str(p["train_tokens"]), f"{p['seconds']:.1f}"]
-            for p in points]
+            findings.append(f"{method}, {epochs} epochs, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out "
+                            f"paraphrases, {pct(p['train']['value'])} on the trained phrasing.")
+    head = ["fine-tune", "method", "epochs", "k", "train", "paraphrase", "reversed", "examples", "train tokens",
+            "seconds"]
+    rows = [[p["variant"], p["method"], str(p["epochs"]), str(p["k"]), _rate_cell(p.get("train")),
+             _rate_cell(p.get("paraphrase")), _rate_cell(p.get("reversed")), str(p["examples"]),
+             str(p["train_tokens"]), f"{p['seconds']:.1f}"] for p in points]
     return Section("Augmentation", findings or [DASH], head, rows, AUGMENTATION_NOTE, "augmentation.png")
 
 

@@ -1,0 +1,37 @@
+"""Issue 10's studies with the real SmolLM2-135M: the study-quick preset end to end."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ragft.cli import app
+
+pytestmark = pytest.mark.integration
+
+
+def test_study_quick_reports_every_study(tmp_path, real_home):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--preset", "study-quick", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    studies = results["experiments"]
+    assert set(studies) == {"generalization", "augmentation", "learning_curve"}
+    general = studies["generalization"]
+    assert set(general["arms"]) == {"base", "rag", "finetuned", "k3", "lora", "lora-k3"}
+    assert all(set(fams) == {"train", "paraphrase", "reversed"} for fams in general["arms"].values())
+    # RAG reads the same passage whatever the phrasing; the untouched model cannot know invented people
+    assert general["arms"]["rag"]["paraphrase"]["value"] >= 0.8 and general["arms"]["base"]["train"]["value"] <= 0.1
+    assert [(p["method"], p["k"]) for p in studies["augmentation"]["points"]] == [
+        ("full", 1), ("full", 3), ("lora", 1), ("lora", 3)]
+    curves = studies["learning_curve"]["finetunes"]
+    assert set(curves) == {"finetuned", "lora"} and [p["epoch"] for p in curves["finetuned"]["points"]] == [0, 2, 3]
+    assert set(results["finetunes"]) == {"finetuned", "k3", "lora", "lora-k3"}
+    for variant in results["finetunes"]:
+        assert (out / "finetuned" / variant / "ragft_model.json").is_file()
+    report = (out / "report.md").read_text()
+    for section, png in (("Generalization", "generalization.png"), ("Augmentation", "augmentation.png"),
+                         ("Learning curve", "learning_curve.png")):
+        assert f"## {section}" in report and f"]({png})" in report
+        assert (out / png).read_bytes().startswith(b"\x89PNG")
+    assert "## Findings" in report and "## Paired comparisons" in report
