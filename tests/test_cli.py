@@ -79,6 +79,27 @@ def test_run_on_users_own_data(tmp_path, tiny_model_dir):
     assert "report.html" in result.output
 
 
+def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):
+    rows = [{"messages": [{"role": "user", "content": f"Where is Company{i} headquartered?"},
+                          {"role": "assistant", "content": f"Company{i} is headquartered in Town{i}."}]}
+            for i in range(12)]
+    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    test = write_jsonl(tmp_path / "test.jsonl", [{"question": "In which town is Company3 based?", "answer": "Town3"},
+                                                 {"question": "Company5's head office is in which town?",
+                                                  "answer": "Town5"}])
+    out = tmp_path / "run"
+    result = invoke("run", "--data", data, "--test", test, "--arms", "base,rag", "--out", out, "--model",
+                    tiny_model_dir, "--quiet")
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["dataset"]["splits"] == {"test": 2, "train": 12}
+    families = results["arms"]["rag"]["families"]
+    assert families["train"]["n"] == 12 and families["held-out"]["n"] == 2
+    assert results["arms"]["rag"]["retrieval"]["n"] == 14  # the held-out questions have gold passages too
+    missing = invoke("run", "--data", data, "--test", tmp_path / "nope.jsonl", "--arms", "base")
+    assert missing.exit_code != 0 and "--test" in missing.output and "no such file" in missing.output
+
+
 def test_finetune_command_and_bad_method(tmp_path, cities_file, tiny_model_dir):
     one_error_line(invoke("finetune", cities_file, "--method", "qlora"), "--method must be full or lora")
     one_error_line(invoke("finetune", cities_file, "--precision", "half"), "--precision must be one of auto, fp32, bf16")
