@@ -22,6 +22,7 @@ from ragft.data.task import KnowledgeTask
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
 from ragft.evaluate.experiments import experiments
+from ragft.evaluate.finetunes import LearningCurve, UntouchedWeights
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
@@ -39,68 +40,6 @@ METRICS = {
     "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
     "comparisons": "every pair of arms on their shared questions: exact McNemar test, Holm-corrected (alpha 0.05)",
 }
-
-
-class _Curve:
-    """The learning_curve's checkpoints: closed-book accuracy on the first probes of each family,
-    every `curve_every` epochs of one training run (and after the last), with the model as it is then."""
-
-    def __init__(self, experiment: Experiment, loaded, items: list[QAItem], epochs: int):
-        from ragft.evaluate.arms import parse_arm
-
-        cfg = experiment.config
-        self.experiment, self.loaded, self.epochs, self.every = experiment, loaded, epochs, cfg.curve_every
-        families = list(dict.fromkeys(i.family for i in items if i.family in ("train", "paraphrase")))
-        self.items = [i for f in families for i in [x for x in items if x.family == f][:cfg.curve_questions]]
-        self.arm = parse_arm(DEFAULT_VARIANT, [DEFAULT_VARIANT])  # closed book
-        self.points: list[dict] = []
-
-    def __call__(self, epoch: int, model, seconds: float, tokens: int) -> None:
-        from ragft.evaluate.records import family_metrics
-
-        if epoch % self.every and epoch != self.epochs and epoch != 0:
-            return
-        chat = LocalChatModel(model, self.loaded.tokenizer, self.experiment._precision(self.loaded))
-        prompts = [self.arm.messages(i.question, self.experiment.config.prompts) for i in self.items]
-        completions = chat.complete(prompts, self.experiment.generation)
-        rows = [make_record(self.arm, i, p, c, None).to_dict() for i, p, c in zip(self.items, prompts, completions)]
-        self.points.append({"epoch": epoch, "seconds": round(seconds, 3), "train_tokens": tokens,
-                            **(family_metrics(rows) or {})})
-
-
-class _Weights:
-    """The untouched weights, restored before each fine-tune of a run so none trains on top of another.
-
-    LoRA wraps the loaded model in place (PEFT injects its layers), so a fine-tune's model is
-    unwrapped and its tensors reset from a copy taken before the first fine-tune; a check that
-    every tensor equals that copy guards against training a fine-tune on another's weights.
-    """
-
-    def __init__(self, loaded, keep: bool):
-        self.loaded = loaded
-        self.copy = ({k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
-                     if keep and loaded is not None else None)
-        self.last = None  # the model the previous fine-tune returned
-
-    def untouched(self):
-        if self.last is None:
-            return self.loaded
-        import torch
-        from dataclasses import replace
-
-        model = self.last.unload() if hasattr(self.last, "unload") else self.last  # LoRA: drop the adapters
-        model.load_state_dict(self.copy)
-        for p in model.parameters():
-            p.requires_grad_(True)  # LoRA froze the base weights
-        state = model.state_dict()
-        if state.keys() != self.copy.keys() or not all(torch.equal(state[k], v) for k, v in self.copy.items()):
-            raise RuntimeError("the untouched weights could not be restored; refusing to train on another fine-tune")
-        self.loaded = replace(self.loaded, model=model)
-        return self.loaded
-
-    def trained(self, model) -> None:
-        if self.copy is not None:
-            self.last = model
 
 
 @dataclass
@@ -196,7 +135,7 @@ class Experiment:
             records += self._answer(arm, model, items, hits)
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
-        weights = _Weights(loaded, len(variants) > 1)
+        weights = UntouchedWeights(loaded, len(variants) > 1)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             model, finetunes[variant] = self._finetune(weights, variant, task)
@@ -341,7 +280,7 @@ class Experiment:
         data = self.config.data
         return training_conversations(data.source, data.n, data.seed, phrasings)
 
-    def _finetune(self, weights: _Weights, variant: str, task: KnowledgeTask):
+    def _finetune(self, weights: UntouchedWeights, variant: str, task: KnowledgeTask):
         """Train one fine-tune from the untouched weights: on the task's training data (QA chats, or the
         document chunks: continued pre-training), or on k phrasings per fact."""
         from ragft.finetune.run import finetune_with_progress, settings_from_config
@@ -364,7 +303,8 @@ class Experiment:
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
         curved = "learning_curve" in self.config.experiments and variant in (self.config.curve_variants or [variant])
-        curve = _Curve(self, loaded, task.items, settings.epochs) if curved else None
+        curve = (LearningCurve(loaded, task.items, settings.epochs, self.config, self.generation, precision)
+                 if curved else None)
         if curve:
             curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
         trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)
