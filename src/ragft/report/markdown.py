@@ -291,7 +291,7 @@ def findings(results: dict) -> list[str]:
     """The studies' findings, for the top of the report (each section repeats its own)."""
     from ragft.report.studies import study_sections
 
-    return [f"{s.title}: {f}" for s in study_sections(results) for f in s.findings]
+    return [f"{s.title}: {f}" for s in study_sections(results) for f in s.headlines]
 
 
 def _with_contents(lines: list[str]) -> list[str]:

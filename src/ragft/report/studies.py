@@ -16,6 +16,11 @@ class Section:
     rows: list[list[str]]
     note: str
     image: str | None  # the PNG's file name beside the report
+    headline: list[str] | None = None  # what the top of the report says (default: the findings)
+
+    @property
+    def headlines(self) -> list[str]:
+        return self.findings if self.headline is None else self.headline
 
 
 GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
@@ -39,14 +44,45 @@ def generalization_section(results: dict) -> Section | None:
     if not study:
         return None
     families = list(study.get("families") or {})
-    findings = []
+    headline = _generalization_headline(results, study, describe)
+    findings = list(headline)
     for arm, fams in study["arms"].items():
         said = [f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n")]
         findings.append(f"{arm}: " + ", ".join(said) + ".")
-    for family, pairs in (study.get("comparisons") or {}).items():
-        findings += [f"{family}: {describe(c)}" for c in pairs if c["significant"]]
     rows = [[arm, *(_rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
-    return Section("Generalization", findings, ["arm", *families], rows, GENERALIZATION_NOTE, "generalization.png")
+    return Section("Generalization", findings, ["arm", *families], rows, GENERALIZATION_NOTE, "generalization.png",
+                   headline)
+
+
+def _generalization_headline(results: dict, study: dict, describe) -> list[str]:
+    """The contrasts a reader decides on: the best closed-book fine-tune against the best RAG arm on held-out
+    paraphrases (the paired test's verdict), and how the fine-tunes do on reversed questions."""
+    arms = results.get("arms") or {}
+    per = study["arms"]
+
+    def value(arm, family):
+        return ((per.get(arm) or {}).get(family) or {}).get("value")
+
+    closed = [a for a in per if arms.get(a, {}).get("finetuned") and not arms.get(a, {}).get("rag")]
+    retrieving = [a for a in per if arms.get(a, {}).get("rag") and not arms.get(a, {}).get("finetuned")]
+    out = []
+    scored = [a for a in closed if value(a, "paraphrase") is not None]
+    if scored:
+        best = max(scored, key=lambda a: value(a, "paraphrase"))
+        out.append(f"Best fine-tune on held-out paraphrases: {best}, {pct(value(best, 'paraphrase'))} "
+                   f"(on its trained phrasing {pct(value(best, 'train'))}).")
+        rag = max((a for a in retrieving if value(a, "paraphrase") is not None),
+                  key=lambda a: value(a, "paraphrase"), default=None)
+        pair = next((c for c in (study.get("comparisons") or {}).get("paraphrase", []) if {c["a"], c["b"]} == {best, rag}),
+                    None)
+        if pair:
+            out.append(f"Held-out paraphrases: {describe(pair)}")
+    reversed_ft = [value(a, "reversed") for a in closed if value(a, "reversed") is not None]
+    reversed_rag = [value(a, "reversed") for a in retrieving if value(a, "reversed") is not None]
+    if reversed_ft:
+        out.append(f"Reversed questions: at most {pct(max(reversed_ft))} for any fine-tune"
+                   + (f", {pct(max(reversed_rag))} with retrieval." if reversed_rag else "."))
+    return out
 
 
 def augmentation_section(results: dict) -> Section | None:
