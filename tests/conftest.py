@@ -93,3 +93,15 @@ def cities_file(tmp_path, cities) -> Path:
 def write_jsonl(path: Path, rows: list) -> Path:
     path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def shared_home(tmp_path_factory):
+    """One RAGFT_HOME for the real-model tests (tests/integration): the GGUF is dequantised once."""
+    return tmp_path_factory.mktemp("real_home")
+
+
+@pytest.fixture()
+def real_home(isolated_home, shared_home, monkeypatch):
+    monkeypatch.setenv("RAGFT_HOME", str(shared_home))
+    return shared_home
