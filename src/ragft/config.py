@@ -331,6 +331,10 @@ class ExperimentConfig(_Strict):
         if any(v.phrasings > 1 for v in self.variants) and (self.data.docs or self.data.source not in PHRASED_SOURCES):
             raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
                              f"{', '.join(PHRASED_SOURCES)}); for your own data give the phrasings in a training file")
+        unknown = [v for v in self.curve_variants if v not in (DEFAULT_VARIANT, *names)]
+        if unknown:
+            raise ValueError(f"curve_variants: no fine-tune called {', '.join(map(repr, unknown))}; the run's are "
+                             f"{', '.join([DEFAULT_VARIANT, *names])}")
         try:
             arms = [parse_arm(a, [DEFAULT_VARIANT, *names]) for a in self.arms]
         except ValueError as e:

@@ -59,3 +59,9 @@ def test_phrasings_need_generated_facts(tmp_path):
     with pytest.raises(RagftError, match="phrasings above 1 need generated facts"):
         load_config(None, overrides={"arms": ["a"], "variants": [{"name": "a", "phrasings": 3}],
                                      "data.source": str(tmp_path / "mine.jsonl")})
+
+
+def test_a_curve_of_an_unknown_fine_tune_is_an_error():
+    with pytest.raises(RagftError, match="curve_variants: no fine-tune called 'lroa'"):
+        load_config(None, overrides={"arms": ["lora"], "variants": [{"name": "lora", "method": "lora"}],
+                                     "curve_variants": ["lroa"]})
