@@ -3,9 +3,9 @@
 A passage that names the question's subject but holds no value of the asked kind cannot answer it:
 "How much does the Wren 20 weigh?" is not answered by "The Wren 20 is a children's bike with
 20-inch wheels", however well that sentence matches the question's words. Classic QA systems
-classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and drop
-candidates without one; ragft uses the types it can check without a model: numbers (with the unit
-family the question implies), years, clock times and names.
+classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and prefer
+candidates holding one; ragft reorders (never drops) by the types it can check without a model:
+numbers (with the unit family the question implies), years, clock times and names.
 """
 
 from __future__ import annotations
