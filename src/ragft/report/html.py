@@ -60,11 +60,11 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     """The whole report page; chart_png (and the optional loss curve) are embedded, not linked."""
     arms = results.get("arms") or {}
     title = f"ragft report: {results.get('run_name', 'run')}"
+    found = findings(results)
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="meta">{_e(meta_line(results))}</p>',
             "<h2>Verdict</h2>", f'<p class="verdict">{_e(verdict(results))}</p>',
-            *(["<h2>Findings</h2>", "<ul>" + "".join(f"<li>{_e(f)}</li>" for f in findings(results)) + "</ul>"]
-              if findings(results) else []),
+            *(["<h2>Findings</h2>", "<ul>" + "".join(f"<li>{_e(f)}</li>" for f in found) + "</ul>"] if found else []),
             "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
             f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
             ]

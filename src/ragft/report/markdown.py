@@ -306,8 +306,9 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     out = [f"# ragft report: {_md(results.get('run_name', 'run'))}", "",
            _md(meta_line(results)), "",
            "## Verdict", "", _md(verdict(results)), ""]
-    if findings(results):
-        out += ["## Findings", "", *[f"- {_md(f)}" for f in findings(results)], ""]
+    found = findings(results)
+    if found:
+        out += ["## Findings", "", *[f"- {_md(f)}" for f in found], ""]
     out += ["## Results", ""]
     out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
     out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", ""]

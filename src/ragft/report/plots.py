@@ -78,6 +78,21 @@ def loss_png(losses: list[float] | None) -> bytes | None:
     return _png(fig, plt)
 
 
+_PALETTE = ("#3b75af", "#e1812c", "#55a868", "#c44e52", "#8172b2")
+
+
+def _study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
+    """The study plots' common frame: 0-100 % axis, title, legend outside the axes, PNG bytes."""
+    ax.set_ylim(0, 105)
+    ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig, plt)
+
+
 def generalization_png(study: dict | None) -> bytes | None:
     """Grouped bars: per arm, accuracy on each probe family with its Wilson interval; None without the study."""
     if not study or not study.get("arms"):
@@ -85,7 +100,6 @@ def generalization_png(study: dict | None) -> bytes | None:
     plt = _pyplot()
     arms, families = list(study["arms"]), list(study.get("families") or {})
     width = 0.8 / max(len(families), 1)
-    colors = ["#3b75af", "#e1812c", "#55a868", "#c44e52"]
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(arms) + 2), 3.6))
     for j, family in enumerate(families):
         for i, arm in enumerate(arms):
@@ -94,46 +108,35 @@ def generalization_png(study: dict | None) -> bytes | None:
                 continue
             y, (lo, hi) = 100 * rate["value"], rate["ci95"]
             x = i - 0.4 + width * (j + 0.5)
-            ax.bar(x, y, width=width * 0.9, color=colors[j % len(colors)], label=family if i == 0 else None)
+            ax.bar(x, y, width=width * 0.9, color=_PALETTE[j % len(_PALETTE)], label=family if i == 0 else None)
             ax.errorbar(x, y, yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]], fmt="none",
                         ecolor="black", capsize=2, linewidth=0.8)
     ax.set_xticks(range(len(arms)), arms)
-    ax.set_ylim(0, 105)
-    ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_ylabel("accuracy")
-    ax.set_title("Accuracy per probe family (95% Wilson interval)")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return _png(fig, plt)
+    return _study_png(fig, ax, plt, "Accuracy per probe family (95% Wilson interval)", "accuracy")
 
 
 def augmentation_png(study: dict | None) -> bytes | None:
-    """Closed-book accuracy against phrasings per fact, one line per method and probe family."""
+    """Closed-book accuracy against phrasings per fact: one line per (method, epochs) and probe family,
+    so fine-tunes trained for different numbers of epochs are never joined into one line."""
     points = (study or {}).get("points") or []
     if not points:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     styles = {"train": ":", "paraphrase": "-", "reversed": "--"}
-    for method, color in zip(dict.fromkeys(p["method"] for p in points), ("#3b75af", "#e1812c", "#55a868")):
-        mine = sorted((p for p in points if p["method"] == method), key=lambda p: p["k"])
+    groups = list(dict.fromkeys((p["method"], p["epochs"]) for p in points))
+    for (method, epochs), color in zip(groups, _PALETTE * len(groups)):
+        mine = sorted((p for p in points if (p["method"], p["epochs"]) == (method, epochs)), key=lambda p: p["k"])
         for family, style in styles.items():
             xs = [p["k"] for p in mine if p.get(family)]
             ys = [100 * p[family]["value"] for p in mine if p.get(family)]
             if xs:
-                ax.plot(xs, ys, style, marker="o", color=color, label=f"{method}: {family}")
+                ax.plot(xs, ys, style, marker="o", color=color, label=f"{method}, {epochs} ep: {family}")
     ax.set_xscale("log")
     ks = sorted({p["k"] for p in points})
     ax.set_xticks(ks, [str(k) for k in ks])
-    ax.set_ylim(0, 105)
     ax.set_xlabel("phrasings per fact in training (k)")
-    ax.set_ylabel("closed-book accuracy")
-    ax.set_title("Fine-tuning on k phrasings per fact")
-    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return _png(fig, plt)
+    return _study_png(fig, ax, plt, "Fine-tuning on k phrasings per fact", "closed-book accuracy")
 
 
 def learning_curve_png(study: dict | None) -> bytes | None:
@@ -143,17 +146,11 @@ def learning_curve_png(study: dict | None) -> bytes | None:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    for (variant, curve), color in zip(curves.items(), ("#3b75af", "#e1812c", "#55a868", "#c44e52", "#8172b2")):
+    for (variant, curve), color in zip(curves.items(), _PALETTE * len(curves)):
         for family, style in (("train", ":"), ("paraphrase", "-")):
             pts = [p for p in curve["points"] if p.get(family)]
             if pts:
                 ax.plot([p["epoch"] for p in pts], [100 * p[family]["value"] for p in pts], style, marker="o",
                         markersize=3, color=color, label=f"{variant}: {family}")
-    ax.set_ylim(0, 105)
     ax.set_xlabel("epoch (checkpoints of one training run)")
-    ax.set_ylabel("closed-book accuracy")
-    ax.set_title("Learning curve")
-    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return _png(fig, plt)
+    return _study_png(fig, ax, plt, "Learning curve", "closed-book accuracy")

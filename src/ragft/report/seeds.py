@@ -60,17 +60,18 @@ def render_seed_reports(results: dict, out_dir: Path) -> None:
     import base64
     import html
 
+    from ragft.report.html import _table as html_table
+    from ragft.report.markdown import _table as md_table
+
     head, rows = seed_rows(results)
     png = seeds_png(results)
     write_bytes(out_dir / "seeds.png", png)
     md = [f"# ragft report: {results['run_name']} (seeds)", "", "## Findings", "",
-          *[f"- {s}" for s in findings(results)], "", "## Seeds", "",
-          "| " + " | ".join(head) + " |", "|" + "---|" * len(head), *["| " + " | ".join(r) + " |" for r in rows],
+          *[f"- {s}" for s in findings(results)], "", "## Seeds", "", *md_table(head, rows),
           "", NOTE, "", "![Accuracy per seed](seeds.png)", ""]
     write_text(out_dir / "report.md", "\n".join(md))
     e = html.escape
-    table = ("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
-             + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows) + "</tbody></table>")
+    table = html_table(head, rows)
     links = "".join(f'<li><a href="{e(r["run"])}/report.html">seed {r["seed"]}</a></li>'
                     for r in results["experiments"]["seeds"]["seeds"])
     body = (f"<h1>{e(results['run_name'])} (seeds)</h1><h2>Findings</h2><ul>"
