@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ragft.data.questions import QAItem
+from ragft.facts import words
 from ragft.errors import RagftError
 
 REWRITE_SYSTEM = ("You reword questions. Reply with one question that asks the same thing in other words, keeping "
@@ -40,13 +41,9 @@ class RewriteSettings:
     seed: int = 0
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
 def keeps_meaning(original: str, rewrite: str) -> bool:
     """A new question that names everything the original names (the reference answer still holds)."""
-    if not rewrite.endswith("?") or _words(rewrite) == _words(original) or len(rewrite) > 3 * len(original) + 40:
+    if not rewrite.endswith("?") or words(rewrite) == words(original) or len(rewrite) > 3 * len(original) + 40:
         return False
     named = {w for w in _NAMED.findall(original) if w.lower() not in ("what", "who", "where", "when", "which", "how",
                                                                        "in", "is", "the", "a", "an", "i")}
@@ -67,7 +64,7 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
     client = openai_client(settings.url, settings.api_key)
     out, asked, rejected = [], 0, 0
     for item in items:
-        seen = {" ".join(_words(item.question))}
+        seen = {" ".join(words(item.question))}
         for j in range(settings.k):
             asked += 1
             try:
@@ -77,7 +74,7 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
             except OpenAIError as e:
                 raise api_error(e, f"rewriting questions with {settings.model!r} at {settings.url}") from None
             text = _first_line(response.choices[0].message.content or "") if response.choices else ""
-            key = " ".join(_words(text))
+            key = " ".join(words(text))
             if key in seen or not keeps_meaning(item.question, text):
                 rejected += 1
                 continue
