@@ -33,6 +33,11 @@ SEED_RAG_PROMPT = (
 GROUNDED_SYSTEM = ("Answer the QUESTION from the CONTEXT in one short sentence. "
                    "If the CONTEXT does not say, say 'I don't know'.")
 GROUNDED_PROMPT = "CONTEXT:\n{context}\nQUESTION: {question}"
+# The `context` arms: the whole knowledge base first, so every question shares it as a prompt prefix
+# (models/generation.py computes a shared prefix once).
+CONTEXT_SYSTEM = ("Answer the QUESTION from the KNOWLEDGE in one short sentence. "
+                  "If the KNOWLEDGE does not say, say 'I don't know'.")
+CONTEXT_PROMPT = "KNOWLEDGE:\n{knowledge}\n\nQUESTION: {question}"
 
 
 class _Strict(BaseModel):
@@ -209,8 +214,10 @@ class PromptConfig(_Strict):
     grounded_examples: list[GroundedExample] = Field(default_factory=lambda: list(GROUNDED_EXAMPLES),
                                                      description="worked examples before the question; [] for none")
     cited_item: str = "[{i}]: \n{doc}\n\n"
+    context_system: str = CONTEXT_SYSTEM
+    context: str = Field(CONTEXT_PROMPT, description="the `context` arms: {knowledge} is every passage, one per line")
 
-    @field_validator("closed_book", "rag", "grounded")
+    @field_validator("closed_book", "rag", "grounded", "context")
     @classmethod
     def _has_question(cls, v):
         if "{question}" not in v:
@@ -246,10 +253,14 @@ class JudgeConfig(_Strict):
 class VariantConfig(_Strict):
     """One more fine-tune of the same model in a run (the default one, `finetuned`, is `finetune`).
 
-    Unset fields take `finetune`'s value (and the run's seed); arms `NAME`, `NAME+rag`, `NAME+rag-seed`.
+    Unset fields take `finetune`'s value (and the run's seed); arms `NAME`, `NAME+rag`, `NAME+rag-seed`,
+    `NAME+context` (train_on raft: `NAME` is the grounded arm and `NAME+closed` the closed-book one).
     """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="names its arms and finetuned/NAME/")
+    train_on: Literal["facts", "raft", "idk"] = Field("facts", description=(
+        "facts: the task's training data; raft: its questions with retrieved passages, gold and distractors "
+        "(Zhang et al. 2024); idk: the facts plus 'I don't know' for entities not in them"))
     phrasings: int = Field(1, ge=1, le=10, description=(
         "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"))
     method: Literal["full", "lora"] | None = None
@@ -260,7 +271,7 @@ class VariantConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _not_reserved(cls, v):
-        if v in ("base", "rag", "finetuned", "untouched") or v.startswith("rag"):
+        if v in ("base", "rag", "finetuned", "untouched", "context", "raft", "idk") or v.startswith("rag"):
             raise ValueError(f"{v!r} is an arm name already; choose another fine-tune name")
         return v
 
@@ -268,6 +279,36 @@ class VariantConfig(_Strict):
         """`finetune` with this variant's settings on top."""
         mine = {k: v for k, v in self.model_dump().items() if k in ("method", "epochs", "learning_rate") and v is not None}
         return finetune.model_copy(update=mine)
+
+
+STUDIES = ("generalization", "augmentation", "learning_curve")  # probe the generated facts (data/probes.py)
+LIFECYCLE = ("update", "deletion", "unknowns", "long_context", "raft")
+
+
+class LifecycleConfig(_Strict):
+    """The lifecycle experiments (evaluate/lifecycle.py, unknowns.py, long_context.py, raft.py)."""
+
+    fraction: float = Field(0.1, gt=0, lt=1, description=(
+        "update: share of the facts whose value changes; deletion: share deleted (disjoint from the changed)"))
+    unchanged_questions: int = Field(40, ge=1, description="update and deletion: unchanged facts asked at most")
+    unknown_share: float = Field(0.25, gt=0, le=2, description=(
+        "unknowns: entities not in the data, as a share of those in it (as many again for the idk fine-tune)"))
+    unknown_questions: str | None = Field(None, description=(
+        "unknowns on your own data: JSONL of questions whose answer is not in the knowledge (first half: the idk "
+        "fine-tune's 'I don't know' examples; second half: asked)"))
+    context_sizes: list[int] = Field(default_factory=lambda: [10, 30, 100, 300], description=(
+        "long_context: facts in the prompt at each point"))
+    context_questions: int = Field(20, ge=1, description="long_context: questions asked at each size")
+    raft_distractors: int = Field(2, ge=0, le=10, description="raft: retrieved distractors beside the gold passage")
+    raft_gold_share: float = Field(0.8, ge=0, le=1, description=(
+        "raft: share of training questions whose passages include the gold one (Zhang et al.: P)"))
+
+    @field_validator("context_sizes")
+    @classmethod
+    def _sizes(cls, v):
+        if not v or any(n < 1 for n in v):
+            raise ValueError("give one or more positive numbers of facts")
+        return sorted(set(v))
 
 
 class ExperimentConfig(_Strict):
@@ -286,12 +327,17 @@ class ExperimentConfig(_Strict):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     variants: list[VariantConfig] = Field(default_factory=list, description=(
         "more fine-tunes of the same model in this run, each with its own arms"))
-    experiments: list[Literal["generalization", "augmentation", "learning_curve"]] = Field(
+    experiments: list[Literal["generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns",
+                              "long_context", "raft"]] = Field(
         default_factory=list, description=(
-            "studies reported beside the arms (results.json 'experiments'), each probing the data: generalization = "
-            "accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; augmentation = "
-            "closed-book accuracy of each fine-tune against the phrasings per fact it trained on (`variants`); "
-            "learning_curve = each fine-tune's closed-book accuracy every `curve_every` epochs of its training"))
+            "studies reported beside the arms (results.json 'experiments'). Probing the generated facts: "
+            "generalization = accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; "
+            "augmentation = closed-book accuracy of each fine-tune against the phrasings per fact it trained on "
+            "(`variants`); learning_curve = each fine-tune's closed-book accuracy every `curve_every` epochs. "
+            "The lifecycle (`lifecycle`): update = 10 % of the facts change (RAG upsert, continued training, "
+            "retraining); deletion = 10 % are deleted; unknowns = questions about entities not in the data; "
+            "long_context = the whole knowledge in the prompt at growing sizes; raft = the fine-tune trained on "
+            "retrieved passages against finetuned+rag and rag"))
     seeds: int = Field(1, ge=1, le=20, description=(
         "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
         "per-seed values with mean and std"))
@@ -300,6 +346,7 @@ class ExperimentConfig(_Strict):
         "learning_curve: the fine-tunes to checkpoint (empty: every fine-tune of the run)"))
     curve_questions: int = Field(60, ge=1, description=(
         "learning_curve: questions per probe family at each point (the first N: the same at every point)"))
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
@@ -320,15 +367,17 @@ class ExperimentConfig(_Strict):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants: each fine-tune needs its own name, got {names}")
-        recipes = [(v.recipe(self.finetune), v.phrasings, v.seed) for v in self.variants]
-        twins = [n for n, r in zip(names, recipes) if r == (self.finetune, 1, None)]
+        recipes = [(v.recipe(self.finetune), v.phrasings, v.seed, v.train_on) for v in self.variants]
+        twins = [n for n, r in zip(names, recipes) if r == (self.finetune, 1, None, "facts")]
         if twins or len(set(map(repr, recipes))) != len(recipes):
             raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
                              + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
-        if self.experiments and (self.data.docs or self.data.source not in PHRASED_SOURCES):
-            raise ValueError(f"experiments: {', '.join(self.experiments)} probe generated facts (data.source: "
+        generated = not self.data.docs and self.data.source in PHRASED_SOURCES
+        studies = [e for e in self.experiments if e in STUDIES]
+        if studies and not generated:
+            raise ValueError(f"experiments: {', '.join(studies)} probe generated facts (data.source: "
                              f"{', '.join(PHRASED_SOURCES)})")
-        if any(v.phrasings > 1 for v in self.variants) and (self.data.docs or self.data.source not in PHRASED_SOURCES):
+        if any(v.phrasings > 1 for v in self.variants) and not generated:
             raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
                              f"{', '.join(PHRASED_SOURCES)}); for your own data give the phrasings in a training file")
         unknown = [v for v in self.curve_variants if v not in (DEFAULT_VARIANT, *names)]
@@ -336,22 +385,53 @@ class ExperimentConfig(_Strict):
             raise ValueError(f"curve_variants: no fine-tune called {', '.join(map(repr, unknown))}; the run's are "
                              f"{', '.join([DEFAULT_VARIANT, *names])}")
         try:
-            arms = [parse_arm(a, [DEFAULT_VARIANT, *names]) for a in self.arms]
+            arms = [parse_arm(a, self.variant_kinds()) for a in self.arms]
         except ValueError as e:
             raise ValueError(f"arms: {e}") from None
         self._trainable(arms)
+        self._lifecycle(arms, generated)
         return self
+
+    def variant_kinds(self) -> dict[str, str]:
+        """Every fine-tune this run can train, by name: what it trains on (evaluate/arms.py)."""
+        from ragft.evaluate.arms import BUILTIN_VARIANTS
+
+        return {**BUILTIN_VARIANTS, **{v.name: v.train_on for v in self.variants}}
+
+    def _lifecycle(self, arms: list, generated: bool) -> None:
+        """What each lifecycle experiment and training-data kind needs, said before any model loads."""
+        names = {a.name for a in arms}
+        qa = not self.data.docs or self.data.train
+        for experiment in ("update", "deletion"):
+            if experiment in self.experiments:
+                missing = [a for a in ("rag", "finetuned") if a not in names]
+                if missing:
+                    raise ValueError(f"experiments: {experiment} compares the arms rag and finetuned; add "
+                                     f"{' and '.join(missing)} to arms")
+                if self.data.docs:
+                    raise ValueError(f"experiments: {experiment} changes facts of question-answer knowledge (chat "
+                                     "JSONL or a generator); for documents edit the files and re-index (ragft index)")
+                if self.backend.type != "local" or self.backend.finetune != "local":
+                    raise ValueError(f"experiments: {experiment} retrains the model here: it needs the local backend")
+        if "raft" in self.experiments and not any(a.train_on == "raft" for a in arms):
+            raise ValueError("experiments: raft compares the fine-tune trained on retrieved passages: add the arm raft")
+        if any(a.train_on == "raft" for a in arms) and not qa:
+            raise ValueError("arms: raft trains on questions with their passages; documents need --train questions")
+        asks_unknowns = "unknowns" in self.experiments or any(a.train_on == "idk" for a in arms)
+        if asks_unknowns and not generated and not self.lifecycle.unknown_questions:
+            raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
+                             f"({', '.join(PHRASED_SOURCES)}) or lifecycle.unknown_questions (a JSONL of questions)")
 
     @property
     def probing(self) -> bool:
         """Are the questions probe families (data/probes.py)?"""
-        return self.data.probes or bool(self.experiments)
+        return self.data.probes or any(e in STUDIES for e in self.experiments)
 
     def arm_specs(self) -> list:
         """The arms to run (evaluate/arms.py), in the configured order."""
-        from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
+        from ragft.evaluate.arms import parse_arm
 
-        return [parse_arm(a, [DEFAULT_VARIANT, *(v.name for v in self.variants)]) for a in self.arms]
+        return [parse_arm(a, self.variant_kinds()) for a in self.arms]
 
     def _trainable(self, arms: list) -> None:
         v = self.backend

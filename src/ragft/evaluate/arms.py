@@ -2,8 +2,13 @@
 
 An arm is variant × context, and this module is the one place that says so: config validation,
 the runner, records, report and plots all read `Arm`. Names keep the seed's: the untouched model
-is `base` closed book, `rag` with grounded retrieval and `rag-seed` with the seed's pipeline; a
-fine-tune called V (the default one is `finetuned`) gives the arms `V`, `V+rag` and `V+rag-seed`.
+is `base` closed book, `rag` with grounded retrieval, `rag-seed` with the seed's pipeline and
+`context` with the whole knowledge base in the prompt. A fine-tune called V (the default one is
+`finetuned`) gives the arms `V`, `V+rag`, `V+rag-seed` and `V+context`.
+
+What a fine-tune trains on decides the context it is named by: one trained on retrieved passages
+(RAFT, Zhang et al. 2024) is built to read them, so its bare name `raft` is its grounded arm and
+`raft+closed` its closed-book one.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ if TYPE_CHECKING:
 SEED_K = 5  # the seed's pipeline: dense top-5
 UNTOUCHED = "untouched"
 DEFAULT_VARIANT = "finetuned"
+# What a fine-tune trains on: the task's facts (QA chats or document chunks), the same questions with
+# retrieved passages to answer from (RAFT), or the facts plus "I don't know" for entities not in them.
+TRAIN_ON = ("facts", "raft", "idk")
+# Fine-tunes every run can use by arm name alone, as it can `finetuned`.
+BUILTIN_VARIANTS = {DEFAULT_VARIANT: "facts", "raft": "raft", "idk": "idk"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,9 @@ CONTEXTS: tuple[Context, ...] = (
     Context("grounded", "+rag", "rag", "grounded",
             "hybrid retrieval (dense + BM25), best passage(s) only, cited answers"),
     Context("seed", "+rag-seed", "rag-seed", "seed", "the seed's RAG (dense top-5, seed prompt)"),
+    Context("full", "+context", "context", "full", "the whole knowledge base in the prompt"),
 )
+CLOSED, GROUNDED = CONTEXTS[0], CONTEXTS[1]
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class Arm:
     name: str
     variant: str  # UNTOUCHED, or the name of a fine-tune
     context: Context
+    train_on: str = "facts"  # the variant's training data (TRAIN_ON); "facts" for the untouched model
 
     @property
     def finetuned(self) -> bool:
@@ -59,7 +72,15 @@ class Arm:
     def description(self) -> str:
         model = ("untouched model" if not self.finetuned else "fine-tuned model" if self.variant == DEFAULT_VARIANT
                  else f"fine-tune {self.variant}")
-        return f"{model}, {self.context.description}"
+        trained = {"raft": " (trained on retrieved passages, RAFT)",
+                   "idk": " (trained with 'I don't know' for unknown entities)"}.get(self.train_on, "")
+        return f"{model}{trained}, {self.context.description}"
+
+    @property
+    def worked_examples(self) -> bool:
+        """Does the grounded prompt show the worked examples? Not to a model trained on grounded prompts
+        without them (RAFT): it learned the answer's shape, and is asked as it was trained."""
+        return self.train_on != "raft"
 
     def messages(self, question: str, prompts: PromptConfig, hits: list[Hit] | None = None) -> list[dict]:
         hits = hits or []
@@ -69,22 +90,40 @@ class Arm:
         elif self.rag == "grounded":
             from ragft.rag.answer import grounded_messages
 
-            return grounded_messages(question, hits, prompts)
+            return grounded_messages(question, hits, prompts, self.worked_examples)
+        elif self.rag == "full":
+            knowledge = "\n".join(h.text for h in hits)
+            return [{"role": "system", "content": prompts.context_system},
+                    {"role": "user", "content": prompts.context.format(knowledge=knowledge, question=question)}]
         else:
             user = prompts.closed_book.format(question=question)
         return [{"role": "system", "content": prompts.system}, {"role": "user", "content": user}]
 
 
-def arm_name(variant: str, context: Context) -> str:
-    return context.untouched_name if variant == UNTOUCHED else variant + context.suffix
+def home_context(train_on: str) -> Context:
+    """The context a fine-tune is built for, which its bare name stands for."""
+    return GROUNDED if train_on == "raft" else CLOSED
 
 
-def arms_for(variants: list[str]) -> dict[str, Arm]:
-    """Every arm the given fine-tunes (and the untouched model) make, by name."""
-    return {arm_name(v, c): Arm(arm_name(v, c), v, c) for v in [UNTOUCHED, *variants] for c in CONTEXTS}
+def arm_name(variant: str, context: Context, train_on: str = "facts") -> str:
+    if variant == UNTOUCHED:
+        return context.untouched_name
+    if context == home_context(train_on):
+        return variant
+    return variant + (context.suffix or "+closed")
 
 
-def parse_arm(name: str, variants: list[str]) -> Arm:
+def arms_for(variants) -> dict[str, Arm]:
+    """Every arm the given fine-tunes (and the untouched model) make, by name.
+
+    `variants`: {name: train_on}, or a list of names of fine-tunes trained on the facts.
+    """
+    kinds = dict(variants) if isinstance(variants, dict) else dict.fromkeys(variants, "facts")
+    return {arm_name(v, c, t): Arm(arm_name(v, c, t), v, c, t)
+            for v, t in [(UNTOUCHED, "facts"), *kinds.items()] for c in CONTEXTS}
+
+
+def parse_arm(name: str, variants) -> Arm:
     """The arm called `name`, given the run's fine-tunes; a ValueError naming the choices otherwise."""
     known = arms_for(variants)
     if name not in known:

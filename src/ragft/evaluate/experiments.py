@@ -39,15 +39,40 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
     return {"points": sorted(points, key=lambda p: (p["method"], p["epochs"], p["k"]))}
 
 
+def raft(rows: list[dict], arms: list, finetunes: dict) -> dict:
+    """The RAFT fine-tune (trained to answer from retrieved passages) against the untouched model and the
+    plain fine-tune given the same passages (Zhang et al. 2024), on the same questions."""
+    names = [a.name for a in arms if a.train_on == "raft" and a.rag == "grounded"]
+    names += [n for n in ("finetuned+rag", "rag") if any(a.name == n for a in arms)]
+    per_arm = {n: family_metrics([dict(r, family="all") for r in rows if r["arm"] == n])["all"] for n in names}
+    trained = {a.variant: finetunes.get(a.variant) for a in arms if a.train_on == "raft"}
+    return {"arms": per_arm, "comparisons": paired_comparisons(rows, names),
+            "training": {v: {k: ft[k] for k in ("examples", "train_tokens", "seconds", "epochs", "method")}
+                         for v, ft in trained.items() if ft}}
+
+
 def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None,
-                curves: dict | None = None) -> dict:
-    """Every study the config selects, by name."""
+                curves: dict | None = None, lifecycle: dict | None = None) -> dict:
+    """Every study the config selects, by name; `rows` are every record of the run (unknowns included), and
+    `lifecycle` the results of the experiments that ran their own models (update, deletion, long_context)."""
+    from ragft.data.unknowns import UNKNOWN
+
+    known = [r for r in rows if r["split"] != UNKNOWN]
     out = {}
     if "learning_curve" in config.experiments:
         out["learning_curve"] = {"every": config.curve_every, "questions_per_family": config.curve_questions,
                                  "finetunes": curves or {}}
     if "generalization" in config.experiments:
-        out["generalization"] = generalization(rows, arms)
+        out["generalization"] = generalization(known, arms)
     if "augmentation" in config.experiments:
-        out["augmentation"] = augmentation(rows, arms, finetunes or {})
+        out["augmentation"] = augmentation(known, arms, finetunes or {})
+    if "unknowns" in config.experiments:
+        from ragft.evaluate.unknowns import unknowns_results
+
+        out["unknowns"] = unknowns_results(rows, arms)
+    if "raft" in config.experiments:
+        out["raft"] = raft(known, arms, finetunes or {})
+    for name in ("update", "deletion", "long_context"):
+        if name in (lifecycle or {}):
+            out[name] = lifecycle[name]
     return out

@@ -1,9 +1,11 @@
 """The experiment, stage by stage; every stage writes into the run directory.
 
 dataset -> (index | fine-tune) -> arms -> per-question records -> metrics -> report.
-A local model is loaded once: the untouched-model arms run first, then the same weights are
-fine-tuned in place for the fine-tuned arms (with an openai backend nothing is loaded here). results.json is written last, atomically, so a
-run directory without it is an incomplete run.
+A local model is loaded once: the untouched-model arms run first (and the long_context experiment
+with them), then the same weights are fine-tuned in place for each fine-tune's arms, restored to
+the untouched weights before the next; the update and deletion experiments run last (with an openai
+backend nothing is loaded here). results.json is written last, atomically, so a run directory
+without it is an incomplete run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ragft.config import ExperimentConfig
 from ragft.data.cities import to_jsonl
 from ragft.data.questions import QAItem
 from ragft.data.task import KnowledgeTask
+from ragft.data.unknowns import UNKNOWN
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
 from ragft.evaluate.experiments import experiments
@@ -39,6 +42,8 @@ METRICS = {
     "judge": "an LLM judge's CORRECT/INCORRECT verdict (when --judge-model is given)",
     "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
     "comparisons": "every pair of arms on their shared questions: exact McNemar test, Holm-corrected (alpha 0.05)",
+    "unknowns": "questions about entities not in the data (split 'unknown'): kept out of every accuracy; an answer "
+                "that abstains is right, any other invented (evaluate/abstention.py)",
 }
 
 
@@ -107,6 +112,11 @@ class Experiment:
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = config.arm_specs()
         self.curves: dict[str, dict] = {}  # learning_curve: {variant: its points}
+        self.kb = None  # the run's knowledge base, once indexed
+        self.unknowns = None  # data/unknowns.py: asked (unknowns experiment) and taught (idk fine-tune)
+        self.weights: UntouchedWeights | None = None
+        self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
+        self._loaded = None  # the LoadedModel of a local model
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
 
     def run(self) -> RunOutput:
@@ -120,6 +130,7 @@ class Experiment:
             if self.config.data.rewriter_url:  # after --limit: only the questions asked are rewritten
                 with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
                     task = with_rewrites(task, self.config.data, self.rewriter_api_key)
+            task = self._with_unknowns(task)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
             atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
             items = task.items
@@ -129,23 +140,43 @@ class Experiment:
 
         model, loaded = self._untouched_model()
 
-        hits = self._retrieve(task) if any(a.rag for a in self.arms) else {}  # by pipeline
+        hits = self._retrieve(task) if self._needs_index() else {}  # by pipeline
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answer(arm, model, items, hits)
+        studies: dict[str, dict] = {}
+        extra_rows: list[dict] = []  # the lifecycle experiments' per-question records
+        if "long_context" in self.config.experiments:
+            from ragft.evaluate.long_context import long_context
+
+            with r.stage("long_context"):
+                studies["long_context"], more = long_context(self, task, model, self._window(loaded))
+            extra_rows += more
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
-        weights = UntouchedWeights(loaded, len(variants) > 1)
+        lifecycle = any(e in self.config.experiments for e in ("update", "deletion"))
+        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or lifecycle)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             model, finetunes[variant] = self._finetune(weights, variant, task)
             for arm in (a for a in self.arms if a.variant == variant):
                 records += self._answer(arm, model, items, hits)
+        model = None
+        if lifecycle:
+            from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
+
+            with r.stage("lifecycle"):
+                found, more = run_lifecycle(self, task, self._generated_facts())
+            studies.update(found)
+            extra_rows += more
         if self.config.judge.model:
             self._judge(records)
 
         rows = [rec.to_dict() for rec in records]
         atomic.write_jsonl(self.run_dir / "predictions.jsonl", rows)
+        if extra_rows:
+            atomic.write_jsonl(self.run_dir / "experiments.jsonl", extra_rows)
+        known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
         results = {
             "ragft_version": __version__,
             "run_name": self.run_dir.name,
@@ -158,10 +189,10 @@ class Experiment:
                         "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
                         "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
             "metrics": METRICS,
-            "arms": {a.name: summarize_arm([x for x in rows if x["arm"] == a.name], a)
+            "arms": {a.name: summarize_arm([x for x in known if x["arm"] == a.name], a)
                      for a in self.arms},
-            "comparisons": paired_comparisons(rows, [a.name for a in self.arms]),
-            "experiments": experiments(self.config, rows, self.arms, finetunes, self.curves),
+            "comparisons": paired_comparisons(known, [a.name for a in self.arms]),
+            "experiments": experiments(self.config, rows, self.arms, finetunes, self.curves, studies),
             "finetune": finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
             "finetunes": finetunes,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
@@ -178,54 +209,169 @@ class Experiment:
         atomic.write_json(self.run_dir / RESULTS, results)  # last: marks the run complete
         return RunOutput(self.run_dir, results)
 
-    def _knowledge_base(self):
+    def _with_unknowns(self, task: KnowledgeTask) -> KnowledgeTask:
+        """The task with questions about entities not in the data, where the unknowns experiment or the idk
+        fine-tune needs them (data/unknowns.py); asked after --limit, so a limit never cuts them."""
+        from dataclasses import replace
+
+        from ragft.data.unknowns import file_unknowns, generated_unknowns
+
+        c = self.config
+        if "unknowns" not in c.experiments and not any(a.train_on == "idk" for a in self.arms):
+            return task
+        if c.lifecycle.unknown_questions:
+            self.unknowns = file_unknowns(Path(c.lifecycle.unknown_questions))
+        else:
+            facts = self._generated_facts()
+            entities = len({f.entity for f in facts})
+            count = max(1, round(c.lifecycle.unknown_share * entities))
+            self.unknowns = generated_unknowns(c.data.source, c.data.n, c.data.seed, count)
+        if "unknowns" not in c.experiments:
+            return task
+        return replace(task, items=task.items + self.unknowns.asked)
+
+    def _generated_facts(self) -> list | None:
+        """The generator's facts (entity, attribute, value) when the data is generated, else None."""
+        from ragft.config import PHRASED_SOURCES
+
+        data = self.config.data
+        if data.docs or data.source not in PHRASED_SOURCES:
+            return None
+        from ragft.data.probes import domain
+
+        return domain(data.source).facts(data.n, data.seed)
+
+    def _needs_index(self) -> bool:
+        return any(a.rag for a in self.arms) or any(e in self.config.experiments for e in ("update", "deletion"))
+
+    def _window(self, loaded) -> int | None:
+        """The model's context window in tokens, where it says (None for a remote model)."""
+        config = getattr(getattr(loaded, "model", None), "config", None)
+        return getattr(config, "max_position_embeddings", None)
+
+    def knowledge_base(self, name: str | None = None):
+        """The run's knowledge base, or a scratch collection `name` beside it (long_context)."""
         from ragft.rag.store import KnowledgeBase
 
         rag = self.config.rag
-        if rag.chroma_url:  # a shared server: one collection per run, never the user's own
-            return KnowledgeBase(collection=f"{rag.collection}-{self.run_dir.name}"[:512], url=rag.chroma_url)
-        return KnowledgeBase(self.run_dir / "chroma", rag.collection)
+        if name is None and self.kb is not None:
+            return self.kb
+        collection = rag.collection if name is None else name
+        if rag.chroma_url:  # a shared server: collections per run, never the user's own
+            return KnowledgeBase(collection=f"{collection}-{self.run_dir.name}"[:512], url=rag.chroma_url)
+        return KnowledgeBase(self.run_dir / "chroma", collection)
 
     def _retrieve(self, task: KnowledgeTask) -> dict[str, dict[str, list]]:
         """{pipeline: {question id: hits}} for the RAG pipelines the arms use.
 
-        Both grounded arms (with and without fine-tuning) read the same passages.
+        Both grounded arms (with and without fine-tuning) read the same passages; the `context` arms
+        read every passage.
         """
-        from ragft.rag.answer import select_passages, selection_from_config
-        from ragft.rag.retriever import RetrievalSettings, Retriever, settings_from_config
+        from ragft.rag.hits import Hit
+        from ragft.rag.retriever import RetrievalSettings, Retriever
 
         with self.reporter.stage("index"):
-            kb = self._knowledge_base()
+            self.kb = kb = self.knowledge_base()
             with self.reporter.bar("indexing passages", len(task.passages)) as advance:
                 kb.add(task.passages, progress=advance)
         questions = [i.question for i in task.items]
         out = {}
         with self.reporter.stage("retrieve"):
             for pipeline in sorted({a.rag for a in self.arms if a.rag}):
-                if pipeline == "seed":
+                if pipeline == "full":
+                    everything = [Hit(i, t, 1.0) for i, t in task.passages.items()]
+                    found = [everything] * len(questions)
+                elif pipeline == "seed":
                     found = Retriever(kb, RetrievalSettings(methods=("dense",), k=SEED_K)).retrieve(questions)
                 else:
-                    candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
-                    found = select_passages(questions, candidates, selection_from_config(self.config.rag))
+                    found = self._grounded(questions, kb)
                 out[pipeline] = {item.id: h for item, h in zip(task.items, found)}
         return out
 
-    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict) -> list[Record]:
-        retrieved = hits.get(arm.rag, {})
-        with self.reporter.stage(f"generate:{arm.name}"), \
-                self.reporter.bar(f"answering: {arm.name}", len(items)) as advance:
+    def _grounded(self, questions: list[str], kb) -> list[list]:
+        from ragft.rag.answer import select_passages, selection_from_config
+        from ragft.rag.retriever import Retriever, settings_from_config
+
+        candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
+        return select_passages(questions, candidates, selection_from_config(self.config.rag))
+
+    def grounded_hits(self, items: list[QAItem], kb=None) -> dict[str, list]:
+        """{question id: the passages the grounded arms read}, from `kb` (default: the run's)."""
+        found = self._grounded([i.question for i in items], kb or self.knowledge_base())
+        return {i.id: h for i, h in zip(items, found)}
+
+    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None
+                ) -> list[Record]:
+        retrieved = hits.get(arm.rag, {}) if label is None else hits or {}
+        label = label or arm.name
+        with self.reporter.stage(f"generate:{label}"), \
+                self.reporter.bar(f"answering: {label}", len(items)) as advance:
             if arm.cites:
                 from ragft.rag.answer import answer_grounded
 
                 answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
                                           self.config.prompts, self.generation, progress=advance,
-                                          choose_values=self.config.rag.value_choice)
+                                          choose_values=self.config.rag.value_choice, examples=arm.worked_examples)
                 return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
                                     a.citations, a.value_chosen) for item, a in zip(items, answers)]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
+            if arm.rag == "full":
+                self._check_window(model, prompts[0])
             completions = model.complete(prompts, self.generation, progress=advance)
         return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
                 for item, prompt, c in zip(items, prompts, completions)]
+
+    def _check_window(self, model: ChatModel, prompt: list[dict]) -> None:
+        window = self._window(model)
+        if window is None or not hasattr(model, "prompt_ids"):
+            return
+        tokens = len(model.prompt_ids(prompt)) + self.generation.max_new_tokens
+        if tokens > window:
+            raise RagftError(f"arm context: the whole knowledge base makes a {tokens}-token prompt, more than the "
+                             f"model's {window}-token window; use fewer facts (--limit does not cut the knowledge) "
+                             "or a RAG arm")
+
+    # What the lifecycle experiments ask of the run (evaluate/lifecycle.py's Lab).
+    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str) -> list[dict]:
+        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label)]
+
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        if self._loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
+            return sum(len(m["content"]) for m in messages) // 4
+        return len(self._loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                                              return_dict=False))
+
+    def chat(self, loaded) -> ChatModel:
+        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
+
+    def untouched_chat(self) -> ChatModel:
+        return self.chat(self.weights.untouched())
+
+    def default_finetune(self):
+        """The run's `finetuned` model as saved, loaded afresh (its in-memory weights were restored since)."""
+        from ragft.models.loading import load_model
+
+        with self.reporter.spinner("loading the fine-tuned model"):
+            return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
+
+    def train(self, start, conversations: list[dict], name: str) -> tuple[ChatModel, dict]:
+        """Fine-tune `start` (a loaded model; None: the untouched weights) with the default recipe, saved under
+        lifecycle/NAME."""
+        from ragft.finetune.run import finetune_with_progress, settings_from_config
+
+        if start is None:
+            start = self.weights.untouched()
+        elif hasattr(start.model, "merge_and_unload"):  # a LoRA fine-tune: train on from its merged weights
+            from dataclasses import replace
+
+            start = replace(start, model=start.model.merge_and_unload())
+        precision = self._precision(start)
+        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
+        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / "lifecycle" / name,
+                                                 self.reporter, f"finetune:{name}")
+        if start is self.weights.loaded:
+            self.weights.trained(trained)
+        return LocalChatModel(trained, start.tokenizer, precision), result.to_dict()
 
     def _judge(self, records: list[Record]) -> None:
         """Grade every answer with the configured LLM judge; each verdict and its prompt go into the record."""
@@ -247,6 +393,7 @@ class Experiment:
 
         with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
             loaded = load_model(self.config.model, self.config.device)
+        self._loaded = loaded
         return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded)), loaded
 
     def _precision(self, loaded) -> str:
@@ -265,28 +412,49 @@ class Experiment:
         return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
     def _variant(self, variant: str):
-        """(FinetuneConfig, phrasings per fact, seed) of one fine-tune of this run."""
-        if variant == DEFAULT_VARIANT:
-            return self.config.finetune, 1, self.config.seed
-        v = next(v for v in self.config.variants if v.name == variant)
-        return v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed
+        """(FinetuneConfig, phrasings per fact, seed, train_on) of one fine-tune of this run."""
+        v = next((v for v in self.config.variants if v.name == variant), None)
+        if v is None:  # a built-in fine-tune: finetuned, raft, idk (evaluate/arms.py)
+            return self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant]
+        return (v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed,
+                v.train_on)
 
-    def _training_data(self, task: KnowledgeTask, phrasings: int) -> list[dict]:
-        """The task's training data, or each generated fact stated in k phrasings (data/probes.py)."""
+    def _training_data(self, task: KnowledgeTask, phrasings: int, train_on: str, seed: int) -> list[dict]:
+        """What a fine-tune trains on: the task's training data, or each generated fact stated in k phrasings
+        (data/probes.py); with retrieved passages to answer from (RAFT, data/raft.py); plus "I don't know"
+        for entities not in the data (data/unknowns.py)."""
         if phrasings == 1:
-            return task.train
-        from ragft.data.probes import training_conversations
+            conversations = task.train
+        else:
+            from ragft.data.probes import training_conversations
 
-        data = self.config.data
-        return training_conversations(data.source, data.n, data.seed, phrasings)
+            data = self.config.data
+            conversations = training_conversations(data.source, data.n, data.seed, phrasings)
+        if train_on == "raft":
+            from ragft.data.raft import raft_conversations, training_pairs
+            from ragft.rag.retriever import Retriever, settings_from_config
+
+            pairs = training_pairs(conversations)
+            kb = self.knowledge_base()
+            candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve([q for q, _ in pairs])
+            life = self.config.lifecycle
+            return raft_conversations(pairs, candidates, task.passages, self.config.prompts, life.raft_distractors,
+                                      life.raft_gold_share, seed)
+        if train_on == "idk":
+            from ragft.data.unknowns import idk_conversations
+
+            system = next((m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
+                          self.config.prompts.system)
+            return conversations + idk_conversations(self.unknowns.taught, system)
+        return conversations
 
     def _finetune(self, weights: UntouchedWeights, variant: str, task: KnowledgeTask):
         """Train one fine-tune from the untouched weights: on the task's training data (QA chats, or the
         document chunks: continued pre-training), or on k phrasings per fact."""
         from ragft.finetune.run import finetune_with_progress, settings_from_config
 
-        recipe, phrasings, seed = self._variant(variant)
-        conversations = self._training_data(task, phrasings)
+        recipe, phrasings, seed, train_on = self._variant(variant)
+        conversations = self._training_data(task, phrasings, train_on, seed)
         if self.config.backend.finetune == "openai":
             from ragft.finetune.openai_jobs import finetune_remote
 
@@ -314,6 +482,7 @@ class Experiment:
                                     "total_parameters": result.total_parameters,
                                     "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
         weights.trained(trained)
-        summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed,
+        self.saved[variant] = out
+        summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
                    "saved_to": str(out.relative_to(self.run_dir))}
         return LocalChatModel(trained, loaded.tokenizer, precision), summary

@@ -10,6 +10,10 @@ from functools import lru_cache
 
 Messages = list[dict]
 CUDA_BATCH = 128  # on a GPU, batches at least this large: a 135M model leaves it idle at 16
+# Every row of a batch holds its own copy of the prompt's key/value cache: long prompts (the whole
+# knowledge base in the prompt) get smaller batches, at most this many cached tokens in all
+# (SmolLM2-135M: 46 KB per token in fp32, so about 3 GB).
+BATCH_TOKENS = 65536
 ProgressFn = Callable[[int], None]  # called with the number of conversations just finished
 
 
@@ -85,6 +89,8 @@ class LocalChatModel(ChatModel):
             # Sorting by length keeps padding small; results go back to input order.
             order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
             size = settings.batch_size if device.type != "cuda" else max(settings.batch_size, CUDA_BATCH)
+            longest = max(len(p) for p in prompts) + settings.max_new_tokens
+            size = max(1, min(size, BATCH_TOKENS // longest))
             for start in range(0, len(order), size):
                 batch = order[start:start + size]
                 began = time.perf_counter()

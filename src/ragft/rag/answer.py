@@ -61,25 +61,25 @@ def _user_turn(question: str, passages: list[str], prompts) -> dict:
     return {"role": "user", "content": prompts.grounded.format(question=question, context=context)}
 
 
-def grounded_messages(question: str, hits: list[Hit], prompts) -> list[dict]:
-    """The grounded prompt: instructions, worked examples, then the question with its
-    passages numbered from 1, as the answer's citations are."""
+def grounded_messages(question: str, hits: list[Hit], prompts, examples: bool = True) -> list[dict]:
+    """The grounded prompt: instructions, worked examples (unless `examples` is False), then the
+    question with its passages numbered from 1, as the answer's citations are."""
     messages = [{"role": "system", "content": prompts.grounded_system}]
-    for example in prompts.grounded_examples:
+    for example in prompts.grounded_examples if examples else []:
         messages += [_user_turn(example.question, [example.passage], prompts),
                      {"role": "assistant", "content": example.answer}]
     return messages + [_user_turn(question, [h.text for h in hits], prompts)]
 
 
 def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], prompts, generation,
-                    progress=None, choose_values: bool = True) -> list[GroundedAnswer]:
+                    progress=None, choose_values: bool = True, examples: bool = True) -> list[GroundedAnswer]:
     """Answer each question from its passages, make sure the answer states one of their values of the
     asked kind (`choose_values`) and cites a passage, and check the citations."""
     from ragft.rag.citation_slot import ensure_citations
     from ragft.rag.citations import check_citations
     from ragft.rag.value_slot import ensure_values
 
-    messages = [grounded_messages(q, h, prompts) for q, h in zip(questions, hits)]
+    messages = [grounded_messages(q, h, prompts, examples) for q, h in zip(questions, hits)]
     completions = chat_model.complete(messages, generation, progress=progress)
     texts = [[p.text for p in h] for h in hits]
     valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts)
