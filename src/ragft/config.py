@@ -148,6 +148,9 @@ class RagConfig(_Strict):
     value_choice: bool = Field(True, description=(
         "when the answer states none of the values of the asked kind its passages hold (an invented "
         "price, a name not in them), the model chooses one of those values (rag/value_slot.py)"))
+    unknown_names: bool = Field(True, description=(
+        "answer 'I don't know' without asking the model when the question names something the knowledge base "
+        "never mentions (rag/unknown_subject.py): retrieval always returns passages, about someone else"))
     methods: list[Literal["dense", "bm25"]] = Field(
         default_factory=lambda: ["dense", "bm25"],
         description="rankings fused for the `rag` arms (`rag-seed` is always dense top-5)")

@@ -72,9 +72,17 @@ def ask_question(question: str, db: Path | None, collection: str, url: str | Non
     hits = select_passages([question], candidates, selection_from_config(rag))[0]
     loaded = load_model(model, device)
     chat = LocalChatModel(loaded.model, loaded.tokenizer)
+    vocabulary = None
+    if rag.unknown_names:
+        from ragft.rag.unknown_subject import KnowledgeVocabulary
+
+        vocabulary = KnowledgeVocabulary(kb.all_passages().values())
     [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings(),
-                               choose_values=rag.value_choice)
+                               choose_values=rag.value_choice, vocabulary=vocabulary)
     out.print(answer.text, markup=False, highlight=False)
+    if answer.unmentioned:
+        out.print("(no passage of the knowledge base names this, so the model was not asked; the closest "
+                  "passages follow)", markup=False, highlight=False)
     if answer.value_chosen:
         out.print("(the model's own answer stated none of the passages' values of the asked kind; "
                   "this is the one it chose among them)", markup=False, highlight=False)

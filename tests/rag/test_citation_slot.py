@@ -42,3 +42,9 @@ def test_remote_models_are_left_alone():
             raise AssertionError("not called")
 
     assert ensure_citations(Remote(), [_prompt(2)], ["It has 2000."], [2]) == [("It has 2000.", False)]
+
+
+def test_a_citation_cut_by_the_token_budget_is_replaced_not_doubled(tiny):
+    chat = LocalChatModel(tiny.model, tiny.tokenizer)
+    text, forced = ensure_citations(chat, [_prompt(3)], ["It has 3000 [1"], [3])[0]
+    assert forced and text.startswith("It has 3000 [") and text.count("[") == 1

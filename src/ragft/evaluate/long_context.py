@@ -69,7 +69,7 @@ def long_context(lab, task, model, window: int | None) -> tuple[dict, list[dict]
         kb.add(passages)
         arms.append((RAG, lab.grounded_hits(items, kb)))
         for arm, hits in arms:
-            rows = lab.ask(arm, model, items, hits, f"{arm.name}@{size}")
+            rows = lab.ask(arm, model, items, hits, f"{arm.name}@{size}", passages)
             for row in rows:
                 row.update(experiment="long_context", facts=size)
             records += rows

@@ -37,6 +37,7 @@ class Record:
     latency_s: float
     judge: dict | None = None  # {"correct", "reply", "prompt", "error"} when an LLM judge graded it
     family: str | None = None  # the probe family of the question (data/probes.py), if probed
+    unmentioned: list[str] | None = None  # grounded arms: names the knowledge base never mentions (abstained unasked)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +45,7 @@ class Record:
 
 def make_record(arm, item, prompt: list[dict], completion, hits: list | None, answer: str | None = None,
                 citation_forced: bool | None = None, citations: list | None = None,
-                value_chosen: bool | None = None) -> Record:
+                value_chosen: bool | None = None, unmentioned: tuple[str, ...] = ()) -> Record:
     """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
     `answer` replaces the completion's text when a citation was added to it, and `citations` are
@@ -72,7 +73,8 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
         citation_forced=citation_forced if arm.cites else None,
         value_chosen=bool(value_chosen) if arm.cites else None,
         prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-        latency_s=round(completion.latency_s, 4), family=item.family)
+        latency_s=round(completion.latency_s, 4), family=item.family,
+        unmentioned=list(unmentioned) if arm.cites else None)
 
 
 def _rate(hits: int, n: int) -> dict:
@@ -108,13 +110,14 @@ def citation_metrics(records: list[dict]) -> dict:
     cited = [r for r in records if r["citations"] is not None]
     if not cited:
         return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None,
-                "values_chosen": None}
+                "values_chosen": None, "unmentioned": None}
     checks = [ok for r in cited for ok in r["citations_valid"]]
     rate = _rate(sum(checks), len(checks))
     return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
             "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
             "citations_forced": sum(bool(r["citation_forced"]) for r in cited),
-            "values_chosen": sum(bool(r.get("value_chosen")) for r in cited)}
+            "values_chosen": sum(bool(r.get("value_chosen")) for r in cited),
+            "unmentioned": sum(bool(r.get("unmentioned")) for r in cited)}
 
 
 def _mean(values: list[float]) -> dict:

@@ -300,8 +300,10 @@ class Experiment:
         found = self._grounded([i.question for i in items], kb or self.knowledge_base())
         return {i.id: h for i, h in zip(items, found)}
 
-    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None
-                ) -> list[Record]:
+    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
+                knowledge: dict[str, str] | None = None) -> list[Record]:
+        """Every item answered by `arm`; `knowledge` is what the grounded arms know of (default: the run's
+        knowledge base as it is now), to abstain on names it never mentions."""
         retrieved = hits.get(arm.rag, {}) if label is None else hits or {}
         label = label or arm.name
         with self.reporter.stage(f"generate:{label}"), \
@@ -311,15 +313,23 @@ class Experiment:
 
                 answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
                                           self.config.prompts, self.generation, progress=advance,
-                                          choose_values=self.config.rag.value_choice, examples=arm.worked_examples)
+                                          choose_values=self.config.rag.value_choice, examples=arm.worked_examples,
+                                          vocabulary=self._vocabulary(knowledge))
                 return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
-                                    a.citations, a.value_chosen) for item, a in zip(items, answers)]
+                                    a.citations, a.value_chosen, a.unmentioned) for item, a in zip(items, answers)]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
             if arm.rag == "full":
                 self._check_window(model, prompts[0])
             completions = model.complete(prompts, self.generation, progress=advance)
         return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
                 for item, prompt, c in zip(items, prompts, completions)]
+
+    def _vocabulary(self, knowledge: dict[str, str] | None):
+        if not self.config.rag.unknown_names:
+            return None
+        from ragft.rag.unknown_subject import KnowledgeVocabulary
+
+        return KnowledgeVocabulary((knowledge or self.knowledge_base().all_passages()).values())
 
     def _check_window(self, model: ChatModel, prompt: list[dict]) -> None:
         window = self._window(model)
@@ -332,8 +342,9 @@ class Experiment:
                              "or a RAG arm")
 
     # What the lifecycle experiments ask of the run (evaluate/lifecycle.py's Lab).
-    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str) -> list[dict]:
-        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label)]
+    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
+            knowledge: dict[str, str] | None = None) -> list[dict]:
+        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label, knowledge)]
 
     def prompt_tokens(self, messages: list[dict]) -> int:
         if self._loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token

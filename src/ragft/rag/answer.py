@@ -37,6 +37,7 @@ class GroundedAnswer:
     forced: bool  # the model cited nothing and chose [n] when asked (rag/citation_slot.py)
     citations: list  # rag.citations.Citation, checked against the passages
     value_chosen: bool = False  # the answer stated no value its passages hold; the model chose one (rag/value_slot.py)
+    unmentioned: tuple[str, ...] = ()  # names in the question the knowledge base never mentions: abstained unasked
 
 
 def select_passages(questions: list[str], candidates: list[list[Hit]], settings: SelectionSettings) -> list[list[Hit]]:
@@ -72,13 +73,42 @@ def grounded_messages(question: str, hits: list[Hit], prompts, examples: bool = 
 
 
 def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], prompts, generation,
-                    progress=None, choose_values: bool = True, examples: bool = True) -> list[GroundedAnswer]:
+                    progress=None, choose_values: bool = True, examples: bool = True,
+                    vocabulary=None) -> list[GroundedAnswer]:
     """Answer each question from its passages, make sure the answer states one of their values of the
-    asked kind (`choose_values`) and cites a passage, and check the citations."""
+    asked kind (`choose_values`) and cites a passage, and check the citations.
+
+    With a `vocabulary` (rag/unknown_subject.py), a question naming something the knowledge base never
+    mentions is answered "I don't know" without asking the model.
+    """
+    from ragft.models.generation import Completion
+    from ragft.rag.unknown_subject import unmentioned_answer
+
+    missing = [vocabulary.unmentioned(q) if vocabulary is not None else [] for q in questions]
+    asked = [i for i, m in enumerate(missing) if not m]
+    answered = iter(_answer_from_passages(chat_model, [questions[i] for i in asked], [hits[i] for i in asked],
+                                          prompts, generation, progress, choose_values, examples))
+    out = []
+    for q, h, m in zip(questions, hits, missing):
+        if m:
+            text = unmentioned_answer(m)
+            out.append(GroundedAnswer(grounded_messages(q, h, prompts, examples), Completion(text, 0, 0, 0.0),
+                                      text, False, [], False, tuple(m)))
+            if progress:
+                progress(1)
+        else:
+            out.append(next(answered))
+    return out
+
+
+def _answer_from_passages(chat_model, questions, hits, prompts, generation, progress, choose_values,
+                          examples) -> list[GroundedAnswer]:
     from ragft.rag.citation_slot import ensure_citations
     from ragft.rag.citations import check_citations
     from ragft.rag.value_slot import ensure_values
 
+    if not questions:
+        return []
     messages = [grounded_messages(q, h, prompts, examples) for q, h in zip(questions, hits)]
     completions = chat_model.complete(messages, generation, progress=progress)
     texts = [[p.text for p in h] for h in hits]

@@ -8,7 +8,11 @@ ragft then checks it like any other citation. Records say which citations were a
 
 from __future__ import annotations
 
+import re
+
 from ragft.rag.citations import cited_numbers
+
+_CUT_CITATION = re.compile(r"\s*\[\d*\s*$")  # "... 1966 [1" where the token budget ran out mid-citation
 
 MAX_SLOT = 9  # digits are single tokens; a slot chooses among the first nine passages
 
@@ -57,6 +61,7 @@ def ensure_citations(chat_model, prompts: list[list[dict]], answers: list[str],
     """
     from ragft.models.generation import LocalChatModel
 
+    answers = [_CUT_CITATION.sub("", a) for a in answers]
     need = [i for i, a in enumerate(answers) if not cited_numbers(a)]
     if not need or not isinstance(chat_model, LocalChatModel):
         return [(a, False) for a in answers]
