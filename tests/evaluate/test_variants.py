@@ -65,3 +65,33 @@ def test_a_curve_of_an_unknown_fine_tune_is_an_error():
     with pytest.raises(RagftError, match="curve_variants: no fine-tune called 'lroa'"):
         load_config(None, overrides={"arms": ["lora"], "variants": [{"name": "lora", "method": "lora"}],
                                      "curve_variants": ["lroa"]})
+
+
+def test_arm_names_of_contexts_and_training_data():
+    from ragft.evaluate.arms import parse_arm
+
+    kinds = {"finetuned": "facts", "raft": "raft", "idk": "idk", "r2": "raft"}
+    got = {n: (a.variant, a.context.name) for n in ("context", "finetuned+context", "raft", "raft+closed", "idk",
+                                                     "idk+rag", "r2", "r2+context")
+           for a in [parse_arm(n, kinds)]}
+    assert got == {"context": ("untouched", "full"), "finetuned+context": ("finetuned", "full"),
+                   "raft": ("raft", "grounded"), "raft+closed": ("raft", "closed"), "idk": ("idk", "closed"),
+                   "idk+rag": ("idk", "grounded"), "r2": ("r2", "grounded"), "r2+context": ("r2", "full")}
+    with pytest.raises(ValueError, match="unknown arm 'raft\\+rag'"):
+        parse_arm("raft+rag", kinds)  # raft's grounded arm is `raft` itself
+    assert not parse_arm("raft", kinds).worked_examples and parse_arm("rag", kinds).worked_examples
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"experiments": ["update"], "arms": ["rag"]}, "update compares the arms rag and finetuned; add finetuned"),
+    ({"experiments": ["deletion"], "arms": ["rag", "finetuned"], "data.docs": "d", "data.questions": "q"},
+     "for documents edit the files and re-index"),
+    ({"experiments": ["raft"], "arms": ["rag"]}, "add the arm raft"),
+    ({"arms": ["idk"], "data.source": "my.jsonl"}, "lifecycle.unknown_questions"),
+    ({"experiments": ["unknowns"], "data.source": "my.jsonl"}, "entities that are not in the data"),
+    ({"variants": [{"name": "raft"}]}, "arm name already"),
+    ({"lifecycle.context_sizes": [0]}, "positive numbers of facts"),
+])
+def test_lifecycle_needs_are_said_before_any_model_loads(overrides, message):
+    with pytest.raises(RagftError, match=re.escape(message)):
+        load_config(None, overrides=overrides)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ragft.data.questions import QAItem, passage_id
 from ragft.errors import RagftError
 
-_NUMBER = re.compile(r"(?<![\d.,])\d{2,}(?![\d]|[.,]\d)")
+_NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?!\w|[.,]\d)")
 
 
 @dataclass(frozen=True)

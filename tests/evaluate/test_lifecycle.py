@@ -1,0 +1,83 @@
+"""The lifecycle experiments end to end with a tiny model: what they change, train and record."""
+
+import json
+
+import pytest
+
+from ragft.config import load_config
+from ragft.evaluate.runner import Experiment
+from ragft.rag.store import KnowledgeBase
+
+EXPERIMENTS = ["update", "deletion", "unknowns", "long_context", "raft"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, tiny_model_dir):
+    config = load_config(None, overrides={
+        "model": str(tiny_model_dir), "data.source": "cities", "data.n": 20, "finetune.epochs": 1,
+        "generation.max_new_tokens": 4, "arms": ["base", "rag", "context", "finetuned", "finetuned+rag", "raft", "idk"],
+        "experiments": EXPERIMENTS, "lifecycle": {"context_sizes": [5, 12, 400], "context_questions": 3}})
+    run_dir = tmp_path_factory.mktemp("lifecycle")
+    return Experiment(config, run_dir).run()
+
+
+def _rows(run, name):
+    return [json.loads(line) for line in (run.run_dir / name).read_text().splitlines()]
+
+
+def test_every_experiment_reports_and_unknowns_stay_out_of_accuracy(run):
+    results = run.results
+    assert set(EXPERIMENTS) <= set(results["experiments"])
+    assert all(a["n"] == 20 for a in results["arms"].values())  # the 5 unknown cities are asked apart
+    unknowns = results["experiments"]["unknowns"]
+    assert unknowns["questions"] == 5 and set(unknowns["arms"]) == set(results["arms"])
+    # every unknown city is named nowhere in the knowledge: the grounded arms abstain without asking the model
+    assert unknowns["arms"]["rag"]["abstained"]["value"] == 1.0
+    assert {t["b"] for t in unknowns["invention_vs_base"]} == {"finetuned", "idk"}
+    assert sum(r["split"] == "unknown" for r in _rows(run, "predictions.jsonl")) == 5 * len(results["arms"])
+
+
+def test_the_knowledge_base_holds_the_new_facts_and_not_the_old_or_deleted_ones(run):
+    update = run.results["experiments"]["update"]
+    deletion = run.results["experiments"]["deletion"]
+    assert update["changed"] == deletion["deleted"] == 2
+    kept = set(KnowledgeBase(run.run_dir / "chroma", "knowledge").all_passages().values())
+    assert all(e["after"] in kept and e["before"] not in kept for e in update["examples"])
+    assert not set(deletion["examples"]) & kept and len(kept) == 20 - 2
+    after = [r for r in _rows(run, "experiments.jsonl") if r.get("approach") == "rag" and r["phase"] == "after"]
+    shown = " ".join(m["content"] for r in after for m in r["prompt"])
+    assert not any(text in shown for text in deletion["examples"])  # deleted passages are never retrieved
+
+
+def test_continued_training_sees_only_the_changes_and_retraining_everything_left(run):
+    approaches = run.results["experiments"]["update"]["approaches"]
+    assert approaches["finetuned-continued"]["examples"] == 2
+    assert approaches["finetuned-retrained"]["examples"] == 20 - 2  # without the deleted facts
+    for name in ("continued", "retrained"):
+        assert (run.run_dir / "lifecycle" / name / "ragft_model.json").is_file()
+    assert approaches["finetuned"]["after"] == approaches["finetuned"]["before"]  # never updated
+    records = [r for r in _rows(run, "experiments.jsonl") if r.get("experiment") == "lifecycle"]
+    assert {(r["approach"], r["phase"]) for r in records} >= {("rag", "before"), ("rag", "after"),
+                                                              ("finetuned-retrained", "after")}
+    assert all("stale" in r for r in records if r["group"] == "changed")
+
+
+def test_long_context_puts_every_fact_in_the_prompt_and_skips_what_the_data_lacks(run):
+    lc = run.results["experiments"]["long_context"]
+    small, large, missing = lc["sizes"]
+    assert (small["facts"], large["facts"]) == (5, 12) and small["context_tokens"] < large["context_tokens"]
+    # 400 cities are drawn, but their prompt is past the tiny model's window: RAG alone answers
+    assert missing["facts"] == 400 and not missing["fits"] and list(missing["arms"]) == ["rag"]
+    assert missing["context_tokens"] > lc["window"]
+    records = [r for r in _rows(run, "experiments.jsonl") if r.get("experiment") == "long_context"
+               and r["arm"] == "context" and r["facts"] == 12]
+    assert len(records) == 3 and all(len(r["retrieved_ids"]) == 12 for r in records)
+
+
+def test_raft_trains_on_passages_and_is_asked_without_worked_examples(run):
+    raft = run.results["finetunes"]["raft"]
+    assert raft["train_on"] == "raft" and raft["examples"] == 20
+    assert set(run.results["experiments"]["raft"]["arms"]) == {"raft", "finetuned+rag", "rag"}
+    row = next(r for r in _rows(run, "predictions.jsonl") if r["arm"] == "raft")
+    assert [m["role"] for m in row["prompt"]] == ["system", "user"]
+    assert run.results["finetunes"]["idk"]["examples"] == 20 + 5  # the facts and 5 unknown cities taught
