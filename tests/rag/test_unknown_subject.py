@@ -49,3 +49,33 @@ def test_every_probe_known_and_every_stranger_flagged(source):
     assert [i.question for i in task.items if kb.unmentioned(i.question)] == []
     strangers = generated_unknowns(source, 30, 42, 10).asked
     assert all(kb.unmentioned(i.question) for i in strangers)
+
+
+# Written by hand after the rule was fixed, in domains nothing was tuned on (ships, planets, trams,
+# mountains, firms): the blind check the README quotes.
+HAND_KB = ["The research vessel Aurora Borealis II was launched in 1998 at the Gdynia yard.",
+      "Captain Ines Valcárcel commands the Aurora Borealis II.",
+      "The planet Keth-4 orbits its star every 212 days.",
+      "Dr. Tomasz Wierzbicki discovered Keth-4 in 2031.",
+      "The Nordlys tram line runs from Sentrum to Lade every 7 minutes.",
+      "Tickets for the Nordlys line cost 42 kroner.",
+      "Mount Arrenhal is 3,412 metres high.",
+      "The first ascent of Mount Arrenhal was made by Sofia Brandt in 1921.",
+      "The Qiao & Partners law firm has offices in Lyon and Porto.",
+      "Fenwick Bakery sells sourdough loaves for 4 euros."]
+HAND_KNOWN = ["When was the Aurora Borealis II launched?", "Who commands the research vessel Aurora Borealis II?",
+         "How long is a year on Keth-4?", "Who discovered the planet Keth-4?", "How often does the Nordlys tram run?",
+         "What does a ticket for the Nordlys line cost?", "How high is Mount Arrenhal?",
+         "Who first climbed Mount Arrenhal?", "Where does Qiao & Partners have offices?",
+         "How much is a sourdough loaf at Fenwick Bakery?", "In which year did Sofia Brandt climb the mountain?",
+         "what does the bakery charge for bread?"]
+HAND_UNKNOWN = ["When was the Aurora Australis launched?", "How long is a year on Keth-7?", "Who discovered the planet Vorr?",
+           "How often does the Sydlys tram run?", "How high is Mount Belgrave?", "Who first climbed Mount Arrenhal's neighbour Kessfjell?",
+           "Where does Lindqvist & Partners have offices?", "What does Marlow Bakery sell?", "Who commands the Polar Star?",
+           "When did Captain Ines Moreno take command?"]
+
+
+def test_a_hand_written_knowledge_base_nothing_was_tuned_on():
+    kb = KnowledgeVocabulary(HAND_KB)
+    assert [q for q in HAND_KNOWN if kb.unmentioned(q)] == []
+    assert [q for q in HAND_UNKNOWN if not kb.unmentioned(q)] == []
