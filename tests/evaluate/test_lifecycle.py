@@ -11,6 +11,15 @@ from ragft.rag.store import KnowledgeBase
 EXPERIMENTS = ["update", "deletion", "unknowns", "long_context", "raft"]
 
 
+class Recording(Experiment):
+    """Keeps the weights the lifecycle took for the run's fine-tune."""
+
+    def default_finetune(self):
+        loaded = super().default_finetune()
+        self.lifecycle_weights = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+        return loaded
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, tiny_model_dir):
     config = load_config(None, overrides={
@@ -18,7 +27,10 @@ def run(tmp_path_factory, tiny_model_dir):
         "generation.max_new_tokens": 4, "arms": ["base", "rag", "context", "finetuned", "finetuned+rag", "raft", "idk"],
         "experiments": EXPERIMENTS, "lifecycle": {"context_sizes": [5, 12, 400], "context_questions": 3}})
     run_dir = tmp_path_factory.mktemp("lifecycle")
-    return Experiment(config, run_dir).run()
+    experiment = Recording(config, run_dir)
+    out = experiment.run()
+    out.lifecycle_weights = experiment.lifecycle_weights
+    return out
 
 
 def _rows(run, name):
@@ -81,3 +93,17 @@ def test_raft_trains_on_passages_and_is_asked_without_worked_examples(run):
     row = next(r for r in _rows(run, "predictions.jsonl") if r["arm"] == "raft")
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
     assert run.results["finetunes"]["idk"]["examples"] == 20 + 5  # the facts and 5 unknown cities taught
+
+
+def test_the_lifecycle_asks_the_runs_own_fine_tune(run, tiny_model_dir):
+    # The run's weights were restored to the untouched ones for the next fine-tunes; the lifecycle's
+    # "finetuned" must still be the run's own: the very weights saved in finetuned/finetuned/.
+    import torch
+    from safetensors.torch import load_file
+
+    saved = load_file(run.run_dir / "finetuned" / "finetuned" / "model.safetensors")
+    kept = run.lifecycle_weights
+    assert saved and all(torch.equal(kept[k], v) for k, v in saved.items())
+    # ...and not the untouched model's (the base weights differ somewhere after training)
+    untouched = load_file(tiny_model_dir / "model.safetensors")
+    assert any(not torch.equal(kept[k], v) for k, v in untouched.items() if k in kept)

@@ -117,6 +117,7 @@ class Experiment:
         self.weights: UntouchedWeights | None = None
         self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
         self._loaded = None  # the LoadedModel of a local model
+        self._default_state = None  # the `finetuned` weights, kept for the lifecycle experiments
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
 
     def run(self) -> RunOutput:
@@ -198,7 +199,10 @@ class Experiment:
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "timings": r.timings,
         }
+        from ragft.evaluate.decision import decision_table
         from ragft.report import draw_charts, write_reports
+
+        results["decision"] = decision_table(results)  # need -> best approach, from the numbers above
 
         with r.stage("report"):
             charts = draw_charts(results)
@@ -359,11 +363,22 @@ class Experiment:
         return self.chat(self.weights.untouched())
 
     def default_finetune(self):
-        """The run's `finetuned` model as saved, loaded afresh (its in-memory weights were restored since)."""
+        """The run's `finetuned` model in a model of its own (the run's weights were restored since): from the
+        copy kept of a full fine-tune's weights, else loaded from where it was saved."""
+        from dataclasses import replace
+
         from ragft.models.loading import load_model
 
-        with self.reporter.spinner("loading the fine-tuned model"):
-            return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
+        if self._default_state is None:
+            with self.reporter.spinner("loading the fine-tuned model"):
+                return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
+        from transformers import AutoModelForCausalLM
+
+        base = self._loaded
+        model = AutoModelForCausalLM.from_config(base.model.config, dtype=next(base.model.parameters()).dtype)
+        model.load_state_dict(self._default_state)
+        self._default_state = None  # one model holds them now
+        return replace(base, model=model.to(base.device).eval())
 
     def train(self, start, conversations: list[dict], name: str) -> tuple[ChatModel, dict]:
         """Fine-tune `start` (a loaded model; None: the untouched weights) with the default recipe, saved under
@@ -494,6 +509,9 @@ class Experiment:
                                     "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
         weights.trained(trained)
         self.saved[variant] = out
+        if variant == DEFAULT_VARIANT and result.method == "full" and any(
+                e in self.config.experiments for e in ("update", "deletion")):
+            self._default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
         summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
                    "saved_to": str(out.relative_to(self.run_dir))}
         return LocalChatModel(trained, loaded.tokenizer, precision), summary

@@ -8,10 +8,11 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE, RETRIEVAL_COLUMNS,
-                                   RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json, dataset_text,
-                                   example_arms, examples, finetune_rows, findings, key_settings, meta_line,
-                                   paired_rows, retrieval_rows, row, scoring_rows, slug, timing_rows, verdict)
+from ragft.report.markdown import (COLUMNS, DECISION_COLUMNS, DECISION_TITLE, METRICS_NOTE, PAIRED_COLUMNS,
+                                   PAIRED_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE,
+                                   config_json, dataset_text, decision, decision_rows, example_arms, examples,
+                                   finetune_rows, findings, key_settings, meta_line, paired_rows, retrieval_rows, row,
+                                   scoring_rows, slug, timing_rows, verdict)
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
@@ -97,6 +98,9 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
                     [list(r) for r in timing_rows(results.get("timings") or {})]),
              "<h2>Example answers</h2>", _examples(results, records),
              "<h2>Config</h2>", f"<pre>{_e(config_json(results.get('config') or {}))}</pre>"]
+    table = decision(results)
+    body += [f"<h2>{_e(DECISION_TITLE)}</h2>", _table(DECISION_COLUMNS, decision_rows(table)),
+             f'<p class="verdict">Recommendation: {_e(table.get("recommendation", ""))}</p>']
     template = resources.files("ragft.report").joinpath("template.html").read_text(encoding="utf-8")
     return Template(template).substitute(title=_e(title), body="\n".join(_with_contents(body)))
 

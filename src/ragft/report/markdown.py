@@ -272,6 +272,23 @@ def example_arms(results: dict, records: list[dict]) -> list[str]:
     return names + [a for a in dict.fromkeys(r.get("arm") for r in records) if a and a not in names]
 
 
+DECISION_TITLE = "Decision table: need → best approach"
+DECISION_COLUMNS = ["need", "best approach", "measured evidence"]
+
+
+def decision(results: dict) -> dict:
+    """The run's decision table (results["decision"]), or one computed from its results."""
+    if results.get("decision"):
+        return results["decision"]
+    from ragft.evaluate.decision import decision_table
+
+    return decision_table(results)
+
+
+def decision_rows(table: dict) -> list[list[str]]:
+    return [[r["need"], r["best"], r["evidence"]] for r in table.get("rows") or []]
+
+
 def _md(s: Any) -> str:
     """Markdown-safe one-line text: HTML escaped (answers are LLM output), pipes escaped, newlines folded."""
     return html.escape(" ".join(str(s).split()), quote=False).replace("|", "\\|")
@@ -348,4 +365,7 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
                     f"  reference: {_md(r.get('reference', ''))}  ", f"  answer: {_md(r.get('answer', ''))}"]
         out += [""] if examples(records, name) else ["No answers recorded.", ""]
     out += ["## Config", "", "```json", config_json(results.get("config") or {}).replace("```", "ˋˋˋ"), "```", ""]
+    table = decision(results)
+    out += [f"## {DECISION_TITLE}", ""] + _table(DECISION_COLUMNS, decision_rows(table))
+    out += ["", f"**Recommendation:** {_md(table.get('recommendation', ''))}", ""]
     return "\n".join(_with_contents(out))

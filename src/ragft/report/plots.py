@@ -93,25 +93,36 @@ def _study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
     return _png(fig, plt)
 
 
+def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: str | None = None) -> bool:
+    """One bar for a rate ({value, n, ci95}) with its Wilson interval; nothing (False) where nothing was measured."""
+    if not rate or not rate.get("n") or rate.get("value") is None:
+        return False
+    y, (lo, hi) = 100 * rate["value"], rate["ci95"]
+    ax.bar(x, y, width=width * 0.9, color=color, label=label)
+    ax.errorbar(x, y, yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]], fmt="none", ecolor="black",
+                capsize=2, linewidth=0.8)
+    return True
+
+
+def _grouped_bars(ax, groups: list[str], series: dict[str, list[dict | None]]) -> None:
+    """One group of bars per name in `groups`, one bar per series (its rate for that group), each series labelled
+    once for the legend."""
+    width = 0.8 / max(len(series), 1)
+    for j, (label, rates) in enumerate(series.items()):
+        color, named = _PALETTE[j % len(_PALETTE)], False
+        for i, rate in enumerate(rates):
+            named |= _rate_bar(ax, i - 0.4 + width * (j + 0.5), rate, width, color, None if named else label)
+    ax.set_xticks(range(len(groups)), groups)
+
+
 def generalization_png(study: dict | None) -> bytes | None:
     """Grouped bars: per arm, accuracy on each probe family with its Wilson interval; None without the study."""
     if not study or not study.get("arms"):
         return None
     plt = _pyplot()
     arms, families = list(study["arms"]), list(study.get("families") or {})
-    width = 0.8 / max(len(families), 1)
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(arms) + 2), 3.6))
-    for j, family in enumerate(families):
-        for i, arm in enumerate(arms):
-            rate = study["arms"][arm].get(family)
-            if not rate or not rate.get("n"):
-                continue
-            y, (lo, hi) = 100 * rate["value"], rate["ci95"]
-            x = i - 0.4 + width * (j + 0.5)
-            ax.bar(x, y, width=width * 0.9, color=_PALETTE[j % len(_PALETTE)], label=family if i == 0 else None)
-            ax.errorbar(x, y, yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]], fmt="none",
-                        ecolor="black", capsize=2, linewidth=0.8)
-    ax.set_xticks(range(len(arms)), arms)
+    _grouped_bars(ax, arms, {f: [study["arms"][arm].get(f) for arm in arms] for f in families})
     return _study_png(fig, ax, plt, "Accuracy per probe family (95% Wilson interval)", "accuracy")
 
 

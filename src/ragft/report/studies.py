@@ -3,25 +3,9 @@ table, a note on what is measured, and a plot. Markdown and HTML render the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ragft.report.markdown import DASH, _rate_cell, pct
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    findings: list[str]
-    head: list[str]
-    rows: list[list[str]]
-    note: str
-    image: str | None  # the PNG's file name beside the report
-    headline: list[str] | None = None  # what the top of the report says (default: the findings)
-
-    @property
-    def headlines(self) -> list[str]:
-        return self.findings if self.headline is None else self.headline
-
+from ragft.report.lifecycle import LIFECYCLE_SECTIONS, lifecycle_pngs
+from ragft.report.section import Section, study as _study
 
 GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
                        "never used in training (paraphrase), and backwards, for the entity by a value only it has "
@@ -31,10 +15,6 @@ AUGMENTATION_NOTE = ("Each fine-tune trained on k phrasings of every fact (train
                      "disjoint from the held-out probes) and is asked closed book. Allen-Zhu & Li found facts seen in "
                      "one phrasing memorised but not extractable, and augmentation making them extractable; Ovadia et "
                      "al. found paraphrases raising fine-tuned accuracy.")
-
-
-def _study(results: dict, name: str) -> dict | None:
-    return (results.get("experiments") or {}).get(name)
 
 
 def generalization_section(results: dict) -> Section | None:
@@ -139,7 +119,7 @@ def learning_curve_section(results: dict) -> Section | None:
     return Section("Learning curve", findings, head, rows, CURVE_NOTE, "learning_curve.png")
 
 
-SECTIONS = (generalization_section, augmentation_section, learning_curve_section)
+SECTIONS = (generalization_section, augmentation_section, learning_curve_section, *LIFECYCLE_SECTIONS)
 
 
 def study_sections(results: dict) -> list[Section]:
@@ -152,5 +132,5 @@ def study_pngs(results: dict) -> dict[str, bytes]:
 
     out = {"generalization.png": generalization_png(_study(results, "generalization")),
            "augmentation.png": augmentation_png(_study(results, "augmentation")),
-           "learning_curve.png": learning_curve_png(_study(results, "learning_curve"))}
+           "learning_curve.png": learning_curve_png(_study(results, "learning_curve")), **lifecycle_pngs(results)}
     return {name: png for name, png in out.items() if png}
