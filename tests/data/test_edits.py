@@ -71,3 +71,17 @@ def test_too_little_knowledge_is_one_clear_error():
     task = task_from_conversations(city_conversations(2), "two cities")
     with pytest.raises(RagftError, match="need at least 3 facts"):
         plan_edits(knowledge_facts(task.passages), 0.1, 1)
+
+
+def test_a_year_stays_a_plausible_year_and_values_come_from_all_the_facts():
+    from ragft.data.edits import Fact
+
+    years = [Fact(str(k), f"Person {k} was born in {1990 + k}.", str(1990 + k), "number") for k in range(10)]
+    for seed in range(20):
+        for c in plan_edits(years, 0.1, seed, delete=False).changes:
+            new = int(c.new.split()[-1].rstrip("."))
+            assert 1000 <= new <= 2100 and 2 <= abs(new - int(c.old.split()[-1].rstrip("."))) <= 25
+    task, facts = _people(10)
+    few = facts[:3]  # one fact per attribute at most: only the others can give a value
+    plan = plan_edits(few, 0.1, 1, delete=False, values_from=facts)
+    assert plan.changes[0].new != plan.changes[0].old

@@ -2,7 +2,7 @@
 
 A fact is one passage of a question-answer task (a chat answer, a generated fact's sentence). A
 changed fact keeps its sentence with another value: for generated facts another entity's value of
-the same attribute (so it stays plausible), else the first number moved by 10-40 %. Changed and
+the same attribute (so it stays plausible), else the first number moved by 10-40 % (a year by 2-25). Changed and
 deleted facts are disjoint, drawn with the run's seed, so a run's plan is reproducible.
 """
 
@@ -77,8 +77,12 @@ def knowledge_facts(passages: dict[str, str], generated: list | None = None) -> 
     return out
 
 
-def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = True, delete: bool = True) -> EditPlan:
-    """Change `fraction` of the facts and delete another `fraction` (each at least one), the rest unchanged."""
+def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = True, delete: bool = True,
+               values_from: list[Fact] | None = None) -> EditPlan:
+    """Change `fraction` of the facts and delete another `fraction` (each at least one), the rest unchanged.
+
+    A changed generated fact takes a value its attribute has among `values_from` (default: `facts`).
+    """
     rng = random.Random(seed)
     changeable = [f for f in facts if f.value is not None]
     count = max(1, round(fraction * len(facts)))
@@ -91,7 +95,7 @@ def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = Tru
     rest = [f for f in facts if f not in changed]
     deleted = rng.sample(rest, count) if delete else []
     pools: dict[str, list[str]] = {}
-    for f in facts:
+    for f in values_from or facts:
         if f.value is not None and f.kind != "number":
             pools.setdefault(f.kind, []).append(f.value)
     changes = [Change(f.key, f.text, _rewrite(f, pools, rng)) for f in changed]
@@ -119,8 +123,12 @@ def _rewrite(fact: Fact, pools: dict[str, list[str]], rng: random.Random) -> str
         new = rng.choice(others)
     else:
         old = int(fact.value)
-        step = max(1, round(old * rng.uniform(0.1, 0.4)))
-        new = str(old + step if rng.random() < 0.5 or old - step <= 0 else old - step)
+        if len(fact.value) == 4 and 1000 <= old <= 2100:  # a year: another plausible year
+            step = rng.randint(2, 25)
+            new = str(old - step if old + step > 2100 or rng.random() < 0.5 else old + step)
+        else:
+            step = max(1, round(old * rng.uniform(0.1, 0.4)))
+            new = str(old + step if rng.random() < 0.5 or old - step <= 0 else old - step)
     return _replace_value(fact.text, fact.value, new)
 
 

@@ -30,7 +30,7 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
     points = []
     for arm in arms:
         ft = finetunes.get(arm.variant)
-        if not arm.finetuned or arm.rag or not ft:
+        if not arm.finetuned or arm.rag or not ft or arm.train_on != "facts":  # idk adds other examples
             continue
         fams = family_metrics([r for r in rows if r["arm"] == arm.name]) or {}
         points.append({"variant": arm.variant, "arm": arm.name, "method": ft["method"], "k": ft.get("phrasings", 1),

@@ -65,10 +65,11 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     """Run update and/or deletion (as the config selects); returns ({name: results}, per-question records)."""
     config = lab.config
     selected = [e for e in ("update", "deletion") if e in config.experiments]
-    facts = knowledge_facts(task.passages, generated_facts)
-    asked = {i.gold_ids[0] for i in items_about(task.items, facts)}
-    facts = [f for f in facts if f.key in asked]  # facts with a question to ask
-    plan = plan_edits(facts, config.lifecycle.fraction, config.seed, "update" in selected, "deletion" in selected)
+    known = knowledge_facts(task.passages, generated_facts)
+    asked = {i.gold_ids[0] for i in items_about(task.items, known)}
+    facts = [f for f in known if f.key in asked]  # facts with a question to ask (--limit may leave few)
+    plan = plan_edits(facts, config.lifecycle.fraction, config.seed, "update" in selected, "deletion" in selected,
+                      values_from=known)
     pairs = changed_items(task.items, plan.changes)
     groups = _Groups([now for _, now in pairs], {now.id: was for was, now in pairs},
                      items_about(task.items, plan.unchanged)[:config.lifecycle.unchanged_questions],
