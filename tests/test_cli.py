@@ -50,6 +50,8 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     (["--docs", "."], "data: docs needs questions"),
     (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
     (["--questions", "."], "questions and train go with docs"),
+    (["--experiments", "magic"], "experiments.0: Input should be 'generalization'"),
+    (["--experiments", "update", "--arms", "rag"], "update compares the arms rag and finetuned; add finetuned"),
 ])
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
@@ -221,3 +223,22 @@ def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir)
     assert "The X2 lamp costs 5 euros." in first["prompt"][-1]["content"]  # the best chunk, with its header
     assert first["retrieved_ids"][0] in first["gold_passage_ids"]
     assert "## Scoring" in (out / "report.md").read_text() and "Scoring" in (out / "report.html").read_text()
+
+
+def test_the_lifecycle_on_users_own_data(tmp_path, tiny_model_dir):
+    rows = [{"messages": [{"role": "user", "content": f"How many people work at Company{i}?"},
+                          {"role": "assistant", "content": f"Company{i} employs {100 + 7 * i} people."}]}
+            for i in range(12)]
+    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    out = tmp_path / "run"
+    result = invoke("run", "--data", data, "--arms", "rag,finetuned", "--experiments", "update,deletion,long_context",
+                    "--epochs", 1, "--out", out, "--model", tiny_model_dir, "--quiet")
+    assert result.exit_code == 0, result.output
+    studies = json.loads((out / "results.json").read_text())["experiments"]
+    [change] = studies["update"]["examples"]  # 10 % of 12 facts: the number of one moved by 10-40 %
+    old, new = (int(change[k].split()[2]) for k in ("before", "after"))
+    assert change["before"].split()[0] == change["after"].split()[0] and 0.09 <= abs(new - old) / old <= 0.41
+    assert studies["deletion"]["deleted"] == 1
+    sizes = studies["long_context"]["sizes"]
+    assert [s["facts"] for s in sizes] == [10, 30, 100, 300] and sizes[0]["arms"]
+    assert all("skipped" in s for s in sizes[1:])  # 12 facts of your own are not 30

@@ -190,7 +190,7 @@ def kb_delete(
 
 @app.command("run")
 def run(
-    preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment (seed)."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment: seed, study, study-quick."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
     data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, orgs."),
     docs: Optional[Path] = typer.Option(None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as "
@@ -199,8 +199,12 @@ def run(
                                                                        '{"question": ..., "answer": ...}.'),
     train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
                                                                "continued pre-training on the document chunks)."),
-    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed "
-                                       "(and V, V+rag, V+rag-seed for each fine-tune V in the config's variants)."),
+    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed,"
+                                       "context,raft,idk (and V, V+rag, V+rag-seed, V+context for each fine-tune V "
+                                       "in the config's variants)."),
+    experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies: generalization,"
+                                              "augmentation,learning_curve (generated data), update,deletion,unknowns,"
+                                              "long_context,raft."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
@@ -242,7 +246,7 @@ def run(
                    chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
                    judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
                    test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
-                   rewriter_api_key=rewriter_api_key)
+                   rewriter_api_key=rewriter_api_key, experiments=experiments)
 
 
 @app.command("serve")

@@ -80,11 +80,16 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
 
 
+def _listed(option: str | None) -> list[str] | None:
+    """A comma-separated option as a list (None: not given)."""
+    return [a.strip() for a in option.split(",") if a.strip()] if option is not None else None
+
+
 def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
                    judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
-                   rewriter_api_key=None) -> None:
+                   rewriter_api_key=None, experiments=None) -> None:
     from ragft.config import load_config
     from ragft.data.sources import generator_names
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
@@ -103,7 +108,7 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         "data.train": str(train) if train else None, "data.test": str(test) if test else None,
         "data.rewriter_url": rewriter_url, "data.rewriter_model": rewriter_model,
         "judge.model": judge_model, "judge.url": judge_url,
-        "arms": [a.strip() for a in arms.split(",") if a.strip()] if arms is not None else None,
+        "arms": _listed(arms), "experiments": _listed(experiments),
         "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
         "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
         "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url, "seeds": seeds,
