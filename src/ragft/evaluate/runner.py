@@ -26,6 +26,7 @@ from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
 from ragft.evaluate.experiments import experiments
 from ragft.evaluate.finetunes import LearningCurve, UntouchedWeights
+from ragft.evaluate.lab import LabMixin
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
@@ -101,7 +102,7 @@ def prepare_run_dir(path: Path) -> Path:
     return path
 
 
-class Experiment:
+class Experiment(LabMixin):
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
                  api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None):
         self.config = config
@@ -344,60 +345,6 @@ class Experiment:
             raise RagftError(f"arm context: the whole knowledge base makes a {tokens}-token prompt, more than the "
                              f"model's {window}-token window; use fewer facts (--limit does not cut the knowledge) "
                              "or a RAG arm")
-
-    # What the lifecycle experiments ask of the run (evaluate/lifecycle.py's Lab).
-    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
-            knowledge: dict[str, str] | None = None) -> list[dict]:
-        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label, knowledge)]
-
-    def prompt_tokens(self, messages: list[dict]) -> int:
-        if self._loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
-            return sum(len(m["content"]) for m in messages) // 4
-        return len(self._loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                                              return_dict=False))
-
-    def chat(self, loaded) -> ChatModel:
-        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
-
-    def untouched_chat(self) -> ChatModel:
-        return self.chat(self.weights.untouched())
-
-    def default_finetune(self):
-        """The run's `finetuned` model in a model of its own (the run's weights were restored since): from the
-        copy kept of a full fine-tune's weights, else loaded from where it was saved."""
-        from dataclasses import replace
-
-        from ragft.models.loading import load_model
-
-        if self._default_state is None:
-            with self.reporter.spinner("loading the fine-tuned model"):
-                return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
-        from transformers import AutoModelForCausalLM
-
-        base = self._loaded
-        model = AutoModelForCausalLM.from_config(base.model.config, dtype=next(base.model.parameters()).dtype)
-        model.load_state_dict(self._default_state)
-        self._default_state = None  # one model holds them now
-        return replace(base, model=model.to(base.device).eval())
-
-    def train(self, start, conversations: list[dict], name: str) -> tuple[ChatModel, dict]:
-        """Fine-tune `start` (a loaded model; None: the untouched weights) with the default recipe, saved under
-        lifecycle/NAME."""
-        from ragft.finetune.run import finetune_with_progress, settings_from_config
-
-        if start is None:
-            start = self.weights.untouched()
-        elif hasattr(start.model, "merge_and_unload"):  # a LoRA fine-tune: train on from its merged weights
-            from dataclasses import replace
-
-            start = replace(start, model=start.model.merge_and_unload())
-        precision = self._precision(start)
-        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
-        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / "lifecycle" / name,
-                                                 self.reporter, f"finetune:{name}")
-        if start is self.weights.loaded:
-            self.weights.trained(trained)
-        return LocalChatModel(trained, start.tokenizer, precision), result.to_dict()
 
     def _judge(self, records: list[Record]) -> None:
         """Grade every answer with the configured LLM judge; each verdict and its prompt go into the record."""

@@ -1,0 +1,67 @@
+"""What the lifecycle experiments ask of a run (evaluate/lifecycle.py's `Lab`, long_context.py): answer with any
+model, count prompt tokens, restore the untouched weights, get the run's fine-tune back, train another one.
+
+A mixin of the runner's Experiment, which holds the state these read (the loaded model, the untouched weights,
+the fine-tunes it saved); kept apart so the runner reads as the experiment's stages.
+"""
+
+from __future__ import annotations
+
+from ragft.data.questions import QAItem
+from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
+from ragft.models.generation import ChatModel, LocalChatModel
+
+
+class LabMixin:
+    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
+            knowledge: dict[str, str] | None = None) -> list[dict]:
+        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label, knowledge)]
+
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        if self._loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
+            return sum(len(m["content"]) for m in messages) // 4
+        return len(self._loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+                                                              return_dict=False))
+
+    def chat(self, loaded) -> ChatModel:
+        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
+
+    def untouched_chat(self) -> ChatModel:
+        return self.chat(self.weights.untouched())
+
+    def default_finetune(self):
+        """The run's `finetuned` model in a model of its own (the run's weights were restored since): from the
+        copy kept of a full fine-tune's weights, else loaded from where it was saved."""
+        from dataclasses import replace
+
+        from ragft.models.loading import load_model
+
+        if self._default_state is None:
+            with self.reporter.spinner("loading the fine-tuned model"):
+                return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
+        from transformers import AutoModelForCausalLM
+
+        base = self._loaded
+        model = AutoModelForCausalLM.from_config(base.model.config, dtype=next(base.model.parameters()).dtype)
+        model.load_state_dict(self._default_state)
+        self._default_state = None  # one model holds them now
+        return replace(base, model=model.to(base.device).eval())
+
+    def train(self, start, conversations: list[dict], name: str) -> tuple[ChatModel, dict]:
+        """Fine-tune `start` (a loaded model; None: the untouched weights) with the default recipe, saved under
+        lifecycle/NAME."""
+        from ragft.finetune.run import finetune_with_progress, settings_from_config
+
+        if start is None:
+            start = self.weights.untouched()
+        elif hasattr(start.model, "merge_and_unload"):  # a LoRA fine-tune: train on from its merged weights
+            from dataclasses import replace
+
+            start = replace(start, model=start.model.merge_and_unload())
+        precision = self._precision(start)
+        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
+        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / "lifecycle" / name,
+                                                 self.reporter, f"finetune:{name}")
+        if start is self.weights.loaded:
+            self.weights.trained(trained)
+        return LocalChatModel(trained, start.tokenizer, precision), result.to_dict()
