@@ -294,6 +294,9 @@ class LifecycleConfig(_Strict):
     fraction: float = Field(0.1, gt=0, lt=1, description=(
         "update: share of the facts whose value changes; deletion: share deleted (disjoint from the changed)"))
     unchanged_questions: int = Field(40, ge=1, description="update and deletion: unchanged facts asked at most")
+    variant: str = Field("finetuned", description=(
+        "update and deletion: the fine-tune that is continued, retrained and left stale (one trained on the facts "
+        "in one phrasing, e.g. a 30-epoch variant that knows them well)"))
     unknown_share: float = Field(0.25, gt=0, le=2, description=(
         "unknowns: entities not in the data, as a share of those in it (as many again for the idk fine-tune)"))
     unknown_questions: str | None = Field(None, description=(
@@ -407,10 +410,15 @@ class ExperimentConfig(_Strict):
         qa = not self.data.docs or self.data.train
         for experiment in ("update", "deletion"):
             if experiment in self.experiments:
-                missing = [a for a in ("rag", "finetuned") if a not in names]
+                tuned = self.lifecycle.variant
+                missing = [a for a in ("rag", tuned) if a not in names]
                 if missing:
-                    raise ValueError(f"experiments: {experiment} compares the arms rag and finetuned; add "
+                    raise ValueError(f"experiments: {experiment} compares the arms rag and {tuned}; add "
                                      f"{' and '.join(missing)} to arms")
+                spec = next((v for v in self.variants if v.name == tuned), None)
+                if self.variant_kinds().get(tuned) != "facts" or (spec and spec.phrasings > 1):
+                    raise ValueError(f"lifecycle.variant: {tuned} must be a fine-tune on the facts in one phrasing "
+                                     "(its training data is what an update edits)")
                 if self.data.docs:
                     raise ValueError(f"experiments: {experiment} changes facts of question-answer knowledge (chat "
                                      "JSONL or a generator); for documents edit the files and re-index (ragft index)")

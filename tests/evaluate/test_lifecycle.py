@@ -107,3 +107,32 @@ def test_the_lifecycle_asks_the_runs_own_fine_tune(run, tiny_model_dir):
     # ...and not the untouched model's (the base weights differ somewhere after training)
     untouched = load_file(tiny_model_dir / "model.safetensors")
     assert any(not torch.equal(kept[k], v) for k, v in untouched.items() if k in kept)
+
+
+def test_the_lifecycle_may_use_another_fine_tune(tmp_path, tiny_model_dir):
+    config = load_config(None, overrides={
+        "model": str(tiny_model_dir), "data.source": "cities", "data.n": 10, "finetune.epochs": 1,
+        "generation.max_new_tokens": 2, "arms": ["rag", "long"], "variants": [{"name": "long", "epochs": 2}],
+        "experiments": ["update"], "lifecycle.variant": "long"})
+    experiment = Recording(config, tmp_path)
+    results = experiment.run().results
+    update = results["experiments"]["update"]
+    assert update["finetune"] == "long" and update["approaches"]["finetuned-retrained"]["examples"] == 10
+    from safetensors.torch import load_file
+
+    saved = load_file(tmp_path / "finetuned" / "model.safetensors")  # the one fine-tune: the seed's layout
+    assert all(v.equal(experiment.lifecycle_weights[k]) for k, v in saved.items())
+    retrained = json.loads((tmp_path / "lifecycle" / "retrained" / "ragft_model.json").read_text())
+    assert retrained["train"]["epochs"] == 2  # trained with long's recipe
+
+
+def test_the_lifecycle_fine_tune_must_be_one_of_the_runs_on_the_facts():
+    from ragft.errors import RagftError
+
+    with pytest.raises(RagftError, match="add k3 to arms"):
+        load_config(None, overrides={"arms": ["rag", "finetuned"], "experiments": ["update"],
+                                     "lifecycle.variant": "k3", "data.source": "people",
+                                     "variants": [{"name": "k3", "phrasings": 3}]})
+    with pytest.raises(RagftError, match="must be a fine-tune on the facts in one phrasing"):
+        load_config(None, overrides={"arms": ["rag", "k3"], "experiments": ["deletion"], "lifecycle.variant": "k3",
+                                     "data.source": "people", "variants": [{"name": "k3", "phrasings": 3}]})

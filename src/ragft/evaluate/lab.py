@@ -8,7 +8,7 @@ the fine-tunes it saved); kept apart so the runner reads as the experiment's sta
 from __future__ import annotations
 
 from ragft.data.questions import QAItem
-from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
+from ragft.evaluate.arms import Arm
 from ragft.models.generation import ChatModel, LocalChatModel
 
 
@@ -30,7 +30,7 @@ class LabMixin:
         return self.chat(self.weights.untouched())
 
     def default_finetune(self):
-        """The run's `finetuned` model in a model of its own (the run's weights were restored since): from the
+        """The run's fine-tune that the lifecycle asks (lifecycle.variant, default `finetuned`) in a model of its own (the run's weights were restored since): from the
         copy kept of a full fine-tune's weights, else loaded from where it was saved."""
         from dataclasses import replace
 
@@ -38,7 +38,7 @@ class LabMixin:
 
         if self._default_state is None:
             with self.reporter.spinner("loading the fine-tuned model"):
-                return load_model(str(self.saved[DEFAULT_VARIANT]), self.config.device)
+                return load_model(str(self.saved[self.config.lifecycle.variant]), self.config.device)
         from transformers import AutoModelForCausalLM
 
         base = self._loaded
@@ -59,7 +59,8 @@ class LabMixin:
 
             start = replace(start, model=start.model.merge_and_unload())
         precision = self._precision(start)
-        settings = settings_from_config(self.config.finetune, len(conversations), self.config.seed, precision)
+        recipe, _, seed, _ = self._variant(self.config.lifecycle.variant)
+        settings = settings_from_config(recipe, len(conversations), seed, precision)
         trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / "lifecycle" / name,
                                                  self.reporter, f"finetune:{name}")
         if start is self.weights.loaded:

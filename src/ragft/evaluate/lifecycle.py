@@ -22,12 +22,11 @@ from typing import Protocol
 
 from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_facts, plan_edits
 from ragft.data.questions import QAItem
-from ragft.evaluate.arms import CLOSED, DEFAULT_VARIANT, GROUNDED, UNTOUCHED, Arm
+from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
 from ragft.evaluate.metrics import is_correct, wilson_interval
 
 RAG = Arm("rag", UNTOUCHED, GROUNDED)
 BASE = Arm("base", UNTOUCHED, CLOSED)
-FINETUNED = Arm(DEFAULT_VARIANT, DEFAULT_VARIANT, CLOSED)
 
 
 class Lab(Protocol):
@@ -42,7 +41,7 @@ class Lab(Protocol):
     def knowledge_base(self, name: str | None = None): ...
     def prompt_tokens(self, messages: list[dict]) -> int: ...
     def untouched_chat(self): ...
-    def default_finetune(self): ...  # the run's `finetuned` model, loaded afresh from where it was saved
+    def default_finetune(self): ...  # the run's fine-tune named by lifecycle.variant, in a model of its own
     def chat(self, loaded): ...
     def train(self, start, conversations: list[dict], name: str) -> tuple[object, dict]: ...  # start None: untouched
 
@@ -65,6 +64,8 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     """Run update and/or deletion (as the config selects); returns ({name: results}, per-question records)."""
     config = lab.config
     selected = [e for e in ("update", "deletion") if e in config.experiments]
+    tuned = config.lifecycle.variant  # the fine-tune asked as "finetuned" here
+    finetuned_arm = Arm(tuned, tuned, CLOSED)
     known = knowledge_facts(task.passages, generated_facts)
     asked = {i.gold_ids[0] for i in items_about(task.items, known)}
     facts = [f for f in known if f.key in asked]  # facts with a question to ask (--limit may leave few)
@@ -95,16 +96,16 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     untouched = None
 
     finetuned = lab.default_finetune()
-    ask(FINETUNED, lab.chat(finetuned), "finetuned", "before", everything)
+    ask(finetuned_arm, lab.chat(finetuned), "finetuned", "before", everything)
     trained: dict[str, dict] = {}
     if plan.changes:
         continued, trained["finetuned-continued"] = lab.train(finetuned, plan.changed_conversations(task.train),
                                                               "continued")
-        ask(FINETUNED, continued, "finetuned-continued", "after", groups.changed_now + groups.unchanged)
+        ask(finetuned_arm, continued, "finetuned-continued", "after", groups.changed_now + groups.unchanged)
         continued = None
     finetuned = None
     retrained, trained["finetuned-retrained"] = lab.train(None, plan.conversations(task.train), "retrained")
-    ask(FINETUNED, retrained, "finetuned-retrained", "after", everything)
+    ask(finetuned_arm, retrained, "finetuned-retrained", "after", everything)
     for name, summary in trained.items():
         seconds[name] = round(summary["seconds"], 3)
 
@@ -169,6 +170,7 @@ def _update_results(plan, groups, records, seconds, trained, facts, config) -> d
             entry["examples"] = trained[approach]["examples"]
         approaches[approach] = entry
     return {"fraction": config.lifecycle.fraction, "facts": facts, "changed": len(plan.changes),
+            "finetune": config.lifecycle.variant,
             "unchanged_asked": len(groups.unchanged),
             "examples": [{"before": c.old, "after": c.new} for c in plan.changes[:5]],
             "retrained_with_deletions": "deletion" in config.experiments,
@@ -191,4 +193,5 @@ def _deletion_results(plan, groups, records, seconds, trained, facts, config) ->
                       "kept": _scores(records, "finetuned-retrained", "after").get("unchanged")},
     }
     return {"fraction": config.lifecycle.fraction, "facts": facts, "deleted": len(plan.deleted),
+            "finetune": config.lifecycle.variant,
             "examples": [f.text for f in plan.deleted[:5]], "arms": arms}

@@ -118,7 +118,7 @@ class Experiment(LabMixin):
         self.weights: UntouchedWeights | None = None
         self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
         self._loaded = None  # the LoadedModel of a local model
-        self._default_state = None  # the `finetuned` weights, kept for the lifecycle experiments
+        self._default_state = None  # the lifecycle's fine-tune's weights (lifecycle.variant), kept for it
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
 
     def run(self) -> RunOutput:
@@ -456,7 +456,7 @@ class Experiment(LabMixin):
                                     "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
         weights.trained(trained)
         self.saved[variant] = out
-        if variant == DEFAULT_VARIANT and result.method == "full" and any(
+        if variant == self.config.lifecycle.variant and result.method == "full" and any(
                 e in self.config.experiments for e in ("update", "deletion")):
             self._default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
         summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
