@@ -104,7 +104,7 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
 def _answer_from_passages(chat_model, questions, hits, prompts, generation, progress, choose_values,
                           examples) -> list[GroundedAnswer]:
     from ragft.rag.citation_slot import ensure_citations
-    from ragft.rag.citations import check_citations
+    from ragft.rag.citations import check_citations, without_phantom_citations
     from ragft.rag.value_slot import ensure_values
 
     if not questions:
@@ -114,6 +114,7 @@ def _answer_from_passages(chat_model, questions, hits, prompts, generation, prog
     texts = [[p.text for p in h] for h in hits]
     valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts)
               if choose_values else [(c.text, False) for c in completions])
+    valued = [(without_phantom_citations(a, len(h)), chosen) for (a, chosen), h in zip(valued, hits)]
     cited = ensure_citations(chat_model, messages, [a for a, _ in valued], [len(h) for h in hits])
     return [GroundedAnswer(m, c, text, forced, check_citations(text, t, q), chosen)
             for q, t, m, c, (text, forced), (_, chosen) in zip(questions, texts, messages, completions, cited, valued)]

@@ -36,6 +36,22 @@ def without_citations(answer: str) -> str:
     return _CITATION.sub("", answer)
 
 
+def without_phantom_citations(answer: str, passages: int) -> str:
+    """The answer without citations of passages its prompt did not hold, and without repeats: a small model
+    given one passage may write "Redwater [1] [2] [3] ... [9]", of which only [1] cites anything."""
+    seen: set[int] = set()
+
+    def keep(match: re.Match) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= passages or n in seen:
+            return ""
+        seen.add(n)
+        return match.group(0)
+
+    text = _CITATION.sub(keep, answer)
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
