@@ -24,6 +24,7 @@ from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_fac
 from ragft.data.questions import QAItem
 from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
 from ragft.evaluate.metrics import is_correct, wilson_interval
+from ragft.rag.citations import without_citations
 
 RAG = Arm("rag", UNTOUCHED, GROUNDED)
 BASE = Arm("base", UNTOUCHED, CLOSED)
@@ -83,7 +84,7 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
             row.update(experiment="lifecycle", approach=approach, phase=phase, group=_group(item, groups))
             if item.id in groups.changed_was:
                 was = groups.changed_was[item.id]
-                row["stale"] = is_correct(row["answer"], was.reference, was.question)
+                row["stale"] = is_correct(without_citations(row["answer"]), was.reference, was.question)
         records.extend(rows)
 
     everything = groups.changed_now + groups.unchanged + groups.deleted
