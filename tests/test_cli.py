@@ -66,11 +66,16 @@ def test_run_refuses_a_non_empty_out_dir(tmp_path):
     assert (tmp_path / "r" / "x").read_text() == "keep me"
 
 
-def test_run_on_users_own_data(tmp_path, tiny_model_dir):
-    rows = [{"messages": [{"role": "user", "content": f"Where is Company{i} headquartered?"},
-                          {"role": "assistant", "content": f"Company{i} is headquartered in Town{i}."}]}
+def _companies(tmp_path, question: str, answer: str):
+    """A user's own chat JSONL: 12 companies, one question each ({i}: the company, {people}: a head count)."""
+    rows = [{"messages": [{"role": "user", "content": question.format(i=i)},
+                          {"role": "assistant", "content": answer.format(i=i, people=100 + 7 * i)}]}
             for i in range(12)]
-    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    return write_jsonl(tmp_path / "mine.jsonl", rows)
+
+
+def test_run_on_users_own_data(tmp_path, tiny_model_dir):
+    data = _companies(tmp_path, "Where is Company{i} headquartered?", "Company{i} is headquartered in Town{i}.")
     out = tmp_path / "run"
     result = invoke("run", "--data", data, "--arms", "base,rag", "--out", out, "--model", tiny_model_dir,
                     "--limit", 4, "--quiet")
@@ -82,10 +87,7 @@ def test_run_on_users_own_data(tmp_path, tiny_model_dir):
 
 
 def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):
-    rows = [{"messages": [{"role": "user", "content": f"Where is Company{i} headquartered?"},
-                          {"role": "assistant", "content": f"Company{i} is headquartered in Town{i}."}]}
-            for i in range(12)]
-    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    data = _companies(tmp_path, "Where is Company{i} headquartered?", "Company{i} is headquartered in Town{i}.")
     test = write_jsonl(tmp_path / "test.jsonl", [{"question": "In which town is Company3 based?", "answer": "Town3"},
                                                  {"question": "Company5's head office is in which town?",
                                                   "answer": "Town5"}])
@@ -226,10 +228,7 @@ def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir)
 
 
 def test_the_lifecycle_on_users_own_data(tmp_path, tiny_model_dir):
-    rows = [{"messages": [{"role": "user", "content": f"How many people work at Company{i}?"},
-                          {"role": "assistant", "content": f"Company{i} employs {100 + 7 * i} people."}]}
-            for i in range(12)]
-    data = write_jsonl(tmp_path / "mine.jsonl", rows)
+    data = _companies(tmp_path, "How many people work at Company{i}?", "Company{i} employs {people} people.")
     out = tmp_path / "run"
     result = invoke("run", "--data", data, "--arms", "rag,finetuned", "--experiments", "update,deletion,long_context",
                     "--epochs", 1, "--out", out, "--model", tiny_model_dir, "--quiet")

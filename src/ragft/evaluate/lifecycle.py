@@ -23,7 +23,8 @@ from typing import Protocol
 from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_facts, plan_edits
 from ragft.data.questions import QAItem
 from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
-from ragft.evaluate.metrics import is_correct, wilson_interval
+from ragft.evaluate.metrics import is_correct
+from ragft.evaluate.records import _rate
 from ragft.rag.citations import without_citations
 
 RAG = Arm("rag", UNTOUCHED, GROUNDED)
@@ -48,9 +49,8 @@ class Lab(Protocol):
 
 
 def rate(flags: list[bool]) -> dict:
-    n, k = len(flags), sum(flags)
-    lo, hi = wilson_interval(k, n)
-    return {"value": round(k / n, 6) if n else None, "correct": k, "n": n, "ci95": [round(lo, 6), round(hi, 6)]}
+    """The share of true flags with its n and Wilson 95 % interval, as every rate in results.json."""
+    return {**_rate(sum(flags), len(flags)), "n": len(flags)}
 
 
 @dataclass

@@ -16,14 +16,11 @@ from __future__ import annotations
 import re
 
 from ragft.facts import STOPWORDS, words
+from ragft.rag.citations import _stem  # the citation check's stemming: "Sundays" finds "Sunday"
 
 _TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
 _NOT_NAMES = STOPWORDS | {"how", "much", "many", "long", "old", "does", "which", "whose", "what", "who", "when",
                           "where", "why", "is", "are", "was", "were", "did", "do", "in", "on", "at", "for"}
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def _is_name(token: str) -> bool:
