@@ -25,6 +25,22 @@ def test_records_survive_reopening_and_a_torn_event_line_is_dropped(tmp_path):
     assert again.delete_file(f["id"]) and not Store(tmp_path).get_file(f["id"])
 
 
+def test_a_job_state_is_published_only_once_it_is_on_disk(tmp_path, monkeypatch):
+    """Readers of the in-memory view take no lock: a status they see must already be on disk, or a crash
+    right after a client saw 'running' restarts as a job that never ran (seen as a flaky restart test)."""
+    from ragft import atomic
+
+    store = Store(tmp_path)
+    job = store.add_job(new_job("tiny", "file-x", {"n_epochs": 1}, {"type": "supervised"}, 42, None, None, None))
+    seen = []
+    write_json = atomic.write_json
+    monkeypatch.setattr(atomic, "write_json", lambda path, obj: (seen.append(store.get_job(job["id"])["status"]),
+                                                                  write_json(path, obj)))
+    store.update_job(job["id"], status="running")
+    assert seen == [job["status"]] and store.get_job(job["id"])["status"] == "running"
+    assert Store(tmp_path).get_job(job["id"])["status"] == "running"
+
+
 @pytest.mark.parametrize("value", ["../secret", "file-../x", "file-a/b", "file-", "ftjob-1", "file-a b", ""])
 def test_ids_outside_the_pattern_are_never_found(tmp_path, value):
     store = Store(tmp_path)

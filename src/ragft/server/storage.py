@@ -127,8 +127,8 @@ class Store:
 
     def add_job(self, job: dict) -> dict:
         with self.lock:
-            self.jobs[job["id"]] = job
             atomic.write_json(self._job_path(job["id"]), job)
+            self.jobs[job["id"]] = job
         return job
 
     def get_job(self, job_id: str) -> dict | None:
@@ -137,8 +137,8 @@ class Store:
     def update_job(self, job_id: str, **changes) -> dict:
         with self.lock:
             job = {**self.jobs[job_id], **changes}
-            self.jobs[job_id] = job
             atomic.write_json(self._job_path(job_id), job)
+            self.jobs[job_id] = job  # published once on disk: readers (no lock) never see a state a crash would undo
         return job
 
     def list_jobs(self) -> list[dict]:
@@ -161,9 +161,9 @@ class Store:
                  "type": type}
         with self.lock:
             self.events(job_id)  # loaded before appending
-            self._events[job_id].append(event)
             with open(self._job_path(job_id, ".events.jsonl"), "a", encoding="utf-8") as f:
                 f.write(json.dumps(event) + "\n")
+            self._events[job_id].append(event)
 
     def model_dir(self, job_id: str) -> Path:
         assert valid_id("ftjob", job_id), job_id
