@@ -63,6 +63,32 @@ def data_orgs(
     _write_generated("orgs", n, seed, out)
 
 
+@data_app.command("support")
+def data_support(
+    n: int = typer.Option(200, "-n", min=1, help="Number of conversations."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    format: str = typer.Option("text", "--format", help="text: plain replies; json: {intent, reply, needs_id}."),
+    split: str = typer.Option("train", "--split", help="train or test: disjoint user-message templates and slots."),
+    out: Optional[Path] = OUT,
+) -> None:
+    """Write customer-support conversations in a checkable house style (greeting, sign-off, asks for the one
+    identifier the request needs, at most 45 words) as chat JSONL: the behaviour experiment's data."""
+    from ragft import atomic
+    from ragft.data import support
+    from ragft.data.cities import to_jsonl
+
+    if format not in support.FORMATS or split not in support.SPLITS:
+        bad, name, choices = (("--format", format, support.FORMATS) if format not in support.FORMATS
+                              else ("--split", split, support.SPLITS))
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(choices)}", param_hint=bad)
+    conversations = support.conversations(n, seed, format, split)
+    if out is None:
+        typer.echo(to_jsonl(conversations))
+    else:
+        atomic.write_text(out, to_jsonl(conversations))
+        typer.echo(f"wrote {len(conversations)} {split} conversations to {out}", err=True)
+
+
 def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
     """A generator's chat JSONL to stdout, or atomically to OUT with a note on stderr."""
     from ragft import atomic

@@ -317,6 +317,103 @@ class LifecycleConfig(_Strict):
         return sorted(set(v))
 
 
+BEHAVIOUR_ARMS = ("zero-shot", "few-shot", "few-shot+instructions", "finetuned", "finetuned+instructions", "lora",
+                  "lora+instructions")
+
+
+class StyleConfig(_Strict):
+    """A house style a program can check (evaluate/style.py); every rule set here is scored per reply."""
+
+    required: list[str] = Field(default_factory=list, description="phrases every reply contains (case-insensitive)")
+    forbidden: list[str] = Field(default_factory=list, description="phrases no reply contains (case-insensitive)")
+    patterns: dict[str, str] = Field(default_factory=dict, description=(
+        "named regular expressions every reply matches (re.search, multiline), e.g. greeting: '^Hello'"))
+    max_words: int | None = Field(None, ge=1, description="at most this many words per reply")
+    identifiers: list[str] = Field(default_factory=list, description=(
+        "phrases naming what a reply may ask for (order number, email address): a reply names exactly those "
+        "its reference reply names"))
+    json_keys: list[str] = Field(default_factory=list, description="replies are JSON objects with exactly these keys")
+    json_text_key: str | None = Field(None, description="with json_keys: the key whose text the text rules check")
+    match_keys: list[str] = Field(default_factory=list, description=(
+        "with json_keys: keys whose value equals the reference reply's (an intent, a category)"))
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, v):
+        import re
+
+        for name, rx in v.items():
+            try:
+                re.compile(rx)
+            except re.error as e:
+                raise ValueError(f"pattern {name!r} is not a regular expression: {e}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _json_keys(self):
+        missing = [k for k in [*self.match_keys, *([self.json_text_key] if self.json_text_key else [])]
+                   if k not in self.json_keys]
+        if missing:
+            raise ValueError(f"json_text_key and match_keys must be among json_keys; not: {', '.join(missing)}")
+        return self
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+class BehaviourConfig(_Strict):
+    """The behaviour experiment (evaluate/behaviour.py): a house style held by prompting or by fine-tuning."""
+
+    source: str = Field("support", description=(
+        "'support' (generated customer-support replies, data/support.py) or a chat JSONL file of your own"))
+    n: int = Field(200, ge=10, description="support: training conversations generated")
+    test_n: int = Field(60, ge=1, description="support: held-out test messages generated (other templates and slots)")
+    seed: int = Field(42, description="support: the generator's seed; own data: the hold-out draw")
+    format: Literal["text", "json"] = Field("text", description="support: plain replies, or JSON objects")
+    test: str | None = Field(None, description="own data: held-out conversations (chat JSONL); None: hold out test_share")
+    test_share: float = Field(0.25, gt=0, lt=1, description="own data without a test file: share held out")
+    style: StyleConfig = Field(default_factory=StyleConfig, description=(
+        "own data: the style to check (support: its house style, data/support.py)"))
+    instructions: str | None = Field(None, description=(
+        "the zero-shot arms' system prompt describing the style (support: generated; own data: needed by the "
+        "*instructions and zero-shot arms)"))
+    system: str | None = Field(None, description=(
+        "the one-line system prompt of the fine-tuned and few-shot arms (None: support's, or your data's own)"))
+    arms: list[str] = Field(default_factory=lambda: ["zero-shot", "few-shot", "finetuned", "lora",
+                                                     "finetuned+instructions"],
+                            description=f"any of {', '.join(BEHAVIOUR_ARMS)}")
+    shots: int = Field(3, ge=1, le=20, description="few-shot: worked examples in the prompt")
+    finetune: FinetuneConfig = Field(default_factory=lambda: FinetuneConfig(epochs=3), description=(
+        "the fine-tune's recipe (the lora arm: the same with method lora)"))
+    latency_requests: int = Field(5, ge=1, description="requests answered one at a time to time latency per arm")
+    max_new_tokens: int = Field(96, ge=8, le=4096)
+
+    @field_validator("arms")
+    @classmethod
+    def _arms(cls, v):
+        unknown = [a for a in v if a not in BEHAVIOUR_ARMS]
+        if unknown or not v:
+            raise ValueError(f"unknown arm {unknown[0]!r}; choose from {', '.join(BEHAVIOUR_ARMS)}" if unknown
+                             else "at least one arm is needed")
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _own_data(self):
+        if self.source == "support":
+            return self
+        if self.style.is_empty():
+            raise ValueError("a chat JSONL source needs style: the rules its replies follow (required, forbidden, "
+                             "patterns, max_words, identifiers, json_keys)")
+        prompted = [a for a in self.arms if a == "zero-shot" or a.endswith("+instructions")]
+        if prompted and not self.instructions:
+            raise ValueError(f"arms {', '.join(prompted)} need instructions: the prompt that describes your style")
+        return self
+
+    @property
+    def generated(self) -> bool:
+        return self.source == "support"
+
+
 class ExperimentConfig(_Strict):
     """Everything a run needs; the same config and seed give the same numbers."""
 
@@ -334,7 +431,7 @@ class ExperimentConfig(_Strict):
     variants: list[VariantConfig] = Field(default_factory=list, description=(
         "more fine-tunes of the same model in this run, each with its own arms"))
     experiments: list[Literal["generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns",
-                              "long_context", "raft"]] = Field(
+                              "long_context", "raft", "behaviour"]] = Field(
         default_factory=list, description=(
             "studies reported beside the arms (results.json 'experiments'). Probing the generated facts: "
             "generalization = accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; "
@@ -343,7 +440,8 @@ class ExperimentConfig(_Strict):
             "The lifecycle (`lifecycle`): update = 10 % of the facts change (RAG upsert, continued training, "
             "retraining); deletion = 10 % are deleted; unknowns = questions about entities not in the data; "
             "long_context = the whole knowledge in the prompt at growing sizes; raft = the fine-tune trained on "
-            "retrieved passages against finetuned+rag and rag"))
+            "retrieved passages against finetuned+rag and rag. behaviour = a house style (tone, format) held by "
+            "prompting against fine-tuning (`behaviour`)"))
     seeds: int = Field(1, ge=1, le=20, description=(
         "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
         "per-seed values with mean and std"))
@@ -353,6 +451,7 @@ class ExperimentConfig(_Strict):
     curve_questions: int = Field(60, ge=1, description=(
         "learning_curve: questions per probe family at each point (the first N: the same at every point)"))
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
+    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
     rag: RagConfig = Field(default_factory=RagConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     prompts: PromptConfig = Field(default_factory=PromptConfig)
@@ -429,6 +528,8 @@ class ExperimentConfig(_Strict):
         if any(a.train_on == "raft" for a in arms) and not qa:
             raise ValueError("arms: raft trains on questions with their passages; documents need --train questions")
         asks_unknowns = "unknowns" in self.experiments or any(a.train_on == "idk" for a in arms)
+        if "behaviour" in self.experiments and self.backend.type != "local":
+            raise ValueError("experiments: behaviour fine-tunes and times the model here: it needs the local backend")
         if asks_unknowns and not generated and not self.lifecycle.unknown_questions:
             raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
                              f"({', '.join(PHRASED_SOURCES)}) or lifecycle.unknown_questions (a JSONL of questions)")

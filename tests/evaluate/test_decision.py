@@ -126,3 +126,47 @@ def test_empty_studies_and_empty_results():
                                                                         decision_table(seed_results())["rows"]]
     assert decision_table({}) == {"rows": [], "recommendation": "Nothing was measured in this run, so there is "
                                                                 "nothing to recommend."}
+
+
+def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
+    """A seed run with the behaviour experiment beside it: `kept` replies per arm keep every style rule."""
+    from ragft.evaluate.behaviour import break_even
+    from ragft.evaluate.lifecycle import rate
+
+    models = {"zero-shot": "untouched", "few-shot": "untouched", "finetuned": "finetuned"}
+    tokens = {"zero-shot": 330.0, "few-shot": 420.0, "finetuned": 40.0}
+    arms = {a: {"model": models[a], "instructions": a == "zero-shot", "mean_prompt_tokens": tokens[a],
+                "latency_s": {"median": 1.0 + tokens[a] / 1000, "n": 5},
+                "all_rules": rate([i < k for i in range(n)])} for a, k in kept.items()}
+    records = [{"arm": a, "id": f"r{i}", "all_rules": i < k} for a, k in kept.items() for i in range(n)]
+    training = {"finetuned": {"train_tokens": 20000, "seconds": 120.0}}
+    return {**seed_results(), "experiments": {"behaviour": {
+        "arms": arms, "training": training, "break_even": break_even(arms, training),
+        "comparisons": {"all_rules": paired_comparisons(records, list(arms), key="all_rules")}}}}
+
+
+def test_behaviour_rows_join_the_knowledge_ones_and_the_recommendation():
+    table = decision_table(behaviour_results({"zero-shot": 3, "few-shot": 10, "finetuned": 57}))
+    rows = _rows(table)
+    style = rows["Hold a house style (tone, what to ask)"]
+    assert style["numbers"]["winners"] == ["finetuned"] and style["numbers"]["significantly_worse"] == [
+        "few-shot", "zero-shot"]
+    assert "finetuned 95% (57/60)" in style["evidence"]
+    short = rows["Short prompts (cost and latency per request)"]
+    assert short["best"] == "finetuned" and "repaid after 207 requests by prompt tokens" in short["evidence"]
+    assert "Answer accurately from the knowledge" in rows  # the knowledge half, in the same table
+    recommendation = table["recommendation"]
+    assert "RAG was best (or tied best) on 4 of the 6 needs" in recommendation
+    assert "fine-tuning on 2 needs (hold a house style" in recommendation and "prompting" in recommendation
+
+
+def test_no_behaviour_winner_where_no_arm_kept_the_style():
+    rows = _rows(decision_table(behaviour_results({"zero-shot": 0, "few-shot": 0, "finetuned": 0})))
+    assert rows["Hold a house style (tone, what to ask)"]["numbers"]["winners"] == []
+    assert rows["Short prompts (cost and latency per request)"]["numbers"]["winners"] == []
+
+
+def test_a_prompt_that_keeps_the_style_as_well_wins_short_prompts_only_if_shorter():
+    rows = _rows(decision_table(behaviour_results({"zero-shot": 55, "few-shot": 20, "finetuned": 57})))
+    short = rows["Short prompts (cost and latency per request)"]
+    assert short["numbers"]["holding_style"] == ["zero-shot", "finetuned"] and short["best"] == "finetuned"

@@ -1,7 +1,8 @@
 """The decision table: for each need a team has (answer accurately, keep the knowledge up to date, delete a fact,
-not invent, cite, cost, put everything in the prompt, combine both), the approach this run measured best and the
-evidence, every number with its n. A pure function of results.json: a need whose numbers the run did not make has
-no row, and the recommendation is written from the rows, so it says only what was measured."""
+not invent, cite, cost, put everything in the prompt, combine both; hold a house style, an output format, short
+prompts), the approach this run measured best and the evidence, every number with its n. A pure function of
+results.json: a need whose numbers the run did not make has no row, and the recommendation is written from the
+rows, so it says only what was measured."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _arm_rate(arm: dict) -> dict:
             "ci95": arm.get("ci95")}
 
 
-def _ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: str = "") -> dict | None:
+def _ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: str = "",
+            measure: str = "Accuracy") -> dict | None:
     """The arm with the highest accuracy, tied arms beside it, and what the paired tests (exact McNemar,
     Holm-corrected) say of it against the others: a difference is called only where the test calls it."""
     rates = {name: r for name, r in rates.items() if has(r)}
@@ -41,7 +43,7 @@ def _ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: s
     worse = [a for a, c in tests.items() if c and c["significant"] and c["better"] == top]
     level = [a for a, c in tests.items() if c and not c["significant"]]
     untested = [a for a, c in tests.items() if not c]
-    evidence = f"Accuracy: {listing({a: rates[a] for a in order})}."
+    evidence = f"{measure}: {listing({a: rates[a] for a in order})}."
     verdicts = ([f"significantly better than {_with_p(worse, tests)}"] if worse else []) + \
                ([f"not significantly better than {_with_p(level, tests)}"] if level else [])
     if verdicts:
@@ -223,12 +225,68 @@ def combine(results: dict) -> dict | None:
     return _ranked(need, {a: _arm_rate(arms[a]) for a in both + rags}, results.get("comparisons") or [])
 
 
-NEEDS = (accuracy, update, deletion, unknowns, citations, cost, long_context, combine)
+def _behaviour(results: dict) -> tuple[dict, dict]:
+    found = study(results, "behaviour") or {}
+    return found.get("arms") or {}, found.get("comparisons") or {}
+
+
+def _kept(row: dict | None) -> dict | None:
+    """A ranked behaviour row where no arm kept the rule even once names no winner."""
+    if row is not None and not max(row["numbers"]["accuracy"].values()):
+        row["best"], row["numbers"]["winners"] = "none: no arm kept it", []
+    return row
+
+
+def house_style(results: dict) -> dict | None:
+    arms, tests = _behaviour(results)
+    return _kept(_ranked("Hold a house style (tone, what to ask)", {a: arm.get("all_rules") for a, arm in arms.items()},
+                         tests.get("all_rules") or [], measure="Replies keeping every style rule"))
+
+
+def output_format(results: dict) -> dict | None:
+    arms, tests = _behaviour(results)
+    if not any(has(arm.get("schema")) for arm in arms.values()):
+        return None
+    return _kept(_ranked("Hold an output format (JSON)", {a: arm.get("schema") for a, arm in arms.items()},
+                         tests.get("schema") or [], measure="A JSON object with exactly the required keys"))
+
+
+def short_prompts(results: dict) -> dict | None:
+    """Of the arms that hold the style as well as the best one (no significant difference), the one with the
+    shortest prompt; the fine-tune's training and when it is repaid beside it."""
+    from ragft.report.behaviour import repaid
+
+    style = house_style(results)
+    arms, _ = _behaviour(results)
+    if style is None:
+        return None
+    numbers = style["numbers"]  # no winner where no arm kept the style: then no prompt is short enough to be worth it
+    holding = [a for a in arms if numbers["winners"] and (a in numbers["winners"] or a in
+                                                          numbers["not_significantly_worse"])]
+    top = min(holding, key=lambda a: arms[a]["mean_prompt_tokens"]) if holding else None
+    evidence = ("Per request: " + "; ".join(f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, "
+                                           f"{seconds(arm['latency_s']['median'])}" for a, arm in arms.items())
+                + f". Holding the style as well as the best: {', '.join(holding) or 'none'}.")
+    trained = (study(results, "behaviour") or {}).get("training") or {}
+    evidence += "".join(f" {m} trained once in {seconds(t['seconds'])}." for m, t in trained.items())
+    evidence += "".join(f" {b['finetuned']} against {b['against']}: repaid after {repaid(b)}."
+                        for b in (study(results, "behaviour") or {}).get("break_even") or [])
+    return _row("Short prompts (cost and latency per request)", top or "none: no arm kept the style", evidence,
+                [top] if top else [],
+                prompt_tokens={a: arm["mean_prompt_tokens"] for a, arm in arms.items()},
+                latency_s={a: arm["latency_s"]["median"] for a, arm in arms.items()}, holding_style=holding)
+
+
+NEEDS = (accuracy, update, deletion, unknowns, citations, cost, long_context, combine, house_style, output_format,
+         short_prompts)
 
 
 def kind(name: str, results: dict) -> str:
     """What an arm or approach is, in the words of the question "fine-tune or RAG?"."""
     arm = (results.get("arms") or {}).get(name)
+    styled = _behaviour(results)[0].get(name)
+    if arm is None and styled is not None:  # the behaviour experiment's arms: prompted or fine-tuned
+        return "prompting" if styled.get("model") == "untouched" else "fine-tuning"
     if arm is not None:
         finetuned, rag = bool(arm.get("finetuned")), arm.get("rag")
     else:  # the lifecycle studies' own names: finetuned-continued, finetuned-retrained, context
@@ -256,7 +314,8 @@ def recommendation(results: dict, rows: list[dict]) -> str:
         others = [f"{k} on {_needs(needs)}" for k, needs in won.items() if k not in leaders]
         if others:
             out.append("Also best (or tied best): " + "; ".join(others) + ".")
-    idle = [k for k in dict.fromkeys(kind(a, results) for a in results.get("arms") or {}) if k not in won]
+    names = [*(results.get("arms") or {}), *_behaviour(results)[0]]
+    idle = [k for k in dict.fromkeys(kind(a, results) for a in names) if k not in won]
     if idle:
         out.append(f"Best on none of them: {', '.join(idle)}.")
     open_needs = [row["need"].lower() for row in rows if not row["numbers"]["winners"]]

@@ -54,7 +54,8 @@ def raft(rows: list[dict], arms: list, finetunes: dict) -> dict:
 def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None,
                 curves: dict | None = None, lifecycle: dict | None = None) -> dict:
     """Every study the config selects, by name; `rows` are every record of the run (unknowns included), and
-    `lifecycle` the results of the experiments that ran their own models (update, deletion, long_context)."""
+    `lifecycle` the results of the experiments that ran their own models (update, deletion, long_context,
+    behaviour)."""
     from ragft.data.unknowns import UNKNOWN
 
     known = [r for r in rows if r["split"] != UNKNOWN]
@@ -72,7 +73,7 @@ def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = N
         out["unknowns"] = unknowns_results(rows, arms)
     if "raft" in config.experiments:
         out["raft"] = raft(known, arms, finetunes or {})
-    for name in ("update", "deletion", "long_context"):
+    for name in ("update", "deletion", "long_context", "behaviour"):
         if name in (lifecycle or {}):
             out[name] = lifecycle[name]
     return out

@@ -47,9 +47,10 @@ class LabMixin:
         self._default_state = None  # one model holds them now
         return replace(base, model=model.to(base.device).eval())
 
-    def train(self, start, conversations: list[dict], name: str) -> tuple[ChatModel, dict]:
-        """Fine-tune `start` (a loaded model; None: the untouched weights) with the default recipe, saved under
-        lifecycle/NAME."""
+    def train(self, start, conversations: list[dict], name: str, recipe=None,
+              folder: str = "lifecycle") -> tuple[ChatModel, dict]:
+        """Fine-tune `start` (a loaded model; None: the untouched weights) with `recipe` (a FinetuneConfig; None: the
+        lifecycle's fine-tune's), saved under FOLDER/NAME."""
         from ragft.finetune.run import finetune_with_progress, settings_from_config
 
         if start is None:
@@ -59,10 +60,10 @@ class LabMixin:
 
             start = replace(start, model=start.model.merge_and_unload())
         precision = self._precision(start)
-        recipe, _, seed, _ = self._variant(self.config.lifecycle.variant)
-        settings = settings_from_config(recipe, len(conversations), seed, precision)
-        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / "lifecycle" / name,
-                                                 self.reporter, f"finetune:{name}")
+        default, _, seed, _ = self._variant(self.config.lifecycle.variant)
+        settings = settings_from_config(recipe or default, len(conversations), seed, precision)
+        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / folder / name,
+                                                 self.reporter, f"finetune:{folder}/{name}")
         if start is self.weights.loaded:
             self.weights.trained(trained)
         return LocalChatModel(trained, start.tokenizer, precision), result.to_dict()

@@ -3,8 +3,8 @@
 dataset -> (index | fine-tune) -> arms -> per-question records -> metrics -> report.
 A local model is loaded once: the untouched-model arms run first (and the long_context experiment
 with them), then the same weights are fine-tuned in place for each fine-tune's arms, restored to
-the untouched weights before the next; the update and deletion experiments run last (with an openai
-backend nothing is loaded here). results.json is written last, atomically, so a run directory
+the untouched weights before the next; the update and deletion experiments, then the behaviour one (its own
+data and fine-tunes), run last (with an openai backend nothing is loaded here). results.json is written last, atomically, so a run directory
 without it is an incomplete run.
 """
 
@@ -157,7 +157,8 @@ class Experiment(LabMixin):
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
         lifecycle = any(e in self.config.experiments for e in ("update", "deletion"))
-        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or lifecycle)
+        behaviour = "behaviour" in self.config.experiments
+        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or lifecycle or behaviour)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             model, finetunes[variant] = self._finetune(weights, variant, task)
@@ -170,6 +171,12 @@ class Experiment(LabMixin):
             with r.stage("lifecycle"):
                 found, more = run_lifecycle(self, task, self._generated_facts())
             studies.update(found)
+            extra_rows += more
+        if behaviour:
+            from ragft.evaluate.behaviour import behaviour as run_behaviour
+
+            with r.stage("behaviour"):
+                studies["behaviour"], more = run_behaviour(self)
             extra_rows += more
         if self.config.judge.model:
             self._judge(records)

@@ -3,8 +3,9 @@ table, a note on what is measured, and a plot. Markdown and HTML render the same
 
 from __future__ import annotations
 
-from ragft.report.markdown import DASH, _rate_cell, pct
+from ragft.report.behaviour import behaviour_png, behaviour_section
 from ragft.report.lifecycle import LIFECYCLE_SECTIONS, lifecycle_pngs
+from ragft.report.markdown import DASH, _rate_cell, pct
 from ragft.report.section import Section, study as _study
 
 GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
@@ -119,7 +120,8 @@ def learning_curve_section(results: dict) -> Section | None:
     return Section("Learning curve", findings, head, rows, CURVE_NOTE, "learning_curve.png")
 
 
-SECTIONS = (generalization_section, augmentation_section, learning_curve_section, *LIFECYCLE_SECTIONS)
+SECTIONS = (generalization_section, augmentation_section, learning_curve_section, *LIFECYCLE_SECTIONS,
+            behaviour_section)
 
 
 def study_sections(results: dict) -> list[Section]:
@@ -132,5 +134,6 @@ def study_pngs(results: dict) -> dict[str, bytes]:
 
     out = {"generalization.png": generalization_png(_study(results, "generalization")),
            "augmentation.png": augmentation_png(_study(results, "augmentation")),
-           "learning_curve.png": learning_curve_png(_study(results, "learning_curve")), **lifecycle_pngs(results)}
+           "learning_curve.png": learning_curve_png(_study(results, "learning_curve")), **lifecycle_pngs(results),
+           "behaviour.png": behaviour_png(_study(results, "behaviour"))}
     return {name: png for name, png in out.items() if png}
