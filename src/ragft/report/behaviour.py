@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from ragft.evaluate.paired import describe
 from ragft.report.markdown import DASH, _rate_cell, pct
-from ragft.report.section import Section, has, listing, seconds, study
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+from ragft.report.section import Section, has, listing, said, seconds, study
 
 
 def best_arm(arms: dict, key: str = "all_rules") -> str | None:
@@ -38,7 +34,7 @@ def behaviour_section(results: dict) -> Section | None:
                 f"{listing({a: arm.get('all_rules') for a, arm in arms.items()})}."]
     tests = (found.get("comparisons") or {}).get("all_rules") or []
     called = [c for c in tests if top in (c["a"], c["b"]) and c["significant"]]
-    headline += [_sentence(describe(c)) for c in called]
+    headline += [describe(c) for c in called]  # arm names stay as written, even first
     findings = list(headline)
     if any(has(a.get("schema")) for a in arms.values()):
         findings.append("A JSON object with exactly the required keys: "
@@ -61,7 +57,7 @@ def behaviour_section(results: dict) -> Section | None:
     head = ["arm", "prompt", "prompt tokens", "latency (median)", "all rules", *extra, *rules]
     rows = [[name, arm.get("prompt", DASH), f"{arm['mean_prompt_tokens']:,.0f}", seconds(arm["latency_s"]["median"]),
              _rate_cell(arm.get("all_rules")), *([_rate_cell(arm.get("schema"))] if extra else []),
-             *(pct((arm["rules"].get(rule) or {}).get("value")) for rule in rules)] for name, arm in arms.items()]
+             *(said(arm["rules"].get(rule)) for rule in rules)] for name, arm in arms.items()]
     note = found.get("note", "") + " Rules: " + "; ".join(f"{rule}: {what}" for rule, what in rules.items()) + "."
     return Section("Behaviour: a house style by prompting or fine-tuning", findings, head, rows, note,
                    "behaviour.png", headline)
