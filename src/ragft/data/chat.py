@@ -58,4 +58,8 @@ def parse_jsonl(path: str | Path) -> tuple[list[ParsedLine], list[Problem]]:
             parsed.append(ParsedLine(number, json.loads(text)))
         except json.JSONDecodeError as e:
             problems.append(Problem(name, number, f"malformed JSON: {e.msg} (column {e.colno})"))
+        except RecursionError:
+            problems.append(Problem(name, number, "malformed JSON: nested too deeply"))
+        except ValueError as e:  # e.g. an integer of more than 4300 digits
+            problems.append(Problem(name, number, f"unreadable JSON: {str(e).split(';')[0]}"))
     return parsed, problems

@@ -61,18 +61,39 @@ def _message_problems(message: object, index: int) -> list[str]:
     if not isinstance(message, dict):
         return [f"{where} is not an object"]
     found = []
+    role = message.get("role")
     if "role" not in message:
         found.append(f"{where} has no 'role'")
-    elif message["role"] not in ROLES:
-        found.append(f"{where} has unknown role {message['role']!r} (expected one of {', '.join(sorted(ROLES))})")
+    elif not isinstance(role, str) or role not in ROLES:
+        found.append(f"{where} has unknown role {_short(role)} (expected one of {', '.join(sorted(ROLES))})")
     if "content" not in message and not message.get("function_call") and not message.get("tool_calls"):
         found.append(f"{where} has no 'content'")
     elif "content" in message and not isinstance(message["content"], str) and message["content"] is not None:
         found.append(f"{where} 'content' must be a string")
+    elif isinstance(message.get("content"), str) and not _encodable(message["content"]):
+        found.append(f"{where} 'content' holds an unpaired surrogate (\\ud800-\\udfff), not text")
+    if "name" in message and not isinstance(message["name"], str):
+        found.append(f"{where} 'name' must be a string")
+    if "weight" in message and (role != "assistant" or message["weight"] not in (0, 1)
+                                or isinstance(message["weight"], bool)):
+        found.append(f"{where} 'weight' must be 0 or 1, on an assistant message")
     unknown = sorted(set(message) - MESSAGE_KEYS)
     if unknown:
         found.append(f"{where} has unknown key(s): {', '.join(unknown)}")
     return found
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def example_problems(example: object) -> list[str]:
@@ -83,6 +104,9 @@ def example_problems(example: object) -> list[str]:
     if not isinstance(messages, list) or not messages:
         return ["missing 'messages' list" if messages is None else "'messages' must be a non-empty list"]
     found = [f"unknown key(s): {', '.join(sorted(set(example) - EXAMPLE_KEYS))}"] if set(example) - EXAMPLE_KEYS else []
+    for key in ("tools", "functions"):
+        if key in example and not isinstance(example[key], list):
+            found.append(f"'{key}' must be a list")
     for i, message in enumerate(messages):
         found.extend(_message_problems(message, i))
     if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import logging
 import threading
 import time
 
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.storage import TERMINAL, Store, new_id
+
+logger = logging.getLogger("ragft.server")
 
 DEFAULT_BATCH_SIZE = 8
 
@@ -50,6 +53,9 @@ def _problems_message(store: Store, file_id: str) -> str | None:
         report = validate_file(store.file_path(file_id))
     except RagftError as e:
         return str(e)
+    except Exception as e:  # noqa: BLE001 - a file the checks cannot read is invalid, never a stuck job
+        logger.warning("validating %s: %s: %s", file_id, type(e).__name__, e)
+        return f"The training file {file_id} could not be read as chat JSONL."
     name = record["filename"]
     lines = [f"{name}:{p.line}: {p.message}" if p.line else f"{name}: {p.message}" for p in report.errors]
     if not lines:
