@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ragft.atomic import default_mode
 from ragft.errors import RagftError
 from ragft.models.catalogue import CATALOGUE
 from ragft.paths import model_cache_dir
@@ -73,6 +74,7 @@ def converted_gguf_dir(gguf: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
+        tmp.chmod(default_mode(directory=True))  # mkdtemp makes it private; the cache is like any other dir
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         (tmp / RAGFT_META).write_text(json.dumps({"converted_from": str(gguf)}) + "\n")
