@@ -29,6 +29,11 @@ def test_overrides_and_config_file(tmp_path):
     ("modle: x\n", "modle: Extra inputs are not permitted"),
     ("finetune: [1\n", "invalid YAML"),
     ("- 1\n- 2\n", "expected a mapping"),
+    # a prompt template is checked before any model loads: a stray brace, a field it is never filled with
+    ("prompts:\n  rag: 'Q: {question} {context'\n", "prompts: rag: expected '}' before end of string"),
+    ("prompts:\n  closed_book: '{question} in {city}'\n", "closed_book: unknown field {city}"),
+    ("behaviour:\n  style:\n    patterns: {greeting: '^(Hi'}\n", "pattern 'greeting' is not a regular expression"),
+    ("behaviour:\n  source: mine.jsonl\n", "a chat JSONL source needs style"),
 ])
 def test_bad_config_is_one_clear_line(tmp_path, yaml_text, message):
     path = tmp_path / "bad.yaml"

@@ -205,6 +205,10 @@ GROUNDED_EXAMPLES = [
 ]
 
 
+PROMPT_FIELDS = {"closed_book": {"question"}, "rag": {"question", "context"}, "context_item": {"i", "doc"},
+                 "grounded": {"question", "context"}, "cited_item": {"i", "doc"}, "context": {"question", "knowledge"}}
+
+
 class PromptConfig(_Strict):
     """The prompts; {question} and {context} are filled in. The seed arms use the seed's wording."""
 
@@ -226,6 +230,23 @@ class PromptConfig(_Strict):
         if "{question}" not in v:
             raise ValueError("must contain {question}")
         return v
+
+    @model_validator(mode="after")
+    def _fields_filled(self):
+        """Each template names only the fields it is filled with (a stray '{' or '{name}' would fail only once
+        the model had loaded); literal braces are written '{{' and '}}'."""
+        import string
+
+        for name, allowed in PROMPT_FIELDS.items():
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(getattr(self, name)) if f is not None}
+            except ValueError as e:
+                raise ValueError(f"{name}: {e} (write a literal brace as '{{{{' or '}}}}')") from None
+            unknown = sorted(used - allowed)
+            if unknown:
+                raise ValueError(f"{name}: unknown field {{{unknown[0]}}}; it is filled with "
+                                 f"{', '.join('{' + f + '}' for f in sorted(allowed))}")
+        return self
 
 
 class BackendConfig(_Strict):
