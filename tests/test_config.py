@@ -34,6 +34,9 @@ def test_overrides_and_config_file(tmp_path):
     ("prompts:\n  closed_book: '{question} in {city}'\n", "closed_book: unknown field {city}"),
     ("behaviour:\n  style:\n    patterns: {greeting: '^(Hi'}\n", "pattern 'greeting' is not a regular expression"),
     ("behaviour:\n  source: mine.jsonl\n", "a chat JSONL source needs style"),
+    ("device: tpu\n", "device: unknown device 'tpu'"),
+    ("seed: 9223372036854775808\n", "seed: Input should be less than 4294967296"),
+    ("finetune:\n  learning_rate: .nan\n", "finetune.learning_rate: Input should be a finite number"),
 ])
 def test_bad_config_is_one_clear_line(tmp_path, yaml_text, message):
     path = tmp_path / "bad.yaml"

@@ -107,7 +107,7 @@ def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
 def data_validate(
     file: Path = typer.Argument(..., help="Chat JSONL file."),
     model: str = typer.Option("smollm2-135m-instruct", "--model", "-m", help="Tokenizer for token counts. " + MODEL_HELP),
-    max_tokens: int = typer.Option(16385, "--max-tokens", help="Per-example token limit (OpenAI's: 16385)."),
+    max_tokens: int = typer.Option(16385, "--max-tokens", min=1, help="Per-example token limit (OpenAI's: 16385)."),
 ) -> None:
     """Check a chat fine-tuning file the way OpenAI does; print FILE:LINE: problem for each issue."""
     from ragft.commands import validate
@@ -127,7 +127,7 @@ def finetune(
     epochs: str = typer.Option("auto", "--epochs", help="Number of epochs, or auto (OpenAI's rule)."),
     lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default 5e-5 full, 2e-4 lora)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1),
-    seed: int = typer.Option(42, "--seed"),
+    seed: int = typer.Option(42, "--seed", min=0, max=2**32 - 1),
     out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default runs/finetune-<time>)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     precision: str = typer.Option("auto", "--precision", help=PRECISION_HELP),

@@ -53,7 +53,9 @@ def _parse_epochs(epochs: str | None) -> int | str | None:
 
 def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
                   seed: int, out_dir: Path | None, device: str, quiet: bool, precision: str = "auto") -> None:
-    from ragft.config import FinetuneConfig
+    from pydantic import ValidationError
+
+    from ragft.config import FinetuneConfig, _one_line
     from ragft.data.load import read_chat_file
     from ragft.data.validate import MIN_EXAMPLES
     from ragft.finetune.run import finetune_with_progress, settings_from_config
@@ -68,7 +70,10 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     out_dir = out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}"
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RagftError(f"output directory {out_dir} already exists and is not empty")
-    config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
+    try:
+        config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
+    except ValidationError as e:
+        raise _one_line(e, "ragft finetune") from None
     settings = settings_from_config(config, len(conversations), seed, precision)
     reporter = Reporter(quiet)
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
@@ -180,6 +185,12 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
 
     if finetune_method not in ("full", "lora"):
         raise RagftError(f"--finetune-method must be full or lora, got {finetune_method!r}")
+    import re
+
+    from ragft.models.loading import DEVICE_PATTERN
+
+    if not re.fullmatch(DEVICE_PATTERN, device):
+        raise RagftError(f"--device: unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")
     data_dir = data_dir or ragft_home() / "server"
     settings = ServerSettings(data_dir=data_dir, aliases=parse_aliases(model_alias), api_key=api_key or None,
                               device=device, max_upload_bytes=max_upload_mb * 2**20, finetune_method=finetune_method)

@@ -116,7 +116,7 @@ class FinetuneConfig(_Strict):
 
     method: Literal["full", "lora"] = "full"
     epochs: int | Literal["auto"] = Field("auto", description="a number, or 'auto' for OpenAI's rule")
-    learning_rate: float | None = Field(None, gt=0, description="None: 5e-5 full, 2e-4 LoRA")
+    learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False, description="None: 5e-5 full, 2e-4 LoRA")
     batch_size: int = Field(8, ge=1)
     max_length: int = Field(1024, ge=8, description="tokens per training example (longer ones are cut)")
     lora_r: int = Field(16, ge=1)
@@ -289,7 +289,7 @@ class VariantConfig(_Strict):
         "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"))
     method: Literal["full", "lora"] | None = None
     epochs: int | Literal["auto"] | None = None
-    learning_rate: float | None = Field(None, gt=0)
+    learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False)
     seed: int | None = Field(None, ge=0, lt=2**32)
 
     @field_validator("name")
@@ -440,13 +440,13 @@ class ExperimentConfig(_Strict):
 
     preset: str | None = None
     model: str = DEFAULT_MODEL
-    device: str = Field("auto", description="auto, cpu or cuda[:N]")
+    device: str = Field("auto", description="auto, cpu, cuda[:N] or mps")
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="matmul format: auto = bf16 where the hardware multiplies bf16 natively "
                             "(CUDA, CPUs with AMX), else fp32; see models/precision.py")
     arms: list[str] = Field(default_factory=lambda: list(DEFAULT_ARMS))
     limit: int | None = Field(None, ge=1, description="evaluate only the first N questions")
-    seed: int = Field(42, description="training seed")
+    seed: int = Field(42, ge=0, lt=2**32, description="training seed")
     data: DataConfig = Field(default_factory=DataConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     variants: list[VariantConfig] = Field(default_factory=list, description=(
@@ -478,6 +478,17 @@ class ExperimentConfig(_Strict):
     prompts: PromptConfig = Field(default_factory=PromptConfig)
     backend: BackendConfig = Field(default_factory=BackendConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, v):
+        import re
+
+        from ragft.models.loading import DEVICE_PATTERN
+
+        if not re.fullmatch(DEVICE_PATTERN, v):
+            raise ValueError(f"unknown device {v!r}: use auto, cpu, cuda, cuda:N or mps")
+        return v
 
     @field_validator("arms")
     @classmethod

@@ -41,9 +41,16 @@ def quiet_transformers() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
+DEVICE_PATTERN = r"auto|cpu|cuda(:\d+)?|mps"
+
+
 def pick_device(device: str = "auto") -> str:
+    import re
+
     import torch
 
+    if not re.fullmatch(DEVICE_PATTERN, device or ""):
+        raise RagftError(f"unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
