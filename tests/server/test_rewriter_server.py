@@ -23,8 +23,10 @@ def test_rewrites_keep_the_reference_and_name_the_same_entity(server):
         original = by_id[r.id.rsplit("-r", 1)[0]]
         assert r.reference == original.reference and r.gold_ids == original.gold_ids
         assert (r.split, r.family) == ("test", "rewritten") and keeps_meaning(original.question, r.question)
-    again, _ = rewrite_items(items, RewriteSettings(server.base_url, "gpt-3.5-turbo", k=3))
-    assert [r.question for r in again] == [r.question for r in rewritten]  # seeded: the same rewrites
+    # seeded: the same rewrites again (two questions suffice to show it, at a third of the time)
+    again, _ = rewrite_items(items[:2], RewriteSettings(server.base_url, "gpt-3.5-turbo", k=3))
+    first_two = {i.id for i in items[:2]}
+    assert [r.question for r in again] == [r.question for r in rewritten if r.id.rsplit("-r", 1)[0] in first_two]
 
 
 def test_a_rewriter_that_keeps_nothing_is_one_clear_error(server, cities):
