@@ -33,9 +33,6 @@ class BehaviourTask:
     instructions: str | None
     system: str
 
-    def training_conversations(self) -> list[dict]:
-        return self.train
-
 
 def _without_system(messages: list[dict]) -> list[dict]:
     return [m for m in messages if m["role"] != "system"]
