@@ -230,7 +230,7 @@ def run(
                                        "in the config's variants)."),
     experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies: generalization,"
                                               "augmentation,learning_curve (generated data), update,deletion,unknowns,"
-                                              "long_context,raft."),
+                                              "long_context,raft, behaviour (config `behaviour:`)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
