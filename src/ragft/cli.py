@@ -218,7 +218,8 @@ def kb_delete(
 def run(
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment: seed, study, study-quick."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
-    data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, orgs."),
+    data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, "
+                                                            "orgs, or a mix in one knowledge base (people:2+cities:10)."),
     docs: Optional[Path] = typer.Option(None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as "
                                                              "the knowledge; needs --questions."),
     questions: Optional[Path] = typer.Option(None, "--questions", help='With --docs: the test set, JSONL lines '

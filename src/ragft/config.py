@@ -14,7 +14,7 @@ from ragft.models.catalogue import DEFAULT_MODEL
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
-PHRASED_SOURCES = ("cities", "people", "orgs")  # generators whose facts data/probes.py can rephrase
+PHRASED_SOURCES = ("cities", "people", "orgs", "mixes like people:2+cities:10")  # facts data/probes.py can rephrase
 
 SEED_FINETUNED_PROMPT = (
     "Answer this question to the best of your ability. If you don't know the answer, say 'I don't know'."
@@ -71,7 +71,8 @@ class DataConfig(_Strict):
     """Where the questions and the knowledge come from."""
 
     source: str = Field("cities", description=(
-        "a generator: 'cities' (the seed's), 'people' or 'orgs' (several facts per entity); "
+        "a generator: 'cities' (the seed's), 'people' or 'orgs' (several facts per entity), or a mix of them "
+        "in one knowledge base, each part with its own entity count or n ('people:2+cities:10'); "
         "else a path to a chat JSONL file"))
     n: int = Field(100, ge=1, le=1_000_000, description="how many entities (cities, people, organisations) to generate")
     seed: int = Field(42, description="random seed of the generator (42 = the seed's data)")
@@ -95,9 +96,16 @@ class DataConfig(_Strict):
         "ask every generated fact in its trained phrasing, in held-out paraphrases and reversed "
         "(data/probes.py; cities, people, orgs)"))
 
+    @property
+    def generated(self) -> bool:
+        """Is the knowledge generated facts (a generator or a mix of them), which data/probes.py can rephrase?"""
+        from ragft.data.sources import is_generator
+
+        return not self.docs and is_generator(self.source)
+
     @model_validator(mode="after")
     def _documents_need_questions(self):
-        if self.probes and (self.docs or self.source not in PHRASED_SOURCES):
+        if self.probes and not self.generated:
             raise ValueError(f"probes need generated facts (source: {', '.join(PHRASED_SOURCES)}); for your own "
                              "data put held-out phrasings in the test file")
         if self.docs and not self.questions:
@@ -511,7 +519,7 @@ class ExperimentConfig(_Strict):
         if twins or len(set(map(repr, recipes))) != len(recipes):
             raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
                              + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
-        generated = not self.data.docs and self.data.source in PHRASED_SOURCES
+        generated = self.data.generated
         studies = [e for e in self.experiments if e in STUDIES]
         if studies and not generated:
             raise ValueError(f"experiments: {', '.join(studies)} probe generated facts (data.source: "

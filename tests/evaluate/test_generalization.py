@@ -34,6 +34,22 @@ def test_probe_families_per_arm_in_results_report_and_records(tmp_path, tiny_mod
     assert "Generalization" in (tmp_path / "report.html").read_text()
 
 
+def test_a_mix_of_domains_is_probed_and_reported_domain_by_domain(tmp_path, tiny_model_dir):
+    config = load_config(None, overrides={"model": str(tiny_model_dir), "arms": ["base", "finetuned", "rag"],
+                                          "experiments": ["generalization"], "data.source": "people:1+cities:3",
+                                          "finetune.epochs": 1, "generation.max_new_tokens": 4})
+    out = Experiment(config, tmp_path).run()
+    study = out.results["experiments"]["generalization"]
+    assert set(study["domains"]) == {"people", "cities"}
+    for arm in ("base", "finetuned", "rag"):
+        whole = study["arms"][arm]["train"]["n"]
+        parts = [study["domains"][d][arm]["train"]["n"] for d in ("people", "cities")]
+        assert parts == [5, 3] and sum(parts) == whole
+    assert out.results["dataset"]["source"].startswith("people:1+cities:3 (seed=42)")
+    report = (tmp_path / "report.md").read_text()
+    assert "In people alone:" in report and "In cities alone:" in report
+
+
 def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
     config = load_config(None, overrides={
         "model": str(tiny_model_dir), "arms": ["finetuned", "k3", "k3+rag", "lora-k3"], "experiments": ["augmentation"],

@@ -7,10 +7,12 @@ training and testing; the others are held-out paraphrases for generalisation stu
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from ragft.data.cities import SEED_SYSTEM
 from ragft.errors import RagftError
@@ -87,6 +89,14 @@ class Domain:
     def attribute(self, name: str) -> Attribute:
         return next(a for a in self.attributes if a.name == name)
 
+    def owner(self, attribute: str) -> Domain:
+        """The domain an attribute belongs to: this one (a Mix has several)."""
+        return self
+
+    def sample(self, size: int, seed: int = 42) -> list[Fact]:
+        """The first `size` facts of as many entities as they need."""
+        return self.facts(math.ceil(size / len(self.attributes)), seed)[:size]
+
     def reversals(self, facts: Sequence[Fact]) -> list[tuple[str, str]]:
         """(question, entity) pairs asking for the entity by a value only one entity has."""
         counts = Counter((f.attribute, f.value) for f in facts)
@@ -109,3 +119,55 @@ def unique_names(first: Sequence[str], last: Sequence[str], n: int, rng: random.
 
 def _repeated(names: list[str]) -> set[str]:
     return {name for name, k in Counter(names).items() if k > 1}
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Several generated domains as one knowledge base ("people:2+cities:10"): the study of a mixed team wiki.
+
+    Each part is drawn exactly as on its own (`count` entities, or the run's n where no count is given, with
+    the run's seed), so a mix holds the same facts as its parts generated one by one. It answers to what a
+    Domain answers to; each attribute belongs to one part, which phrases, reverses and names it.
+    """
+
+    name: str
+    parts: tuple[tuple[Domain, int | None], ...]
+
+    def __post_init__(self):
+        names = [a.name for d, _ in self.parts for a in d.attributes]
+        if len(set(names)) != len(names):
+            raise RagftError(f"{self.name}: the domains share attribute names {sorted(_repeated(names))}")
+
+    @property
+    def attributes(self) -> tuple[Attribute, ...]:
+        return tuple(a for d, _ in self.parts for a in d.attributes)
+
+    def facts(self, n: int, seed: int = 42) -> list[Fact]:
+        """Each part's facts as it draws them alone, taken in turn."""
+        per_part = [d.facts(count or n, seed) for d, count in self.parts]
+        entities = [e for facts in per_part for e in {f.entity for f in facts}]
+        if len(set(entities)) != len(entities):  # one name in two domains would make questions ambiguous
+            raise RagftError(f"{self.name}: entities named alike in two domains {sorted(_repeated(entities))[:3]}")
+        return _in_turn(per_part)
+
+    def conversations(self, n: int, seed: int = 42, system: str = SEED_SYSTEM) -> list[dict]:
+        return [f.conversation(system) for f in self.facts(n, seed)]
+
+    def attribute(self, name: str) -> Attribute:
+        return self.owner(name).attribute(name)
+
+    def owner(self, attribute: str) -> Domain:
+        """The part this attribute belongs to."""
+        return next(d for d, _ in self.parts if any(a.name == attribute for a in d.attributes))
+
+    def reversals(self, facts: Sequence[Fact]) -> list[tuple[str, str]]:
+        return [r for d, _ in self.parts for r in d.reversals([f for f in facts if self.owner(f.attribute) is d])]
+
+    def sample(self, size: int, seed: int = 42) -> list[Fact]:
+        """`size` facts taken in turn from each part (for knowledge bases of a given size)."""
+        return _in_turn([d.sample(math.ceil(size / len(self.parts)), seed) for d, _ in self.parts])[:size]
+
+
+def _in_turn(lists: list[list[Fact]]) -> list[Fact]:
+    """One fact of each part in turn, so the first questions of a mix (--limit) span every domain."""
+    return [f for row in zip_longest(*lists) for f in row if f is not None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragft.config import DataConfig
-from ragft.data.sources import GENERATORS, generate, generator_names
+from ragft.data.sources import generate, generator_names, is_generator
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError
 
@@ -25,8 +25,10 @@ def read_chat_file(path: Path, min_examples: int = 1) -> list[dict]:
 
 def load_conversations(data: DataConfig, min_examples: int = 1) -> tuple[list[dict], str]:
     """Returns (conversations, a description for reports). Invalid files raise RagftError."""
-    if data.source in GENERATORS:  # a registered name wins over a file of the same name, as "cities" always did
-        return generate(data.source, data.n, data.seed), f"{data.source} (n={data.n}, seed={data.seed})"
+    if is_generator(data.source):  # a registered name wins over a file of the same name, as "cities" always did
+        from ragft.data.task import generated_description
+
+        return generate(data.source, data.n, data.seed), generated_description(data.source, data.n, data.seed)
     path = Path(data.source)
     if not path.exists() and len(path.parts) == 1 and not path.suffix:  # likely a misspelt generator name
         raise RagftError(f"{path}: no such file, and not a generator ({', '.join(generator_names())})")

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ragft.data.cities import SEED_SYSTEM
-from ragft.data.domains import Attribute, Domain, Record
+from ragft.data.domains import Attribute, Domain, Mix, Record
 from ragft.data.sources import DOMAINS
 from ragft.errors import RagftError
 
 Family = Literal["train", "paraphrase", "reversed"]
-MIN_HELD_OUT = 3  # fewer held-out templates per attribute make a paraphrase score too noisy to compare
+MIN_HELD_OUT = 3
+_MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # fewer held-out templates per attribute make a paraphrase score too noisy to compare
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,38 @@ TRAIN_ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def domain(name: str) -> Domain:
-    """The generated domain `name`, cities included."""
+def domain(name: str) -> Domain | Mix:
+    """The generated domain `name`, cities included, or a mix of them ("people:2+cities:10", data/domains.py)."""
     known = {**DOMAINS, CITIES.name: CITIES}
+    if "+" in name:
+        return Mix(name, tuple((domain(part), count) for part, count in mix_parts(name)))
     if name not in known:
-        raise RagftError(f"unknown domain {name!r}; known: {', '.join(sorted(known))}")
+        raise RagftError(f"unknown domain {name!r}; known: {', '.join(sorted(known))}, or a mix like people+cities")
     return known[name]
+
+
+def mix_parts(name: str) -> list[tuple[str, int | None]]:
+    """("people", 2), ("cities", None) from "people:2+cities"; a part without a count takes the run's n."""
+    parts = []
+    for part in name.split("+"):
+        m = _MIX_PART.fullmatch(part.strip())
+        if not m:
+            raise RagftError(f"{name!r}: a mix is domains joined by '+', each optionally ':COUNT' "
+                             f"(e.g. people:2+cities:10); bad part {part!r}")
+        parts.append((m[1], int(m[2]) if m[2] else None))
+    names = [p for p, _ in parts]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise RagftError(f"{name!r}: a mix needs two or more different domains")
+    return parts
+
+
+def is_generated(source: str) -> bool:
+    """Does `source` name generated facts (a domain, or a mix of them) rather than a file?"""
+    try:
+        domain(source)
+    except RagftError:
+        return False
+    return True
 
 
 def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int] = (0,)) -> list[Probe]:
@@ -180,7 +207,7 @@ def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int]
     unique = set(d.reversals(facts))  # Domain decides which values are unique enough to ask backwards
     out: list[Probe] = []
     for f in facts:
-        key = f"{d.name}:{f.entity}:{f.attribute}"
+        key = f"{d.owner(f.attribute).name}:{f.entity}:{f.attribute}"
         for i, question in enumerate(f.questions):
             family: Family = "train" if i in trained else "paraphrase"
             out.append(Probe(f"{key}:{family}:{i}", family, question, f.answer, f.entity, f.attribute, i))
@@ -193,7 +220,7 @@ def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int]
 
 def phrasings(domain_name: str, attribute: str, k: int) -> list[tuple[str, str]]:
     """k distinct (question, answer) templates: the domain's trained pair first, then training-only ones."""
-    d = domain(domain_name)
+    d = domain(domain_name).owner(attribute)
     _check_pools(d)
     a = d.attribute(attribute)
     questions = (a.questions[0], *TRAIN_QUESTIONS[d.name][a.name])

@@ -49,6 +49,14 @@ def task_from_conversations(conversations: list[dict], description: str, test: P
     return KnowledgeTask(description, items, known, conversations, "qa")
 
 
+def generated_description(source: str, n: int, seed: int) -> str:
+    """"people (n=4, seed=42)"; a mix whose every part has its count needs no n: "people:2+cities:10 (seed=42)"."""
+    from ragft.data.probes import mix_parts
+
+    counted = "+" in source and all(count for _, count in mix_parts(source))
+    return f"{source} (seed={seed})" if counted else f"{source} (n={n}, seed={seed})"
+
+
 def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
     """Generated facts asked three ways (data/probes.py): the trained phrasing (split "train"), held-out
     paraphrases and reversed questions (split "test"). The knowledge and training data are the generator's."""
@@ -62,7 +70,7 @@ def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
     items = [QAItem(p.id, p.question, p.reference, (passage_id(answers[(p.entity, p.attribute)]),),
                     "train" if p.family == "train" else "test", p.family)
              for p in probes(source, n, seed)]
-    description = f"{source} (n={n}, seed={seed}), probed: trained phrasing, held-out paraphrases, reversed"
+    description = f"{generated_description(source, n, seed)}, probed: trained phrasing, held-out paraphrases, reversed"
     families = {f: sum(i.family == f for i in items) for f in dict.fromkeys(i.family for i in items)}
     return KnowledgeTask(description, items, passages(conversations), conversations, "qa", {"probes": families})
 

@@ -28,10 +28,14 @@ class Unknowns:
 
 def generated_unknowns(source: str, n: int, seed: int, count: int) -> Unknowns:
     """`count` unknown entities asked (every attribute, trained template) and `count` more taught."""
+    from ragft.data.domains import Mix
     from ragft.data.probes import domain
 
     d = domain(source)
     known = {f.entity for f in d.facts(n, seed)}
+    if isinstance(d, Mix):  # a mix: strangers of its first domain, drawn afresh as that domain would be
+        d, count_of_first = d.parts[0]
+        n = count_of_first or n
     extra = n + 2 * count
     for _ in range(6):  # people and orgs draw names afresh for a larger n: some may repeat the data's
         facts = [f for f in d.facts(extra, seed) if f.entity not in known]

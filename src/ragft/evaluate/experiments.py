@@ -12,16 +12,22 @@ FAMILIES = {
 }
 
 
-def generalization(rows: list[dict], arms: list) -> dict:
-    """Accuracy per probe family per arm, and per family the arms compared pairwise (McNemar, Holm)."""
+def generalization(rows: list[dict], arms: list, domains: list[str] | None = None) -> dict:
+    """Accuracy per probe family per arm, and per family the arms compared pairwise (McNemar, Holm); for a
+    mix of domains, the same per domain too (a probe's id starts with its domain's name)."""
     per_arm = {a.name: family_metrics([r for r in rows if r["arm"] == a.name]) or {} for a in arms}
     families = list(dict.fromkeys(f for fams in per_arm.values() for f in fams))
     names = [a.name for a in arms]
-    return {
+    out = {
         "families": {f: FAMILIES.get(f, f) for f in families},
         "arms": per_arm,
         "comparisons": {f: paired_comparisons([r for r in rows if r.get("family") == f], names) for f in families},
     }
+    if domains:
+        out["domains"] = {d: {a.name: family_metrics([r for r in rows if r["arm"] == a.name
+                                                      and r["id"].startswith(f"{d}:")]) or {} for a in arms}
+                          for d in domains}
+    return out
 
 
 def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
@@ -51,6 +57,15 @@ def raft(rows: list[dict], arms: list, finetunes: dict) -> dict:
                          for v, ft in trained.items() if ft}}
 
 
+def _mixed_domains(data) -> list[str] | None:
+    """The domains of a mixed source (people:2+cities:10), else None."""
+    if not data.generated or "+" not in data.source:
+        return None
+    from ragft.data.probes import mix_parts
+
+    return [name for name, _ in mix_parts(data.source)]
+
+
 def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = None,
                 curves: dict | None = None, lifecycle: dict | None = None) -> dict:
     """Every study the config selects, by name; `rows` are every record of the run (unknowns included), and
@@ -64,7 +79,7 @@ def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = N
         out["learning_curve"] = {"every": config.curve_every, "questions_per_family": config.curve_questions,
                                  "finetunes": curves or {}}
     if "generalization" in config.experiments:
-        out["generalization"] = generalization(known, arms)
+        out["generalization"] = generalization(known, arms, _mixed_domains(config.data))
     if "augmentation" in config.experiments:
         out["augmentation"] = augmentation(known, arms, finetunes or {})
     if "unknowns" in config.experiments:

@@ -10,7 +10,6 @@ needs (same generator and seed); your own data uses its first facts, sizes beyon
 
 from __future__ import annotations
 
-import math
 
 from ragft.data.questions import QAItem, passage_id
 from ragft.evaluate.arms import CONTEXTS, GROUNDED, UNTOUCHED, Arm
@@ -24,13 +23,10 @@ RAG = Arm("rag", UNTOUCHED, GROUNDED)
 def facts_for(task, config, size: int) -> tuple[dict[str, str], list[QAItem]] | None:
     """(passages, trained-phrasing questions about them) of `size` facts; None if the data has fewer."""
     data = config.data
-    from ragft.config import PHRASED_SOURCES
-
-    if not data.docs and data.source in PHRASED_SOURCES:
+    if data.generated:
         from ragft.data.probes import domain
 
-        d = domain(data.source)
-        facts = d.facts(math.ceil(size / len(d.attributes)), data.seed)[:size]
+        facts = domain(data.source).sample(size, data.seed)
         passages = {passage_id(f.answer): f.answer for f in facts}
         items = [QAItem(f"long:{size}:{n}", f.question, f.answer, (passage_id(f.answer),), "train")
                  for n, f in enumerate(facts)]

@@ -244,10 +244,8 @@ class Experiment(LabMixin):
 
     def _generated_facts(self) -> list | None:
         """The generator's facts (entity, attribute, value) when the data is generated, else None."""
-        from ragft.config import PHRASED_SOURCES
-
         data = self.config.data
-        if data.docs or data.source not in PHRASED_SOURCES:
+        if not data.generated:
             return None
         from ragft.data.probes import domain
 

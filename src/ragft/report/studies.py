@@ -30,6 +30,13 @@ def generalization_section(results: dict) -> Section | None:
     for arm, fams in study["arms"].items():
         said = [f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n")]
         findings.append(f"{arm}: " + ", ".join(said) + ".")
+    for domain, per_arm in (study.get("domains") or {}).items():  # a mix of domains: each one on its own
+        view = {"arms": per_arm}
+        said = _generalization_headline(results, view, describe)
+        findings.append(f"In {domain} alone: " + (" ".join(said) if said else "no fine-tune was asked.")
+                        + " " + "; ".join(f"{arm} " + ", ".join(f"{pct(fams[f]['value'])} {f}" for f in families
+                                                                 if fams.get(f) and fams[f].get("n"))
+                                          for arm, fams in per_arm.items()) + ".")
     rows = [[arm, *(_rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
     return Section("Generalization", findings, ["arm", *families], rows, GENERALIZATION_NOTE, "generalization.png",
                    headline)
