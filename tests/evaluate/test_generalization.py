@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ragft.config import load_config
+from ragft.evaluate.results import RunResults
 from ragft.evaluate.runner import Experiment
 
 
@@ -46,6 +47,8 @@ def test_a_mix_of_domains_is_probed_and_reported_domain_by_domain(tmp_path, tiny
         parts = [study["domains"][d][arm]["train"]["n"] for d in ("people", "cities")]
         assert parts == [5, 3] and sum(parts) == whole
     assert out.results["dataset"]["source"].startswith("people:1+cities:3 (seed=42)")
+    written = RunResults.model_validate(json.loads((tmp_path / "results.json").read_text()))
+    assert written.arms["rag"].families["train"].n == 8 and written.as_dict() == out.results
     report = (tmp_path / "report.md").read_text()
     assert "In people alone:" in report and "In cities alone:" in report
 

@@ -29,10 +29,10 @@ from ragft.evaluate.finetunes import LearningCurve, UntouchedWeights
 from ragft.evaluate.lab import LabMixin
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
+from ragft.evaluate.results import RESULTS, RunResults
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.progress import Reporter
 
-RESULTS = "results.json"
 METRICS = {
     "verdict": "accuracy",
     "accuracy": "the answer states the reference's value (numbers at their stated precision, no competing "
@@ -186,40 +186,40 @@ class Experiment(LabMixin):
         if extra_rows:
             atomic.write_jsonl(self.run_dir / "experiments.jsonl", extra_rows)
         known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
-        results = {
-            "ragft_version": __version__,
-            "run_name": self.run_dir.name,
-            "created": dt.datetime.now().isoformat(timespec="seconds"),
-            "config": self.config.model_dump(mode="json"),
-            "model": {"name": loaded.name, "source": loaded.source, "device": loaded.device,
-                      "precision": self._precision(loaded)} if loaded else
-                     {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
-            "dataset": {"source": task.description, "conversations": len(task.train), "questions": len(items),
-                        "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
-                        "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
-            "metrics": METRICS,
-            "arms": {a.name: summarize_arm([x for x in known if x["arm"] == a.name], a)
-                     for a in self.arms},
-            "comparisons": paired_comparisons(known, [a.name for a in self.arms]),
-            "experiments": experiments(self.config, rows, self.arms, finetunes, self.curves, studies),
-            "finetune": finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
-            "finetunes": finetunes,
-            "machine": {"python": platform.python_version(), "platform": platform.platform()},
-            "timings": r.timings,
-        }
+        results = RunResults(
+            ragft_version=__version__,
+            run_name=self.run_dir.name,
+            created=dt.datetime.now().isoformat(timespec="seconds"),
+            config=self.config.model_dump(mode="json"),
+            model={"name": loaded.name, "source": loaded.source, "device": loaded.device,
+                   "precision": self._precision(loaded)} if loaded else
+                  {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
+            dataset={"source": task.description, "conversations": len(task.train), "questions": len(items),
+                     "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
+                     "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
+            metrics=METRICS,
+            arms={a.name: summarize_arm([x for x in known if x["arm"] == a.name], a) for a in self.arms},
+            comparisons=paired_comparisons(known, [a.name for a in self.arms]),
+            experiments=experiments(self.config, rows, self.arms, finetunes, self.curves, studies),
+            finetune=finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
+            finetunes=finetunes,
+            machine={"python": platform.python_version(), "platform": platform.platform()},
+            timings=r.timings,
+        )
         from ragft.evaluate.decision import decision_table
         from ragft.report import draw_charts, write_reports
 
-        results["decision"] = decision_table(results)  # need -> best approach, from the numbers above
+        results.decision = decision_table(results.as_dict())  # need -> best approach, from the numbers above
 
         with r.stage("report"):
-            charts = draw_charts(results)
+            charts = draw_charts(results.as_dict())
         # The timings are final before the report is written, so it shows the same ones as results.json
         # (writing two text files is not timed).
-        results["timings"] = {**r.timings, "total": round(time.perf_counter() - began, 3)}
-        write_reports(results, rows, self.run_dir, charts)
-        atomic.write_json(self.run_dir / RESULTS, results)  # last: marks the run complete
-        return RunOutput(self.run_dir, results)
+        results.timings = {**r.timings, "total": round(time.perf_counter() - began, 3)}
+        final = results.as_dict()
+        write_reports(final, rows, self.run_dir, charts)
+        atomic.write_json(self.run_dir / RESULTS, final)  # last: marks the run complete
+        return RunOutput(self.run_dir, final)
 
     def _with_unknowns(self, task: KnowledgeTask) -> KnowledgeTask:
         """The task with questions about entities not in the data, where the unknowns experiment or the idk

@@ -1,0 +1,132 @@
+"""results.json as typed classes: what a run measured, checked when the run makes it.
+
+The runner builds a `RunResults` (so a number of the wrong kind fails the run before results.json is
+written, not a reader later), and the decision table and the reports read its JSON form. Each experiment under
+"experiments" keeps the shape its own module documents (evaluate/experiments.py, lifecycle.py,
+behaviour.py, ...); the parts every run has, and that several readers share, are typed here.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RESULTS = "results.json"
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Open(BaseModel):
+    # Keys a later version or another backend adds are kept as they are, not dropped.
+    model_config = ConfigDict(extra="allow")
+
+
+class Rate(_Closed):
+    """A share with its count, n and Wilson 95 % interval (value None when n is 0)."""
+
+    value: float | None = Field(ge=0, le=1)
+    correct: int = Field(ge=0)
+    n: int = Field(ge=0)
+    ci95: tuple[float, float]
+
+
+class Mean(_Closed):
+    """A mean over n questions with its 95 % interval (token F1)."""
+
+    value: float | None
+    n: int = Field(ge=0)
+    ci95: tuple[float, float] | None
+
+
+class Comparison(_Closed):
+    """Two arms on the questions both answered: an exact McNemar test, Holm-corrected (evaluate/paired.py)."""
+
+    a: str
+    b: str
+    n: int = Field(ge=0)
+    both: int
+    only_a: int
+    only_b: int
+    neither: int
+    accuracy_a: float | None
+    accuracy_b: float | None
+    p_value: float | None
+    p_holm: float | None
+    significant: bool
+    better: str | None
+
+
+class ArmSummary(_Open):
+    """One arm's scores over the questions with an answer in the data (evaluate/records.py: summarize_arm)."""
+
+    description: str
+    finetuned: bool
+    rag: str | None
+    accuracy: float | None
+    n: int = Field(ge=0)
+    correct: int = Field(ge=0)
+    ci95: tuple[float, float]
+    accuracy_seed: float | None
+    exact_match: Rate
+    f1: Mean | None
+    families: dict[str, Rate] | None
+    mean_prompt_tokens: float | None
+    mean_completion_tokens: float | None
+    mean_latency_s: float | None
+
+
+class FinetuneSummary(_Open):
+    """One fine-tune of the run: its recipe, cost and where it was saved (a remote job adds its own keys)."""
+
+    method: str | None = None
+    epochs: int | str | None = None
+    examples: int | None = None
+    train_tokens: int | None = None
+    seconds: float | None = None
+    variant: str | None = None
+    phrasings: int = 1
+    train_on: str = "facts"
+    saved_to: str | None = None
+
+
+class ModelInfo(_Closed):
+    name: str
+    source: str
+    device: str
+    precision: str | None = None
+
+
+class DatasetInfo(_Open):
+    source: str
+    conversations: int
+    questions: int
+    passages: int
+    train_kind: str
+    splits: dict[str, int]
+
+
+class RunResults(_Closed):
+    """Everything results.json holds. Written last, atomically: a run directory without it is incomplete."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    ragft_version: str
+    run_name: str
+    created: str
+    config: dict
+    model: ModelInfo
+    dataset: DatasetInfo
+    metrics: dict[str, str]
+    arms: dict[str, ArmSummary]
+    comparisons: list[Comparison]
+    experiments: dict[str, dict]
+    finetune: FinetuneSummary | None
+    finetunes: dict[str, FinetuneSummary]
+    machine: dict[str, str]
+    timings: dict[str, float]
+    decision: dict | None = None  # evaluate/decision.py, made from the rest
+
+    def as_dict(self) -> dict:
+        """The JSON form, as the reports and results.json have it."""
+        return self.model_dump(mode="json", exclude_none=False)

@@ -1,0 +1,48 @@
+"""results.json's typed form (evaluate/results.py): what every run writes is checked when it is made."""
+
+import pytest
+from pydantic import ValidationError
+
+from ragft.evaluate.results import ArmSummary, RunResults
+
+RATE = {"value": 0.5, "correct": 1, "n": 2, "ci95": [0.09, 0.91]}
+ARM = {"description": "the untouched model", "finetuned": False, "rag": None, "accuracy": 0.5, "n": 2, "correct": 1,
+       "ci95": [0.09, 0.91], "accuracy_seed": 0.5, "exact_match": RATE, "f1": {"value": 0.4, "n": 2, "ci95": [0, 1]},
+       "families": None, "mean_prompt_tokens": 30.0, "mean_completion_tokens": 9.5, "mean_latency_s": 0.2,
+       "citation_accuracy": None}
+
+
+def _results(**changes) -> dict:
+    out = {"ragft_version": "0", "run_name": "r", "created": "2026-11-22T00:00:00", "config": {},
+           "model": {"name": "m", "source": "s", "device": "cpu", "precision": "fp32"},
+           "dataset": {"source": "cities", "conversations": 2, "questions": 2, "passages": 2, "train_kind": "qa",
+                       "splits": {"train": 2}},
+           "metrics": {"verdict": "accuracy"}, "arms": {"base": ARM}, "comparisons": [], "experiments": {},
+           "finetune": None, "finetunes": {}, "machine": {"python": "3"}, "timings": {"total": 1.0}}
+    return {**out, **changes}
+
+
+def test_a_run_summary_round_trips_and_keeps_keys_it_does_not_type():
+    results = RunResults.model_validate(_results())
+    out = results.as_dict()
+    assert out["arms"]["base"]["citation_accuracy"] is None and out["arms"]["base"]["ci95"] == [0.09, 0.91]
+    assert RunResults.model_validate(out) == results
+
+
+@pytest.mark.parametrize("changes", [
+    {"arms": {"base": {**ARM, "exact_match": {**RATE, "value": 1.5}}}},  # a share above 1
+    {"arms": {"base": {**ARM, "n": "two"}}},
+    {"comparisons": [{"a": "base", "b": "rag"}]},  # a test without its table
+    {"timings": {"total": "slow"}},
+    {"surprise": 1},  # a top-level key nobody reads
+])
+def test_a_number_of_the_wrong_kind_fails_before_anything_is_written(changes):
+    with pytest.raises(ValidationError):
+        RunResults.model_validate(_results(**changes))
+
+
+def test_assignments_are_checked_too():
+    results = RunResults.model_validate(_results())
+    with pytest.raises(ValidationError):
+        results.timings = {"total": "later"}
+    assert isinstance(ArmSummary.model_validate(ARM).f1.value, float)
