@@ -33,7 +33,9 @@ def validate(file: Path, model: str, max_tokens: int) -> int:
     from ragft.finetune.tokenize import count_tokens
 
     tokenizer = _load_tokenizer(model)
-    report = validate_file(file, lambda messages: count_tokens(tokenizer, messages), max_tokens)
+    report = validate_file(file, lambda example: count_tokens(tokenizer, example["messages"],
+                                                              example.get("tools") or example.get("functions")),
+                           max_tokens)
     for problem in report.problems:
         typer.echo(str(problem))
     for line in report.summary_lines():

@@ -90,6 +90,9 @@ def test_embeddings_are_minilm_vectors_in_float_and_base64(client):
     assert floats.data[0].embedding == pytest.approx(vectors[1], abs=1e-5)
     with pytest.raises(openai.NotFoundError):
         client.embeddings.create(model="gpt-3.5-turbo", input="hi")
+    with pytest.raises(openai.BadRequestError) as err:  # was a 500
+        client.embeddings.create(model="all-minilm-l6-v2", input=["fine", "lone \ud800"])
+    assert err.value.body["param"] == "input.1"
 
 
 @pytest.mark.parametrize("kwargs, param", [
@@ -97,6 +100,12 @@ def test_embeddings_are_minilm_vectors_in_float_and_base64(client):
     ({"n": 0}, "n"),
     ({"messages": []}, "messages"),
     ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
+    ({"seed": 2**70}, "seed"),  # past OpenAI's int64: was a 500 (overflow)
+    ({"messages": [{"role": "user", "content": "hi \ud800"}]}, "messages.0.content"),  # was a 500
+    # What a local plain-text model cannot honour is refused by name, not silently ignored:
+    ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
+    ({"logprobs": True, "top_logprobs": 2}, "logprobs"),
 ])
 def test_bad_requests_are_400_with_the_param(client, kwargs, param):
     with pytest.raises(openai.BadRequestError) as err:

@@ -19,7 +19,7 @@ EXAMPLE_KEYS = {"messages", "tools", "functions", "parallel_tool_calls"}
 MIN_EXAMPLES = 10
 OPENAI_MAX_TOKENS_PER_EXAMPLE = 16385
 
-TokenCounter = Callable[[list[dict]], int]
+TokenCounter = Callable[[dict], int]  # one example (its messages, and tools if any) -> tokens
 
 
 @dataclass
@@ -72,6 +72,7 @@ def _message_problems(message: object, index: int) -> list[str]:
         found.append(f"{where} 'content' must be a string")
     elif isinstance(message.get("content"), str) and not _encodable(message["content"]):
         found.append(f"{where} 'content' holds an unpaired surrogate (\\ud800-\\udfff), not text")
+    found.extend(_call_problems(message, where))
     if "name" in message and not isinstance(message["name"], str):
         found.append(f"{where} 'name' must be a string")
     if "weight" in message and (role != "assistant" or message["weight"] not in (0, 1)
@@ -81,6 +82,24 @@ def _message_problems(message: object, index: int) -> list[str]:
     if unknown:
         found.append(f"{where} has unknown key(s): {', '.join(unknown)}")
     return found
+
+
+def _call_problems(message: dict, where: str) -> list[str]:
+    """OpenAI's tool calls: `tool_calls` a list of {"function": {"name", "arguments"}}, `function_call` one function."""
+    calls = message.get("tool_calls")
+    functions = [] if calls is None else calls if isinstance(calls, list) else None
+    if functions is None:
+        return [f"{where} 'tool_calls' must be a list"]
+    functions = [c.get("function") if isinstance(c, dict) else None for c in functions]
+    if "function_call" in message:
+        functions.append(message["function_call"])
+    bad = [f for f in functions if not isinstance(f, dict) or not isinstance(f.get("name"), str)
+           or not isinstance(f.get("arguments", ""), str)]
+    if bad:
+        return [f"{where} has a tool call without a function name and string arguments"]
+    if functions and message.get("role") != "assistant":
+        return [f"{where}: only an assistant message calls tools"]
+    return []
 
 
 def _short(value: object) -> str:
@@ -128,7 +147,7 @@ def validate_file(path: str | Path, count_tokens: TokenCounter | None = None,
         report.examples.append(item.obj)
         report.lines.append(item.line)
         if count_tokens is not None:
-            n = count_tokens(item.obj["messages"])
+            n = count_tokens(item.obj)
             report.token_counts.append(n)
             if n > max_tokens:
                 report.problems.append(Problem(str(path), item.line,

@@ -126,7 +126,8 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
 
     keep_freed_memory()
     torch.manual_seed(settings.seed)  # LoRA's initial adapters
-    rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length) for c in conversations]
+    rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length, c.get("tools") or c.get("functions"))
+            for c in conversations]
     if settings.method == "lora":
         model = apply_lora(model, settings)
     device = next(model.parameters()).device

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 
@@ -35,6 +36,9 @@ def model_not_found(model: str) -> APIError:
                      "model_not_found")
 
 
+_TYPE_TAGS = ("str", "int", "float", "bool", "list", "dict")
+
+
 def install_handlers(app) -> None:
     """Every error, including FastAPI's own 404/405/422 and unexpected exceptions, in OpenAI's shape."""
     from fastapi.exceptions import RequestValidationError
@@ -50,10 +54,15 @@ def install_handlers(app) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, exc: RequestValidationError):
-        err = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        errors = exc.errors()
+        # Of a union's failures, a check's own reason says more than "should be a valid string".
+        err = next((e for e in errors if e.get("type") == "value_error"), errors[0] if errors else {})
+        # pydantic names union members in the path ("content.str", "function-after[...]"): not a client's param
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", *_TYPE_TAGS)
+               and (isinstance(p, int) or str(p).isidentifier())]
         param = ".".join(loc) or None
-        message = f"{param}: {err.get('msg', 'invalid request')}" if param else err.get("msg", "invalid request")
+        said = str(err.get("msg", "invalid request")).removeprefix("Value error, ")
+        message = f"{param}: {said}" if param else said
         return respond(400, error_body(message, param=param))
 
     @app.exception_handler(HTTPException)
@@ -68,5 +77,7 @@ def install_handlers(app) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc: Exception):
-        return respond(500, error_body(f"The server had an error while processing your request: "
-                                       f"{type(exc).__name__}: {exc}", type="server_error"))
+        # The traceback goes to the server's log; the client learns nothing of the internals.
+        logging.getLogger("ragft.server").error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return respond(500, error_body("The server had an error while processing your request. Its log says "
+                                       "more.", type="server_error"))

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 MAX_CHOICES = 8
+SEED_RANGE = (-(2**63), 2**63 - 1 - MAX_CHOICES)  # OpenAI's int64; choice i samples with seed + i
+
+
+def _text(value: str) -> str:
+    # A lone surrogate (JSON "\ud800") is no character: no tokenizer can encode it.
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("holds an unpaired surrogate (\\ud800-\\udfff), not text")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class _Lenient(BaseModel):
@@ -17,12 +28,12 @@ class _Lenient(BaseModel):
 
 class ContentPart(_Lenient):
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class ChatMessage(_Lenient):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
     name: str | None = None
 
     def as_template_message(self) -> dict:
@@ -48,11 +59,35 @@ class ChatCompletionRequest(_Lenient):
     top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
-    stop: str | list[str] | None = None
-    seed: int | None = None
+    stop: Text | list[Text] | None = None
+    seed: int | None = Field(None, ge=SEED_RANGE[0], le=SEED_RANGE[1])
     n: int = Field(1, ge=1, le=MAX_CHOICES)
     stream: bool = False
     stream_options: StreamOptions | None = None
+    # Options a client may send that this server cannot honour: refused by name, never silently ignored.
+    tools: list[Any] | None = None
+    functions: list[Any] | None = None
+    tool_choice: Any = None
+    function_call: Any = None
+    response_format: dict | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _unsupported(self):
+        from ragft.server.errors import bad_request
+
+        refused = [name for name, given in (
+            ("tools", bool(self.tools)), ("functions", bool(self.functions)),
+            ("tool_choice", self.tool_choice not in (None, "none", "auto")),
+            ("function_call", self.function_call not in (None, "none", "auto")),
+            ("response_format", (self.response_format or {}).get("type", "text") != "text"),
+            ("logprobs", bool(self.logprobs)), ("top_logprobs", bool(self.top_logprobs))) if given]
+        if refused:
+            raise bad_request(f"{refused[0]}: not supported by this server (a local model answering in plain "
+                              "text: no tool calls, structured output or log-probabilities); leave it out.",
+                              refused[0], "unsupported_parameter")
+        return self
 
     def stops(self) -> tuple[str, ...]:
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
@@ -65,7 +100,7 @@ class ChatCompletionRequest(_Lenient):
 
 class EmbeddingRequest(_Lenient):
     model: str
-    input: str | list[str] | list[int] | list[list[int]]
+    input: Text | list[Text] | list[int] | list[list[int]]
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = Field(None, ge=1)
 
