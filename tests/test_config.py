@@ -59,3 +59,14 @@ def test_config_round_trips_through_yaml(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(config.to_yaml())
     assert load_config(None, path) == config
+
+
+def test_a_config_that_is_not_text_or_is_nested_without_end_is_one_line(tmp_path):
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"model: \xff\xfe\n")
+    with pytest.raises(RagftError, match=r"binary.yaml: not UTF-8 text \(byte 7\)"):
+        load_config(None, binary)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 50_000 + "\n")
+    with pytest.raises(RagftError, match="deep.yaml: nested too deeply"):
+        load_config(None, deep)

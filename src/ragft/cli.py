@@ -19,6 +19,10 @@ class _Group(TyperGroup):
         except RagftError as e:
             typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
+        except OSError as e:  # a file system refusal no check foresaw: still one line naming the path
+            where = f"{e.filename}: " if e.filename else ""
+            typer.secho(f"error: {where}{e.strerror or e}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(cls=_Group, help="Fine-tune or retrieve? ragft measures it on a local LLM.", no_args_is_help=True,
@@ -73,34 +77,35 @@ def data_support(
 ) -> None:
     """Write customer-support conversations in a checkable house style (greeting, sign-off, asks for the one
     identifier the request needs, at most 45 words) as chat JSONL: the behaviour experiment's data."""
-    from ragft import atomic
     from ragft.data import support
-    from ragft.data.cities import to_jsonl
 
     if format not in support.FORMATS or split not in support.SPLITS:
         bad, name, choices = (("--format", format, support.FORMATS) if format not in support.FORMATS
                               else ("--split", split, support.SPLITS))
         raise typer.BadParameter(f"{name!r} is not one of {', '.join(choices)}", param_hint=bad)
-    conversations = support.conversations(n, seed, format, split)
-    if out is None:
-        typer.echo(to_jsonl(conversations))
-    else:
-        atomic.write_text(out, to_jsonl(conversations))
-        typer.echo(f"wrote {len(conversations)} {split} conversations to {out}", err=True)
+    _write_conversations(support.conversations(n, seed, format, split), out, f"{split} conversations")
 
 
 def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
-    """A generator's chat JSONL to stdout, or atomically to OUT with a note on stderr."""
-    from ragft import atomic
-    from ragft.data.cities import to_jsonl
     from ragft.data.sources import generate
 
-    conversations = generate(name, n, seed)
+    _write_conversations(generate(name, n, seed), out)
+
+
+def _write_conversations(conversations: list[dict], out: Path | None, what: str = "conversations") -> None:
+    """Chat JSONL to stdout, or atomically to OUT (its folder checked first) with a note on stderr."""
+    from ragft import atomic
+    from ragft.data.cities import to_jsonl
+    from ragft.paths import check_writable_dir
+
     if out is None:
         typer.echo(to_jsonl(conversations))
-    else:
-        atomic.write_text(out, to_jsonl(conversations))
-        typer.echo(f"wrote {len(conversations)} conversations to {out}", err=True)
+        return
+    if out.is_dir():
+        raise RagftError(f"-o {out}: is a folder; give a file name")
+    check_writable_dir(out.parent, "-o")
+    atomic.write_text(out, to_jsonl(conversations))
+    typer.echo(f"wrote {len(conversations)} {what} to {out}", err=True)
 
 
 @data_app.command("validate")

@@ -63,13 +63,14 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     from ragft.finetune.run import finetune_with_progress, settings_from_config
     from ragft.models.loading import load_model
     from ragft.models.precision import PRECISIONS
+    from ragft.paths import check_writable_dir
 
     if method not in ("full", "lora"):
         raise RagftError(f"--method must be full or lora, got {method!r}")
     if precision not in PRECISIONS:
         raise RagftError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     conversations = read_chat_file(file, min_examples=MIN_EXAMPLES)
-    out_dir = out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out_dir = check_writable_dir(out_dir or Path("runs") / f"finetune-{dt.datetime.now():%Y%m%d-%H%M%S}", "--out")
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RagftError(f"output directory {out_dir} already exists and is not empty")
     try:
@@ -181,7 +182,7 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
     """Run the OpenAI-compatible server until interrupted."""
     import uvicorn
 
-    from ragft.paths import ragft_home
+    from ragft.paths import check_writable_dir, ragft_home
     from ragft.server.app import ServerSettings, create_app
     from ragft.server.registry import parse_aliases
 
@@ -193,7 +194,7 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
 
     if not re.fullmatch(DEVICE_PATTERN, device):
         raise RagftError(f"--device: unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")
-    data_dir = data_dir or ragft_home() / "server"
+    data_dir = check_writable_dir(data_dir or ragft_home() / "server", "--data-dir")
     settings = ServerSettings(data_dir=data_dir, aliases=parse_aliases(model_alias), api_key=api_key or None,
                               device=device, max_upload_bytes=max_upload_mb * 2**20, finetune_method=finetune_method)
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:

@@ -627,6 +627,8 @@ def _read_yaml(text: str, where: str) -> dict:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise RagftError(f"{where}{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    except RecursionError:
+        raise RagftError(f"{where}: nested too deeply to be a config") from None
     if not isinstance(raw, dict):
         raise RagftError(f"{where}: expected a mapping of settings, got {type(raw).__name__}")
     return raw
@@ -648,7 +650,11 @@ def load_config(preset: str | None = None, config_file: Path | None = None,
         config_file = Path(config_file)
         if not config_file.is_file():
             raise RagftError(f"config file {config_file} does not exist")
-        raw = _merge(raw, _read_yaml(config_file.read_text(), str(config_file)))
+        try:
+            text = config_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise RagftError(f"{config_file}: not UTF-8 text (byte {e.start}); a config is a YAML file") from None
+        raw = _merge(raw, _read_yaml(text, str(config_file)))
         where = str(config_file)
     for dotted, value in (overrides or {}).items():
         if value is None:

@@ -19,3 +19,30 @@ def model_cache_dir() -> Path:
 def default_kb_dir() -> Path:
     """The knowledge base `ragft index` and `ragft ask` use when --db is not given."""
     return ragft_home() / "kb"
+
+
+def check_writable_dir(path: Path, what: str) -> Path:
+    """`path` can be a directory ragft writes into (it may not exist yet): checked before any long work, so
+    a run never trains for an hour and then fails to save. A RagftError names the option and the reason."""
+    from ragft.errors import RagftError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RagftError(f"{what} {path}: is a file, not a folder")
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise RagftError(f"{what} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK) or not _can_create_in(existing):
+        raise RagftError(f"{what} {path}: {existing} is not writable")
+    return path
+
+
+def _can_create_in(folder: Path) -> bool:
+    """A file can really be made there (os.access says yes to root on a read-only mount's folders)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False

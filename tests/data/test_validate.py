@@ -99,3 +99,15 @@ def test_cli_missing_file(tmp_path, tiny_model_dir):
     result = CliRunner().invoke(app, ["data", "validate", str(tmp_path / "nope.jsonl"), "--model", str(tiny_model_dir)])
     assert result.exit_code == 1
     assert "nope.jsonl: no such file" in result.output
+
+
+def test_a_pipe_is_refused_at_once_instead_of_waited_on(tmp_path):
+    import os
+
+    from ragft.data.chat import parse_jsonl
+    from ragft.errors import RagftError
+
+    fifo = tmp_path / "train.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(RagftError, match="not a regular file"):
+        parse_jsonl(fifo)

@@ -42,3 +42,19 @@ def test_unknown_device_is_refused(tiny_model_dir):
         pytest.skip("a GPU is present")
     with pytest.raises(RagftError, match="no CUDA GPU"):
         load_model(str(tiny_model_dir), "cuda")
+
+
+def test_a_broken_model_file_or_folder_is_one_line_naming_it(tmp_path, monkeypatch):
+    from ragft.errors import RagftError
+    from ragft.models.loading import load_model
+
+    monkeypatch.setenv("RAGFT_HOME", str(tmp_path / "home"))
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "config.json").write_text("{}")
+    for model in (fake, empty):
+        with pytest.raises(RagftError, match=f"could not load model '{model}': ") as e:
+            load_model(str(model), "cpu")
+        assert "\n" not in str(e.value)

@@ -36,6 +36,8 @@ def parse_jsonl(path: str | Path) -> tuple[list[ParsedLine], list[Problem]]:
         raise RagftError(f"{path}: no such file")
     if path.is_dir():
         raise RagftError(f"{path}: is a directory, expected a JSONL file")
+    if not path.is_file():  # reading a pipe nobody writes to would wait forever
+        raise RagftError(f"{path}: not a regular file (a pipe or a device); save the data to a file first")
     raw = path.read_bytes()
     name = str(path)
     if not raw.strip():

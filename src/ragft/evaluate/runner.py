@@ -96,6 +96,9 @@ def default_run_dir(config: ExperimentConfig, root: Path = Path("runs")) -> Path
 
 
 def prepare_run_dir(path: Path) -> Path:
+    from ragft.paths import check_writable_dir
+
+    check_writable_dir(path, "run directory")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise RagftError(f"run directory {path} already exists and is not empty; choose another --out")
     path.mkdir(parents=True, exist_ok=True)

@@ -150,22 +150,26 @@ def _load_model(name: str, device: str) -> LoadedModel:
 
     quiet_transformers()
     device = pick_device(device)
-    kind, where = resolve_model(name)
-    if kind == "adapter":
-        from peft import PeftModel
+    try:
+        kind, where = resolve_model(name)
+        if kind == "adapter":
+            from peft import PeftModel
 
-        base = load_model(adapter_base(Path(where)), device)
-        model = PeftModel.from_pretrained(base.model, where)
-        tokenizer = base.tokenizer
-    else:
-        try:
+            base = load_model(adapter_base(Path(where)), device)
+            model = PeftModel.from_pretrained(base.model, where)
+            tokenizer = base.tokenizer
+        else:
             tokenizer = AutoTokenizer.from_pretrained(where)
             # fp32 everywhere: the master weights that training updates; bf16 compute, where chosen,
             # comes from autocast and inference copies (models/precision.py). Pure bf16 weights would
             # round away most AdamW updates at fine-tuning learning rates.
             model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
-        except OSError as e:
-            raise RagftError(f"could not load model {name!r}: {str(e).splitlines()[0]}") from e
+    except RagftError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever a broken file makes a loader raise, the user sees one line
+        first = (str(e).strip().splitlines() or [""])[0]
+        kind = type(e).__name__ if type(e).__module__ == "builtins" else f"{type(e).__module__}.{type(e).__name__}"
+        raise RagftError(f"could not load model {name!r}: {kind}: {first}"[:400]) from e
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device)

@@ -62,6 +62,10 @@ class KnowledgeBase:
         from ragft.rag.embeddings import embedding_function
 
         check_collection_name(collection)
+        if url is None and db is not None:
+            from ragft.paths import check_writable_dir
+
+            check_writable_dir(Path(db), "knowledge base")
         self.location = url or str(db)
         self.name = collection
         self.client = chroma_client(db, url)
