@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.core import TyperGroup
 
-from ragft.errors import RagftError
+from ragft.errors import ON_TERMINATE, RagftError
 
 class _Group(TyperGroup):
     """Turns a RagftError from any command into one line on stderr and exit code 1."""
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _sigterm_as_interrupt():
+                return super().invoke(ctx)
         except RagftError as e:
             typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
@@ -23,6 +28,34 @@ class _Group(TyperGroup):
             where = f"{e.filename}: " if e.filename else ""
             typer.secho(f"error: {where}{e.strerror or e}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
+
+
+TERMINATE_GRACE_S = 10.0  # after SIGTERM, unwinding gets this long before the process exits regardless
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """`kill` (SIGTERM) stops a command the way Ctrl-C does: a run marks itself FAILED, temp files go.
+
+    The marker is written first, and the process ends within TERMINATE_GRACE_S whatever happens: an interrupt
+    that lands in a C++ callback (torch, tokenizers) aborts instead of unwinding, and one that lands in a
+    weakref or import-lock callback is swallowed, as Ctrl-C would be there too."""
+    def interrupt(signum, frame):
+        reason = f"terminated by signal {signum}"
+        for hook in list(ON_TERMINATE):
+            hook(KeyboardInterrupt(reason))
+        watchdog = threading.Timer(TERMINATE_GRACE_S, os._exit, (128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        raise KeyboardInterrupt(reason)
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, interrupt) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 app = typer.Typer(cls=_Group, help="Fine-tune or retrieve? ragft measures it on a local LLM.", no_args_is_help=True,

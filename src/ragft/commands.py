@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ragft.errors import RagftError
+from ragft.errors import ON_TERMINATE, RagftError
 from ragft.progress import Reporter
 
 out = Console()
@@ -99,14 +99,15 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
                    judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
                    rewriter_api_key=None, experiments=None) -> None:
     from ragft.config import load_config
-    from ragft.data.sources import generator_names
+    from ragft.data.sources import generator_names, is_generator
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
 
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
-    if data is not None and data not in generator_names() and not Path(data).is_file():
-        raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())})")
+    if data is not None and not is_generator(data) and not Path(data).is_file():
+        raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())}, "
+                         "or a mix like people:2+cities:10)")
     for option, path in (("--docs", docs), ("--questions", questions), ("--train", train), ("--test", test)):
         if path is not None and not Path(path).exists():
             raise RagftError(f"{option} {path}: no such file or directory")
@@ -127,6 +128,13 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     run_dir = prepare_run_dir(out_dir or default_run_dir(config))
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
+
+    def mark_failed(e: BaseException) -> None:
+        from ragft import atomic
+
+        atomic.write_text(run_dir / "FAILED", f"{type(e).__name__}: {e}\n")
+
+    ON_TERMINATE.append(mark_failed)
     try:
         if config.seeds > 1:
             from ragft.evaluate.seeds import run_seeds
@@ -139,10 +147,10 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
         result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
                             rewriter_api_key=rewriter_api_key).run()
     except BaseException as e:
-        from ragft import atomic
-
-        atomic.write_text(run_dir / "FAILED", f"{type(e).__name__}: {e}\n")
+        mark_failed(e)
         raise
+    finally:
+        ON_TERMINATE.remove(mark_failed)
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 
