@@ -14,8 +14,10 @@ from typer.core import TyperGroup
 
 from ragft.errors import ON_TERMINATE, RagftError
 
+
 class _Group(TyperGroup):
-    """Turns a RagftError from any command into one line on stderr and exit code 1."""
+    """Turns a RagftError (or a file system refusal) from any command into one line on stderr and exit code 1,
+    and a SIGTERM into an interrupt."""
 
     def invoke(self, ctx):
         try:

@@ -30,11 +30,11 @@ def _load_tokenizer(model: str):
 def validate(file: Path, model: str, max_tokens: int) -> int:
     """Print one line per problem and a summary; return the exit code (1 on any error)."""
     from ragft.data.validate import validate_file
+    from ragft.finetune.chat_format import tools_of
     from ragft.finetune.tokenize import count_tokens
 
     tokenizer = _load_tokenizer(model)
-    report = validate_file(file, lambda example: count_tokens(tokenizer, example["messages"],
-                                                              example.get("tools") or example.get("functions")),
+    report = validate_file(file, lambda example: count_tokens(tokenizer, example["messages"], tools_of(example)),
                            max_tokens)
     for problem in report.problems:
         typer.echo(str(problem))

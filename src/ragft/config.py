@@ -74,7 +74,9 @@ class DataConfig(_Strict):
         "a generator: 'cities' (the seed's), 'people' or 'orgs' (several facts per entity), or a mix of them "
         "in one knowledge base, each part with its own entity count or n ('people:2+cities:10'); "
         "else a path to a chat JSONL file"))
-    n: int = Field(100, ge=1, le=1_000_000, description="how many entities (cities, people, organisations) to generate")
+    n: int = Field(100, ge=1, le=1_000_000, description=(
+        "how many entities (cities, people, organisations) to generate; in a mix, for each part without its own "
+        "count"))
     seed: int = Field(42, description="random seed of the generator (42 = the seed's data)")
     docs: str | None = Field(None, description=(
         "a folder (or file) of documents (md, txt, rst, html, pdf) as the knowledge instead of `source`; "
@@ -94,7 +96,7 @@ class DataConfig(_Strict):
     rewrites: int = Field(3, ge=1, le=10, description="rewrites asked per trained question")
     probes: bool = Field(False, description=(
         "ask every generated fact in its trained phrasing, in held-out paraphrases and reversed "
-        "(data/probes.py; cities, people, orgs)"))
+        "(data/probes.py; cities, people, orgs and mixes of them)"))
 
     @property
     def generated(self) -> bool:

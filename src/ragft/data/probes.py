@@ -20,8 +20,8 @@ from ragft.data.sources import DOMAINS
 from ragft.errors import RagftError
 
 Family = Literal["train", "paraphrase", "reversed"]
-MIN_HELD_OUT = 3
-_MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # fewer held-out templates per attribute make a paraphrase score too noisy to compare
+MIN_HELD_OUT = 3  # fewer held-out templates per attribute make a paraphrase score too noisy to compare
+_MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # "people", "cities:10"
 
 
 @dataclass(frozen=True)
@@ -180,15 +180,6 @@ def mix_parts(name: str) -> list[tuple[str, int | None]]:
     if len(set(names)) != len(names) or len(names) < 2:
         raise RagftError(f"{name!r}: a mix needs two or more different domains")
     return parts
-
-
-def is_generated(source: str) -> bool:
-    """Does `source` name generated facts (a domain, or a mix of them) rather than a file?"""
-    try:
-        domain(source)
-    except RagftError:
-        return False
-    return True
 
 
 def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int] = (0,)) -> list[Probe]:

@@ -43,6 +43,11 @@ def template_messages(tokenizer, messages: list[dict], tools: list | None = None
     return out
 
 
+def tools_of(example: dict) -> list | None:
+    """The tools a training line offers: OpenAI's `tools`, or the legacy `functions`."""
+    return example.get("tools") or example.get("functions")
+
+
 def template_kwargs(tokenizer, tools: list | None) -> dict:
     """What `apply_chat_template` needs besides the messages: the tools, for a template that renders them."""
     return {"tools": tools} if tools and knows_tools(tokenizer) else {}

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ragft.finetune.loss import labelled_loss, supports_labelled_loss
+from ragft.finetune.chat_format import tools_of
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 from ragft.models.loading import RAGFT_META
 from ragft.models.precision import resolve_precision
@@ -126,8 +127,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
 
     keep_freed_memory()
     torch.manual_seed(settings.seed)  # LoRA's initial adapters
-    rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length, c.get("tools") or c.get("functions"))
-            for c in conversations]
+    rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length, tools_of(c)) for c in conversations]
     if settings.method == "lora":
         model = apply_lora(model, settings)
     device = next(model.parameters()).device

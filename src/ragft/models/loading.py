@@ -168,8 +168,8 @@ def _load_model(name: str, device: str) -> LoadedModel:
         raise
     except Exception as e:  # noqa: BLE001 - whatever a broken file makes a loader raise, the user sees one line
         first = (str(e).strip().splitlines() or [""])[0]
-        kind = type(e).__name__ if type(e).__module__ == "builtins" else f"{type(e).__module__}.{type(e).__name__}"
-        raise RagftError(f"could not load model {name!r}: {kind}: {first}"[:400]) from e
+        what = type(e).__name__ if type(e).__module__ == "builtins" else f"{type(e).__module__}.{type(e).__name__}"
+        raise RagftError(f"could not load model {name!r}: {what}: {first}"[:400]) from e
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.to(device)
