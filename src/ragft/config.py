@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
 from ragft.errors import RagftError
 from ragft.models.catalogue import DEFAULT_MODEL
+
+_SECRET_PARAM = re.compile(r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|password|sig|signature|auth.*)$")
+
+
+def redact_url(url: str | None) -> str | None:
+    """The URL as it may be written down: no user:password@ and no secret-looking query values. The run
+    itself uses the URL as given; config.yaml and results.json get this."""
+    if not url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    query = urlencode([(k, "REDACTED" if _SECRET_PARAM.match(k) else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
+
+
+# An endpoint's URL: used as given, written down without its credentials (redact_url).
+EndpointUrl = Annotated[str | None, PlainSerializer(redact_url, when_used="json")]
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
@@ -89,7 +110,7 @@ class DataConfig(_Strict):
     test: str | None = Field(None, description=(
         "with a chat JSONL source: held-out questions asked besides the trained ones (split 'test'), JSONL "
         "lines {\"question\": ..., \"answer\": ...} or chat JSONL"))
-    rewriter_url: str | None = Field(None, description=(
+    rewriter_url: EndpointUrl = Field(None, description=(
         "an OpenAI-compatible endpoint that rewords each trained question `rewrites` times: held-out phrasings "
         "of your own data (data/rewrite.py)"))
     rewriter_model: str = Field("gpt-4o-mini", description="the rewriter's model")
@@ -173,7 +194,7 @@ class RagConfig(_Strict):
     agreement: bool = Field(True, description=(
         "rrf only: when some passages are found by every method, keep only those"))
     collection: str = Field("knowledge", pattern=r"^[a-zA-Z0-9._-]{3,512}$")
-    chroma_url: str | None = Field(None, description="http://HOST:PORT of a `chroma run` server; None: embedded")
+    chroma_url: EndpointUrl = Field(None, description="http://HOST:PORT of a `chroma run` server; None: embedded")
 
     @field_validator("methods")
     @classmethod
@@ -267,7 +288,7 @@ class BackendConfig(_Strict):
     """
 
     type: Literal["local", "openai"] = "local"
-    base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
+    base_url: EndpointUrl = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
     finetune: Literal["local", "openai"] = Field("local", description="openai: the endpoint's fine-tuning API")
     concurrency: int = Field(4, ge=1, le=64, description="parallel requests to the endpoint")
     poll_interval_s: float = Field(5.0, gt=0, description="how often a fine-tuning job is polled")
@@ -280,7 +301,7 @@ class JudgeConfig(_Strict):
     """
 
     model: str | None = Field(None, description="the endpoint's model name; None: no judge")
-    url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
+    url: EndpointUrl = Field(None, description="e.g. http://127.0.0.1:8000/v1; None: OPENAI_BASE_URL or OpenAI")
     concurrency: int = Field(4, ge=1, le=64)
 
 
@@ -371,7 +392,6 @@ class StyleConfig(_Strict):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, v):
-        import re
 
         for name, rx in v.items():
             try:
@@ -494,7 +514,6 @@ class ExperimentConfig(_Strict):
     @field_validator("device")
     @classmethod
     def _known_device(cls, v):
-        import re
 
         from ragft.models.loading import DEVICE_PATTERN
 

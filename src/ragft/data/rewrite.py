@@ -59,7 +59,7 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
     """(rewritten items, counts): up to k kept rewrites per item, each with the item's reference and gold."""
     from openai import OpenAIError
 
-    from ragft.models.openai_backend import api_error, openai_client
+    from ragft.models.openai_backend import api_error, chat_create, openai_client
 
     client = openai_client(settings.url, settings.api_key)
     out, asked, rejected = [], 0, 0
@@ -68,9 +68,8 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
         for j in range(settings.k):
             asked += 1
             try:
-                response = client.chat.completions.create(
-                    model=settings.model, temperature=1.0, seed=settings.seed + j, max_tokens=64,
-                    messages=rewrite_messages(item.question))
+                response = chat_create(client, settings.model, rewrite_messages(item.question), 64,
+                                       temperature=1.0, seed=settings.seed + j)
             except OpenAIError as e:
                 raise api_error(e, f"rewriting questions with {settings.model!r} at {settings.url}") from None
             text = _first_line(response.choices[0].message.content or "") if response.choices else ""

@@ -74,6 +74,8 @@ def judge_answers(settings: JudgeSettings, items: list[tuple[str, str, str]]) ->
         return []
     from openai import APIConnectionError, OpenAI, OpenAIError
 
+    from ragft.models.openai_backend import chat_create
+
     key = settings.api_key or os.environ.get("OPENAI_API_KEY") or "none"
     client = OpenAI(base_url=settings.base_url or None, api_key=key, timeout=settings.timeout_s,
                     max_retries=settings.max_retries)
@@ -81,8 +83,7 @@ def judge_answers(settings: JudgeSettings, items: list[tuple[str, str, str]]) ->
     def judge(item: tuple[str, str, str]) -> tuple[Verdict, bool]:
         messages = judge_messages(*item)
         try:
-            response = client.chat.completions.create(model=settings.model, messages=messages, temperature=0,
-                                                      max_tokens=settings.max_tokens)
+            response = chat_create(client, settings.model, messages, settings.max_tokens, temperature=0)
         except OpenAIError as e:
             return Verdict(None, "", messages, _one_line(e)), isinstance(e, APIConnectionError)
         reply = (response.choices[0].message.content or "").strip() if response.choices else ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragft import __version__, atomic
-from ragft.config import ExperimentConfig
+from ragft.config import ExperimentConfig, redact_url
 from ragft.data.cities import to_jsonl
 from ragft.data.questions import QAItem
 from ragft.data.task import KnowledgeTask
@@ -196,7 +196,7 @@ class Experiment(LabMixin):
             config=self.config.model_dump(mode="json"),
             model={"name": loaded.name, "source": loaded.source, "device": loaded.device,
                    "precision": self._precision(loaded)} if loaded else
-                  {"name": self.config.model, "source": str(self._client().base_url), "device": "remote"},
+                  {"name": self.config.model, "source": redact_url(str(self._client().base_url)), "device": "remote"},
             dataset={"source": task.description, "conversations": len(task.train), "questions": len(items),
                      "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
                      "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},

@@ -20,6 +20,27 @@ def openai_client(base_url: str | None = None, api_key: str | None = None):
     return OpenAI(base_url=base_url or None, api_key=key, max_retries=2)
 
 
+# (endpoint, model) pairs that refused `max_tokens`: OpenAI's reasoning models want `max_completion_tokens`.
+_WANTS_MAX_COMPLETION_TOKENS: set[tuple[str, str]] = set()
+
+
+def chat_create(client, model: str, messages: list[dict], max_tokens: int, **options):
+    """One chat completion with a length limit in whichever name the endpoint takes: `max_tokens` (what
+    vLLM, Ollama, llama.cpp and older OpenAI models read) unless the endpoint refuses it for
+    `max_completion_tokens`, which is then used for that model from then on."""
+    from openai import BadRequestError
+
+    key = (str(client.base_url), model)
+    if key not in _WANTS_MAX_COMPLETION_TOKENS:
+        try:
+            return client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens, **options)
+        except BadRequestError as e:
+            if "max_completion_tokens" not in str(e):
+                raise
+            _WANTS_MAX_COMPLETION_TOKENS.add(key)
+    return client.chat.completions.create(model=model, messages=messages, max_completion_tokens=max_tokens, **options)
+
+
 def api_error(e: Exception, what: str) -> RagftError:
     """One line naming the endpoint's complaint (the key is never part of it)."""
     message = getattr(e, "message", None) or str(e)
@@ -38,8 +59,7 @@ class OpenAIChatModel(ChatModel):
 
         began = time.perf_counter()
         try:
-            response = self.client.chat.completions.create(model=self.model, messages=messages, temperature=0,
-                                                           max_tokens=settings.max_new_tokens)
+            response = chat_create(self.client, self.model, messages, settings.max_new_tokens, temperature=0)
         except OpenAIError as e:
             raise api_error(e, f"chat completion with model {self.model!r} failed") from None
         usage = response.usage
