@@ -85,3 +85,15 @@ def test_a_year_stays_a_plausible_year_and_values_come_from_all_the_facts():
     few = facts[:3]  # one fact per attribute at most: only the others can give a value
     plan = plan_edits(few, 0.1, 1, delete=False, values_from=facts)
     assert plan.changes[0].new != plan.changes[0].old
+
+
+def test_a_value_no_other_entity_has_is_not_changed_a_number_is():
+    from ragft.data.probes import domain
+
+    facts = domain("people:1+cities:4").facts(1, 42)
+    known = knowledge_facts({f"p{i}": f.answer for i, f in enumerate(facts)}, facts)
+    for seed in range(20):  # one person: a birthplace has no other value to take, a year moves
+        plan = plan_edits(known, 0.3, seed)
+        for change in plan.changes:
+            was = next(f for f in known if f.key == change.key)
+            assert was.value.isdigit() and change.new != change.old

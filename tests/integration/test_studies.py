@@ -21,6 +21,8 @@ def test_study_quick_reports_every_study(tmp_path, real_home):
     general = studies["generalization"]
     assert set(general["arms"]) == {"base", "rag", "context", "finetuned", "finetuned+rag", "k3", "lora", "raft", "idk"}
     assert all(set(fams) == {"train", "paraphrase", "reversed"} for fams in general["arms"].values())
+    assert set(general["domains"]) == {"people", "cities"}  # one knowledge base of two domains, each reported
+    assert all(general["domains"][d]["rag"]["train"]["n"] > 0 for d in ("people", "cities"))
     # RAG reads the same passage whatever the phrasing; the untouched model cannot know invented people
     assert general["arms"]["rag"]["paraphrase"]["value"] >= 0.8 and general["arms"]["base"]["train"]["value"] <= 0.1
     assert [(p["method"], p["k"]) for p in studies["augmentation"]["points"]] == [

@@ -84,7 +84,13 @@ def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = Tru
     A changed generated fact takes a value its attribute has among `values_from` (default: `facts`).
     """
     rng = random.Random(seed)
-    changeable = [f for f in facts if f.value is not None]
+    pools: dict[str, list[str]] = {}
+    for f in values_from or facts:
+        if f.value is not None and f.kind != "number":
+            pools.setdefault(f.kind, []).append(f.value)
+    # A value changes to another its attribute takes, or a number moves; a name no other entity shares cannot.
+    changeable = [f for f in facts if f.value is not None
+                  and (f.value.isdigit() or set(pools.get(f.kind, [])) - {f.value})]
     count = max(1, round(fraction * len(facts)))
     needed = count * (int(change) + int(delete)) + 1  # at least one fact stays as it was
     if len(facts) < needed or (change and len(changeable) < count):
@@ -94,10 +100,6 @@ def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = Tru
     changed = rng.sample(changeable, count) if change else []
     rest = [f for f in facts if f not in changed]
     deleted = rng.sample(rest, count) if delete else []
-    pools: dict[str, list[str]] = {}
-    for f in values_from or facts:
-        if f.value is not None and f.kind != "number":
-            pools.setdefault(f.kind, []).append(f.value)
     changes = [Change(f.key, f.text, _rewrite(f, pools, rng)) for f in changed]
     unchanged = [f for f in rest if f not in deleted]
     return EditPlan(changes, deleted, unchanged)

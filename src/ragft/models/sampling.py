@@ -120,9 +120,10 @@ class SampleStream:
         self.text = text
 
 
-def sample(model, tokenizer, ids: list[int], settings: SamplingSettings) -> SampleStream:
-    """Decode to the end; the returned stream holds the text, token count and finish reason."""
-    stream = SampleStream(model, tokenizer, ids, settings)
+def sample(model, tokenizer, ids: list[int], settings: SamplingSettings,
+           cancelled: Callable[[], bool] | None = None) -> SampleStream:
+    """Decode to the end (or until `cancelled`); the returned stream holds the text, token count and finish reason."""
+    stream = SampleStream(model, tokenizer, ids, settings, cancelled)
     for _ in stream:
         pass
     return stream

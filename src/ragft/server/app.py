@@ -10,12 +10,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from ragft.server import chat
+from ragft.server import chat, completions
+from ragft.server.decoding import run_cancellable
 from ragft.server.errors import APIError, bad_request, error_body, install_handlers, model_not_found, not_found
 from ragft.server.jobs import Worker, new_job
 from ragft.server.registry import EMBEDDING_MODELS, Registry
-from ragft.server.schemas import ChatCompletionRequest, EmbeddingRequest, FineTuningJobRequest
+from ragft.server.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, FineTuningJobRequest
 from ragft.server.storage import Store, page, public
 
 FILE_PURPOSES = ("fine-tune", "assistants", "batch", "user_data", "vision", "evals")
@@ -122,13 +124,25 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return registry.model_object(model_id)
 
     # -- chat and embeddings -------------------------------------------------------------------
+    # Generation runs on worker threads: the event loop stays free to notice a client that leaves, and
+    # then stops the generation within a decoding step (server/decoding.py).
     @app.post("/v1/chat/completions")
-    def chat_completions(body: ChatCompletionRequest):
-        prepared = chat.prepare(registry, body)
+    async def chat_completions(body: ChatCompletionRequest, request: Request):
+        prepared = await run_in_threadpool(chat.prepare, registry, body)
         if body.stream:
-            include_usage = bool(body.stream_options and body.stream_options.include_usage)
-            return StreamingResponse(chat.stream(registry, prepared, include_usage), media_type="text/event-stream")
-        return chat.complete(registry, prepared)
+            return StreamingResponse(chat.stream(registry, prepared, body.include_usage()),
+                                     media_type="text/event-stream")
+        answer = await run_cancellable(request, lambda cancelled: chat.complete(registry, prepared, cancelled))
+        return answer if answer is not None else Response(status_code=499)  # nobody is there to read it
+
+    @app.post("/v1/completions")
+    async def text_completions(body: CompletionRequest, request: Request):
+        prepared = await run_in_threadpool(completions.prepare, registry, body)
+        if body.stream:
+            return StreamingResponse(completions.stream(registry, prepared, body.include_usage()),
+                                     media_type="text/event-stream")
+        answer = await run_cancellable(request, lambda cancelled: completions.complete(registry, prepared, cancelled))
+        return answer if answer is not None else Response(status_code=499)
 
     @app.post("/v1/embeddings")
     def embeddings(body: EmbeddingRequest):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import queue
 import secrets
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 
 from ragft import __version__
 from ragft.models.sampling import SampleStream, SamplingSettings, context_length, prompt_ids, sample
-from ragft.server.errors import APIError, bad_request, error_body
+from ragft.server.decoding import Cancelled, sse
+from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import ChatCompletionRequest
 
@@ -33,74 +31,72 @@ class Prepared:
         return replace(self.settings, seed=None if seed is None else seed + index)
 
 
+def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: int) -> SamplingSettings:
+    """The request's decoding options; the length limit is cut to what the model's window leaves."""
+    wanted = getattr(body, "max_completion_tokens", None) or body.max_tokens or default_max
+    return SamplingSettings(max_new_tokens=min(wanted, limit - prompt_tokens) if limit else wanted,
+                            temperature=1.0 if body.temperature is None else body.temperature,
+                            top_p=1.0 if body.top_p is None else body.top_p, stop=body.stops(), seed=body.seed)
+
+
+def check_window(limit: int | None, tokens: int, param: str) -> None:
+    if limit and tokens >= limit:
+        raise bad_request(f"This model's maximum context length is {limit} tokens. However, your {param} "
+                          f"resulted in {tokens} tokens.", param, "context_length_exceeded")
+
+
+def head(kind: str, model: str) -> dict:
+    return {"id": f"{kind}-{secrets.token_hex(12)}", "created": int(time.time()), "model": model,
+            "system_fingerprint": FINGERPRINT}
+
+
 def prepare(registry: Registry, body: ChatCompletionRequest) -> Prepared:
     loaded = registry.get(body.model)  # 404 for an unknown model
     messages = [m.as_template_message() for m in body.messages]
     ids = prompt_ids(loaded.tokenizer, messages)
     limit = context_length(loaded.model)
-    if limit and len(ids) >= limit:
-        raise bad_request(f"This model's maximum context length is {limit} tokens. However, your messages "
-                          f"resulted in {len(ids)} tokens.", "messages", "context_length_exceeded")
-    wanted = body.max_completion_tokens or body.max_tokens or DEFAULT_MAX_TOKENS
-    settings = SamplingSettings(max_new_tokens=min(wanted, limit - len(ids)) if limit else wanted,
-                                temperature=1.0 if body.temperature is None else body.temperature,
-                                top_p=1.0 if body.top_p is None else body.top_p, stop=body.stops(), seed=body.seed)
-    head = {"id": f"chatcmpl-{secrets.token_hex(12)}", "created": int(time.time()), "model": body.model,
-            "system_fingerprint": FINGERPRINT}
-    return Prepared(loaded, ids, settings, body.n, head)
+    check_window(limit, len(ids), "messages")
+    return Prepared(loaded, ids, sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), body.n,
+                    head("chatcmpl", body.model))
 
 
-def _usage(prompt: int, completion: int) -> dict:
+def usage(prompt: int, completion: int) -> dict:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def complete(registry: Registry, p: Prepared) -> dict:
+def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | None:
+    """Every choice decoded to the end, or None once the client has gone (checked at each step)."""
     with registry.generate_lock:
-        done = [sample(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i)) for i in range(p.n)]
+        done = []
+        for i in range(p.n):
+            if cancelled():
+                return None
+            done.append(sample(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i), cancelled))
     choices = [{"index": i, "message": {"role": "assistant", "content": s.text, "refusal": None},
                 "logprobs": None, "finish_reason": s.finish_reason} for i, s in enumerate(done)]
     return {**p.head, "object": "chat.completion", "choices": choices,
-            "usage": _usage(len(p.ids), sum(s.completion_tokens for s in done))}
+            "usage": usage(len(p.ids), sum(s.completion_tokens for s in done))}
 
 
-def stream(registry: Registry, p: Prepared, include_usage: bool) -> Iterator[str]:
-    """SSE lines: a role chunk, content chunks, a finish chunk per choice, [usage], then [DONE].
-
-    Decoding runs on its own thread (holding the generation lock) and hands chunks over a queue,
-    so a client that goes away only stops it; it never leaves the lock held.
-    """
-    chunks: queue.Queue = queue.Queue()
-    gone = threading.Event()
-
+def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterator[str]:
+    """SSE lines: a role chunk, content chunks, a finish chunk per choice, [usage], then [DONE]."""
     def chunk(index: int, delta: dict, finish: str | None = None) -> dict:
         return {**p.head, "object": "chat.completion.chunk",
                 "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
-    def produce() -> None:
-        try:
-            completion = 0
-            with registry.generate_lock:
-                for i in range(p.n):
-                    chunks.put(chunk(i, {"role": "assistant", "content": ""}))
-                    s = SampleStream(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i), gone.is_set)
-                    for delta in s:
-                        chunks.put(chunk(i, {"content": delta}))
-                    chunks.put(chunk(i, {}, s.finish_reason))
-                    completion += s.completion_tokens
-            if include_usage:
-                chunks.put({**p.head, "object": "chat.completion.chunk", "choices": [],
-                            "usage": _usage(len(p.ids), completion)})
-        except APIError as e:
-            chunks.put(e.body())
-        except Exception as e:  # noqa: BLE001 - reported to the client inside the stream
-            chunks.put(error_body(f"{type(e).__name__}: {e}", type="server_error"))
-        finally:
-            chunks.put(None)
+    def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
+        completion = 0
+        with registry.generate_lock:
+            for i in range(p.n):
+                if cancelled():
+                    return
+                put(chunk(i, {"role": "assistant", "content": ""}))
+                s = SampleStream(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i), cancelled)
+                for delta in s:
+                    put(chunk(i, {"content": delta}))
+                put(chunk(i, {}, s.finish_reason))
+                completion += s.completion_tokens
+        if include_usage:
+            put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})
 
-    threading.Thread(target=produce, name="ragft-stream", daemon=True).start()
-    try:
-        while (item := chunks.get()) is not None:
-            yield f"data: {json.dumps(item)}\n\n"
-        yield "data: [DONE]\n\n"
-    finally:
-        gone.set()
+    return sse(produce)

@@ -52,18 +52,44 @@ class StreamOptions(_Lenient):
     include_usage: bool = False
 
 
-class ChatCompletionRequest(_Lenient):
+class _Sampling(_Lenient):
+    """The decoding options chat and legacy completions share."""
+
     model: str
-    messages: list[ChatMessage] = Field(min_length=1)
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
     stop: Text | list[Text] | None = None
     seed: int | None = Field(None, ge=SEED_RANGE[0], le=SEED_RANGE[1])
     n: int = Field(1, ge=1, le=MAX_CHOICES)
     stream: bool = False
     stream_options: StreamOptions | None = None
+
+    def stops(self) -> tuple[str, ...]:
+        stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+        if len(stops) > 4:
+            from ragft.server.errors import bad_request
+
+            raise bad_request("stop: at most 4 stop sequences are allowed.", "stop")
+        return tuple(stops)
+
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+def _refuse(options: list[tuple[str, bool]], why: str) -> None:
+    """A 400 naming the first option given that this server cannot honour: never silently ignored."""
+    from ragft.server.errors import bad_request
+
+    refused = [name for name, given in options if given]
+    if refused:
+        raise bad_request(f"{refused[0]}: not supported by this server ({why}); leave it out.", refused[0],
+                          "unsupported_parameter")
+
+
+class ChatCompletionRequest(_Sampling):
+    messages: list[ChatMessage] = Field(min_length=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
     # Options a client may send that this server cannot honour: refused by name, never silently ignored.
     tools: list[Any] | None = None
     functions: list[Any] | None = None
@@ -75,27 +101,40 @@ class ChatCompletionRequest(_Lenient):
 
     @model_validator(mode="after")
     def _unsupported(self):
-        from ragft.server.errors import bad_request
-
-        refused = [name for name, given in (
-            ("tools", bool(self.tools)), ("functions", bool(self.functions)),
-            ("tool_choice", self.tool_choice not in (None, "none", "auto")),
-            ("function_call", self.function_call not in (None, "none", "auto")),
-            ("response_format", (self.response_format or {}).get("type", "text") != "text"),
-            ("logprobs", bool(self.logprobs)), ("top_logprobs", bool(self.top_logprobs))) if given]
-        if refused:
-            raise bad_request(f"{refused[0]}: not supported by this server (a local model answering in plain "
-                              "text: no tool calls, structured output or log-probabilities); leave it out.",
-                              refused[0], "unsupported_parameter")
+        _refuse([("tools", bool(self.tools)), ("functions", bool(self.functions)),
+                 ("tool_choice", self.tool_choice not in (None, "none", "auto")),
+                 ("function_call", self.function_call not in (None, "none", "auto")),
+                 ("response_format", (self.response_format or {}).get("type", "text") != "text"),
+                 ("logprobs", bool(self.logprobs)), ("top_logprobs", bool(self.top_logprobs))],
+                "a local model answering in plain text: no tool calls, structured output or log-probabilities")
         return self
 
-    def stops(self) -> tuple[str, ...]:
-        stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
-        if len(stops) > 4:
-            from ragft.server.errors import bad_request
 
-            raise bad_request("stop: at most 4 stop sequences are allowed.", "stop")
-        return tuple(stops)
+class CompletionRequest(_Sampling):
+    """POST /v1/completions, OpenAI's legacy text completion: the prompt is continued as it is, no chat template."""
+
+    prompt: Text | list[Text] | list[int] | list[list[int]]
+    max_tokens: int | None = Field(16, ge=1)  # OpenAI's default for this endpoint
+    echo: bool = False
+    logprobs: int | None = Field(None, ge=0, le=5)
+    suffix: str | None = None
+    best_of: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _unsupported(self):
+        _refuse([("logprobs", bool(self.logprobs)), ("suffix", bool(self.suffix)),
+                 ("best_of", self.best_of not in (None, self.n))],
+                "no log-probabilities, insertion or server-side best-of")
+        return self
+
+    def prompts(self) -> list[str | list[int]]:
+        """One entry per prompt: text, or the model's own token ids."""
+        p = self.prompt
+        if isinstance(p, str):
+            return [p]
+        if p and all(isinstance(x, int) for x in p):
+            return [p]
+        return list(p)
 
 
 class EmbeddingRequest(_Lenient):

@@ -1,0 +1,94 @@
+"""POST /v1/completions: OpenAI's legacy text completion. Each prompt is continued as it is (no chat
+template), `n` choices per prompt, as one JSON object or an SSE stream; `echo` puts the prompt first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+from ragft.models.sampling import SampleStream, SamplingSettings, context_length, sample
+from ragft.server.chat import check_window, head, sampling_settings, usage
+from ragft.server.decoding import Cancelled, sse
+from ragft.server.errors import bad_request
+from ragft.server.registry import Registry
+from ragft.server.schemas import CompletionRequest
+
+
+@dataclass
+class PreparedText:
+    loaded: object  # LoadedModel
+    prompts: list[list[int]]  # token ids per prompt
+    texts: list[str]  # each prompt as text (for echo)
+    settings: list[SamplingSettings]  # per prompt: the window left differs
+    n: int
+    echo: bool
+    head: dict
+
+    def choices(self):
+        """(choice index, prompt index, settings) in OpenAI's order: prompt by prompt, n choices each."""
+        for p, ids in enumerate(self.prompts):
+            for j in range(self.n):
+                seed = self.settings[p].seed
+                yield p * self.n + j, p, replace(self.settings[p], seed=None if seed is None else seed + j)
+
+
+def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
+    loaded = registry.get(body.model)  # 404 for an unknown model
+    tokenizer, limit = loaded.tokenizer, context_length(loaded.model)
+    prompts, texts = [], []
+    for i, prompt in enumerate(body.prompts()):
+        if isinstance(prompt, str):
+            ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        else:
+            if any(not 0 <= t < len(tokenizer) for t in prompt):
+                raise bad_request(f"prompt {i}: token ids must be in 0..{len(tokenizer) - 1}, the model's vocabulary.",
+                                  "prompt")
+            ids = list(prompt)
+        if not ids:
+            raise bad_request(f"prompt {i} is empty.", "prompt")
+        check_window(limit, len(ids), "prompt")
+        prompts.append(ids)
+        texts.append(prompt if isinstance(prompt, str) else tokenizer.decode(ids))
+    settings = [sampling_settings(body, limit, len(ids), 16) for ids in prompts]
+    return PreparedText(loaded, prompts, texts, settings, body.n, body.echo, head("cmpl", body.model))
+
+
+def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict | None:
+    """Every choice decoded to the end, or None once the client has gone."""
+    choices, completion = [], 0
+    with registry.generate_lock:
+        for index, prompt, settings in p.choices():
+            if cancelled():
+                return None
+            s = sample(p.loaded.model, p.loaded.tokenizer, p.prompts[prompt], settings, cancelled)
+            completion += s.completion_tokens
+            choices.append({"text": (p.texts[prompt] if p.echo else "") + s.text, "index": index,
+                            "logprobs": None, "finish_reason": s.finish_reason})
+    return {**p.head, "object": "text_completion", "choices": choices,
+            "usage": usage(sum(len(ids) for ids in p.prompts), completion)}
+
+
+def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIterator[str]:
+    """SSE lines: text chunks per choice, a finish chunk each, [usage], then [DONE]."""
+    def chunk(index: int, text: str, finish: str | None = None) -> dict:
+        return {**p.head, "object": "text_completion",
+                "choices": [{"text": text, "index": index, "logprobs": None, "finish_reason": finish}]}
+
+    def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
+        completion = 0
+        with registry.generate_lock:
+            for index, prompt, settings in p.choices():
+                if cancelled():
+                    return
+                if p.echo:
+                    put(chunk(index, p.texts[prompt]))
+                s = SampleStream(p.loaded.model, p.loaded.tokenizer, p.prompts[prompt], settings, cancelled)
+                for delta in s:
+                    put(chunk(index, delta))
+                put(chunk(index, "", s.finish_reason))
+                completion += s.completion_tokens
+        if include_usage:
+            put({**p.head, "object": "text_completion", "choices": [],
+                 "usage": usage(sum(len(ids) for ids in p.prompts), completion)})
+
+    return sse(produce)

@@ -1,0 +1,71 @@
+"""Generation on the server's behalf: one request at a time under the registry's lock, stopped within a
+decoding step when its client goes away (a dropped stream, or a plain request whose caller hung up).
+
+Chat and legacy completions share this: `run_cancellable` for a JSON answer, `sse` for a stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+from ragft.server.errors import APIError, error_body
+
+T = TypeVar("T")
+Cancelled = Callable[[], bool]
+DISCONNECT_POLL_S = 0.1  # how often a waiting plain request checks that its client is still there
+log = logging.getLogger("ragft.server")
+
+
+async def run_cancellable(request, work: Callable[[Cancelled], T]) -> T | None:
+    """`work(cancelled)` on a worker thread; None if the client disconnected first (the work is told to stop,
+    and frees the generation lock within one decoding step)."""
+    gone = threading.Event()
+    future = asyncio.get_running_loop().run_in_executor(None, work, gone.is_set)
+    while True:
+        done, _ = await asyncio.wait({future}, timeout=DISCONNECT_POLL_S)
+        if done:
+            return future.result()
+        if await request.is_disconnected():
+            gone.set()
+            return None
+
+
+async def sse(produce: Callable[[Callable[[dict], None], Cancelled], None]) -> AsyncIterator[str]:
+    """Server-sent events from `produce(put, cancelled)`, which runs on its own thread and puts each chunk.
+
+    When the client goes away the server stops iterating; `cancelled` then turns true and decoding stops
+    at its next step. Errors become an error chunk: an APIError as it is, anything else without internals.
+    """
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue = asyncio.Queue()
+    gone = threading.Event()
+
+    def put(item: dict | None) -> None:
+        try:
+            loop.call_soon_threadsafe(chunks.put_nowait, item)
+        except RuntimeError:  # the event loop is gone (server shutting down): nobody is listening
+            gone.set()
+
+    def run() -> None:
+        try:
+            produce(put, gone.is_set)
+        except APIError as e:
+            put(e.body())
+        except Exception:  # noqa: BLE001 - the client gets an error chunk, the log the traceback
+            log.exception("streaming generation failed")
+            put(error_body("The server had an error while generating. Its log says more.", type="server_error"))
+        finally:
+            put(None)
+
+    threading.Thread(target=run, name="ragft-stream", daemon=True).start()
+    try:
+        while (item := await chunks.get()) is not None:
+            yield f"data: {json.dumps(item)}\n\n"
+        yield "data: [DONE]\n\n"
+    finally:
+        gone.set()
