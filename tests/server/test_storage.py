@@ -54,3 +54,19 @@ def test_cursor_pages():
     last = page(items, "x2", 10)
     assert [i["id"] for i in last["data"]] == ["x3", "x4"] and not last["has_more"]
     assert page(items, "unknown", 2)["data"] == []
+
+
+def test_records_that_cannot_be_read_are_skipped_and_logged_not_fatal(tmp_path, caplog):
+    import logging
+
+    store = Store(tmp_path)
+    good = store.add_file(b'{"messages": []}\n', "a.jsonl", "fine-tune")
+    files = tmp_path / "files"
+    (files / "file-binary.json").write_bytes(b"\xff\xfe{not utf-8")
+    (files / "file-deep.json").write_text("[" * 200_000)
+    (files / "file-list.json").write_text('["no", "id"]')
+    (files / "file-badid.json").write_text('{"id": ["file-x"]}')
+    with caplog.at_level(logging.WARNING, logger="ragft.server"):
+        reopened = Store(tmp_path)
+    assert [f["id"] for f in reopened.list_files(None)] == [good["id"]]
+    assert caplog.text.count("skipped") == 4

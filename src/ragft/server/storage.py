@@ -11,6 +11,7 @@ Ids are checked against a strict pattern before any path is built, so no id reac
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import threading
@@ -21,6 +22,7 @@ from ragft import atomic
 
 _ID = {"file": re.compile(r"^file-[A-Za-z0-9]{1,64}$"), "ftjob": re.compile(r"^ftjob-[A-Za-z0-9]{1,64}$")}
 TERMINAL = ("succeeded", "failed", "cancelled")
+log = logging.getLogger("ragft.server")
 
 
 def new_id(prefix: str) -> str:
@@ -51,23 +53,28 @@ def _read_records(folder: Path, pattern: str) -> dict[str, dict]:
     out = {}
     for path in sorted(folder.glob(pattern)):
         try:
-            record = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue  # unreadable: skipped rather than taking the server down
-        if isinstance(record, dict) and "id" in record:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as e:  # ValueError: bad JSON or not UTF-8
+            log.warning("skipped %s: cannot be read (%s)", path, type(e).__name__)
+            continue  # rather than taking the server down
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
             out[record["id"]] = record
+        else:
+            log.warning("skipped %s: not a record with an id", path)
     return out
 
 
 def _read_jsonl(path: Path) -> list[dict]:
     """The rows of an append-only JSONL file; a line torn by a crash is dropped (and the file repaired)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8", errors="replace")
     rows = []
     for line in text.splitlines():
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
+            row = json.loads(line)
+        except (ValueError, RecursionError):
             continue
+        if isinstance(row, dict):
+            rows.append(row)
     if text and not text.endswith("\n"):
         atomic.write_jsonl(path, rows)
     return rows
