@@ -1,4 +1,4 @@
-"""The legacy /v1/completions endpoint, and generation stopped when its client goes away."""
+"""The legacy /v1/completions endpoint; generation stopped when its client goes away; a bounded queue."""
 
 import time
 
@@ -77,3 +77,21 @@ def test_dropped_streams_stop_their_generation(server):
                 next(r.iter_lines())  # the first chunk, then gone
 
     assert _quick_answer_after(server, drop_streams) < 10
+
+
+def test_a_full_queue_is_a_429_and_a_dropped_stream_frees_its_place(tmp_path, server_home):
+    from .server_process import Server
+
+    srv = Server(tmp_path / "data", server_home, "--max-queue", "1").start()
+    try:
+        with httpx.stream("POST", f"{srv.base_url}/completions", json={**LONG, "stream": True}, timeout=60) as r:
+            next(r.iter_lines())  # generating, and holding the only place
+            busy = httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1}, timeout=30)
+            assert busy.status_code == 429 and busy.json()["error"]["code"] == "rate_limit_exceeded"
+        deadline = time.monotonic() + 10
+        while (r := httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1},
+                               timeout=30)).status_code == 429 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the dropped stream stops within a decoding step
+        assert r.status_code == 200
+    finally:
+        srv.stop()

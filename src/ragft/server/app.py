@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ragft.server import chat, completions
-from ragft.server.decoding import run_cancellable
+from ragft.server.decoding import DEFAULT_MAX_QUEUE, run_cancellable
 from ragft.server.errors import APIError, bad_request, error_body, install_handlers, model_not_found, not_found
 from ragft.server.jobs import Worker, new_job
 from ragft.server.registry import EMBEDDING_MODELS, Registry
@@ -32,6 +32,7 @@ class ServerSettings:
     device: str = "auto"
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 2**20
     finetune_method: str = "full"
+    max_queue: int = DEFAULT_MAX_QUEUE  # generations running or waiting; more get a 429
 
 
 class BodyLimit:
@@ -84,7 +85,7 @@ def _import_model_libraries() -> None:
 
 def create_app(settings: ServerSettings) -> FastAPI:
     store = Store(settings.data_dir)
-    registry = Registry(store, settings.aliases, settings.device)
+    registry = Registry(store, settings.aliases, settings.device, max_queue=settings.max_queue)
     worker = Worker(store, registry, settings.finetune_method)
 
     @asynccontextmanager
@@ -132,7 +133,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         if body.stream:
             return StreamingResponse(chat.stream(registry, prepared, body.include_usage()),
                                      media_type="text/event-stream")
-        answer = await run_cancellable(request, lambda cancelled: chat.complete(registry, prepared, cancelled))
+        answer = await run_cancellable(request, registry.admission,
+                                       lambda cancelled: chat.complete(registry, prepared, cancelled))
         return answer if answer is not None else Response(status_code=499)  # nobody is there to read it
 
     @app.post("/v1/completions")
@@ -141,7 +143,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         if body.stream:
             return StreamingResponse(completions.stream(registry, prepared, body.include_usage()),
                                      media_type="text/event-stream")
-        answer = await run_cancellable(request, lambda cancelled: completions.complete(registry, prepared, cancelled))
+        answer = await run_cancellable(request, registry.admission,
+                                       lambda cancelled: completions.complete(registry, prepared, cancelled))
         return answer if answer is not None else Response(status_code=499)
 
     @app.post("/v1/embeddings")

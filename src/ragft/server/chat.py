@@ -99,4 +99,4 @@ def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterato
         if include_usage:
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})
 
-    return sse(produce)
+    return sse(registry.admission, produce)

@@ -91,4 +91,4 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
             put({**p.head, "object": "text_completion", "choices": [],
                  "usage": usage(sum(len(ids) for ids in p.prompts), completion)})
 
-    return sse(produce)
+    return sse(registry.admission, produce)

@@ -18,14 +18,53 @@ from ragft.server.errors import APIError, error_body
 T = TypeVar("T")
 Cancelled = Callable[[], bool]
 DISCONNECT_POLL_S = 0.1  # how often a waiting plain request checks that its client is still there
+DEFAULT_MAX_QUEUE = 64
 log = logging.getLogger("ragft.server")
 
 
-async def run_cancellable(request, work: Callable[[Cancelled], T]) -> T | None:
+class Admission:
+    """At most `limit` generations running or waiting for the lock; one more is refused at once with a 429
+    (OpenAI's rate-limit error, which clients retry with backoff) instead of queueing without end."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_QUEUE):
+        self.limit, self.active = limit, 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> Callable[[], None]:
+        """Take a place (or raise the 429); returns the call that gives it back, safe to call twice."""
+        with self._lock:
+            if self.active >= self.limit:
+                raise APIError(429, f"The server is busy: {self.active} requests are generating or waiting, the "
+                                    f"limit (--max-queue) is {self.limit}. Retry shortly.", type="requests",
+                               code="rate_limit_exceeded")
+            self.active += 1
+        given_back = threading.Event()
+
+        def leave() -> None:
+            with self._lock:
+                if not given_back.is_set():
+                    given_back.set()
+                    self.active -= 1
+        return leave
+
+
+async def run_cancellable(request, admission: Admission, work: Callable[[Cancelled], T]) -> T | None:
     """`work(cancelled)` on a worker thread; None if the client disconnected first (the work is told to stop,
-    and frees the generation lock within one decoding step)."""
+    and frees the generation lock within one decoding step). Its place in the queue is held until it ends."""
+    leave = admission.enter()
     gone = threading.Event()
-    future = asyncio.get_running_loop().run_in_executor(None, work, gone.is_set)
+
+    def held(cancelled: Cancelled) -> T:
+        try:
+            return work(cancelled)
+        finally:
+            leave()
+
+    try:
+        future = asyncio.get_running_loop().run_in_executor(None, held, gone.is_set)
+    except BaseException:
+        leave()
+        raise
     while True:
         done, _ = await asyncio.wait({future}, timeout=DISCONNECT_POLL_S)
         if done:
@@ -35,12 +74,18 @@ async def run_cancellable(request, work: Callable[[Cancelled], T]) -> T | None:
             return None
 
 
-async def sse(produce: Callable[[Callable[[dict], None], Cancelled], None]) -> AsyncIterator[str]:
+def sse(admission: Admission, produce: Callable[[Callable[[dict], None], Cancelled], None]) -> AsyncIterator[str]:
     """Server-sent events from `produce(put, cancelled)`, which runs on its own thread and puts each chunk.
 
-    When the client goes away the server stops iterating; `cancelled` then turns true and decoding stops
-    at its next step. Errors become an error chunk: an APIError as it is, anything else without internals.
+    The queue place is taken now (a full queue is a 429 before any stream starts) and held until the
+    thread ends. When the client goes away the server stops iterating; `cancelled` then turns true and
+    decoding stops at its next step. Errors become an error chunk: an APIError as it is, anything else
+    without internals.
     """
+    return _sse(admission.enter(), produce)
+
+
+async def _sse(leave: Callable[[], None], produce) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     chunks: asyncio.Queue = asyncio.Queue()
     gone = threading.Event()
@@ -60,6 +105,7 @@ async def sse(produce: Callable[[Callable[[dict], None], Cancelled], None]) -> A
             log.exception("streaming generation failed")
             put(error_body("The server had an error while generating. Its log says more.", type="server_error"))
         finally:
+            leave()
             put(None)
 
     threading.Thread(target=run, name="ragft-stream", daemon=True).start()

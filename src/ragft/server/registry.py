@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from ragft.errors import RagftError
 from ragft.models.catalogue import CATALOGUE, DEFAULT_MODEL
+from ragft.server.decoding import DEFAULT_MAX_QUEUE, Admission
 from ragft.server.errors import model_not_found
 from ragft.server.storage import Store
 
@@ -44,7 +45,7 @@ def default_aliases() -> dict[str, str]:
 
 class Registry:
     def __init__(self, store: Store, aliases: dict[str, str] | None = None, device: str = "auto",
-                 cache_size: int = 2):
+                 cache_size: int = 2, max_queue: int = DEFAULT_MAX_QUEUE):
         self.store = store
         self.aliases = {**default_aliases(), **(aliases or {})}
         self.device = device
@@ -52,6 +53,7 @@ class Registry:
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._load_lock = threading.Lock()
         self.generate_lock = threading.Lock()  # one generation at a time: 2 CPU cores gain nothing from more
+        self.admission = Admission(max_queue)  # how many may wait for it (server/decoding.py)
 
     def _finetuned(self, model_id: str) -> dict | None:
         job = self.store.get_job(model_id.rsplit(":", 1)[-1]) if model_id.startswith("ft:") else None
