@@ -46,7 +46,7 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     (["--method", "qlora"], "finetune.method"),
     (["--preset", "nope"], "unknown preset 'nope'"),
     (["--precision", "fp16"], "precision: Input should be 'auto', 'fp32' or 'bf16'"),
-    (["--data", "peeple"], "--data peeple: no such file, and not a generator (cities, orgs, people)"),
+    (["--data", "peeple"], "--data peeple: no such file, and not a generator (cities, orgs, people, or a mix"),
     (["--docs", "."], "data: docs needs questions"),
     (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
     (["--questions", "."], "questions and train go with docs"),

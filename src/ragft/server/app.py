@@ -63,6 +63,26 @@ class BodyLimit:
         return await self.app(scope, limited, send)
 
 
+class Authorize:
+    """Every request but the readiness probe needs `Authorization: Bearer KEY`, else a 401.
+
+    Plain ASGI, not Starlette's BaseHTTPMiddleware: that one hides a client's disconnect from the
+    endpoint, and a generation whose client left must notice it (server/decoding.py)."""
+
+    def __init__(self, app, api_key: str):
+        self.app, self.expected = app, f"Bearer {api_key}".encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") == "/health":
+            return await self.app(scope, receive, send)
+        given = dict(scope.get("headers") or []).get(b"authorization", b"")
+        if hmac.compare_digest(given, self.expected):
+            return await self.app(scope, receive, send)
+        message = ("You didn't provide an API key. Send it as 'Authorization: Bearer KEY'." if not given
+                   else "Incorrect API key provided.")
+        return await JSONResponse(error_body(message, code="invalid_api_key"), status_code=401)(scope, receive, send)
+
+
 def _file_or_404(store: Store, file_id: str) -> dict:
     record = store.get_file(file_id)
     if record is None:
@@ -99,16 +119,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.store, app.state.registry, app.state.worker = store, registry, worker
     install_handlers(app)
 
-    @app.middleware("http")
-    async def authorize(request: Request, call_next):
-        if settings.api_key and request.url.path != "/health":
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {settings.api_key}".encode()):
-                message = ("You didn't provide an API key. Send it as 'Authorization: Bearer KEY'." if not given
-                           else "Incorrect API key provided.")
-                return JSONResponse(error_body(message, code="invalid_api_key"), status_code=401)
-        return await call_next(request)
-
+    if settings.api_key:
+        app.add_middleware(Authorize, api_key=settings.api_key)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
 
     @app.get("/health")
