@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -42,11 +43,13 @@ _TYPE_TAGS = ("str", "int", "float", "bool", "list", "dict")
 def install_handlers(app) -> None:
     """Every error, including FastAPI's own 404/405/422 and unexpected exceptions, in OpenAI's shape."""
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import Response
     from starlette.exceptions import HTTPException
 
-    def respond(status: int, body: dict) -> JSONResponse:
-        return JSONResponse(body, status_code=status)
+    def respond(status: int, body: dict) -> Response:
+        # ASCII JSON: a message that quotes the client's own text (an unknown model id holding a lone
+        # surrogate) still renders, as a \\u escape, instead of failing into a 500.
+        return Response(json.dumps(body, ensure_ascii=True), status_code=status, media_type="application/json")
 
     @app.exception_handler(APIError)
     async def _api_error(request, exc: APIError):

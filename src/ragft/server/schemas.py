@@ -55,7 +55,7 @@ class StreamOptions(_Lenient):
 class _Sampling(_Lenient):
     """The decoding options chat and legacy completions share."""
 
-    model: str
+    model: Text
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
@@ -138,7 +138,7 @@ class CompletionRequest(_Sampling):
 
 
 class EmbeddingRequest(_Lenient):
-    model: str
+    model: Text
     input: Text | list[Text] | list[int] | list[list[int]]
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = Field(None, ge=1)
@@ -172,7 +172,7 @@ class Method(_Lenient):
 
 
 class FineTuningJobRequest(_Lenient):
-    model: str
+    model: Text
     training_file: str
     hyperparameters: Hyperparameters | None = None
     method: Method | None = None
