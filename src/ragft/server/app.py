@@ -136,28 +136,25 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def retrieve_model(model_id: str):
         return registry.model_object(model_id)
 
-    # -- chat and embeddings -------------------------------------------------------------------
-    # Generation runs on worker threads: the event loop stays free to notice a client that leaves, and
-    # then stops the generation within a decoding step (server/decoding.py).
-    @app.post("/v1/chat/completions")
-    async def chat_completions(body: ChatCompletionRequest, request: Request):
-        prepared = await run_in_threadpool(chat.prepare, registry, body)
+    # -- chat, completions and embeddings ------------------------------------------------------
+    async def generate(kind, body, request: Request):
+        """`kind` (server/chat.py or completions.py) answers on worker threads: the event loop stays free to
+        notice a client that leaves, which stops its generation within a decoding step (server/decoding.py)."""
+        prepared = await run_in_threadpool(kind.prepare, registry, body)
         if body.stream:
-            return StreamingResponse(chat.stream(registry, prepared, body.include_usage()),
+            return StreamingResponse(kind.stream(registry, prepared, body.include_usage()),
                                      media_type="text/event-stream")
         answer = await run_cancellable(request, registry.admission,
-                                       lambda cancelled: chat.complete(registry, prepared, cancelled))
+                                       lambda cancelled: kind.complete(registry, prepared, cancelled))
         return answer if answer is not None else Response(status_code=499)  # nobody is there to read it
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(body: ChatCompletionRequest, request: Request):
+        return await generate(chat, body, request)
 
     @app.post("/v1/completions")
     async def text_completions(body: CompletionRequest, request: Request):
-        prepared = await run_in_threadpool(completions.prepare, registry, body)
-        if body.stream:
-            return StreamingResponse(completions.stream(registry, prepared, body.include_usage()),
-                                     media_type="text/event-stream")
-        answer = await run_cancellable(request, registry.admission,
-                                       lambda cancelled: completions.complete(registry, prepared, cancelled))
-        return answer if answer is not None else Response(status_code=499)
+        return await generate(completions, body, request)
 
     @app.post("/v1/embeddings")
     def embeddings(body: EmbeddingRequest):
