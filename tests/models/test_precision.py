@@ -38,3 +38,35 @@ def test_bf16_answers_come_from_a_snapshot(tiny):
             p.mul_(-1.0)
     assert chat.complete(prompt, settings)[0].text == first.text
     assert first.prompt_tokens > 0 and 1 <= first.completion_tokens <= 6
+
+
+@pytest.mark.parametrize("caps, speedup, expected, probed", [
+    ({"amx_bf16": True, "avx512_bf16": True}, None, True, False),  # AMX: bf16 without asking
+    ({"avx512_bf16": True}, 4.2, True, True),                      # AMD Zen 4 as measured: ~4x
+    ({"avx512_bf16": True}, 1.1, False, True),                     # the instructions, but no faster
+    ({}, None, False, False),                                      # AVX2 only: bf16 emulated
+])
+def test_auto_precision_takes_bf16_where_the_cpu_multiplies_it_fast(monkeypatch, tmp_path, caps, speedup,
+                                                                    expected, probed):
+    from ragft.models import precision
+
+    monkeypatch.setenv("RAGFT_HOME", str(tmp_path))
+    monkeypatch.setattr(precision, "_capabilities", lambda: caps)
+    calls = []
+    monkeypatch.setattr(precision, "_matmul_speedup", lambda: calls.append(1) or speedup)
+    precision.cpu_has_native_bf16.cache_clear()
+    try:
+        assert precision.cpu_has_native_bf16() is expected
+        assert resolve_precision("auto", "cpu") == ("bf16" if expected else "fp32")
+        precision.cpu_has_native_bf16.cache_clear()
+        precision.cpu_has_native_bf16()  # a new process: the probe's result is read back, not measured again
+        assert len(calls) == (1 if probed else 0)
+        assert (tmp_path / precision.PROBE_FILE).exists() is probed
+    finally:
+        precision.cpu_has_native_bf16.cache_clear()
+
+
+def test_the_probe_measures_a_ratio_on_this_cpu():
+    from ragft.models.precision import _matmul_speedup
+
+    assert 0.01 < _matmul_speedup(n=256, reps=2) < 100

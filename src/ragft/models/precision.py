@@ -4,25 +4,93 @@
   master copy that fine-tuning updates and that is saved.
 - Training is mixed precision: fp32 weights, gradients and optimizer state, matmuls in bf16 under
   torch.autocast (finetune/train.py).
-- `auto` picks bf16 on a CUDA GPU that supports it and on a CPU with AMX-BF16 tiles (Intel Xeon
-  4th gen and later), where a bf16 matmul is 5-8x an fp32 one (bench/peak.py measures both), and fp32
+- `auto` picks bf16 on a CUDA GPU that supports it, on a CPU with AMX-BF16 tiles (Intel Xeon 4th
+  gen and later), where a bf16 matmul is 5-8x an fp32 one (bench/peak.py measures both), and on a CPU
+  with AVX-512 BF16 (AMD Zen 4 and later) where a one-off probe finds bf16 matmuls at least twice as
+  fast as fp32 (about 4x measured on such an EPYC; the instructions alone do not promise it); fp32
   everywhere else. bf16 keeps 8 bits of mantissa: answers can differ from fp32 ones in rare
   near-ties, so results.json records the precision used; pin `fp32` to compare across machines.
 """
 
 from __future__ import annotations
 
+import functools
+
 PRECISIONS = ("auto", "fp32", "bf16")
+BF16_SPEEDUP_NEEDED = 2.0  # an AVX-512 BF16 CPU runs bf16 when its matmuls are at least this much faster
+PROBE_FILE = "cpu-probe.json"  # under RAGFT_HOME: the probe's result per CPU model, torch and thread count
 
 
-def cpu_has_native_bf16() -> bool:
-    """AMX-BF16 tiles (plain AVX-512 bf16 is no faster than fp32 for these shapes)."""
+def _capabilities() -> dict:
     import torch
 
     try:
-        return bool(torch.cpu.get_capabilities().get("amx_bf16"))
+        return dict(torch.cpu.get_capabilities())
     except (AttributeError, RuntimeError):
-        return False
+        return {}
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """AMX-BF16 tiles; or AVX-512 BF16 where bf16 matmuls measure at least BF16_SPEEDUP_NEEDED x fp32."""
+    caps = _capabilities()
+    if caps.get("amx_bf16"):
+        return True
+    if not caps.get("avx512_bf16"):
+        return False  # bf16 would be emulated: slower than fp32
+    return probed_bf16_speedup() >= BF16_SPEEDUP_NEEDED
+
+
+def probed_bf16_speedup(measure=None) -> float:
+    """bf16 over fp32 matmul speed on this CPU: measured once (well under a second) and kept in RAGFT_HOME."""
+    import json
+
+    import torch
+
+    from ragft import atomic
+    from ragft.paths import ragft_home
+
+    key = f"{_cpu_model()}|torch {torch.__version__}|{torch.get_num_threads()} threads"
+    path = ragft_home() / PROBE_FILE
+    try:
+        cache = json.loads(path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    if not isinstance(cache, dict) or not isinstance(cache.get(key), (int, float)):
+        cache = cache if isinstance(cache, dict) else {}
+        cache[key] = round((measure or _matmul_speedup)(), 3)
+        try:
+            atomic.write_json(path, cache)
+        except OSError:
+            pass  # a read-only home: probe again next time
+    return float(cache[key])
+
+
+def _cpu_model() -> str:
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                        platform.processor())
+    except OSError:
+        return platform.processor() or platform.machine()
+
+
+def _matmul_speedup(n: int = 1024, reps: int = 6) -> float:
+    import time
+
+    import torch
+
+    def rate(dtype) -> float:
+        a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+        a @ b  # warm-up: the kernels' first call sets them up
+        began = time.perf_counter()
+        for _ in range(reps):
+            a @ b
+        return reps / (time.perf_counter() - began)
+
+    return rate(torch.bfloat16) / rate(torch.float32)
 
 
 def resolve_precision(requested: str, device) -> str:
