@@ -26,7 +26,7 @@ class PreparedText:
 
     def choices(self):
         """(choice index, prompt index, settings) in OpenAI's order: prompt by prompt, n choices each."""
-        for p, ids in enumerate(self.prompts):
+        for p in range(len(self.prompts)):
             for j in range(self.n):
                 seed = self.settings[p].seed
                 yield p * self.n + j, p, replace(self.settings[p], seed=None if seed is None else seed + j)
