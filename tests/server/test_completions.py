@@ -85,9 +85,11 @@ def test_a_full_queue_is_a_429_and_a_dropped_stream_frees_its_place(tmp_path, se
     srv = Server(tmp_path / "data", server_home, "--max-queue", "1").start()
     try:
         with httpx.stream("POST", f"{srv.base_url}/completions", json={**LONG, "stream": True}, timeout=60) as r:
-            next(r.iter_lines())  # generating, and holding the only place
+            # Keep the line iterator: a dropped one closes the response, and the server rightly frees the place.
+            lines = r.iter_lines()
+            next(lines)  # generating, and holding the only place
             busy = httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1}, timeout=30)
-            assert busy.status_code == 429 and busy.json()["error"]["code"] == "rate_limit_exceeded"
+            assert busy.status_code == 429 and busy.json()["error"]["code"] == "rate_limit_exceeded", busy.text
         deadline = time.monotonic() + 10
         while (r := httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1},
                                timeout=30)).status_code == 429 and time.monotonic() < deadline:

@@ -212,10 +212,11 @@ class Experiment(LabMixin):
         from ragft.evaluate.decision import decision_table
         from ragft.report import draw_charts, write_reports
 
-        results.decision = decision_table(results.as_dict())  # need -> best approach, from the numbers above
+        summary = results.as_dict()
+        results.decision = summary["decision"] = decision_table(summary)  # need -> best approach, from the numbers
 
         with r.stage("report"):
-            charts = draw_charts(results.as_dict())
+            charts = draw_charts(summary)
         # The timings are final before the report is written, so it shows the same ones as results.json
         # (writing two text files is not timed).
         results.timings = {**r.timings, "total": round(time.perf_counter() - began, 3)}

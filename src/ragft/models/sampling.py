@@ -119,11 +119,8 @@ class SampleStream:
             yield text[emitted:]
         self.text = text
 
-
-def sample(model, tokenizer, ids: list[int], settings: SamplingSettings,
-           cancelled: Callable[[], bool] | None = None) -> SampleStream:
-    """Decode to the end (or until `cancelled`); the returned stream holds the text, token count and finish reason."""
-    stream = SampleStream(model, tokenizer, ids, settings, cancelled)
-    for _ in stream:
-        pass
-    return stream
+    def to_end(self) -> SampleStream:
+        """Decode the rest without streaming it; `text`, `completion_tokens` and `finish_reason` are then set."""
+        for _ in self:
+            pass
+        return self

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 
 from ragft import __version__
-from ragft.models.sampling import SampleStream, SamplingSettings, context_length, prompt_ids, sample
-from ragft.server.decoding import Cancelled, sse
+from ragft.models.sampling import SamplingSettings, context_length, prompt_ids
+from ragft.server.decoding import Cancelled, Choice, decode, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import ChatCompletionRequest
@@ -26,9 +26,8 @@ class Prepared:
     n: int
     head: dict  # id, created, model, system_fingerprint
 
-    def choice_settings(self, index: int) -> SamplingSettings:
-        seed = self.settings.seed
-        return replace(self.settings, seed=None if seed is None else seed + index)
+    def choices(self) -> Iterator[Choice]:
+        return ((i, self.ids, seeded(self.settings, i)) for i in range(self.n))
 
 
 def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: int) -> SamplingSettings:
@@ -67,11 +66,9 @@ def usage(prompt: int, completion: int) -> dict:
 def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | None:
     """Every choice decoded to the end, or None once the client has gone (checked at each step)."""
     with registry.generate_lock:
-        done = []
-        for i in range(p.n):
-            if cancelled():
-                return None
-            done.append(sample(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i), cancelled))
+        done = [s.to_end() for _, s in decode(p.loaded, p.choices(), cancelled)]
+    if cancelled():
+        return None
     choices = [{"index": i, "message": {"role": "assistant", "content": s.text, "refusal": None},
                 "logprobs": None, "finish_reason": s.finish_reason} for i, s in enumerate(done)]
     return {**p.head, "object": "chat.completion", "choices": choices,
@@ -87,16 +84,13 @@ def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterato
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
         completion = 0
         with registry.generate_lock:
-            for i in range(p.n):
-                if cancelled():
-                    return
+            for i, s in decode(p.loaded, p.choices(), cancelled):
                 put(chunk(i, {"role": "assistant", "content": ""}))
-                s = SampleStream(p.loaded.model, p.loaded.tokenizer, p.ids, p.choice_settings(i), cancelled)
                 for delta in s:
                     put(chunk(i, {"content": delta}))
                 put(chunk(i, {}, s.finish_reason))
                 completion += s.completion_tokens
-        if include_usage:
+        if include_usage and not cancelled():
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})
 
     return sse(registry.admission, produce)

@@ -3,12 +3,12 @@ template), `n` choices per prompt, as one JSON object or an SSE stream; `echo` p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 
-from ragft.models.sampling import SampleStream, SamplingSettings, context_length, sample
+from ragft.models.sampling import SamplingSettings, context_length
 from ragft.server.chat import check_window, head, sampling_settings, usage
-from ragft.server.decoding import Cancelled, sse
+from ragft.server.decoding import Cancelled, Choice, decode, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import CompletionRequest
@@ -24,12 +24,15 @@ class PreparedText:
     echo: bool
     head: dict
 
-    def choices(self):
-        """(choice index, prompt index, settings) in OpenAI's order: prompt by prompt, n choices each."""
-        for p in range(len(self.prompts)):
+    def choices(self) -> Iterator[Choice]:
+        """In OpenAI's order: prompt by prompt, n choices each."""
+        for p, (ids, settings) in enumerate(zip(self.prompts, self.settings)):
             for j in range(self.n):
-                seed = self.settings[p].seed
-                yield p * self.n + j, p, replace(self.settings[p], seed=None if seed is None else seed + j)
+                yield p * self.n + j, ids, seeded(settings, j)
+
+    def prompt_text(self, index: int) -> str:
+        """What `echo` puts before choice `index`: its prompt, or nothing."""
+        return self.texts[index // self.n] if self.echo else ""
 
 
 def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
@@ -55,17 +58,14 @@ def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
 
 def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict | None:
     """Every choice decoded to the end, or None once the client has gone."""
-    choices, completion = [], 0
     with registry.generate_lock:
-        for index, prompt, settings in p.choices():
-            if cancelled():
-                return None
-            s = sample(p.loaded.model, p.loaded.tokenizer, p.prompts[prompt], settings, cancelled)
-            completion += s.completion_tokens
-            choices.append({"text": (p.texts[prompt] if p.echo else "") + s.text, "index": index,
-                            "logprobs": None, "finish_reason": s.finish_reason})
+        done = [(index, s.to_end()) for index, s in decode(p.loaded, p.choices(), cancelled)]
+    if cancelled():
+        return None
+    choices = [{"text": p.prompt_text(index) + s.text, "index": index, "logprobs": None,
+                "finish_reason": s.finish_reason} for index, s in done]
     return {**p.head, "object": "text_completion", "choices": choices,
-            "usage": usage(sum(len(ids) for ids in p.prompts), completion)}
+            "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for _, s in done))}
 
 
 def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIterator[str]:
@@ -77,17 +77,14 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
         completion = 0
         with registry.generate_lock:
-            for index, prompt, settings in p.choices():
-                if cancelled():
-                    return
+            for index, s in decode(p.loaded, p.choices(), cancelled):
                 if p.echo:
-                    put(chunk(index, p.texts[prompt]))
-                s = SampleStream(p.loaded.model, p.loaded.tokenizer, p.prompts[prompt], settings, cancelled)
+                    put(chunk(index, p.prompt_text(index)))
                 for delta in s:
                     put(chunk(index, delta))
                 put(chunk(index, "", s.finish_reason))
                 completion += s.completion_tokens
-        if include_usage:
+        if include_usage and not cancelled():
             put({**p.head, "object": "text_completion", "choices": [],
                  "usage": usage(sum(len(ids) for ids in p.prompts), completion)})
 

@@ -10,9 +10,11 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import TypeVar
 
+from ragft.models.sampling import SampleStream, SamplingSettings
 from ragft.server.errors import APIError, error_body
 
 T = TypeVar("T")
@@ -20,6 +22,23 @@ Cancelled = Callable[[], bool]
 DISCONNECT_POLL_S = 0.1  # how often a waiting plain request checks that its client is still there
 DEFAULT_MAX_QUEUE = 64
 log = logging.getLogger("ragft.server")
+
+
+Choice = tuple[int, list[int], SamplingSettings]  # (choice index, prompt token ids, its settings)
+
+
+def seeded(settings: SamplingSettings, j: int) -> SamplingSettings:
+    """Choice j of a request samples with seed + j: reproducible, and unlike its siblings."""
+    return replace(settings, seed=None if settings.seed is None else settings.seed + j)
+
+
+def decode(loaded, choices: Iterable[Choice], cancelled: Cancelled) -> Iterator[tuple[int, SampleStream]]:
+    """Each choice's stream in turn, until the client goes; the caller holds the generation lock and reads
+    each stream (its text deltas, or `to_end()`) before taking the next."""
+    for index, ids, settings in choices:
+        if cancelled():
+            return
+        yield index, SampleStream(loaded.model, loaded.tokenizer, ids, settings, cancelled)
 
 
 class Admission:
