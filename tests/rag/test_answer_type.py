@@ -13,8 +13,14 @@ from ragft.rag.hits import Hit
     ("At what time does the last ferry leave?", "time"),
     ("Who is the deputy harbour master?", "name"),
     ("How many passengers can she carry?", "number"),
-    ("What is the capacity of each freezer?", None),
+    ("What is the capacity of each freezer?", "number"),  # a measure asked for by name
+    ("What is the hotel limit in capital cities?", "number"),
+    ("Until which date does the excursion run?", "date"),
+    ("How often is the eluent replaced?", "frequency"),
+    ("What is the street address of the head office?", "address"),
+    ("Which shipyard built the MV Gannet Bay?", "name"),
     ("Where is the head office?", None),
+    ("What is the Ledger?", None),
 ])
 def test_answer_kind_from_the_wh_phrase(question, kind):
     found = answer_type(question)
@@ -67,4 +73,26 @@ def test_a_number_of_the_things_counted_beats_any_other_number():
             Hit("count", "Fleet: She carries 120 passengers and 20 cars.", 0.7)]
     assert [h.id for h in answerable_first(question, hits)] == ["count", "berth", "none"]
     assert values(answer_type(question), hits[2].text, question) == ["120 passengers"]
-    assert values(answer_type(question), hits[0].text, question) == ["6"]  # no count of passengers: any number
+    assert values(answer_type(question), hits[0].text, question) == []  # "Berth 6" is a label, not a count
+
+
+@pytest.mark.parametrize("question, passage, expected", [
+    ("How far in advance can instruments be booked?", "Booking: Freezers are booked 3 km away. Bookings open 21 days "
+     "in advance.", ["21 days"]),  # a time, not a distance
+    ("How many bicycles can the ferry carry?", "Ferry: Bicycles cost £2 each, and space is limited to six bikes.",
+     ["six"]),  # a price is not a count
+    ("How many people work at the Rotterdam office?", "Rotterdam: The office is at Kadewerf 7. It has 21 employees.",
+     ["21 employees"]),  # a house number is a label
+    ("How long does the crossing take?", "Ferry: It leaves at 09:45 and the crossing takes 1 hour 20 minutes.",
+     ["1 hour 20 minutes"]),  # one duration in two numbers
+    ("Until which date does the excursion run?", "Ferry: Between 1 June and 15 September it runs daily.",
+     ["1 June", "15 September"]),
+    ("How often is the eluent replaced?", "IC: Its eluent is replaced every 3 weeks and the column checked quarterly.",
+     ["every 3 weeks", "quarterly"]),
+    ("What is the street address of the head office?", "Offices › Tampere: The headquarters is at Hiidenkatu 14.",
+     ["Hiidenkatu 14"]),
+    ("Who is the Chief Financial Officer?", "Who's Who › Marit Kvale — Chief Financial Officer: Purchase orders end up "
+     "in her inbox.", ["Purchase", "Marit Kvale"]),  # a section titled by a person names her
+])
+def test_values_of_the_newer_kinds(question, passage, expected):
+    assert values(answer_type(question), passage, question) == expected

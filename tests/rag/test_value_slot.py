@@ -3,7 +3,7 @@
 import torch
 
 from ragft.models.generation import ChatModel, LocalChatModel
-from ragft.rag.value_slot import Candidate, candidates, choose_value, ensure_values, needs_choice
+from ragft.rag.value_slot import Candidate, candidates, choose_value, ensure_values, needs_choice, settle
 
 PRICE = "How much does the Ledger pannier cost?"
 PANNIER = "Accessories: Ledger pannier – waterproof rear bag, 22 litres, 95 euros."
@@ -12,7 +12,7 @@ TRAVEL = "Travel: The hotel limit is 160 euros per night, or 200 euros per night
 
 def test_candidates_are_the_passages_values_of_the_asked_kind():
     assert candidates(PRICE, [PANNIER]) == [Candidate("95 euros", 1)]
-    assert candidates("What is the hotel limit in capital cities?", [TRAVEL]) == []  # untyped question
+    assert candidates("What is the Ledger made of?", [PANNIER]) == []  # untyped question
     found = candidates("How much may a hotel night cost?", [PANNIER, TRAVEL])
     assert found == [Candidate("95 euros", 1), Candidate("160 euros", 2), Candidate("200 euros", 2)]
     assert candidates("Who is the site safety officer?", ["Leipzig: The site safety officer is Udo Brandt."]) == [
@@ -71,3 +71,35 @@ def test_names_the_question_uses_are_not_candidates_whatever_their_punctuation()
     assert found == [Candidate("Cosima Haverkamp", 1)]
     assert candidates("Who is Mara Olsen employed by?", ["Mara Olsen is employed by Orrin & Blake."]) == [
         Candidate("Orrin & Blake", 1)]
+
+
+FARES = "Ferry › Skerra Island: Fares (single): adult £14.50, child (5–15) £7.25, car including driver £46."
+
+
+def _settle(question, answer, passage):
+    return settle(question, answer, candidates(question, [passage]), [passage])
+
+
+def test_one_stated_value_stands_unless_its_clause_is_the_wrong_one():
+    assert _settle(PRICE, "It costs 95 euros [1].", PANNIER) == (None, [])
+    question = "What is the hotel limit per night in capital cities?"
+    assert _settle(question, "The limit is 200 euros [1].", TRAVEL) == (None, [])
+    assert _settle(question, "The limit is 160 euros [1].", TRAVEL) == (Candidate("200 euros", 1), [])
+    # no clause wins: the reader's answer stands
+    assert _settle("What is the hotel limit per night?", "It is 160 euros [1].", TRAVEL) == (None, [])
+
+
+def test_several_stated_values_invented_numbers_and_stray_values_are_settled():
+    question = "How much does it cost to take a car including driver on the ferry?"
+    assert _settle(question, "Adult £14.50 and car £46 [1].", FARES) == (Candidate("£46", 1), [])
+    # a number no passage states beside the right value: settled (by the clause here)
+    adult = "How much is an adult single ticket on the ferry?"
+    assert _settle(adult, "A 24-hour ferry; the ticket is £14.50 [1].", FARES) == (Candidate("£14.50", 1), [])
+    # a year of the header beside the right one: the only candidate goes to the model, which needs no asking
+    history = "History › The garage years (2009–2012): Aldmere was founded in 2009."
+    assert _settle("In which year was Aldmere founded?", "The garage years (2009–2012) began in 2009.", history) == (
+        None, [Candidate("2009", 1)])
+    # nothing stated, no clause wins: every candidate goes to the model
+    found = candidates("How much is it?", [TRAVEL])
+    assert settle("How much is it?", "It is £3.", found, [TRAVEL]) == (None, found)
+    assert _settle(PRICE, "I don't know.", PANNIER) == (None, [])  # abstentions are kept

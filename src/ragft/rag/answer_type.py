@@ -5,7 +5,8 @@ A passage that names the question's subject but holds no value of the asked kind
 20-inch wheels", however well that sentence matches the question's words. Classic QA systems
 classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and prefer
 candidates holding one; ragft reorders (never drops) by the types it can check without a model:
-numbers (with the unit family the question implies), years, clock times and names.
+numbers (with the unit family the question implies), years, clock times, calendar dates,
+frequencies ("every 3 weeks"), street addresses and names.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ MASS = frozenset("kg g gram kilogram kilo tonne ton lb pound ounce oz".split())
 LENGTH = frozenset("km m metre meter mile cm mm ft feet foot inch nm yard kilometre kilometer".split())
 DURATION = frozenset("second sec minute min hour h hr day week month year".split())
 SPEED = frozenset("knot kn km/h kmh mph rpm".split())
+_MEASURES = (CURRENCY, MASS, LENGTH, DURATION, SPEED, frozenset({"time", "%"}))
 
 # (pattern in the question, unit family the answer's number carries; None: any number)
 _NUMBER_QUESTIONS = (
+    # "how far in advance" asks for a time, not a distance
+    (re.compile(r"\bhow (far|long|early|much time) (in advance|ahead|beforehand)\b"), DURATION),
     (re.compile(r"\b(cost|costs|price|priced|pay|paid|fee|fare|charge|charged|spend|spent|salary|budget)\b"),
      CURRENCY),
     (re.compile(r"\b(weigh|weighs|weight|heavy)\b"), MASS),
@@ -30,7 +34,35 @@ _NUMBER_QUESTIONS = (
     (re.compile(r"\bhow long (does|do|did|will|may|can|is the (wait|trip|crossing|journey|delay))\b"), DURATION),
     (re.compile(r"\b(how far|distance|range|how deep|depth|how tall|how high|length)\b"), LENGTH),
     (re.compile(r"\b(how many|how much|how long|how old|how big|how large|what percentage)\b"), None),
+    # a measure asked for by name ("what is the battery capacity of ...")
+    (re.compile(r"\b(capacity|population|headcount|temperature|voltage|number of|limit|allowance|deposit|discount|amount)\b"),
+     None),
 )
+_DATE_QUESTION = re.compile(r"\b(which|what) date\b|\b(until|by|from) when\b")
+_FREQUENCY_QUESTION = re.compile(r"\bhow (often|frequently)\b")
+_ADDRESS_QUESTION = re.compile(r"\baddress\b|\b(which|what) street\b")
+# "Which shipyard built it?" asks for a name as "who" does.
+_ORGANISATION_QUESTION = re.compile(
+    r"\b(which|what) (company|firm|shipyard|yard|supplier|manufacturer|maker|builder|bank|agency|contractor|"
+    r"vendor|brand|partner|insurer|carrier|airline|publisher|university|school|hospital|organisation|"
+    r"organization|person)\b")
+_MONTH = ("(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+          "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)")
+_DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
+                   rf"(?:,?\s+\d{{4}})?)\b", re.IGNORECASE)
+_PERIOD = r"(?:day|week|fortnight|month|year|hour|minute|morning|evening|night|quarter|season|shift|visit|use)s?"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_FREQUENCY = re.compile(
+    rf"\b(?:every\s+(?:other\s+|second\s+|\d+\s+|few\s+|two\s+|three\s+|four\s+|six\s+)?(?:{_PERIOD}|{_WEEKDAY})"
+    rf"|(?:once|twice|\d+\s+times|three times|four times)\s+(?:a|an|per|each|every)\s+{_PERIOD}"
+    r"|daily|weekly|fortnightly|monthly|quarterly|yearly|annually|hourly|nightly)\b", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"\b\d{1,4}[a-z]?\s(?:[A-Z][\w'’-]+\s){0,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Way|Square|Place|Drive|Quay|"
+    r"Boulevard|Row|Terrace|Close|Court|Strasse|Straße|Gasse|Weg)\b"
+    r"|\b(?:[A-Z][\w'’-]+\s){1,3}\d{1,4}[a-z]?\b(?![.,]\d)")
+# A number right after a capitalised word inside a sentence is a label, not a quantity: "Berth 6",
+# "Kadewerf 7", "Room 12".
+_LABEL_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w'’-]*\s$")
 _YEAR_QUESTION = re.compile(r"\b(which|what) year\b|\bsince when\b")
 _TIME_QUESTION = re.compile(r"\b(what|which) time\b")
 _WHO_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwhich (person|people|one of)\b")
@@ -46,7 +78,7 @@ _NOT_NAMES = frozenset("every each all both she he it they we you our its their 
 
 @dataclass(frozen=True)
 class AnswerType:
-    kind: str  # "number", "year", "time", "name"
+    kind: str  # "number", "year", "time", "date", "frequency", "address", "name"
     units: frozenset | None = None  # for "number": the unit family the value carries; None: any
     counted: str | None = None  # "how many cars": a number of cars beats any other number
 
@@ -58,28 +90,47 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType("year")
     if _TIME_QUESTION.search(lower):
         return AnswerType("time")
+    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("address", _ADDRESS_QUESTION)):
+        if pattern.search(lower):
+            return AnswerType(kind)
     for pattern, units in _NUMBER_QUESTIONS:
         if pattern.search(lower):
             return AnswerType("number", units, asked_unit(question))
-    if _WHO_QUESTION.search(lower):
+    if _WHO_QUESTION.search(lower) or _ORGANISATION_QUESTION.search(lower):
         return AnswerType("name")
     return None
 
 
-def _body(passage: str) -> str:
-    """The passage without its "Title › Section:" header (a header's years are not the passage's facts)."""
+def split_header(passage: str) -> tuple[str, str]:
+    """("Title › Section", body), or ("", passage) when it has no header (rag/chunking.py writes them)."""
     head, sep, body = passage.partition(": ")
     is_header = "›" in head or (len(head) < 80 and "." not in head)
-    return body if sep and is_header else passage
+    return (head, body) if sep and is_header else ("", passage)
+
+
+def _body(passage: str) -> str:
+    """The passage without its header (a header's years are not the passage's facts)."""
+    return split_header(passage)[1]
+
+
+def _title(passage: str) -> str:
+    """The last part of a passage's header ("Marit Kvale — Chief Financial Officer"): a section may be
+    titled by the person or thing its sentences call "she" or "it"."""
+    return split_header(passage)[0].split("›")[-1].strip()
 
 
 def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     """The values of this kind the passage states and the question does not, as written ("95 euros")."""
     body = _body(passage)
     if kind.kind == "name":
-        return _names(body, question)
+        titled = [n for n in _names(_title(passage), question) if len(n.split()) > 1]
+        return list(dict.fromkeys(_names(body, question) + titled))
+    if kind.kind in _PATTERNS:
+        asked = question.lower()
+        return list(dict.fromkeys(m.group(0) for m in _PATTERNS[kind.kind].finditer(body)
+                                  if m.group(0).lower() not in asked))
     asked = {n.value for n in stated_numbers(question)}
-    spans = [(n, text) for n, text in stated_spans(body) if n.value not in asked]
+    spans = [(n, text) for n, text in _compound(stated_spans(body), body) if n.value not in asked]
     if kind.kind == "year":
         return [text for n, text in spans if n.looks_like_year]
     if kind.kind == "time":
@@ -89,8 +140,40 @@ def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     counted = [text for n, text in spans if kind.counted and n.unit == kind.counted]
     if counted:
         return counted
-    numbers = [text for n, text in spans if not n.looks_like_year and n.unit != "time"]
+    if kind.counted and not any(kind.counted in family for family in _MEASURES):
+        # "how many bicycles": a price, a weight or a duration is not a count of things
+        spans = [(n, text) for n, text in spans if not any(n.unit in family for family in _MEASURES)]
+    numbers = [text for n, text, before in _with_prefix(spans, body) if not n.looks_like_year and n.unit != "time"
+               and not (n.unit is None and _LABEL_BEFORE.search(before))]
     return numbers + [w for w in _WORD.findall(body) if w.lower() in _NUMBER_WORDS]
+
+
+_PATTERNS = {"date": _DATE, "frequency": _FREQUENCY, "address": _ADDRESS}
+
+
+def _compound(spans: list, body: str) -> list:
+    """"1 hour 20 minutes", "2 hours and 15 minutes": one duration, stated by its first number."""
+    out = []
+    for (n, text), (_, _, before) in zip(spans, _with_prefix(spans, body)):
+        if out and n.unit in DURATION and out[-1][0].unit in DURATION:
+            previous = out[-1][1]
+            start = body.rfind(previous, 0, len(before))
+            if start >= 0 and re.fullmatch(r"\s+(?:and\s+)?", before[start + len(previous):]):
+                out[-1] = (out[-1][0], body[start:len(before) + len(text)])
+                continue
+        out.append((n, text))
+    return out
+
+
+def _with_prefix(spans: list, body: str) -> list:
+    """(number, text, the body before it) for spans in order of appearance."""
+    out, cursor = [], 0
+    for n, text in spans:
+        at = body.find(text, cursor)
+        at = cursor if at < 0 else at
+        out.append((n, text, body[:at]))
+        cursor = at + len(text)
+    return out
 
 
 def _names(body: str, question: str) -> list[str]:

@@ -54,6 +54,58 @@ def needs_choice(question: str, answer: str, found: list[Candidate]) -> bool:
     return bool(found) and not _ABSTAINS.search(answer) and not any(states_candidate(answer, c.text) for c in found)
 
 
+def invents_numbers(question: str, answer: str, passages: list[str]) -> bool:
+    """The answer states a number that neither its passages nor the question state ("07:00 sharp at 1:00pm")."""
+    from ragft.rag.citations import without_citations
+
+    held = stated_numbers(" ".join(passages) + " " + question)
+    return any(not any(number_matches(h, s.value) or number_matches(s, h.value) for h in held)
+               for s in stated_numbers(without_citations(answer)))
+
+
+def strays(question: str, answer: str, found: list[Candidate], passages: list[str]) -> bool:
+    """A numeric answer states a number no passage states, or a value of the asked kind that is not a
+    candidate (a year copied from a header: "The garage years (2009–2012) ... in 2009")."""
+    from ragft.rag.citations import without_citations
+
+    kind = answer_type(question)
+    if kind.kind not in ("number", "year", "time"):
+        return False
+    text = without_citations(answer)
+    return invents_numbers(question, text, passages) or any(
+        not any(states_candidate(v, c.text) for c in found) for v in values(kind, text, question))
+
+
+def settle(question: str, answer: str, found: list[Candidate], passages: list[str]) -> tuple[Candidate | None, list]:
+    """(the value the answer must state, or None; the candidates left to the model when undecided).
+
+    - the answer states one candidate and nothing invented: it stands, unless its passage holds
+      other candidates and one of them is the question's by its clause (rag/value_context.py);
+    - it states several, none, or a number no passage states: the candidate the question's words
+      pick out, else the model's choice among the candidates it stated (all of them if none).
+    """
+    if not found or _ABSTAINS.search(answer):
+        return None, []
+    stated = [c for c in found if states_candidate(answer, c.text)]
+    if len(stated) == 1 and not strays(question, answer, found, passages):
+        picked = _by_context(question, passages, [c for c in found if c.passage == stated[0].passage])
+        return (picked if picked is not None and picked != stated[0] else None), []
+    pool = stated if len(stated) > 1 else found
+    picked = _by_context(question, passages, [c for c in pool if c.passage == pool[0].passage])
+    return (picked, []) if picked is not None else (None, pool)
+
+
+def _by_context(question: str, passages: list[str], found: list[Candidate]) -> Candidate | None:
+    from ragft.rag.answer_type import split_header
+    from ragft.rag.value_context import best_value
+
+    if len(found) < 2:
+        return None
+    header, body = split_header(passages[found[0].passage - 1])
+    best = best_value(question, header, body, [c.text for c in found])
+    return next((c for c in found if c.text == best), None)
+
+
 def _mean_logprob(model, tokenizer, prompt_ids: list[int], continuations: list[list[int]]) -> list[float]:
     """Mean log-probability of each continuation's tokens after the prompt (one batch, right-padded)."""
     import torch
@@ -85,16 +137,18 @@ def choose_value(model, tokenizer, messages: list[dict], found: list[Candidate])
 
 def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], answers: list[str],
                   passages: list[list[str]]) -> list[tuple[str, bool]]:
-    """(answer, chosen) per answer: answers stating none of their passages' values of the asked kind
-    are replaced by the value the model chooses, cited. Only a local model exposes the probabilities."""
+    """(answer, chosen) per answer: an answer that does not state exactly one of its passages' values of
+    the asked kind, or states the wrong one of a sentence's values (see `settle`), is replaced by the
+    right value, cited. Only a local model exposes the probabilities a choice needs."""
     from ragft.models.generation import LocalChatModel
 
     out = [(a, False) for a in answers]
     if not isinstance(chat_model, LocalChatModel):
         return out
     for i, (question, answer, texts) in enumerate(zip(questions, answers, passages)):
-        found = candidates(question, texts)
-        if needs_choice(question, answer, found):
-            chosen = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], found)
-            out[i] = (f"{chosen.text} [{chosen.passage}].", True)
+        picked, pool = settle(question, answer, candidates(question, texts), texts)
+        if pool:
+            picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
+        if picked is not None:
+            out[i] = (f"{picked.text} [{picked.passage}].", True)
     return out
