@@ -138,11 +138,24 @@ def test_documents_as_knowledge(tmp_path, real_home):
     arms = results["arms"]
     assert results["dataset"]["train_kind"] == "documents" and results["dataset"]["splits"] == {"test": 40}
     assert arms["base"]["accuracy"] <= 0.1  # the facts are invented: closed book cannot know them
-    # Measured 0.80 (fp32, AMD EPYC) — below the issue's 85 % target. This guards the level reached:
-    # answer-type selection finds the answering chunk (hit@1 .95), the 135M reader misreads about a fifth.
-    assert arms["rag"]["accuracy"] >= 0.72, arms["rag"]
+    # The issue's target: 85 % (measured 97.5 %, 39/40, fp32 on an AMD EPYC).
+    assert arms["rag"]["accuracy"] >= 0.85, arms["rag"]
     assert arms["rag"]["retrieval"]["hit@1"] >= 0.9 and arms["rag"]["reader"]["n"] >= 36
     records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert all(r["gold_passage_ids"] for r in records) and all("f1" in r for r in records)
     assert any(r["value_chosen"] for r in records if r["arm"] == "rag")  # the value slot is exercised
     assert "## Scoring" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["harbour", "lab", "clinic"])
+def test_other_document_sets_written_the_same_way(tmp_path, real_home, name):
+    """Issue 9's target on the other bundled sets (other domains, formats and authors): rag >= 85 %."""
+    from importlib import resources
+
+    folder = resources.files("ragft") / "examples" / name
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", "--docs", str(folder), "--questions", str(folder / "questions.jsonl"),
+                                      "--arms", "rag", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rag = json.loads((out / "results.json").read_text())["arms"]["rag"]
+    assert rag["accuracy"] >= 0.85, (rag["accuracy"], rag["n"])
