@@ -329,9 +329,12 @@ def serve(
     max_upload_mb: int = typer.Option(100, "--max-upload-mb", min=1, help="Largest request body (uploads)."),
     max_queue: int = typer.Option(64, "--max-queue", min=1, help="Generations running or waiting at once; "
                                                                  "more are answered 429 (retry later)."),
+    max_batch: int = typer.Option(64, "--max-batch", min=1, help="Most choices of concurrent requests decoded "
+                                                                 "together in one batch."),
     finetune_method: str = typer.Option("full", "--finetune-method", help="How jobs train: full or lora."),
 ) -> None:
     """Serve the local models and trainer through the OpenAI HTTP API (/v1/...)."""
     from ragft.commands import serve as serve_api
 
-    serve_api(host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method, max_queue)
+    serve_api(host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method, max_queue,
+              max_batch)

@@ -186,7 +186,7 @@ def print_summary(results: dict) -> None:
 
 
 def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, model_alias: list[str], device: str,
-          max_upload_mb: int, finetune_method: str, max_queue: int = 64) -> None:
+          max_upload_mb: int, finetune_method: str, max_queue: int = 64, max_batch: int = 64) -> None:
     """Run the OpenAI-compatible server until interrupted."""
     import uvicorn
 
@@ -205,7 +205,7 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
     data_dir = check_writable_dir(data_dir or ragft_home() / "server", "--data-dir")
     settings = ServerSettings(data_dir=data_dir, aliases=parse_aliases(model_alias), api_key=api_key or None,
                               device=device, max_upload_bytes=max_upload_mb * 2**20, finetune_method=finetune_method,
-                              max_queue=max_queue)
+                              max_queue=max_queue, max_batch=max_batch)
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
         typer.secho(f"warning: listening on {host} without --api-key: anyone who can reach this address can use "
                     f"the models and the trainer", fg=typer.colors.YELLOW, err=True)

@@ -60,7 +60,7 @@ def test_markdown_headings_build_paths_from_the_title(tmp_path):
                          ("Employee handbook", "Returns")]  # setext "Returns" is level 2: it closes Products
     assert got[("Employee handbook",)] == ("Welcome to ACME: see our site, ragft index and this snake_case_name.",)
     assert got[("Employee handbook", "Products", "Lumen X2")] == (
-        "It costs 640 euros.", "First item", "Second item wraps here", "Model | Price", "Lumen X2 | 640")
+        "It costs 640 euros.", "First item", "Second item wraps here", "Model: Lumen X2; Price: 640.")
     assert got[("Employee handbook", "Returns")] == ('keep = "code"',)
     assert "comment" not in str(doc)
 
@@ -153,7 +153,7 @@ def test_html_skips_page_chrome_and_builds_paths(tmp_path):
     assert doc.title == "Lumen shop"
     assert sections(doc) == {
         ("Lumen shop", "Lumen guide"): ("Intro & welcome.",),
-        ("Lumen shop", "Lumen guide", "Prices"): ("It costs 640 euros. Delivery is free.", "Model | Price", "X2 | 640",
+        ("Lumen shop", "Lumen guide", "Prices"): ("It costs 640 euros. Delivery is free.", "Model: X2; Price: 640.",
                                                   "One", "Nested", "Two"),
     }
     for chrome in ("Site banner", "Menu entry", "script text", "color", "Search the form", "Advert", "Copyright"):

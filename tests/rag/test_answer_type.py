@@ -92,7 +92,16 @@ def test_a_number_of_the_things_counted_beats_any_other_number():
     ("What is the street address of the head office?", "Offices › Tampere: The headquarters is at Hiidenkatu 14.",
      ["Hiidenkatu 14"]),
     ("Who is the Chief Financial Officer?", "Who's Who › Marit Kvale — Chief Financial Officer: Purchase orders end up "
-     "in her inbox.", ["Purchase", "Marit Kvale"]),  # a section titled by a person names her
+     "in her inbox.", ["Marit Kvale"]),  # a section titled by a person names her; "Purchase" opens a sentence
+    ("Who coaches the masters group?", "Sessions: It meets on Monday evenings and is coached by Tobias Wren.",
+     ["Tobias Wren"]),  # days and months are not names
+    ("At which bridge is the gauge board read?", "Levels: The gauge board is at Stanmoor Bridge, near Kellerby.",
+     ["Stanmoor Bridge"]),  # "which bridge": a name ending in "Bridge"
+    ("Which VHF channel does the office use?", "Office: It listens on VHF channel 12.", []),
+    ("What is the phone number of the secretary?", "FAQ: Call Owen on 01632 448 210, or 112 in an emergency.",
+     ["01632 448 210"]),
+    ("Which extension reaches the pharmacy?", "Contacts: The pharmacy is on extension 214, reception on ext. 240.",
+     ["214", "240"]),
 ])
 def test_values_of_the_newer_kinds(question, passage, expected):
     assert values(answer_type(question), passage, question) == expected

@@ -188,3 +188,24 @@ def test_older_entry_points_still_work(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe")
     with pytest.raises(RagftError, match=r"bad\.txt: not valid UTF-8"):
         file_passages(tmp_path / "bad.txt")
+
+
+def test_list_items_and_table_rows_are_chunked_whole_with_their_labels(tmp_path):
+    md = tmp_path / "club.md"
+    md.write_text("# Club\n\n## Levels\n\n- Red flag: above 1.65 m. No boating of any kind.\n- Green flag: below 1.20 m.\n\n"
+                  "## Fleet\n\n| Boat | Length | Built |\n|---|---|---|\n| Marigold | 17.6 m | 2015 |\n\n"
+                  "| a | b |\n\nThe river is slow. It loops around the town.\n")
+    bodies = [c.body for c in document_passages(md).values()]
+    assert "Red flag: above 1.65 m. No boating of any kind." in bodies  # one item, two sentences, one chunk
+    assert "Boat: Marigold; Length: 17.6 m; Built: 2015." in bodies  # the row says what its cells are
+    assert "Boat | Length | Built" not in " ".join(bodies)  # the header row lives in its rows
+    assert "a | b" in bodies  # pipes with no rule under them: cells, no header
+    assert "The river is slow." in bodies  # prose is still split into sentences
+
+
+def test_html_list_items_and_header_rows(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<h1>Club</h1><ul><li>Amber flag: 1.20 m to 1.65 m. Coxed crews only.</li></ul>"
+                    "<table><tr><th>Boat</th><th>Built</th></tr><tr><td>Heron</td><td>2012</td></tr></table>")
+    bodies = [c.body for c in document_passages(page).values()]
+    assert bodies == ["Amber flag: 1.20 m to 1.65 m. Coxed crews only.", "Boat: Heron; Built: 2012."]

@@ -36,6 +36,13 @@ from ragft.rag.value_context import best_value, question_keys, value_contexts
     ("By what time of day are deliveries made?",
      "They deliver on Mondays, always before 10:00, and orders must reach them by 16:00 on the previous working day.",
      ["10:00", "16:00"], "10:00"),
+    # a value-less clause after a value is more about it
+    ("What does private racking for a double cost per year?",
+     "Private racking costs 85 euros a year for a single or a canoe and 140 euros for a double.",
+     ["85 euros", "140 euros"], "140 euros"),
+    ("Below what water temperature may novices only go out with a safety launch?",
+     "When the water is colder than 8 °C, novices may only go out with a safety launch in attendance, and below "
+     "5 °C no single sculls may be taken out at all.", ["8 °C", "5 °C"], "8 °C"),
     # ties decide nothing
     ("What is the hotel limit?", "The hotel limit is 160 euros per night, or 200 euros per night in capital cities.",
      ["160 euros", "200 euros"], None),
@@ -57,5 +64,19 @@ def test_values_are_found_whole():
 
 
 def test_question_keys_drop_what_the_question_asks_for():
-    keys = question_keys("How much is the adult fare from Kellhaven until noon?")
-    assert {"adult", "fare", "_start", "_end"} <= keys and not {"much", "how"} & keys
+    keys = question_keys("How much is the adult fare from Kellhaven?")
+    assert {"adult", "fare", "_start"} <= keys and not {"much", "how"} & keys
+    # "until" names the end even where "open" would name the start
+    assert {"_end"} <= question_keys("Until what time is the erg room open?") - {"_start"}
+    assert "_start" not in question_keys("Until what time is the erg room open?")
+
+
+def test_only_the_values_of_one_sentence_compete():
+    body = ("The station has two freezers of the model Cryolith UL-86. They hold samples at -80 °C and each has a "
+            "capacity of 490 litres.")
+    question = "What is the capacity of each Cryolith UL-86 freezer?"
+    # the first sentence names the freezer; it does not make "two" its capacity
+    assert best_value(question, "", body, ["two", "490 litres"]) is None
+    assert best_value(question, "", body, ["two", "80 °C", "490 litres"], anchor="490 litres") == "490 litres"
+    assert best_value("At what temperature do they hold samples?", "", body, ["80 °C", "490 litres"],
+                      anchor="490 litres") == "80 °C"

@@ -40,6 +40,20 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+class Unit(str):
+    """A list item or table row: chunked whole, however many sentences it has, because its first words
+    often label the rest ("Red flag: above 1.65 m. No boating of any kind.")."""
+
+
+def labelled_row(columns: list[str], cells: list[str]) -> str:
+    """A table row that says what each cell is ("Boat: Marigold; Length: 17.6 m; Built: 2015."): a row
+    read alone, as a chunk is, means nothing without its header. Rows that do not fit the header are
+    kept as cells joined by " | "."""
+    if columns and len(columns) == len(cells):
+        return "; ".join(f"{c}: {v}" for c, v in zip(columns, cells) if v) + "."
+    return " | ".join(c for c in cells if c)
+
+
 def stem_title(path: Path) -> str:
     return normalise(path.stem.replace("-", " ").replace("_", " "))
 
@@ -73,6 +87,11 @@ class Outline:
     def paragraph(self, text: str) -> None:
         if text := normalise(text):
             self._paragraphs.append(text)
+
+    def unit(self, text: str) -> None:
+        """A list item or table row (see Unit)."""
+        if text := normalise(text):
+            self._paragraphs.append(Unit(text))
 
     def flush(self) -> None:
         if self._paragraphs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ragft.data.documents import Document, Outline, normalise
+from ragft.data.documents import Document, Outline, labelled_row, normalise
 
 _SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "svg", "form", "template", "iframe",
          "button", "select"}
@@ -30,6 +30,9 @@ class _Reader(HTMLParser):
         self._title: list[str] | None = None  # text of an open <title>
         self._heading = 0  # level of the open heading, 0 when none
         self._row: list[str] | None = None  # cells of the open table row
+        self._header_row = False  # every cell of the open row is a <th>
+        self._columns: list[str] = []  # the open table's header cells
+        self._item = False  # the open block is a list item
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if self._skipping or (tag in _SKIP and not (tag == "header" and self._content)):
@@ -42,12 +45,19 @@ class _Reader(HTMLParser):
             self.end_row()
             self.end_block()
             self._heading = int(tag[1])
+        elif tag == "table":
+            self.end_block()
+            self._columns = []
         elif tag == "tr":
             self.end_row()
             self.end_block()
-            self._row = []
+            self._row, self._header_row = [], True
         elif tag in ("td", "th"):
             self.end_cell() if self._row is not None else self.end_block()
+            self._header_row = self._header_row and tag == "th"
+        elif tag == "li":
+            self.end_block()
+            self._item = True
         elif tag == "br":
             self._text.append(" ")
         elif tag in _BLOCKS or tag in _CONTENT:
@@ -85,7 +95,8 @@ class _Reader(HTMLParser):
     def end_block(self) -> None:
         # A block inside a heading or a table cell is part of that heading or cell.
         if not self._heading and self._row is None:
-            self.outline.paragraph(self.take_text())
+            (self.outline.unit if self._item else self.outline.paragraph)(self.take_text())
+            self._item = False
 
     def end_cell(self) -> None:
         if self._row is not None and (cell := self.take_text()):
@@ -95,7 +106,10 @@ class _Reader(HTMLParser):
         if self._row is not None:
             self.end_cell()
             row, self._row = self._row, None
-            self.outline.paragraph(" | ".join(row))
+            if self._header_row and not self._columns:
+                self._columns = row  # later rows say what each cell is
+            elif row:
+                self.outline.unit(labelled_row(self._columns, row))
 
 
 def parse_html(text: str, path: Path) -> Document:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ragft.data.documents import Document, Outline
+from ragft.data.documents import Document, Outline, labelled_row
 
 _MD_INLINE = [
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image -> its alt text
@@ -41,9 +41,12 @@ def md_inline(text: str) -> str:
     return text
 
 
+def table_cells(line: str, inline=md_inline) -> list[str]:
+    return [inline(c).strip() for c in line.strip().strip("|").split("|")]
+
+
 def table_row(line: str, inline=md_inline) -> str:
-    cells = (inline(c).strip() for c in line.strip().strip("|").split("|"))
-    return " | ".join(c for c in cells if c)
+    return " | ".join(c for c in table_cells(line, inline) if c)
 
 
 def _front_matter(text: str) -> tuple[str, str]:
@@ -59,12 +62,16 @@ def parse_markdown(text: str, path: Path) -> Document:
     title, text = _front_matter(_COMMENT.sub("", text))
     out, buffer = Outline(), []
     item = table = False  # is the buffer a list item; are we inside a table
+    columns: list[str] = []  # the open table's header cells
+    pending_row = ""  # a row of pipes that a rule line may make the header
     fence, code = "", []
 
     def flush() -> None:
+        nonlocal item
         if buffer:
-            out.paragraph(md_inline(" ".join(buffer)))
+            (out.unit if item else out.paragraph)(md_inline(" ".join(buffer)))
             buffer.clear()
+        item = False
 
     for line in text.split("\n"):
         if fence:  # fenced code is kept as one paragraph, as written
@@ -79,9 +86,13 @@ def parse_markdown(text: str, path: Path) -> Document:
             fence = m.group(1)
             continue
         line = _QUOTE.sub("", line)
+        is_rule = "|" in line and _TABLE_RULE.match(line)
+        if pending_row and not is_rule:  # a row of pipes with no rule under it: cells, no header
+            out.unit(table_row(pending_row))
+            pending_row = ""
         if not line.strip():
             flush()
-            item = table = False
+            table = False
         elif m := _ATX.match(line):
             flush()
             out.heading(len(m.group(1)), md_inline(m.group(2) or ""))
@@ -91,14 +102,18 @@ def parse_markdown(text: str, path: Path) -> Document:
             out.heading(1 if m.group(1)[0] == "=" else 2, heading)
         elif _RULE.match(line) or _REF_DEF.match(line):
             flush()
-        elif "|" in line and _TABLE_RULE.match(line):  # the row above it was the header row
-            header = buffer.pop() if buffer and "|" in buffer[-1] else ""
+        elif is_rule:  # the row above it was the header row: each row below says what its cells are
+            header = pending_row or (buffer.pop() if buffer and "|" in buffer[-1] else "")
+            pending_row = ""
             flush()
-            out.paragraph(table_row(header))
+            columns = table_cells(header) if header else []
             table = True
-        elif "|" in line and (table or line.lstrip().startswith("|")):
+        elif "|" in line and table:
             flush()
-            out.paragraph(table_row(line))
+            out.unit(labelled_row(columns, table_cells(line)))
+        elif line.lstrip().startswith("|"):  # a header row, if a rule follows
+            flush()
+            pending_row = line
         elif m := _ITEM.match(line):  # each list item is its own paragraph
             flush()
             buffer.append(m.group(1))
@@ -106,6 +121,8 @@ def parse_markdown(text: str, path: Path) -> Document:
         else:
             buffer.append(line.strip())
     flush()
+    if pending_row:
+        out.unit(table_row(pending_row))
     if code:
         out.paragraph(" ".join(code))  # an unclosed fence runs to the end
     return out.document(path, title)
@@ -147,14 +164,17 @@ def _indent(line: str) -> int:
 
 def parse_rst(text: str, path: Path) -> Document:
     out, buffer, styles = Outline(), [], []
+    item = False  # is the buffer a list item
     lines = text.split("\n")
     skip_deeper = -1  # skip lines indented deeper than this (a comment's or a directive's body)
     options = False  # directive options may follow the marker line
 
     def flush() -> None:
+        nonlocal item
         if buffer:
-            out.paragraph(rst_inline(" ".join(buffer)))
+            (out.unit if item else out.paragraph)(rst_inline(" ".join(buffer)))
             buffer.clear()
+        item = False
 
     def heading(style: tuple[str, bool], title: str) -> None:
         flush()
@@ -196,10 +216,11 @@ def parse_rst(text: str, path: Path) -> Document:
             skip_deeper = len(m.group(1))
         elif line.lstrip().startswith("|"):
             flush()
-            out.paragraph(table_row(line, rst_inline))
+            out.unit(table_row(line, rst_inline))
         elif m := _RST_ITEM.match(line):
             flush()
             buffer.append(m.group(1))
+            item = True
         else:
             buffer.append(re.sub(r"^:([^:]+):\s*", r"\1: ", line.strip()))  # field lists read as "Name: value"
     flush()

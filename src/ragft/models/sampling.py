@@ -1,13 +1,11 @@
-"""Sampled, streamable chat generation for one conversation (the server's decoding).
-
-The experiment's batched greedy path lives in generation.py; this is the per-request path with
-what the OpenAI API offers: temperature (0 = greedy), top_p, a seed, stop strings, and text
-deltas as tokens arrive. A plain decoding loop over the KV cache, so streaming needs no thread.
+"""Sampled, streamable generation (the server's decoding): what the OpenAI API offers — temperature
+(0 = greedy), top_p, a seed, stop strings, text deltas as tokens arrive — on the batched decoding path of
+generation.py, so concurrent requests are decoded together (server/batcher.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 Messages = list[dict]
@@ -51,27 +49,6 @@ def _pick(logits, settings: SamplingSettings, generator) -> int:
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def _tokens(model, ids: list[int], settings: SamplingSettings) -> Iterator[int]:
-    """Next tokens, one model step each, reusing the KV cache."""
-    import torch
-
-    generator = torch.Generator()
-    if settings.seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(settings.seed)
-    device = next(model.parameters()).device
-    step = torch.tensor([ids], device=device)
-    past = None
-    with torch.inference_mode():
-        for _ in range(settings.max_new_tokens):
-            out = model(input_ids=step, past_key_values=past, use_cache=True)
-            past = out.past_key_values
-            token = _pick(out.logits[0, -1].float().cpu(), settings, generator)
-            yield token
-            step = torch.tensor([[token]], device=device)
-
-
 def _held_back(text: str, stops: tuple[str, ...]) -> int:
     """How many trailing characters might still become a stop string or a multi-byte character."""
     hold = len(text) - len(text.rstrip("\ufffd"))
@@ -83,44 +60,117 @@ def _held_back(text: str, stops: tuple[str, ...]) -> int:
     return hold
 
 
-class SampleStream:
-    """Iterate for text deltas; afterwards `text`, `completion_tokens` and `finish_reason` are set."""
+class TextDecoder:
+    """One sequence's tokens -> text deltas. Holds back what may still become a stop string or a multi-byte
+    character; afterwards `text`, `completion_tokens` and `finish_reason` ("stop" or "length") are set."""
 
-    def __init__(self, model, tokenizer, ids: list[int], settings: SamplingSettings,
-                 cancelled: Callable[[], bool] | None = None):
-        self.model, self.tokenizer, self.ids, self.settings = model, tokenizer, ids, settings
-        self.cancelled = cancelled or (lambda: False)
-        self.text = ""
+    def __init__(self, tokenizer, eos: set[int], settings: SamplingSettings):
+        self.tokenizer, self.eos, self.settings = tokenizer, eos, settings
+        self.stops = tuple(s for s in settings.stop if s)
+        self.generated: list[int] = []
+        self.text, self.emitted = "", 0
         self.completion_tokens = 0
-        self.finish_reason = "length"
+        self.finish_reason: str | None = None  # None: still decoding
 
-    def __iter__(self) -> Iterator[str]:
-        eos = _eos_ids(self.model, self.tokenizer)
-        stops = tuple(s for s in self.settings.stop if s)
-        generated: list[int] = []
-        text, emitted = "", 0
-        for token in _tokens(self.model, self.ids, self.settings):
-            self.completion_tokens += 1
-            if token in eos or self.cancelled():
-                self.finish_reason = "stop"
-                break
-            generated.append(token)
-            text = self.tokenizer.decode(generated, skip_special_tokens=True)
-            hits = [i for i in (text.find(s, max(0, emitted - len(s))) for s in stops) if i >= 0]
-            if hits:
-                text = text[:min(hits)]
-                self.finish_reason = "stop"
-                break
-            safe = len(text) - _held_back(text, stops)
-            if safe > emitted:
-                yield text[emitted:safe]
-                emitted = safe
-        if len(text) > emitted:
-            yield text[emitted:]
+    def feed(self, token: int) -> str:
+        """The text this token completes ("" if none yet); sets `finish_reason` when the sequence ends."""
+        self.completion_tokens += 1
+        if token in self.eos:
+            return self.close("stop")
+        self.generated.append(token)
+        text = self.tokenizer.decode(self.generated, skip_special_tokens=True)
+        hits = [i for i in (text.find(s, max(0, self.emitted - len(s))) for s in self.stops) if i >= 0]
+        if hits:
+            self.text = text[:min(hits)]
+            return self.close("stop")
         self.text = text
+        if self.completion_tokens >= self.settings.max_new_tokens:
+            return self.close("length")
+        safe = len(text) - _held_back(text, self.stops)
+        delta, self.emitted = text[self.emitted:max(safe, self.emitted)], max(safe, self.emitted)
+        return delta
 
-    def to_end(self) -> SampleStream:
-        """Decode the rest without streaming it; `text`, `completion_tokens` and `finish_reason` are then set."""
-        for _ in self:
-            pass
-        return self
+    def close(self, reason: str) -> str:
+        """End the sequence; the text not yet emitted."""
+        self.finish_reason = reason
+        delta, self.emitted = self.text[self.emitted:], len(self.text)
+        return delta
+
+
+@dataclass
+class Row:
+    """One sequence of a sampled batch: its prompt, options, and who hears its text."""
+
+    ids: list[int]
+    settings: SamplingSettings
+    cancelled: Callable[[], bool] = lambda: False
+    on_delta: Callable[[str], None] = lambda delta: None
+    decoder: TextDecoder | None = None  # set by sample_batch: the result
+
+
+def _generator(settings: SamplingSettings):
+    import torch
+
+    generator = torch.Generator()
+    if settings.seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(settings.seed)
+    return generator
+
+
+def sample_batch(model, tokenizer, rows: list[Row]) -> None:
+    """Decode every row in one batch (models/generation.py's batched path: the shared prompt prefix run once,
+    a row leaving the KV cache when it ends), each row with its own sampling options and random generator.
+
+    A row ends at end-of-sequence, a stop string, its token limit, or when `cancelled()` turns true (checked
+    every step: a client that left costs at most one more step). Deltas go to `on_delta` as they come.
+    """
+    import torch
+
+    from ragft.models.generation import prefill_batch, prefill_prefix
+
+    if not rows:
+        return
+    eos = _eos_ids(model, tokenizer)
+    device = next(model.parameters()).device
+    for row in rows:
+        row.decoder = TextDecoder(tokenizer, eos, row.settings)
+    generators = [_generator(r.settings) for r in rows]
+    prompts = [r.ids for r in rows]
+    with torch.inference_mode():
+        shared, prefix = prefill_prefix(model, prompts, device)
+        room = min(max(r.settings.max_new_tokens for r in rows), 256)  # buffers grow past this if they must
+        out, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=room)
+        cache, last = out.past_key_values, positions[:, -1]
+        alive = list(range(len(rows)))  # batch row -> index into rows
+        while True:
+            logits = out.logits[:, -1].float()
+            greedy = logits.argmax(-1).tolist()
+            tokens = []
+            for b, i in enumerate(alive):
+                row = rows[i]
+                if row.cancelled():
+                    row.decoder.close("stop")
+                    tokens.append(None)
+                    continue
+                sampled = row.settings.temperature > 0
+                token = _pick(logits[b].cpu(), row.settings, generators[i]) if sampled else greedy[b]
+                delta = row.decoder.feed(token)
+                if delta:
+                    row.on_delta(delta)
+                tokens.append(None if row.decoder.finish_reason else token)
+            keep = [b for b, t in enumerate(tokens) if t is not None]
+            if not keep:
+                return
+            if len(keep) < len(alive):
+                index = torch.tensor(keep, device=device)
+                cache.batch_select_indices(index)
+                mask, last = mask[index], last[index]
+                alive = [alive[b] for b in keep]
+            step = torch.tensor([[tokens[b]] for b in keep], device=device)
+            mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
+            last = last + 1
+            out = model(input_ids=step, attention_mask=mask, position_ids=last[:, None], past_key_values=cache,
+                        use_cache=True, logits_to_keep=1)
+            cache = out.past_key_values

@@ -45,7 +45,7 @@ _ADDRESS_QUESTION = re.compile(r"\baddress\b|\b(which|what) street\b")
 _ORGANISATION_QUESTION = re.compile(
     r"\b(which|what) (company|firm|shipyard|yard|supplier|manufacturer|maker|builder|bank|agency|contractor|"
     r"vendor|brand|partner|insurer|carrier|airline|publisher|university|school|hospital|organisation|"
-    r"organization|person)\b")
+    r"organization|person|sponsor|donor|architect|designer|coach|artist|author|wholesaler|distributor)\b")
 _MONTH = ("(?:january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)")
 _DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
@@ -72,15 +72,25 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CAPITAL = r"(?:(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w'’.-]*)"  # a word starting with an upper-case letter
 _NAME_RUN = re.compile(rf"{_CAPITAL}(?:\s+(?:&\s+)?{_CAPITAL})*")
 # Capitalised at a sentence's start, never a name on their own.
+_DAYS_AND_MONTHS = ("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+                    "july august september october november december").split()
 _NOT_NAMES = frozenset("every each all both she he it they we you our its their this that these those if when "
-                       "while after before since until during for from please no yes".split())
+                       "while after before since until during for from please no yes".split()
+                       + _DAYS_AND_MONTHS + [d + "s" for d in _DAYS_AND_MONTHS])
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)$")
+# "At which bridge ...?": a name ending in that noun ("Stanmoor Bridge"), if the passage has one.
+_WHICH_NOUN = re.compile(r"\b(?:[Ww]hich|[Ww]hat) (?:[A-Z][\w-]* )*([a-z]{3,})\b")  # "which VHF channel": channel
+_PHONE_QUESTION = re.compile(r"\b(phone|telephone|mobile|fax|extension)\b")
+_PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[\s-]?)?\(?\d{2,5}\)?(?:[\s-]\d{2,8}){1,4}(?![\w])"
+                    r"|(?<=\bextension )\d{2,5}\b|(?<=\bext\. )\d{2,5}\b")
 
 
 @dataclass(frozen=True)
 class AnswerType:
-    kind: str  # "number", "year", "time", "date", "frequency", "address", "name"
+    kind: str  # "number", "year", "time", "date", "frequency", "address", "phone", "name", "named"
     units: frozenset | None = None  # for "number": the unit family the value carries; None: any
     counted: str | None = None  # "how many cars": a number of cars beats any other number
+    head: str | None = None  # for "named": the noun the name ends in ("bridge")
 
 
 def answer_type(question: str) -> AnswerType | None:
@@ -90,7 +100,8 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType("year")
     if _TIME_QUESTION.search(lower):
         return AnswerType("time")
-    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("address", _ADDRESS_QUESTION)):
+    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("address", _ADDRESS_QUESTION),
+                          ("phone", _PHONE_QUESTION)):
         if pattern.search(lower):
             return AnswerType(kind)
     for pattern, units in _NUMBER_QUESTIONS:
@@ -98,7 +109,13 @@ def answer_type(question: str) -> AnswerType | None:
             return AnswerType("number", units, asked_unit(question))
     if _WHO_QUESTION.search(lower) or _ORGANISATION_QUESTION.search(lower):
         return AnswerType("name")
+    if which := _WHICH_NOUN.search(question):
+        return AnswerType("named", head=_singular(which.group(1)))
     return None
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def split_header(passage: str) -> tuple[str, str]:
@@ -122,6 +139,12 @@ def _title(passage: str) -> str:
 def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     """The values of this kind the passage states and the question does not, as written ("95 euros")."""
     body = _body(passage)
+    if kind.kind == "named":
+        return [n for n in _names(body, question, kind.head) if _singular(n.split()[-1].lower()) == kind.head]
+    if kind.kind == "phone":
+        return list(dict.fromkeys(m.group(0) for m in _PHONE.finditer(body)
+                                  if sum(c.isdigit() for c in m.group(0)) >= 6 or not m.group(0)[0].isdigit()
+                                  or body[:m.start()].lower().endswith(("extension ", "ext. "))))
     if kind.kind == "name":
         titled = [n for n in _names(_title(passage), question) if len(n.split()) > 1]
         return list(dict.fromkeys(_names(body, question) + titled))
@@ -176,14 +199,18 @@ def _with_prefix(spans: list, body: str) -> list:
     return out
 
 
-def _names(body: str, question: str) -> list[str]:
-    """Runs of capitalised words the question does not use ("Udo Brandt", "Harlow & Sons")."""
-    asked = set(words(question))
+def _names(body: str, question: str, head: str | None = None) -> list[str]:
+    """Runs of capitalised words the question does not use ("Udo Brandt", "Harlow & Sons"), but for the
+    noun `head` a name may end in ("Stanmoor Bridge" for "which bridge")."""
+    asked = set(words(question)) - {head, f"{head}s"}
     out = []
-    for run in _NAME_RUN.findall(body):
-        kept = [w for w in run.split() if w == "&" or not set(words(w)) <= asked | STOPWORDS | _NOT_NAMES]
-        if kept and kept[0] != "&":
-            out.append(" ".join(kept).rstrip(" &.’'"))
+    for match in _NAME_RUN.finditer(body):
+        kept = [w for w in match.group().split() if w == "&" or not set(words(w)) <= asked | STOPWORDS | _NOT_NAMES]
+        if not kept or kept[0] == "&":
+            continue
+        if len(kept) == 1 and _SENTENCE_START.search(body[:match.start()]):
+            continue  # one capitalised word opening a sentence: "Book a place ...", seldom a name
+        out.append(" ".join(kept).rstrip(" &.’'"))
     return list(dict.fromkeys(out))
 
 

@@ -13,8 +13,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragft.data.documents import (DOCUMENT_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, PLAIN_SUFFIXES, Document, decode,
-                                  document_files, parse_document, read_bytes, read_document)
+from ragft.data.documents import (DOCUMENT_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, PLAIN_SUFFIXES, Document, Unit,
+                                  decode, document_files, parse_document, read_bytes, read_document)
 from ragft.data.questions import passage_id
 from ragft.errors import RagftError
 
@@ -114,7 +114,8 @@ def _sentences(paragraphs: tuple[str, ...], max_chars: int) -> list[tuple[str, b
     """(sentence, whether it ends its paragraph) for every sentence of a section."""
     out = []
     for paragraph in paragraphs:
-        pieces = [p for sentence in split_sentences(paragraph) for p in limit_length(sentence, max_chars)]
+        whole = isinstance(paragraph, Unit) and len(paragraph) <= max_chars  # a list item or table row
+        pieces = [paragraph] if whole else [p for s in split_sentences(paragraph) for p in limit_length(s, max_chars)]
         out.extend((piece, i == len(pieces) - 1) for i, piece in enumerate(pieces))
     return out
 

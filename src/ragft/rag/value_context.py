@@ -48,8 +48,9 @@ def question_keys(question: str) -> set[str]:
     text = _CUE_PHRASES.sub("time", question)
     keys = _keys(text) - {_stem(w) for w in _CUE_WORDS}
     asked = set(words(text))
-    keys |= {"_start"} if asked & _START_WORDS else set()
-    return keys | ({"_end"} if asked & _END_WORDS else set())
+    if asked & _END_WORDS:  # "until what time is it open": the end, though "open" starts things too
+        return keys | {"_end"}
+    return keys | ({"_start"} if asked & _START_WORDS else set())
 
 
 def _clauses(sentence: str) -> list[tuple[str, bool]]:
@@ -85,7 +86,8 @@ def _range_ends(sentence: str, values: list[str]) -> dict[str, str]:
 def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
     """{value: the words that tell what it is}, for the values the body states.
 
-    A value's words are those of its clause and of value-less clauses between it and the value before.
+    A value's words are those of its clause, of the value-less clauses after it up to the next value, and
+    (for the sentence's first value) of those before it.
     The sentence's lead is shared by all its values, not the first value's own: what a colon introduces
     them with ("The practice has two machines: the older AM-2 was bought in 2010 and ..."),
     and, when a later value's clause names nothing before its value ("..., or 200 euros per night in
@@ -102,6 +104,9 @@ def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
             if not held and colon and not entries:
                 lead |= pending | _keys(clause)
                 pending = set()
+                continue
+            if not held and entries:  # after a value: more about it ("85 euros for a single | or a canoe")
+                entries[-1][2].update(_keys(clause))
                 continue
             if not held:
                 pending |= _keys(clause)
@@ -120,9 +125,21 @@ def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
     return contexts
 
 
-def best_value(question: str, header: str, body: str, values: list[str]) -> str | None:
-    """The value whose context shares strictly more distinguishing question words than any other's; None on a tie."""
-    contexts = value_contexts(body, values)
+def best_value(question: str, header: str, body: str, values: list[str], anchor: str | None = None) -> str | None:
+    """The value whose context shares strictly more distinguishing question words than any other's; None on a tie.
+
+    Only values of one sentence compete: the anchor's (the value the reader stated), else the only sentence
+    holding values. Across sentences the words name different things: the sentence that introduces the
+    subject ("two freezers ... Cryolith UL-86") would beat the one that states its capacity ("They ...").
+    """
+    from ragft.rag.chunking import split_sentences
+
+    sentences = [s for s in split_sentences(body) if any(_value_at(s, v) >= 0 for v in values)]
+    if anchor is not None:
+        sentences = [s for s in sentences if _value_at(s, anchor) >= 0][:1]
+    if len(sentences) != 1:
+        return None
+    contexts = value_contexts(sentences[0], values)
     if len(contexts) < 2:
         return None
     shared = set.intersection(*contexts.values())

@@ -88,21 +88,23 @@ def settle(question: str, answer: str, found: list[Candidate], passages: list[st
         return None, []
     stated = [c for c in found if states_candidate(answer, c.text)]
     if len(stated) == 1 and not strays(question, answer, found, passages):
-        picked = _by_context(question, passages, [c for c in found if c.passage == stated[0].passage])
+        picked = _by_context(question, passages, [c for c in found if c.passage == stated[0].passage], stated[0])
         return (picked if picked is not None and picked != stated[0] else None), []
-    pool = stated if len(stated) > 1 else found
-    picked = _by_context(question, passages, [c for c in pool if c.passage == pool[0].passage])
-    return (picked, []) if picked is not None else (None, pool)
+    # The clauses may name another candidate than the stated ones ("07:30 to 10:00" for Tuesday's 06:30).
+    first = stated[0].passage if stated else found[0].passage
+    picked = _by_context(question, passages, [c for c in found if c.passage == first])
+    return (picked, []) if picked is not None else (None, stated if len(stated) > 1 else found)
 
 
-def _by_context(question: str, passages: list[str], found: list[Candidate]) -> Candidate | None:
+def _by_context(question: str, passages: list[str], found: list[Candidate],
+                anchor: Candidate | None = None) -> Candidate | None:
     from ragft.rag.answer_type import split_header
     from ragft.rag.value_context import best_value
 
     if len(found) < 2:
         return None
     header, body = split_header(passages[found[0].passage - 1])
-    best = best_value(question, header, body, [c.text for c in found])
+    best = best_value(question, header, body, [c.text for c in found], anchor.text if anchor else None)
     return next((c for c in found if c.text == best), None)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ragft.server import chat, completions
+from ragft.server.batcher import DEFAULT_MAX_BATCH
 from ragft.server.decoding import DEFAULT_MAX_QUEUE, run_cancellable
 from ragft.server.errors import APIError, bad_request, error_body, install_handlers, model_not_found, not_found
 from ragft.server.jobs import Worker, new_job
@@ -33,6 +34,7 @@ class ServerSettings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 2**20
     finetune_method: str = "full"
     max_queue: int = DEFAULT_MAX_QUEUE  # generations running or waiting; more get a 429
+    max_batch: int = DEFAULT_MAX_BATCH  # choices of concurrent requests decoded together
 
 
 class BodyLimit:
@@ -105,7 +107,8 @@ def _import_model_libraries() -> None:
 
 def create_app(settings: ServerSettings) -> FastAPI:
     store = Store(settings.data_dir)
-    registry = Registry(store, settings.aliases, settings.device, max_queue=settings.max_queue)
+    registry = Registry(store, settings.aliases, settings.device, max_queue=settings.max_queue,
+                        max_batch=settings.max_batch)
     worker = Worker(store, registry, settings.finetune_method)
 
     @asynccontextmanager

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ragft import __version__
 from ragft.models.sampling import SamplingSettings, context_length, prompt_ids
-from ragft.server.decoding import Cancelled, Choice, decode, seeded, sse
+from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import ChatCompletionRequest
@@ -65,32 +65,32 @@ def usage(prompt: int, completion: int) -> dict:
 
 def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | None:
     """Every choice decoded to the end, or None once the client has gone (checked at each step)."""
-    with registry.generate_lock:
-        done = [s.to_end() for _, s in decode(p.loaded, p.choices(), cancelled)]
+    done = generate(registry, p.loaded, p.choices(), cancelled)
     if cancelled():
         return None
     choices = [{"index": i, "message": {"role": "assistant", "content": s.text, "refusal": None},
-                "logprobs": None, "finish_reason": s.finish_reason} for i, s in enumerate(done)]
+                "logprobs": None, "finish_reason": s.finish_reason} for i, s in sorted(done.items())]
     return {**p.head, "object": "chat.completion", "choices": choices,
-            "usage": usage(len(p.ids), sum(s.completion_tokens for s in done))}
+            "usage": usage(len(p.ids), sum(s.completion_tokens for s in done.values()))}
 
 
 def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterator[str]:
-    """SSE lines: a role chunk, content chunks, a finish chunk per choice, [usage], then [DONE]."""
+    """SSE lines: a role chunk per choice, content chunks (choices interleaved as they are decoded
+    together), a finish chunk per choice, [usage], then [DONE]."""
     def chunk(index: int, delta: dict, finish: str | None = None) -> dict:
         return {**p.head, "object": "chat.completion.chunk",
                 "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
-        completion = 0
-        with registry.generate_lock:
-            for i, s in decode(p.loaded, p.choices(), cancelled):
-                put(chunk(i, {"role": "assistant", "content": ""}))
-                for delta in s:
-                    put(chunk(i, {"content": delta}))
-                put(chunk(i, {}, s.finish_reason))
-                completion += s.completion_tokens
-        if include_usage and not cancelled():
+        for i in range(p.n):
+            put(chunk(i, {"role": "assistant", "content": ""}))
+        done = generate(registry, p.loaded, p.choices(), cancelled, lambda i, delta: put(chunk(i, {"content": delta})))
+        if cancelled():
+            return
+        for i, s in sorted(done.items()):
+            put(chunk(i, {}, s.finish_reason))
+        if include_usage:
+            completion = sum(s.completion_tokens for s in done.values())
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})
 
     return sse(registry.admission, produce)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ragft.models.sampling import SamplingSettings, context_length
 from ragft.server.chat import check_window, head, sampling_settings, usage
-from ragft.server.decoding import Cancelled, Choice, decode, seeded, sse
+from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import CompletionRequest
@@ -58,14 +58,13 @@ def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
 
 def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict | None:
     """Every choice decoded to the end, or None once the client has gone."""
-    with registry.generate_lock:
-        done = [(index, s.to_end()) for index, s in decode(p.loaded, p.choices(), cancelled)]
+    done = generate(registry, p.loaded, p.choices(), cancelled)
     if cancelled():
         return None
     choices = [{"text": p.prompt_text(index) + s.text, "index": index, "logprobs": None,
-                "finish_reason": s.finish_reason} for index, s in done]
+                "finish_reason": s.finish_reason} for index, s in sorted(done.items())]
     return {**p.head, "object": "text_completion", "choices": choices,
-            "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for _, s in done))}
+            "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values()))}
 
 
 def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIterator[str]:
@@ -75,17 +74,17 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
                 "choices": [{"text": text, "index": index, "logprobs": None, "finish_reason": finish}]}
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
-        completion = 0
-        with registry.generate_lock:
-            for index, s in decode(p.loaded, p.choices(), cancelled):
-                if p.echo:
-                    put(chunk(index, p.prompt_text(index)))
-                for delta in s:
-                    put(chunk(index, delta))
-                put(chunk(index, "", s.finish_reason))
-                completion += s.completion_tokens
-        if include_usage and not cancelled():
+        choices = list(p.choices())
+        if p.echo:
+            for index, _, _ in choices:
+                put(chunk(index, p.prompt_text(index)))
+        done = generate(registry, p.loaded, choices, cancelled, lambda index, delta: put(chunk(index, delta)))
+        if cancelled():
+            return
+        for index, s in sorted(done.items()):
+            put(chunk(index, "", s.finish_reason))
+        if include_usage:
             put({**p.head, "object": "text_completion", "choices": [],
-                 "usage": usage(sum(len(ids) for ids in p.prompts), completion)})
+                 "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values()))})
 
     return sse(registry.admission, produce)

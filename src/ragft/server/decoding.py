@@ -1,5 +1,6 @@
-"""Generation on the server's behalf: one request at a time under the registry's lock, stopped within a
-decoding step when its client goes away (a dropped stream, or a plain request whose caller hung up).
+"""Generation on the server's behalf: concurrent requests batched together (server/batcher.py), each
+stopped within a decoding step when its client goes away (a dropped stream, or a plain request whose
+caller hung up).
 
 Chat and legacy completions share this: `run_cancellable` for a JSON answer, `sse` for a stream.
 """
@@ -10,11 +11,11 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from ragft.models.sampling import SampleStream, SamplingSettings
+from ragft.models.sampling import Row, SamplingSettings, TextDecoder
 from ragft.server.errors import APIError, error_body
 
 T = TypeVar("T")
@@ -32,13 +33,21 @@ def seeded(settings: SamplingSettings, j: int) -> SamplingSettings:
     return replace(settings, seed=None if settings.seed is None else settings.seed + j)
 
 
-def decode(loaded, choices: Iterable[Choice], cancelled: Cancelled) -> Iterator[tuple[int, SampleStream]]:
-    """Each choice's stream in turn, until the client goes; the caller holds the generation lock and reads
-    each stream (its text deltas, or `to_end()`) before taking the next."""
-    for index, ids, settings in choices:
-        if cancelled():
-            return
-        yield index, SampleStream(loaded.model, loaded.tokenizer, ids, settings, cancelled)
+def generate(registry, loaded, choices: Iterable[Choice], cancelled: Cancelled,
+             on_delta: Callable[[int, str], None] | None = None) -> dict[int, TextDecoder]:
+    """Every choice decoded, batched with other requests' (server/batcher.py); {choice index: its decoder,
+    holding text, completion_tokens and finish_reason}. Deltas go to `on_delta(index, text)` as they come.
+    Returns early, rows unfinished, only when the client has gone (`cancelled()`)."""
+    indexed = list(choices)
+    rows = [Row(ids, settings, cancelled, (lambda d, i=index: on_delta(i, d)) if on_delta else _ignore)
+            for index, ids, settings in indexed]
+    if not cancelled():
+        registry.batcher.run(loaded, rows)
+    return {index: row.decoder for (index, _, _), row in zip(indexed, rows)}
+
+
+def _ignore(delta: str) -> None:
+    pass
 
 
 class Admission:

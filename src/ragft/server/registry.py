@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from ragft.errors import RagftError
 from ragft.models.catalogue import CATALOGUE, DEFAULT_MODEL
+from ragft.server.batcher import DEFAULT_MAX_BATCH, Batcher
 from ragft.server.decoding import DEFAULT_MAX_QUEUE, Admission
 from ragft.server.errors import model_not_found
 from ragft.server.storage import Store
@@ -45,15 +46,16 @@ def default_aliases() -> dict[str, str]:
 
 class Registry:
     def __init__(self, store: Store, aliases: dict[str, str] | None = None, device: str = "auto",
-                 cache_size: int = 2, max_queue: int = DEFAULT_MAX_QUEUE):
+                 cache_size: int = 2, max_queue: int = DEFAULT_MAX_QUEUE, max_batch: int = DEFAULT_MAX_BATCH):
         self.store = store
         self.aliases = {**default_aliases(), **(aliases or {})}
         self.device = device
         self.cache_size = cache_size
         self._cache: OrderedDict[str, object] = OrderedDict()
         self._load_lock = threading.Lock()
-        self.generate_lock = threading.Lock()  # one generation at a time: 2 CPU cores gain nothing from more
+        self.generate_lock = threading.Lock()  # one batch (or embedding) at a time: 2 CPU cores gain nothing from more
         self.admission = Admission(max_queue)  # how many may wait for it (server/decoding.py)
+        self.batcher = Batcher(self.generate_lock, max_batch)  # concurrent chats decoded together
 
     def _finetuned(self, model_id: str) -> dict | None:
         job = self.store.get_job(model_id.rsplit(":", 1)[-1]) if model_id.startswith("ft:") else None
