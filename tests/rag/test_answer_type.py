@@ -1,7 +1,7 @@
 import pytest
 
 from ragft.rag.answer import SelectionSettings, select_passages
-from ragft.rag.answer_type import answer_type, answerable_first, holds, values
+from ragft.rag.answer_type import answer_type, answerable_first, fit, holds, values
 from ragft.rag.hits import Hit
 
 
@@ -105,3 +105,13 @@ def test_a_number_of_the_things_counted_beats_any_other_number():
 ])
 def test_values_of_the_newer_kinds(question, passage, expected):
     assert values(answer_type(question), passage, question) == expected
+
+
+def test_counts_name_their_noun_even_after_adjectives_and_word_numbers_do_not_beat_them():
+    question = "How many coins make up the hoard?"
+    hoard = "Gallery: The hoard contains 212 Roman silver coins found in a jar."
+    family = "Tickets: Ticket: Family; Price: £21.00; Notes: Two adults and up to three children."
+    assert fit(answer_type(question), hoard, question) == 2
+    assert fit(answer_type(question), family, question) == 1
+    assert answer_type("What is the latest time a visitor can be admitted?").kind == "time"
+    assert answer_type("What is the journey time to the island?") is None  # a duration, not a clock time

@@ -64,7 +64,8 @@ _ADDRESS = re.compile(
 # "Kadewerf 7", "Room 12".
 _LABEL_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w'’-]*\s$")
 _YEAR_QUESTION = re.compile(r"\b(which|what) year\b|\bsince when\b")
-_TIME_QUESTION = re.compile(r"\b(what|which) time\b")
+# "at what time", "what is the latest time"; a journey's or a wait's time is a duration
+_TIME_QUESTION = re.compile(r"\b(what|which)(?: \w+){0,3}? (?<!journey )(?<!travel )(?<!crossing )(?<!waiting )time\b")
 _WHO_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwhich (person|people|one of)\b")
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                           "fifty hundred thousand dozen half".split())
@@ -160,7 +161,7 @@ def values(kind: AnswerType, passage: str, question: str) -> list[str]:
         return [text for n, text in spans if n.unit == "time"]
     if kind.units is not None:
         return [text for n, text in spans if n.unit in kind.units]
-    counted = [text for n, text in spans if kind.counted and n.unit == kind.counted]
+    counted = _counts(kind, body, spans)
     if counted:
         return counted
     if kind.counted and not any(kind.counted in family for family in _MEASURES):
@@ -219,12 +220,25 @@ def holds(kind: AnswerType, passage: str, question: str) -> bool:
     return bool(values(kind, passage, question))
 
 
+def _counts(kind: AnswerType, body: str, spans: list) -> list[str]:
+    """Numbers of the things a "how many" question counts: "38 cars", "212 Roman silver coins"."""
+    if not kind.counted:
+        return []
+    noun = re.compile(rf"\s*(?:[^\W\d_][\w'’-]*\s+){{0,3}}?{re.escape(kind.counted)}(?:s|es)?\b", re.IGNORECASE)
+    return [text for n, text, before in _with_prefix(spans, body)
+            if n.unit == kind.counted or noun.match(body, len(before) + len(text))]
+
+
 def fit(kind: AnswerType, passage: str, question: str) -> int:
     """2: it states a number of the things counted ("how many cars" -> "38 cars"); 1: a value of the
     asked kind; 0: none."""
     found = values(kind, passage, question)
-    if kind.counted and found and all(n.unit == kind.counted for n in stated_numbers(" ".join(found))):
-        return 2
+    if kind.counted and found:
+        body = _body(passage)
+        asked = {n.value for n in stated_numbers(question)}
+        counted = _counts(kind, body, [(n, t) for n, t in _compound(stated_spans(body), body) if n.value not in asked])
+        if counted and set(found) <= set(counted):
+            return 2
     return 1 if found else 0
 
 
