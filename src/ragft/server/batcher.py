@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -71,8 +72,10 @@ class Batcher:
             try:
                 rows = [row for work in taken for row in work.rows]
                 with self.lock:
+                    began = time.perf_counter()
                     sample_batch(taken[0].loaded.model, taken[0].loaded.tokenizer, rows)
                 self.batches.append(len(rows))
+                log.info("decoded %d rows of %d requests in %.2f s", len(rows), len(taken), time.perf_counter() - began)
             except BaseException as e:  # noqa: BLE001 - handed to every waiting request, which reports it
                 log.exception("batched generation failed")
                 for work in taken:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import replace
 from typing import TypeVar
@@ -57,6 +58,9 @@ class Admission:
     def __init__(self, limit: int = DEFAULT_MAX_QUEUE):
         self.limit, self.active = limit, 0
         self._lock = threading.Lock()
+        # A thread per admitted request: each waits on its batch, so asyncio's default pool (cores + 4
+        # threads) would cap how many requests can be decoded together.
+        self.executor = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="ragft-request")
 
     def enter(self) -> Callable[[], None]:
         """Take a place (or raise the 429); returns the call that gives it back, safe to call twice."""
@@ -89,7 +93,7 @@ async def run_cancellable(request, admission: Admission, work: Callable[[Cancell
             leave()
 
     try:
-        future = asyncio.get_running_loop().run_in_executor(None, held, gone.is_set)
+        future = asyncio.get_running_loop().run_in_executor(admission.executor, held, gone.is_set)
     except BaseException:
         leave()
         raise
