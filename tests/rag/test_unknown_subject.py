@@ -34,7 +34,7 @@ def test_a_stranger_sharing_first_and_last_names_with_two_known_people_is_still_
     assert kb.unmentioned("How many does Zenith hire?") == ["Zenith"]
 
 
-@pytest.mark.parametrize("name", ["handbook", "harbour", "lab", "clinic", "rowing", "museum"])
+@pytest.mark.parametrize("name", ["handbook", "harbour", "lab", "clinic", "rowing", "museum", "allotments"])
 def test_no_question_of_the_bundled_documents_is_flagged(name):
     folder = EXAMPLES / name
     task = task_from_documents(folder, folder / "questions.jsonl", ChunkConfig().settings())
