@@ -94,4 +94,4 @@ def test_a_failed_batch_fails_every_request_in_it(tiny):
         assert not isinstance(e, AssertionError)
     else:
         raise AssertionError("a broken model must fail the request")
-    assert batcher.batches == []
+    assert list(batcher.batches) == []

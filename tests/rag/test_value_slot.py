@@ -3,7 +3,7 @@
 import torch
 
 from ragft.models.generation import ChatModel, LocalChatModel
-from ragft.rag.value_slot import Candidate, candidates, choose_value, ensure_values, needs_choice, settle
+from ragft.rag.value_slot import Candidate, candidates, choose_value, ensure_values, settle
 
 PRICE = "How much does the Ledger pannier cost?"
 PANNIER = "Accessories: Ledger pannier – waterproof rear bag, 22 litres, 95 euros."
@@ -19,14 +19,15 @@ def test_candidates_are_the_passages_values_of_the_asked_kind():
         Candidate("Udo Brandt", 1)]
 
 
-def test_only_answers_stating_none_of_them_need_a_choice():
+def test_answers_stating_none_of_them_go_to_the_model():
     found = candidates(PRICE, [PANNIER])
-    assert needs_choice(PRICE, "The Ledger pannier is £1.10 [1].", found)  # invented
-    assert needs_choice(PRICE, "It holds 22 litres.", found)  # another kind of value
-    assert not needs_choice(PRICE, "The Ledger pannier costs 95 euros [1].", found)
-    assert not needs_choice(PRICE, "I don't know.", found)  # abstentions are kept
-    assert not needs_choice(PRICE, "The CONTEXT does not say.", found)
-    assert not needs_choice("What is the Ledger?", "A bag.", candidates("What is the Ledger?", [PANNIER]))
+    assert settle(PRICE, "The Ledger pannier is £1.10 [1].", found, [PANNIER]) == (None, found)  # invented
+    assert settle(PRICE, "It holds 22 litres.", found, [PANNIER]) == (None, found)  # another kind of value
+    assert settle(PRICE, "The Ledger pannier costs 95 euros [1].", found, [PANNIER]) == (None, [])
+    assert settle(PRICE, "I don't know.", found, [PANNIER]) == (None, [])  # abstentions are kept
+    assert settle(PRICE, "The CONTEXT does not say.", found, [PANNIER]) == (None, [])
+    untyped = "What is the Ledger made of?"
+    assert settle(untyped, "A bag.", candidates(untyped, [PANNIER]), [PANNIER]) == (None, [])
 
 
 def _prompt(question, passage):

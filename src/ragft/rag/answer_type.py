@@ -6,7 +6,8 @@ A passage that names the question's subject but holds no value of the asked kind
 classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and prefer
 candidates holding one; ragft reorders (never drops) by the types it can check without a model:
 numbers (with the unit family the question implies), years, clock times, calendar dates,
-frequencies ("every 3 weeks"), street addresses and names.
+frequencies ("every 3 weeks"), street addresses, phone numbers, names, and names ending in the noun a
+"which" question names ("which bridge" -> "Stanmoor Bridge").
 """
 
 from __future__ import annotations

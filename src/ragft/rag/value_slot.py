@@ -1,12 +1,15 @@
-"""An answer's value read from its passages: when the model states none of them, it chooses one.
+"""An answer's value read from its passages: the answer must state exactly one of the values of the asked
+kind that its passages hold, and the right one of a sentence's values.
 
 A 135M reader given "Ledger pannier – waterproof rear bag, 22 litres, 95 euros." and asked the price
-may answer "£1.10": a value of the asked kind that no passage states. When the question asks for a
-kind of value ragft can recognise (rag/answer_type.py) and the answer states none of the values of
-that kind the passages hold, the model chooses among those values instead: the one it finds most
-likely as the start of its answer (mean log-probability per token, the multiple-choice scoring of
+may answer "£1.10": a value of the asked kind that no passage states. Given "The hotel limit is 160 euros
+per night, or 200 euros per night in capital cities" and asked about capital cities, it states 160 euros.
+When the question asks for a kind of value ragft can recognise (rag/answer_type.py), `settle` decides:
+the value whose clause the question's words pick out (rag/value_context.py), else, when the answer
+states none, several or an invented value, the model chooses among the candidates — the one it finds
+most likely as the start of its answer (mean log-probability per token, the multiple-choice scoring of
 lm-evaluation-harness's acc_norm), cited to the passage that states it. Abstentions are kept: the
-passages may not be about what was asked. Records say which answers were chosen this way.
+passages may not be about what was asked. Records (`value_chosen`) say which answers were settled.
 """
 
 from __future__ import annotations
@@ -47,11 +50,6 @@ def states_candidate(answer: str, candidate: str) -> bool:
         held = stated_numbers(answer)
         return all(any(number_matches(s, w.value) for s in held) for w in wanted)
     return set(words(candidate)) <= set(words(answer))
-
-
-def needs_choice(question: str, answer: str, found: list[Candidate]) -> bool:
-    """The answer states none of the passages' values of the asked kind (and does not abstain)."""
-    return bool(found) and not _ABSTAINS.search(answer) and not any(states_candidate(answer, c.text) for c in found)
 
 
 def invents_numbers(question: str, answer: str, passages: list[str]) -> bool:

@@ -37,18 +37,22 @@ class Batcher:
         self._waiting: deque[_Work] = deque()
         self._ready = threading.Condition()
         self._worker: threading.Thread | None = None
-        self.batches: list[int] = []  # rows per batch decoded, for tests and the load benchmark
+        self.batches: deque[int] = deque(maxlen=1000)  # rows per recent batch, for tests and logs
+        self.pending_rows = 0  # rows submitted and not yet decoded
 
     def run(self, loaded, rows: list[Row]) -> None:
         """Decode these rows (in a batch with whatever else is waiting); returns when all have ended."""
         work = _Work(loaded, rows)
         with self._ready:
+            self.pending_rows += len(rows)
             self._waiting.append(work)
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._serve, name="ragft-batcher", daemon=True)
                 self._worker.start()
             self._ready.notify()
         work.done.wait()
+        with self._ready:
+            self.pending_rows -= len(rows)
         if work.error is not None:
             raise work.error
 
