@@ -154,6 +154,9 @@ def content_words(text: str, question: str) -> set[str]:
     return {w for w in words(text) if w not in asked and w not in STOPWORDS}
 
 
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
 def states_value(text: str, reference: str, question: str = "") -> bool:
     """Does `text` state the reference answer's value? Its number if it has one, else the words it adds.
 
@@ -162,7 +165,10 @@ def states_value(text: str, reference: str, question: str = "") -> bool:
     wanted = stated_numbers(reference)
     if wanted:
         held = stated_numbers(text)
-        return all(any(number_matches(s, w.value) for s in held) for w in wanted)
+        # A date's day is not the date: "31 October" is not stated by "£31".
+        months = set(words(reference)) & _MONTHS
+        return (all(any(number_matches(s, w.value) for s in held) for w in wanted)
+                and months <= set(words(text)))
     needed = content_words(reference, question)
     if not needed:
         return " ".join(words(reference)) in " ".join(words(text))

@@ -130,9 +130,31 @@ def test_txt_title_rule_and_wrapped_lines(tmp_path):
     long_first = "A" * 85 + "\n\nBody.\n"
     assert read_document(write(tmp_path, "long_first-line.txt", long_first)).title == "long first line"
     no_blank = read_document(write(tmp_path, "no-blank.text", "Heading\nBody line.\n"))
-    assert no_blank.title == "no blank" and no_blank.sections[0].paragraphs == ("Heading Body line.",)
+    assert no_blank.title == "Heading" and no_blank.sections[0].paragraphs == ("Body line.",)
+    wrapped = read_document(write(tmp_path, "wrapped.txt", "Trains are booked\nby the office.\n"))
+    assert wrapped.title == "wrapped" and wrapped.sections[0].paragraphs == ("Trains are booked by the office.",)
     sentence = read_document(write(tmp_path, "facts.txt", "Oulu is in Finland.\n\nThe sky is blue.\n"))
     assert sentence.title == "facts"  # a first line that is a sentence is not a title
+
+
+
+def test_txt_faq_questions_and_short_lines_head_their_paragraphs(tmp_path):
+    text = ("THE PLAYERS - FREQUENTLY ASKED QUESTIONS\nOld Tannery, Fuller Street, Kestlow\n\n"
+            "Where can I park?\nThe nearest car park is on Bridge Street.\n\n"
+            "Do you offer group discounts?\n\nGroups of 12 or more get 10% off.\n\n"
+            "The committee\n\nThe committee has nine members.\n\n"
+            "Box office: 01632 960417\n\n"  # a fact, not a heading: it has a number and a colon
+            "The club moved to its boathouse on\nWharf Lane in 1987, and it was extended twice.\n")
+    doc = read_document(write(tmp_path, "faq.txt", text))
+    title = "THE PLAYERS - FREQUENTLY ASKED QUESTIONS"
+    assert doc.title == title
+    assert sections(doc) == {
+        (title,): ("Old Tannery, Fuller Street, Kestlow",),
+        (title, "Where can I park?"): ("The nearest car park is on Bridge Street.",),
+        (title, "Do you offer group discounts?"): ("Groups of 12 or more get 10% off.",),
+        (title, "The committee"): ("The committee has nine members.", "Box office: 01632 960417",
+                                   "The club moved to its boathouse on Wharf Lane in 1987, and it was extended twice."),
+    }
 
 
 HTML = """<!doctype html><html><head><title>Lumen shop</title><style>p { color: red }</style>

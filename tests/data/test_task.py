@@ -48,6 +48,11 @@ def test_gold_passages_prefer_the_chunk_that_names_the_subject():
     assert gold_passages("Who makes the bikes?", "Lumen", chunks) == ("a", "c")  # a tie: both kept
 
 
+def test_a_dates_day_alone_does_not_state_the_date():
+    chunks = {"rent": "Plots: Annual rent: £31.", "due": "Rent: Rent is due by 31 October each year."}
+    assert gold_passages("By when must rent be paid?", "31 October", chunks) == ("due",)
+
+
 def test_a_train_file_labels_questions_it_contains(tmp_path, cities):
     docs = tmp_path / "docs"
     docs.mkdir()

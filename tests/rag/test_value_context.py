@@ -52,6 +52,12 @@ def test_the_value_whose_clause_shares_the_questions_words(question, body, value
     assert best_value(question, "", body, values) == expected
 
 
+def test_a_header_word_in_another_form_does_not_decide():
+    body = "In every class the first prize is £5 and the second prize is £3."
+    question = "How much does a second prize win in a class at the show?"
+    assert best_value(question, "Show › Classes and prize money", body, ["£5", "£3"]) == "£3"
+
+
 def test_the_header_names_the_subject_and_never_decides():
     body = "The Solvig was bought in 2009, and the Gannet Bay was bought in 2004."
     assert best_value("In which year was the Gannet Bay bought?", "", body, ["2009", "2004"]) == "2004"

@@ -104,3 +104,16 @@ def test_several_stated_values_invented_numbers_and_stray_values_are_settled():
     found = candidates("How much is it?", [TRAVEL])
     assert settle("How much is it?", "It is £3.", found, [TRAVEL]) == (None, found)
     assert _settle(PRICE, "I don't know.", PANNIER) == (None, [])  # abstentions are kept
+
+
+def test_an_answer_copying_one_phrase_that_holds_several_values_stands():
+    bonfires = "Site Rules › Bonfires: Bonfires are allowed from 1 November, and then only on Wednesdays and Saturdays."
+    days = "On which days of the week are bonfires allowed?"
+    assert _settle(days, "Bonfires are allowed on Wednesdays and Saturdays [1].", bonfires) == (None, [])
+    potatoes = "Shop: Seed potatoes are ordered each January from Pennick and Daw of Brackenford."
+    firm = "Which firm supplies seed potatoes?"
+    assert _settle(firm, "Pennick and Daw [1].", potatoes) == (None, [])
+    # several values not written as one phrase of the passage still go to the model
+    assert _settle(firm, "Pennick or Brackenford [1].", potatoes)[1] == [Candidate("Pennick", 1),
+                                                                        Candidate("Brackenford", 1)]
+

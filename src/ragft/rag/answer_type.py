@@ -5,8 +5,8 @@ A passage that names the question's subject but holds no value of the asked kind
 20-inch wheels", however well that sentence matches the question's words. Classic QA systems
 classify the expected answer type from the question's wh-phrase (Li & Roth 2002) and prefer
 candidates holding one; ragft reorders (never drops) by the types it can check without a model:
-numbers (with the unit family the question implies), years, clock times, calendar dates,
-frequencies ("every 3 weeks"), street addresses, phone numbers, names, and names ending in the noun a
+numbers (with the unit family the question implies), years, clock times, calendar dates, weekdays,
+frequencies ("every 3 weeks"), postcodes, street addresses, phone numbers, names, and names ending in the noun a
 "which" question names ("which bridge" -> "Stanmoor Bridge").
 """
 
@@ -41,6 +41,8 @@ _NUMBER_QUESTIONS = (
 )
 _DATE_QUESTION = re.compile(r"\b(which|what) date\b|\b(until|by|from) when\b")
 _FREQUENCY_QUESTION = re.compile(r"\bhow (often|frequently)\b")
+_POSTCODE_QUESTION = re.compile(r"\b(post ?code|postal code|zip( code)?)\b")
+_WEEKDAY_QUESTION = re.compile(r"\b(which|what) (days?|evenings?|nights?|mornings?|afternoons?)\b(?! of the (month|year))")
 _ADDRESS_QUESTION = re.compile(r"\baddress\b|\b(which|what) street\b")
 # "Which shipyard built it?" asks for a name as "who" does.
 _ORGANISATION_QUESTION = re.compile(
@@ -66,7 +68,11 @@ _ADDRESS = re.compile(
 _LABEL_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w'’-]*\s$")
 _YEAR_QUESTION = re.compile(r"\b(which|what) year\b|\bsince when\b")
 # "at what time", "what is the latest time"; a journey's or a wait's time is a duration
-_TIME_QUESTION = re.compile(r"\b(what|which)(?: \w+){0,3}? (?<!journey )(?<!travel )(?<!crossing )(?<!waiting )time\b")
+_TIME_QUESTION = re.compile(r"\b(what|which)(?: \w+){0,3}? time\b")
+# ... but a journey's, a show's or a wait's time is a duration
+_DURATION_TIME = re.compile(r"\b(journey|travel|travelling|crossing|waiting|wait|running|run|cooking|baking|drying|lead|"
+                            r"response|turnaround|processing|flight|walking|driving|charging|delivery|playing|screen)"
+                            r" times?\b")
 _WHO_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwhich (person|people|one of)\b")
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                           "fifty hundred thousand dozen half".split())
@@ -89,7 +95,7 @@ _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[\s-]?)?\(?\d{2,5}\)?(?:[\s-]\d{2,8
 
 @dataclass(frozen=True)
 class AnswerType:
-    kind: str  # "number", "year", "time", "date", "frequency", "address", "phone", "name", "named"
+    kind: str  # number, year, time, date, weekday, frequency, postcode, address, phone, name, named
     units: frozenset | None = None  # for "number": the unit family the value carries; None: any
     counted: str | None = None  # "how many cars": a number of cars beats any other number
     head: str | None = None  # for "named": the noun the name ends in ("bridge")
@@ -100,17 +106,21 @@ def answer_type(question: str) -> AnswerType | None:
     lower = question.lower()
     if _YEAR_QUESTION.search(lower):
         return AnswerType("year")
+    if _DURATION_TIME.search(lower):
+        return AnswerType("number", DURATION, asked_unit(question))
     if _TIME_QUESTION.search(lower):
         return AnswerType("time")
-    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("address", _ADDRESS_QUESTION),
-                          ("phone", _PHONE_QUESTION)):
+    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("postcode", _POSTCODE_QUESTION),
+                          ("address", _ADDRESS_QUESTION),
+                          ("phone", _PHONE_QUESTION), ("weekday", _WEEKDAY_QUESTION)):
         if pattern.search(lower):
             return AnswerType(kind)
+    # The wh-phrase outranks the verbs after it: "Which sponsor paid for ...?" asks for a name, not a price.
+    if _WHO_QUESTION.search(lower) or _ORGANISATION_QUESTION.search(lower):
+        return AnswerType("name")
     for pattern, units in _NUMBER_QUESTIONS:
         if pattern.search(lower):
             return AnswerType("number", units, asked_unit(question))
-    if _WHO_QUESTION.search(lower) or _ORGANISATION_QUESTION.search(lower):
-        return AnswerType("name")
     if which := _WHICH_NOUN.search(question):
         return AnswerType("named", head=_singular(which.group(1)))
     return None
@@ -173,7 +183,10 @@ def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     return numbers + [w for w in _WORD.findall(body) if w.lower() in _NUMBER_WORDS]
 
 
-_PATTERNS = {"date": _DATE, "frequency": _FREQUENCY, "address": _ADDRESS}
+_WEEKDAYS = re.compile(rf"\b(?:{_WEEKDAY}s?|weekdays|weekends?)\b", re.IGNORECASE)
+# British, Canadian, Dutch, and five-digit (US, German, French...) postcodes
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{4}\s?[A-Z]{2}|\d{5}(?:-\d{4})?)\b")
+_PATTERNS = {"date": _DATE, "frequency": _FREQUENCY, "address": _ADDRESS, "weekday": _WEEKDAYS, "postcode": _POSTCODE}
 
 
 def _compound(spans: list, body: str) -> list:

@@ -26,16 +26,24 @@ _SYNONYMS = {**dict.fromkeys("over above more exceed exceeds exceeding greater".
 _START_WORDS = frozenset("start starts starting begin begins open opens opening from earliest since".split())
 _END_WORDS = frozenset("finish finishes end ends close closes closing until till latest".split())
 _RANGE_JOIN = re.compile(r"\s*(?:to|until|till|–|—|-)\s*$|^\s*and\s*$")
+_SIBILANT_ES = re.compile(r"(?:s|x|z|ch|sh)es$")
 PREFIX = 6  # words meet on their first letters after the suffix strip: deliver / deliveries
 
 
 def _stem(word: str) -> str:
-    """A crude stemmer: booked/book, carried/carry, cities/city, deliver/deliveries meet."""
+    """A crude stemmer: booked/book, carried/carry, cities/city, deliver/deliveries, class/classes,
+    price/prices/priced meet."""
     word = _SYNONYMS.get(word, word)
     for suffix, to in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            if suffix == "es" and not _SIBILANT_ES.search(word):
+                suffix = "s"  # prices -> price; classes, boxes, churches -> class, box, church
+            elif suffix == "s" and word.endswith(("ss", "us", "is")):
+                break  # class, bus, basis are not plurals
             word = word[:-len(suffix)] + to
             break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]  # close / closed / closing
     return word[:PREFIX]
 
 

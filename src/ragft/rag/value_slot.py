@@ -91,7 +91,23 @@ def settle(question: str, answer: str, found: list[Candidate], passages: list[st
     # The clauses may name another candidate than the stated ones ("07:30 to 10:00" for Tuesday's 06:30).
     first = stated[0].passage if stated else found[0].passage
     picked = _by_context(question, passages, [c for c in found if c.passage == first])
+    if picked is None and len(stated) > 1 and not strays(question, answer, found, passages) \
+            and copies_one_phrase(answer, passages, stated):
+        return None, []  # "Wednesdays and Saturdays", "Pennick and Daw": one value written with several
     return (picked, []) if picked is not None else (None, stated if len(stated) > 1 else found)
+
+
+def copies_one_phrase(answer: str, passages: list[str], stated: list[Candidate], longest: int = 60) -> bool:
+    """The answer copies one short phrase of a passage that holds every stated candidate."""
+    if len({c.passage for c in stated}) != 1:
+        return False
+    passage = passages[stated[0].passage - 1]
+    lower = passage.lower()
+    spans = [(at, at + len(c.text)) for c in stated if (at := lower.find(c.text.lower())) >= 0]
+    if len(spans) != len(stated):
+        return False
+    phrase = passage[min(a for a, _ in spans):max(b for _, b in spans)]
+    return len(phrase) <= longest and f" {' '.join(words(phrase))} " in f" {' '.join(words(answer))} "
 
 
 def _by_context(question: str, passages: list[str], found: list[Candidate],
