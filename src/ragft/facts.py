@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # A number not glued to a word (so the 7 of "City_7" is a name, not a value), with optional
 # thousands separators, decimals and a scale word.
 _NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[,\u202f\u00a0]\d{3})+|\d+)(?:\.(\d+))?(?![\w])"
+    r"(?<![\w.,])(\d{1,3}(?:[,\u202f\u00a0]\d{3})+|\d+)(?:\.(\d+))?(?:(?![\w])|(?=p\b))"  # 75p: pence
     r"(?:\s*(million|mio|m|billion|bn|b|thousand|k)\b)?",
     re.IGNORECASE,
 )

@@ -50,6 +50,9 @@ def test_competing_values_need_the_same_unit(answer, correct):
     ("It is 2.45 metres long.", "2.45 metres", "How long is it?", True),
     ("The bus leaves at 9.30.", "09:30", "At what time does the bus leave?", True),
     ("The bus leaves at 9.30 am.", "9:30", "At what time does the bus leave?", True),
+    # pence written on the number
+    ("A handling fee of 75p is charged [1].", "75p", "What fee is charged per refunded ticket?", True),
+    ("A handling fee of 30p is charged.", "75p", "What fee is charged per refunded ticket?", False),
 ])
 def test_times_ranges_and_counts(answer, reference, question, correct):
     assert is_correct(answer, reference, question) is correct

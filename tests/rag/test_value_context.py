@@ -52,6 +52,17 @@ def test_the_value_whose_clause_shares_the_questions_words(question, body, value
     assert best_value(question, "", body, values) == expected
 
 
+def test_a_table_rows_values_are_told_apart_by_their_labels():
+    prices = "Activity: Monthly membership; Adult: £34.99; Concession: £24.50; Child: £17.80."
+    values = ["£34.99", "£24.50", "£17.80"]
+    assert best_value("How much is the monthly membership for a child?", "Prices", prices, values) == "£17.80"
+    assert best_value("What does an adult pay for monthly membership?", "Prices", prices, values) == "£34.99"
+    assert best_value("How much is monthly membership?", "Prices", prices, values) is None  # the row's subject: shared
+    times = "Day: Saturday; Session: Children's lessons; Start: 08:00; End: 12:30; Pool: Learner pool."
+    assert best_value("What time do the Saturday lessons finish?", "Timetable", times, ["08:00", "12:30"]) == "12:30"
+    assert best_value("When do the Saturday lessons begin?", "Timetable", times, ["08:00", "12:30"]) == "08:00"
+
+
 def test_a_header_word_in_another_form_does_not_decide():
     body = "In every class the first prize is £5 and the second prize is £3."
     question = "How much does a second prize win in a class at the show?"

@@ -117,3 +117,11 @@ def test_an_answer_copying_one_phrase_that_holds_several_values_stands():
     assert _settle(firm, "Pennick or Brackenford [1].", potatoes)[1] == [Candidate("Pennick", 1),
                                                                         Candidate("Brackenford", 1)]
 
+
+def test_several_stated_values_compete_in_the_sentence_that_states_them():
+    pool = ("Pools › Main pool: The main pool is 25 metres long and has six lanes. It is 1.1 metres deep at the "
+            "shallow end and shelves to 2.3 metres at the deep end, under the viewing gallery.")
+    question = "How deep is the water at the deep end of the main pool?"
+    answer = "It is 1.1 metres deep at the shallow end and 2.3 metres at the deep end [1]."
+    assert _settle(question, answer, pool) == (Candidate("2.3 metres", 1), [])
+

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, asked_unit, stated_numbers, stated_spans, words
 
-CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent".split())
+CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent p pence penny".split())
 MASS = frozenset("kg g gram kilogram kilo tonne ton lb pound ounce oz".split())
 LENGTH = frozenset("km m metre meter mile cm mm ft feet foot inch nm yard kilometre kilometer".split())
 DURATION = frozenset("second sec minute min hour h hr day week month year".split())
@@ -28,7 +28,8 @@ _MEASURES = (CURRENCY, MASS, LENGTH, DURATION, SPEED, frozenset({"time", "%"}))
 _NUMBER_QUESTIONS = (
     # "how far in advance" asks for a time, not a distance
     (re.compile(r"\bhow (far|long|early|much time) (in advance|ahead|beforehand)\b"), DURATION),
-    (re.compile(r"\b(cost|costs|price|priced|pay|paid|fee|fare|charge|charged|spend|spent|salary|budget)\b"),
+    (re.compile(r"\b(cost|costs|price|priced|pay|paid|fee|fare|charge|charged|spend|spent|salary|budget|"
+                r"subscription|dues|toll|tariff|tuition|premium)\b"),
      CURRENCY),
     (re.compile(r"\b(weigh|weighs|weight|heavy)\b"), MASS),
     (re.compile(r"\b(speed|how fast)\b"), SPEED),

@@ -91,6 +91,30 @@ def _range_ends(sentence: str, values: list[str]) -> dict[str, str]:
     return ends
 
 
+_CELL = re.compile(r"^([^:;]{1,40}):\s+(.+)$")
+
+
+def _row_contexts(sentence: str, values: list[str]) -> dict[str, set[str]] | None:
+    """A labelled table row ("Activity: Gym session; Adult: £6.20; Concession: £4.45."; data/documents.py
+    writes rows so): each value's words are its cell's label; cells without a value (the row's subject)
+    are shared. None for a sentence that is not such a row."""
+    cells = [_CELL.match(part.strip()) for part in sentence.strip().rstrip(".").split("; ")]
+    if len(cells) < 2 or not all(cells):
+        return None
+    lead, out = set(), {}
+    for cell in cells:
+        label, text = cell.groups()
+        held = [v for v in values if v not in out and _value_at(text, v) >= 0]
+        if not held:
+            lead |= _keys(label) | _keys(text)
+            continue
+        said = set(words(label))
+        end = {"_start"} if said & _START_WORDS else {"_end"} if said & _END_WORDS else set()
+        for value in held:
+            out[value] = _keys(label) | end | (_keys(text) - _keys(value))
+    return {v: c | lead for v, c in out.items()}
+
+
 def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
     """{value: the words that tell what it is}, for the values the body states.
 
@@ -106,6 +130,10 @@ def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
 
     contexts: dict[str, set[str]] = {}
     for sentence in split_sentences(passage_body):
+        row = _row_contexts(sentence, [v for v in values if v not in contexts])
+        if row is not None:
+            contexts.update(row)
+            continue
         entries, pending, lead = [], set(), set()  # entries: (values, words before the first, words from it on)
         for clause, colon in _clauses(sentence):
             held = [v for v in values if v not in contexts and _value_at(clause, v) >= 0]

@@ -90,7 +90,8 @@ def settle(question: str, answer: str, found: list[Candidate], passages: list[st
         return (picked if picked is not None and picked != stated[0] else None), []
     # The clauses may name another candidate than the stated ones ("07:30 to 10:00" for Tuesday's 06:30).
     first = stated[0].passage if stated else found[0].passage
-    picked = _by_context(question, passages, [c for c in found if c.passage == first])
+    # the sentence of the first stated value, where the answer stated some: its values compete
+    picked = _by_context(question, passages, [c for c in found if c.passage == first], stated[0] if stated else None)
     if picked is None and len(stated) > 1 and not strays(question, answer, found, passages) \
             and copies_one_phrase(answer, passages, stated):
         return None, []  # "Wednesdays and Saturdays", "Pennick and Daw": one value written with several
