@@ -42,6 +42,7 @@ _NUMBER_QUESTIONS = (
 )
 _DATE_QUESTION = re.compile(r"\b(which|what) date\b|\b(until|by|from) when\b")
 _FREQUENCY_QUESTION = re.compile(r"\bhow (often|frequently)\b")
+_WHEN_QUESTION = re.compile(r"^\W*when\b")
 _POSTCODE_QUESTION = re.compile(r"\b(post ?code|postal code|zip( code)?)\b")
 _WEEKDAY_QUESTION = re.compile(r"\b(which|what) (days?|evenings?|nights?|mornings?|afternoons?)\b(?! of the (month|year))")
 _ADDRESS_QUESTION = re.compile(r"\baddress\b|\b(which|what) street\b")
@@ -96,7 +97,7 @@ _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[\s-]?)?\(?\d{2,5}\)?(?:[\s-]\d{2,8
 
 @dataclass(frozen=True)
 class AnswerType:
-    kind: str  # number, year, time, date, weekday, frequency, postcode, address, phone, name, named
+    kind: str  # number, year, time, date, when, weekday, frequency, postcode, address, phone, name, named
     units: frozenset | None = None  # for "number": the unit family the value carries; None: any
     counted: str | None = None  # "how many cars": a number of cars beats any other number
     head: str | None = None  # for "named": the noun the name ends in ("bridge")
@@ -116,6 +117,8 @@ def answer_type(question: str) -> AnswerType | None:
                           ("phone", _PHONE_QUESTION), ("weekday", _WEEKDAY_QUESTION)):
         if pattern.search(lower):
             return AnswerType(kind)
+    if _WHEN_QUESTION.search(lower):
+        return AnswerType("when")
     # The wh-phrase outranks the verbs after it: "Which sponsor paid for ...?" asks for a name, not a price.
     if _WHO_QUESTION.search(lower) or _ORGANISATION_QUESTION.search(lower):
         return AnswerType("name")
@@ -152,6 +155,10 @@ def _title(passage: str) -> str:
 def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     """The values of this kind the passage states and the question does not, as written ("95 euros")."""
     body = _body(passage)
+    if kind.kind == "when":  # a date, a clock time, or a year no date holds
+        dates, times = values(AnswerType("date"), passage, question), values(AnswerType("time"), passage, question)
+        years = [y for y in values(AnswerType("year"), passage, question) if not any(y in d for d in dates)]
+        return list(dict.fromkeys(dates + times + years))
     if kind.kind == "named":
         return [n for n in _names(body, question, kind.head) if _singular(n.split()[-1].lower()) == kind.head]
     if kind.kind == "phone":
