@@ -157,6 +157,16 @@ def test_txt_faq_questions_and_short_lines_head_their_paragraphs(tmp_path):
     }
 
 
+
+def test_txt_lines_in_capitals_head_sections_and_rules_are_dropped(tmp_path):
+    text = ("LIBRARIES\nWHAT'S ON - SPRING 2026\n=======================\n\nEvents are free.\n\n"
+            "CRIME WRITERS: FELIX MORROW\nThe talk is on 26 March 2026 at 7.30pm.\n")
+    doc = read_document(write(tmp_path, "events.txt", text))
+    assert doc.title == "LIBRARIES"
+    assert sections(doc) == {("LIBRARIES", "WHAT'S ON - SPRING 2026"): ("Events are free.",),
+                             ("LIBRARIES", "CRIME WRITERS: FELIX MORROW"): ("The talk is on 26 March 2026 at 7.30pm.",)}
+
+
 HTML = """<!doctype html><html><head><title>Lumen shop</title><style>p { color: red }</style>
 <script>var secret = "script text";</script></head>
 <body><header><a href="/">Site banner</a></header>

@@ -63,6 +63,13 @@ def test_a_table_rows_values_are_told_apart_by_their_labels():
     assert best_value("When do the Saturday lessons begin?", "Timetable", times, ["08:00", "12:30"]) == "08:00"
 
 
+def test_a_cell_holding_a_range_gives_its_ends():
+    hours = "Day: Saturday; Central Library: 9.30am - 4.00pm; Ashgrove Library: 9.30am - 1.00pm."
+    values = ["9.30am", "4.00pm", "1.00pm"]
+    assert best_value("Until what time is Ashgrove Library open on a Saturday?", "Hours", hours, values) == "1.00pm"
+    assert best_value("When does the Central Library close on Saturdays?", "Hours", hours, values) == "4.00pm"
+
+
 def test_a_header_word_in_another_form_does_not_decide():
     body = "In every class the first prize is £5 and the second prize is £3."
     question = "How much does a second prize win in a class at the show?"

@@ -157,16 +157,19 @@ def parse_document(text: str, suffix: str, path: Path) -> Document:
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
+_RULE_LINE = re.compile(r"^[ \t]*[=\-*_~#]{3,}[ \t]*$", re.MULTILINE)
+
+
 def _heading_line(line: str, following: str | None) -> bool:
-    """A line that heads what follows it: a question ("Where can I park?" in a FAQ), or a few words with
-    no number, colon or comma (those state facts) that are not a sentence's end, much shorter than the
-    capitalised line after it when one follows in its block (a wrapped paragraph's first line is as long
-    as the next)."""
+    """A line that heads what follows it: a question ("Where can I park?" in a FAQ), a line in capitals,
+    or a few words with no number, colon or comma (those state facts) that are not a sentence's end,
+    much shorter than the capitalised line after it when one follows in its block (a wrapped
+    paragraph's first line is as long as the next)."""
     line = line.strip()
     if not line or len(line) > TITLE_MAX or _BULLET.match(line):
         return False
-    if line.endswith("?"):
-        return True
+    if line.endswith("?") or (line.isupper() and sum(c.isalpha() for c in line) > 2 and line[-1] != "."):
+        return True  # a FAQ's question, or a line in capitals ("CRIME WRITERS: FELIX MORROW")
     if line[-1] in ".,;:!-–—" or any(c in ":," or c.isdigit() for c in line) or len(line.split()) > 10:
         return False
     if following is None:
@@ -178,6 +181,7 @@ def _heading_line(line: str, following: str | None) -> bool:
 def parse_plain(text: str, path: Path) -> Document:
     """Blank lines separate paragraphs; a short first line is the title, and a short line heading a
     paragraph, or standing alone before one, is its section's heading (see `_heading_line`)."""
+    text = _RULE_LINE.sub("", text)  # "=====" under a title, "-----" between parts
     blocks = [b.strip("\n").splitlines() for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
     title = ""
     first = blocks[0] if blocks else []

@@ -110,8 +110,11 @@ def _row_contexts(sentence: str, values: list[str]) -> dict[str, set[str]] | Non
             continue
         said = set(words(label))
         end = {"_start"} if said & _START_WORDS else {"_end"} if said & _END_WORDS else set()
+        written = [v for v in values if _value_at(text, v) >= 0]
+        ranged = _range_ends(text, written)  # "Central Library: 9.00am - 8.00pm"
+        rest = _keys(text) - set().union(*(_keys(v) for v in written))
         for value in held:
-            out[value] = _keys(label) | end | (_keys(text) - _keys(value))
+            out[value] = _keys(label) | end | rest | ({ranged[value]} if value in ranged else set())
     return {v: c | lead for v, c in out.items()}
 
 
