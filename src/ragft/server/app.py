@@ -119,7 +119,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         yield
         worker.stop()
 
-    app = FastAPI(title="ragft", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # The schema is served (clients and API fuzzers read it); no docs pages, which would load scripts from a CDN.
+    app = FastAPI(title="ragft", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.store, app.state.registry, app.state.worker = store, registry, worker
     install_handlers(app)
 
