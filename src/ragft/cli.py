@@ -303,6 +303,9 @@ def run(
                                                    show_envvar=True, help="The rewriter's key."),
     seeds: Optional[int] = typer.Option(None, "--seeds", min=1, max=20, help="Repeat the run N times with data and "
                                         "training seeds moved by 0..N-1; report mean ± std per arm."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run in RUN_DIR with its own "
+                                          "config.yaml: the arms it answered and the fine-tunes it saved are not redone "
+                                          "(keys come from the options and environment, as before)."),
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
@@ -313,7 +316,7 @@ def run(
                    chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
                    judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
                    test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
-                   rewriter_api_key=rewriter_api_key, experiments=experiments)
+                   rewriter_api_key=rewriter_api_key, experiments=experiments, resume=resume)
 
 
 @app.command("serve")

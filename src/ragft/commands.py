@@ -97,12 +97,24 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
                    judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
-                   rewriter_api_key=None, experiments=None) -> None:
+                   rewriter_api_key=None, experiments=None, resume=None) -> None:
     from ragft.config import load_config
     from ragft.data.sources import generator_names, is_generator
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
 
+    if resume is not None:
+        changes = {"--preset": preset, "--config": config_file, "--data": data, "--docs": docs, "--questions": questions,
+                   "--train": train, "--test": test, "--arms": arms, "--experiments": experiments, "--out": out_dir,
+                   "--limit": limit, "--model": model, "--method": method, "--epochs": epochs, "--device": device,
+                   "--precision": precision, "--backend": backend, "--base-url": base_url,
+                   "--finetune-backend": finetune_backend, "--chroma-url": chroma_url, "--judge-model": judge_model,
+                   "--judge-url": judge_url, "--seeds": seeds, "--rewriter-url": rewriter_url,
+                   "--rewriter-model": rewriter_model}
+        given = [name for name, value in changes.items() if value is not None]
+        if given:
+            raise RagftError(f"--resume continues {resume} with its own config.yaml; drop {', '.join(given)}")
+        return resume_experiment(Path(resume), quiet, api_key, judge_api_key, rewriter_api_key)
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and not is_generator(data) and not Path(data).is_file():
@@ -128,7 +140,45 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     run_dir = prepare_run_dir(out_dir or default_run_dir(config))
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
+    if config.seeds > 1:
+        from ragft.evaluate.seeds import run_seeds
 
+        result = _marking_failure(run_dir, lambda: run_seeds(config, run_dir, reporter, api_key=api_key,
+                                                             judge_api_key=judge_api_key,
+                                                             rewriter_api_key=rewriter_api_key))
+        print_seeds(result.results)
+        typer.echo(f"report: {run_dir / 'report.html'}")
+        return
+    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key,
+                                                  judge_api_key=judge_api_key, rewriter_api_key=rewriter_api_key).run)
+    print_summary(result.results)
+    typer.echo(f"report: {run_dir / 'report.html'}")
+
+
+def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=None, rewriter_api_key=None) -> None:
+    """`ragft run --resume RUN_DIR`: the killed run again, from its config.yaml, its finished stages read back."""
+    from ragft.config import load_config
+    from ragft.evaluate.results import RESULTS
+    from ragft.evaluate.runner import Experiment
+
+    if not (run_dir / "config.yaml").is_file():
+        raise RagftError(f"--resume {run_dir}: not a run directory (no config.yaml)")
+    if (run_dir / RESULTS).exists():
+        raise RagftError(f"--resume {run_dir}: the run is complete ({RESULTS} is there); nothing to resume")
+    config = load_config(None, run_dir / "config.yaml", {})
+    if config.seeds > 1:
+        raise RagftError(f"--resume {run_dir}: a run of several seeds cannot be resumed; start it again")
+    (run_dir / "FAILED").unlink(missing_ok=True)  # written again if this try fails too
+    reporter = Reporter(quiet)
+    reporter.log(f"resuming {run_dir}")
+    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
+                                                  rewriter_api_key=rewriter_api_key, resume=True).run)
+    print_summary(result.results)
+    typer.echo(f"report: {run_dir / 'report.html'}")
+
+
+def _marking_failure(run_dir: Path, work):
+    """work(), with RUN_DIR/FAILED written when it fails or the process is told to stop (SIGTERM)."""
     def mark_failed(e: BaseException) -> None:
         from ragft import atomic
 
@@ -136,23 +186,12 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
 
     ON_TERMINATE.append(mark_failed)
     try:
-        if config.seeds > 1:
-            from ragft.evaluate.seeds import run_seeds
-
-            result = run_seeds(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
-                               rewriter_api_key=rewriter_api_key)
-            print_seeds(result.results)
-            typer.echo(f"report: {run_dir / 'report.html'}")
-            return
-        result = Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
-                            rewriter_api_key=rewriter_api_key).run()
+        return work()
     except BaseException as e:
         mark_failed(e)
         raise
     finally:
         ON_TERMINATE.remove(mark_failed)
-    print_summary(result.results)
-    typer.echo(f"report: {run_dir / 'report.html'}")
 
 
 def print_seeds(results: dict) -> None:

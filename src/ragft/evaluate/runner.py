@@ -5,14 +5,17 @@ A local model is loaded once: the untouched-model arms run first (and the long_c
 with them), then the same weights are fine-tuned in place for each fine-tune's arms, restored to
 the untouched weights before the next; the update and deletion experiments, then the behaviour one (its own
 data and fine-tunes), run last (with an openai backend nothing is loaded here). results.json is written last, atomically, so a run directory
-without it is an incomplete run.
+without it is an incomplete run. Each arm's answers and each fine-tune are kept in stages/ as they finish
+(evaluate/checkpoints.py): `ragft run --resume RUN_DIR` continues a killed run without redoing them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +110,13 @@ def prepare_run_dir(path: Path) -> Path:
 
 class Experiment(LabMixin):
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
-                 api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None):
+                 api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None,
+                 resume: bool = False):
+        from ragft.evaluate.checkpoints import Checkpoints
+
         self.config = config
+        self.resume = resume  # read back the arms and fine-tunes a killed run finished (evaluate/checkpoints.py)
+        self.checkpoints = Checkpoints(run_dir)
         self.api_key = api_key  # for an openai backend; never written anywhere
         self.judge_api_key = judge_api_key or api_key
         self.rewriter_api_key = rewriter_api_key
@@ -127,7 +135,8 @@ class Experiment(LabMixin):
     def run(self) -> RunOutput:
         began = time.perf_counter()
         r = self.reporter
-        atomic.write_text(self.run_dir / "config.yaml", self.config.to_yaml())
+        if not self.resume:
+            atomic.write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         with r.stage("data"):
             task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1,
                              probes=self.config.probing)
@@ -136,6 +145,8 @@ class Experiment(LabMixin):
                 with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
                     task = with_rewrites(task, self.config.data, self.rewriter_api_key)
             task = self._with_unknowns(task)
+            if self.resume:
+                self._check_same_questions(task.items)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
             atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
             items = task.items
@@ -148,7 +159,7 @@ class Experiment(LabMixin):
         hits = self._retrieve(task) if self._needs_index() else {}  # by pipeline
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
-            records += self._answer(arm, model, items, hits)
+            records += self._answers(arm, lambda: model, items, hits)
         studies: dict[str, dict] = {}
         extra_rows: list[dict] = []  # the lifecycle experiments' per-question records
         if "long_context" in self.config.experiments:
@@ -164,10 +175,26 @@ class Experiment(LabMixin):
         self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or lifecycle or behaviour)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
-            model, finetunes[variant] = self._finetune(weights, variant, task)
+            done = self.checkpoints.finetune(variant) if self.resume else None
+            if done is None:
+                model, finetunes[variant] = self._finetune(weights, variant, task)
+                self.checkpoints.save_finetune(variant, finetunes[variant], self.curves.get(variant))
+                fine_tuned = lambda: model  # noqa: E731
+            else:
+                finetunes[variant], saved = done["summary"], {}
+                if done["curve"]:
+                    self.curves[variant] = done["curve"]
+                r.log(f"resumed: fine-tune {variant}, trained before")
+                if lifecycle and variant == self.config.lifecycle.variant:
+                    saved["model"] = self._saved_finetune(variant, finetunes[variant])
+
+                def fine_tuned(variant=variant, summary=finetunes[variant], saved=saved):
+                    if "model" not in saved:  # loaded only if an arm of it is still to answer
+                        saved["model"] = self._saved_finetune(variant, summary)
+                    return saved["model"]
             for arm in (a for a in self.arms if a.variant == variant):
-                records += self._answer(arm, model, items, hits)
-        model = None
+                records += self._answers(arm, fine_tuned, items, hits)
+        model = fine_tuned = None
         if lifecycle:
             from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
 
@@ -286,6 +313,8 @@ class Experiment(LabMixin):
 
         with self.reporter.stage("index"):
             self.kb = kb = self.knowledge_base()
+            if self.resume:  # a killed run's lifecycle may have edited it: back to the task's passages
+                kb.delete([i for i in kb.all_passages() if i not in task.passages])
             with self.reporter.bar("indexing passages", len(task.passages)) as advance:
                 kb.add(task.passages, progress=advance)
         questions = [i.question for i in task.items]
@@ -313,6 +342,41 @@ class Experiment(LabMixin):
         """{question id: the passages the grounded arms read}, from `kb` (default: the run's)."""
         found = self._grounded([i.question for i in items], kb or self.knowledge_base())
         return {i.id: h for i, h in zip(items, found)}
+
+    def _check_same_questions(self, items: list[QAItem]) -> None:
+        """A resumed run must ask what it asked before: the data are made again from the same config."""
+        path = self.run_dir / "questions.jsonl"
+        try:
+            before = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        except (OSError, ValueError) as e:
+            raise RagftError(f"{path}: cannot resume without the run's questions ({e})") from None
+        if [(q.get("id"), q.get("question")) for q in before] != [(i.id, i.question) for i in items]:
+            raise RagftError(f"{self.run_dir}: the data no longer make the questions this run started with "
+                             "(a data file changed?); start a new run")
+
+    def _answers(self, arm: Arm, model: Callable[[], ChatModel], items: list[QAItem], hits: dict) -> list[Record]:
+        """`arm`'s records: read back when a resumed run finished them before, else answered and kept."""
+        done = self.checkpoints.answers(arm.name) if self.resume else None
+        if done is not None:
+            self.reporter.log(f"resumed: {arm.name}'s {len(done)} answers, made before")
+            return done
+        records = self._answer(arm, model(), items, hits)
+        self.checkpoints.save_answers(arm.name, records)
+        return records
+
+    def _saved_finetune(self, variant: str, summary: dict) -> ChatModel:
+        """A fine-tune a killed run trained and saved whole, loaded back from the run directory."""
+        if self.config.backend.finetune == "openai":
+            return self._remote(summary["fine_tuned_model"])
+        from ragft.models.loading import load_model
+
+        out = self.run_dir / summary["saved_to"]
+        with self.reporter.stage(f"load_finetune:{variant}"), self.reporter.spinner(f"loading fine-tune {variant}"):
+            loaded = load_model(str(out), self.config.device)
+        self.saved[variant] = out
+        if variant == self.config.lifecycle.variant and summary.get("method") == "full":
+            self._default_state = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
 
     def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
                 knowledge: dict[str, str] | None = None) -> list[Record]:
