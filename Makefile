@@ -26,6 +26,7 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python -m pip install -qq -e ".[dev,bench]"
 	$(BIN)/python -m bench.run
 
 clean:

@@ -46,6 +46,14 @@ def child(name: str, ragft_home: str, timeout: int = 1800, **kwargs) -> dict:
 def _run_child(name: str, kwargs: dict, result: str) -> None:
     if name == "peak":
         from bench.peak import measure as fn
+    elif name == "cpu":
+        fn = cpu
+    elif name == "study":
+        fn = study
+    elif name in ("trl_train", "llamacpp_answers"):
+        from bench import peers
+
+        fn = getattr(peers, name)
     elif name == "retrieval":
         from bench.retrieval import latency as fn
     else:
@@ -132,8 +140,12 @@ def summarize(r: dict, quick: bool) -> dict:
                                               r["lora_ragft"].get("precision", "fp32")),
                                      training(r["lora_naive"], r["lora_naive"]["seconds"], "lora"))
     fp32_run = train.get("full_fp32", train["full"])["ragft"]
+    default_run = train["full"]["ragft"]
+    trl = r.get("trl") or {}
+    llamacpp = r.get("llamacpp") or {}
     return {
         "quick": quick,
+        "cpu": r.get("cpu"),
         "config": r["config"],
         "stages": [{"stage": s, "ragft_s": round(a, 2), "naive_s": round(b, 2), "ratio": round(b / a, 2) if a else None}
                    for s, a, b in rows],
@@ -149,6 +161,18 @@ def summarize(r: dict, quick: bool) -> dict:
         # the default run's own MFU (bf16 where the CPU has AMX) is against the bf16 peak.
         "train_mfu": fp32_run["mfu"] if fp32_run["precision"] == "fp32" else None,
         "train_mfu_default_precision": train["full"]["ragft"]["mfu"],
+        # the FLOPs the run executed (counted from its shapes) over the peak of the precision it used: 0-1
+        "train_executed_utilization": _share(default_run["executed_gflops"], peaks[default_run["precision"]]),
+        "train_executed_utilization_fp32": _share(fp32_run["executed_gflops"], peaks["fp32"]),
+        "trl": trl,
+        "trl_tokens_per_s": trl.get("tokens_per_s"),
+        "train_speedup_vs_trl": round(default_run["tokens_per_s"] / trl["tokens_per_s"], 2)
+        if trl.get("tokens_per_s") else None,
+        "llamacpp": llamacpp,
+        "llamacpp_questions_per_s": llamacpp.get("questions_per_s"),
+        "generation_speedup_vs_llamacpp": round((questions / gen_rg) / llamacpp["questions_per_s"], 2)
+        if llamacpp.get("questions_per_s") else None,
+        "study_wall_s": (r.get("study") or {}).get("wall_s"),
         "precision": rg.get("precision"),
         "matmul_peak_gflops": peak,
         "matmul_peak_gflops_bf16": peaks["bf16"],
@@ -164,6 +188,27 @@ def summarize(r: dict, quick: bool) -> dict:
         "naive_peak_rss_gb": nv["max_rss_gb"],
         "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
     }
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return round(part / whole, 3) if part is not None and whole else None
+
+
+def cpu() -> dict:
+    """The CPU the figures come from: its name and the instruction sets that decide the precision."""
+    from ragft.models.precision import _capabilities, _cpu_model
+
+    caps = _capabilities()
+    return {"model": _cpu_model(), "cores": caps.get("num_physical_cores"),
+            "flags": {f: bool(caps.get(f)) for f in ("avx2", "avx512_f", "avx512_bf16", "amx_bf16", "amx_tile")}}
+
+
+def study(workdir: str, preset: str) -> dict:
+    """The study preset end to end (its own process), as a user runs it."""
+    from ragft.commands import run_experiment
+
+    run_experiment(preset, None, None, None, Path(workdir) / preset, None, None, None, None, None, True)
+    return {"preset": preset}
 
 
 def show(s: dict) -> None:
@@ -202,6 +247,21 @@ def show(s: dict) -> None:
     for size, x in s["retrieval"].items():
         console.print(f"retrieval @ {int(size):,} passages: p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms")
     console.print(f"peak memory: ragft {s['peak_rss_gb']} GB, naive {s['naive_peak_rss_gb']} GB")
+    console.print(f"executed FLOP/s over the peak of the precision used: {s['train_executed_utilization']} "
+                  f"({s['precision']}); fp32 run over the fp32 peak: {s['train_executed_utilization_fp32']}")
+    if s["trl_tokens_per_s"]:
+        console.print(f"TRL SFTTrainer {s['trl'].get('trl')}: {s['trl_tokens_per_s']} tokens/s; ragft "
+                      f"{s['train_speedup_vs_trl']}x")
+    else:
+        console.print(f"TRL: {s['trl'].get('skipped', 'not measured')}")
+    if s["llamacpp_questions_per_s"]:
+        console.print(f"llama.cpp: {s['llamacpp_questions_per_s']} questions/s; ragft "
+                      f"{s['generation_speedup_vs_llamacpp']}x")
+    else:
+        console.print(f"llama.cpp: {s['llamacpp'].get('skipped', 'not measured')}")
+    if s["study_wall_s"]:
+        console.print(f"study preset wall time: {s['study_wall_s']} s")
+    console.print(f"CPU: {s['cpu']}")
     console.print(f"accuracy ragft {s['accuracy']['ragft']}  naive {s['accuracy']['naive']}")
     console.print(f"[bold]end to end: {s['speedup_end_to_end']}x faster than the naive pipeline[/bold]")
 
@@ -211,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20 questions, 1 epoch, smaller stores (a few minutes)")
     ap.add_argument("--out", default="bench/out")
     ap.add_argument("--no-lora", action="store_true", help="skip the LoRA training figures")
+    ap.add_argument("--no-study", action="store_true", help="skip the study preset's wall time (about 25 min)")
     ap.add_argument("--report-only", action="store_true", help="summarise OUT/raw.json again, measure nothing")
     ap.add_argument("--child")
     ap.add_argument("--kwargs")
@@ -248,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
             measure("lora_ragft", "train_only", pipeline="ragft", **lora)
             measure("lora_naive", "train_only", pipeline="naive", **lora)
         measure("retrieval", "retrieval", sizes=sizes, queries=400, workdir=f"{work}/kb")
+        measure("cpu", "cpu")
+        measure("trl", "trl_train", n=cfg["n"], epochs=cfg["epochs"])
+        measure("llamacpp", "llamacpp_answers", n=cfg["limit"])
+        if not args.no_study:
+            measure("study", "study", workdir=f"{work}/study", preset="study-quick" if args.quick else "study",
+                    timeout=5400)
     finally:
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
@@ -255,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(r: dict, out: Path, quick: bool) -> int:
-    for key in ("rates", "retrieval"):
-        r[key] = {k: v for k, v in r[key].items() if k not in ("max_rss_gb", "wall_s")}
+    for key in ("rates", "retrieval", "cpu", "trl", "llamacpp"):
+        if key in r:
+            r[key] = {k: v for k, v in r[key].items() if k not in ("max_rss_gb", "wall_s")}
     s = summarize(r, quick)
     (out / "bench.json").write_text(json.dumps(s, indent=2) + "\n")
     show(s)

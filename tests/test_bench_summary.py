@@ -48,3 +48,26 @@ def test_summary_ratios_and_mfu():
                 "retrieval_p99_ms_100k", "peak_rss_gb"):
         assert s[key] is not None, key
     assert s["retrieval_p99_ms_100k"] == 15.0 and s["peak_rss_gb"] == 3.4 and s["precision"] == "bf16"
+
+
+def test_peers_utilization_and_cpu_keys():
+    raw = _raw() | {"cpu": {"model": "AMD EPYC", "flags": {"avx512_bf16": True}},
+                    "trl": {"tokens_per_s": 140.0, "trl": "1.16.0"}, "llamacpp": {"questions_per_s": 2.0},
+                    "study": {"preset": "study", "wall_s": 1500.0}}
+    s = summarize(raw, quick=False)
+    assert s["cpu"]["flags"]["avx512_bf16"] and s["study_wall_s"] == 1500.0
+    # ragft's default run: 14,000 tokens in 40 s = 350 tokens/s, 2.5x TRL's 140
+    assert s["trl_tokens_per_s"] == 140.0 and s["train_speedup_vs_trl"] == 2.5
+    assert s["llamacpp_questions_per_s"] == 2.0 and s["generation_speedup_vs_llamacpp"] == round(400 / 8.0 / 2.0, 2)
+    # executed FLOP/s over the peak of the precision each run used, never above 1 here
+    default = s["training"]["full"]["ragft"]
+    assert s["train_executed_utilization"] == round(default["executed_gflops"] / 2800.0, 3)
+    assert s["train_executed_utilization_fp32"] == round(s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3)
+    assert 0 < s["train_executed_utilization"] <= 1 and 0 < s["train_executed_utilization_fp32"] <= 1
+
+
+def test_skipped_peers_are_null():
+    s = summarize(_raw() | {"llamacpp": {"skipped": "llama-cpp-python is not installed"}}, quick=True)
+    assert s["trl_tokens_per_s"] is None and s["train_speedup_vs_trl"] is None
+    assert s["llamacpp_questions_per_s"] is None and s["generation_speedup_vs_llamacpp"] is None
+    assert s["study_wall_s"] is None and s["cpu"] is None

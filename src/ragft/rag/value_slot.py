@@ -80,7 +80,9 @@ def settle(question: str, answer: str, found: list[Candidate], passages: list[st
     - the answer states one candidate and nothing invented: it stands, unless its passage holds
       other candidates and one of them is the question's by its clause (rag/value_context.py);
     - it states several, none, or a number no passage states: the candidate the question's words
-      pick out, else the model's choice among the candidates it stated (all of them if none).
+      pick out (among the values of the first stated value's sentence), else, when its several values
+      are one phrase copied from their passage ("Wednesdays and Saturdays"), it stands, else the
+      model's choice among the candidates it stated (all of them if none).
     """
     if not found or _ABSTAINS.search(answer):
         return None, []
