@@ -182,6 +182,8 @@ class Experiment(LabMixin):
                 fine_tuned = lambda: model  # noqa: E731
             else:
                 finetunes[variant], saved = done["summary"], {}
+                if "saved_to" in finetunes[variant]:
+                    self.saved[variant] = self.run_dir / finetunes[variant]["saved_to"]
                 if done["curve"]:
                     self.curves[variant] = done["curve"]
                 r.log(f"resumed: fine-tune {variant}, trained before")
