@@ -235,10 +235,12 @@ def show(s: dict) -> None:
         for p in ("ragft", "naive"):
             x = t_[p]
             line = f"training {method} {p} ({x['precision']}): {x['tokens_per_s']} tokens/s"
-            if "mfu" in x:
-                line += (f", {x['model_gflops']} GFLOP/s of model FLOPs = {x['mfu']:.0%} of the {x['precision']} "
-                         f"peak")
-            console.print(line + f"; executed {x['executed_gflops']} GFLOP/s")
+            line += f"; executed {x['executed_gflops']} GFLOP/s"
+            if x.get("peak_gflops"):
+                line += f" = {x['executed_gflops'] / x['peak_gflops']:.0%} of the {x['precision']} peak"
+            if "mfu" in x:  # 6 x params x tokens counts work the packed loop skips: not a utilisation
+                line += f" (model-FLOPs MFU {x['mfu']:.0%})"
+            console.print(line)
         console.print(f"  {method}: {t_['speedup']}x the naive loop's tokens/s")
     console.print(f"model load: cold {s['model_load_cold_s']} s (GGUF conversion), warm {s['model_load_warm_s']} s "
                   f"(cached weights, fresh process), {s['model_load_in_process_s']} s again in the same process; "
