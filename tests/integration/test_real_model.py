@@ -147,9 +147,10 @@ def test_documents_as_knowledge(tmp_path, real_home):
     assert "## Scoring" in (out / "report.md").read_text()
 
 
-@pytest.mark.parametrize("name", ["harbour", "clinic"])
-def test_other_document_sets_written_the_same_way(tmp_path, real_home, name):
-    """Issue 9's target on the other bundled sets (other domains, formats and authors): rag >= 85 %."""
+# Issue 9's 85 % target on sets written with the documents' words; a floor under the gains on a set whose
+# questions paraphrase a FAQ, tables and a noticeboard (80 % in fp32 and in bf16 when it was added).
+@pytest.mark.parametrize("name, floor", [("harbour", 0.85), ("clinic", 0.85), ("theatre", 0.75)])
+def test_other_document_sets_written_the_same_way(tmp_path, real_home, name, floor):
     from importlib import resources
 
     folder = resources.files("ragft") / "examples" / name
@@ -158,4 +159,4 @@ def test_other_document_sets_written_the_same_way(tmp_path, real_home, name):
                                       "--arms", "rag", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     rag = json.loads((out / "results.json").read_text())["arms"]["rag"]
-    assert rag["accuracy"] >= 0.85, (rag["accuracy"], rag["n"])
+    assert rag["accuracy"] >= floor, (rag["accuracy"], rag["n"])
