@@ -34,8 +34,11 @@ def finetune(model, tokenizer, conversations: list[dict], settings: TrainSetting
 
     Returns (model, TrainResult).
     """
+    from ragft.finetune.distributed import DataParallel
+
     trained, result = train(model, tokenizer, conversations, settings, on_step, on_epoch)
-    save_atomically(trained, tokenizer, out, base_model, result)
+    if DataParallel.is_main():  # under a launcher, one process writes the model
+        save_atomically(trained, tokenizer, out, base_model, result)
     return trained, result
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.chat_format import tools_of
+from ragft.finetune.distributed import DataParallel, labelled_tokens
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 from ragft.models.loading import RAGFT_META
 from ragft.models.precision import resolve_precision
@@ -137,6 +138,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     plan = _batches(len(rows), settings.batch_size, settings.epochs, settings.seed)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / len(plan))
     collate = _collate(tokenizer.pad_token_id)
+    labelled = [labelled_tokens(r) for r in rows]
     own_loss = not supports_labelled_loss(model)
     work: dict[str, int] = {}  # tokens the model's body and head ran on
     losses: list[float] = []
@@ -145,19 +147,27 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     model.train()
     began = time.perf_counter()
     paused = 0.0  # seconds spent in on_epoch: evaluation, not training
+    parallel = DataParallel()  # several processes under `accelerate launch`: each takes a share of a batch
     for step, indices in enumerate(plan, start=1):
-        batch = {k: v.to(device) for k, v in collate([rows[i] for i in indices]).items()}
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            if own_loss:  # models that post-process their logits
-                loss = model(**batch).loss
-            else:
-                loss = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
-        loss.backward()
+        mine = parallel.share(indices)
+        # this share's part of the batch's mean loss: its labelled tokens over the whole batch's
+        weight = sum(labelled[i] for i in mine) / max(1, sum(labelled[i] for i in indices))
+        loss = None
+        if mine and (weight > 0 or parallel.world == 1):
+            batch = {k: v.to(device) for k, v in collate([rows[i] for i in mine]).items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                if own_loss:  # models that post-process their logits
+                    loss = model(**batch).loss
+                else:
+                    loss = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
+            (loss * weight if parallel.world > 1 else loss).backward()
+        parallel.sum_gradients(params)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+        losses.append(parallel.sum(loss.item() * weight if loss is not None else 0.0)
+                      if parallel.world > 1 else loss.item())
         if on_step:
             on_step(step, len(plan), losses[-1])
         if on_epoch and step % per_epoch == 0:
