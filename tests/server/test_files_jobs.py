@@ -108,7 +108,10 @@ def test_auto_epochs_follow_openais_rule(client, cities):
 
 
 def test_cancel_a_running_job_and_the_queue_moves_on(client, cities_jsonl):
-    f = upload(client, cities_jsonl.read_bytes())
+    # 1,000 examples x 50 epochs at batch 1: long enough to be running when it is cancelled, however fast the
+    # machine (100 examples were done, and the queued job too, before the first poll on a fast CPU)
+    text = cities_jsonl.read_text()
+    f = upload(client, ((text if text.endswith("\n") else text + "\n") * 10).encode())
     long = client.fine_tuning.jobs.create(training_file=f.id, model="tiny",
                                           hyperparameters={"n_epochs": 50, "batch_size": 1})
     short = client.fine_tuning.jobs.create(training_file=f.id, model="tiny",
