@@ -25,7 +25,7 @@ def _conversations(n: int):
 
 def trl_train(n: int, epochs: int) -> dict:
     try:
-        import trl  # noqa: F401
+        import trl
     except ImportError:
         return {"skipped": "trl is not installed (pip install 'ragft[bench]')"}
     from datasets import Dataset
@@ -49,10 +49,8 @@ def trl_train(n: int, epochs: int) -> dict:
         began = time.perf_counter()
         metrics = trainer.train().metrics
         seconds = time.perf_counter() - began
-    import trl as trl_module
-
     return {"seconds": round(seconds, 2), "train_tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
-            "final_loss": round(float(metrics.get("train_loss", float("nan"))), 4), "trl": trl_module.__version__}
+            "final_loss": round(float(metrics.get("train_loss", float("nan"))), 4), "trl": trl.__version__}
 
 
 def llamacpp_answers(n: int, max_new_tokens: int = 64) -> dict:

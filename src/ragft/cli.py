@@ -256,6 +256,7 @@ def kb_delete(
 
 @app.command("run")
 def run(
+    ctx: typer.Context,
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment: seed, study, study-quick."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
     data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, "
@@ -309,14 +310,21 @@ def run(
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
-    from ragft.commands import run_experiment
+    from ragft.commands import resume_experiment, run_experiment
 
+    if resume is not None:
+        keys = {"resume", "api_key", "judge_api_key", "rewriter_api_key", "quiet"}  # not the experiment
+        given = [p.opts[0] for p in ctx.command.params  # typer carries its own click: compare by name
+                 if p.name not in keys and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"]
+        if given:
+            raise RagftError(f"--resume continues {resume} with its own config.yaml; drop {', '.join(given)}")
+        return resume_experiment(resume, quiet, api_key, judge_api_key, rewriter_api_key)
     run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
                    backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
                    chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
                    judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
                    test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
-                   rewriter_api_key=rewriter_api_key, experiments=experiments, resume=resume)
+                   rewriter_api_key=rewriter_api_key, experiments=experiments)
 
 
 @app.command("serve")

@@ -97,24 +97,12 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
                    backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
                    judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
-                   rewriter_api_key=None, experiments=None, resume=None) -> None:
+                   rewriter_api_key=None, experiments=None) -> None:
     from ragft.config import load_config
     from ragft.data.sources import generator_names, is_generator
     from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
     from ragft.models.loading import classify_model
 
-    if resume is not None:
-        changes = {"--preset": preset, "--config": config_file, "--data": data, "--docs": docs, "--questions": questions,
-                   "--train": train, "--test": test, "--arms": arms, "--experiments": experiments, "--out": out_dir,
-                   "--limit": limit, "--model": model, "--method": method, "--epochs": epochs, "--device": device,
-                   "--precision": precision, "--backend": backend, "--base-url": base_url,
-                   "--finetune-backend": finetune_backend, "--chroma-url": chroma_url, "--judge-model": judge_model,
-                   "--judge-url": judge_url, "--seeds": seeds, "--rewriter-url": rewriter_url,
-                   "--rewriter-model": rewriter_model}
-        given = [name for name, value in changes.items() if value is not None]
-        if given:
-            raise RagftError(f"--resume continues {resume} with its own config.yaml; drop {', '.join(given)}")
-        return resume_experiment(Path(resume), quiet, api_key, judge_api_key, rewriter_api_key)
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and not is_generator(data) and not Path(data).is_file():

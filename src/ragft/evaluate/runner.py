@@ -12,6 +12,7 @@ without it is an incomplete run. Each arm's answers and each fine-tune are kept 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import platform
 import time
@@ -181,19 +182,16 @@ class Experiment(LabMixin):
                 self.checkpoints.save_finetune(variant, finetunes[variant], self.curves.get(variant))
                 fine_tuned = lambda: model  # noqa: E731
             else:
-                finetunes[variant], saved = done["summary"], {}
+                finetunes[variant] = done["summary"]
                 if "saved_to" in finetunes[variant]:
                     self.saved[variant] = self.run_dir / finetunes[variant]["saved_to"]
                 if done["curve"]:
                     self.curves[variant] = done["curve"]
                 r.log(f"resumed: fine-tune {variant}, trained before")
+                # loaded only if an arm of it is still to answer, or the lifecycle needs its weights
+                fine_tuned = functools.cache(functools.partial(self._saved_finetune, variant, finetunes[variant]))
                 if lifecycle and variant == self.config.lifecycle.variant:
-                    saved["model"] = self._saved_finetune(variant, finetunes[variant])
-
-                def fine_tuned(variant=variant, summary=finetunes[variant], saved=saved):
-                    if "model" not in saved:  # loaded only if an arm of it is still to answer
-                        saved["model"] = self._saved_finetune(variant, summary)
-                    return saved["model"]
+                    fine_tuned()
             for arm in (a for a in self.arms if a.variant == variant):
                 records += self._answers(arm, fine_tuned, items, hits)
         model = fine_tuned = None
@@ -375,7 +373,6 @@ class Experiment(LabMixin):
         out = self.run_dir / summary["saved_to"]
         with self.reporter.stage(f"load_finetune:{variant}"), self.reporter.spinner(f"loading fine-tune {variant}"):
             loaded = load_model(str(out), self.config.device)
-        self.saved[variant] = out
         if variant == self.config.lifecycle.variant and summary.get("method") == "full":
             self._default_state = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
         return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))

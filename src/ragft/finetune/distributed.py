@@ -16,10 +16,15 @@ import os
 from ragft.finetune.tokenize import IGNORE
 
 
+def rank() -> int:
+    """This process's place among the launched ones (0 without a launcher)."""
+    return int(os.environ.get("RANK", "0"))
+
+
 class DataParallel:
     def __init__(self) -> None:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
+        self.rank = rank()
         self.accelerator = None
         if self.world > 1:
             from accelerate import Accelerator
@@ -31,10 +36,6 @@ class DataParallel:
                 raise RagftError(f"launched as {self.world} processes, but Accelerate set up "
                                  f"{self.accelerator.num_processes} ({self.accelerator.state.distributed_type}); "
                                  "for CPU processes run ACCELERATE_USE_CPU=1 torchrun --nproc_per_node N -m ragft ...")
-
-    @staticmethod
-    def is_main() -> bool:
-        return int(os.environ.get("RANK", "0")) == 0
 
     def share(self, indices: list[int]) -> list[int]:
         """This process's examples of a batch."""

@@ -34,10 +34,10 @@ def finetune(model, tokenizer, conversations: list[dict], settings: TrainSetting
 
     Returns (model, TrainResult).
     """
-    from ragft.finetune.distributed import DataParallel
+    from ragft.finetune.distributed import rank
 
     trained, result = train(model, tokenizer, conversations, settings, on_step, on_epoch)
-    if DataParallel.is_main():  # under a launcher, one process writes the model
+    if rank() == 0:  # under a launcher, one process writes the model
         save_atomically(trained, tokenizer, out, base_model, result)
     return trained, result
 

@@ -178,6 +178,8 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
             model.train()
             paused += time.perf_counter() - stopped
     seconds = time.perf_counter() - began - paused
+    if parallel.world > 1:  # every process's share of the work (the same keys on each: a collective)
+        work = {k: int(parallel.sum(work.get(k, 0))) for k in ("body_tokens", "head_tokens")}
     model.eval()
     del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
     release_free_memory()
