@@ -81,14 +81,16 @@ def _arm_stats(answers: dict, items, is_correct) -> dict:
             for arm, a in answers.items()}
 
 
-def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str = "full") -> dict:
+def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str = "full",
+                     precision: str = "auto") -> dict:
     """The seed experiment through ragft's own runner (what `ragft run --preset seed` does)."""
     from ragft.config import load_config
     from ragft.evaluate.runner import Experiment
 
     began = time.perf_counter()
     config = load_config("seed", overrides={"limit": limit, "finetune.epochs": epochs, "data.n": n,
-                                            "finetune.method": method, "device": "cpu", "arms": list(ARMS)})
+                                            "finetune.method": method, "device": "cpu", "arms": list(ARMS),
+                                            "precision": precision})
     out = Experiment(config, Path(workdir) / "run").run()
     total = time.perf_counter() - began
     rows = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]

@@ -187,6 +187,11 @@ def summarize(r: dict, quick: bool) -> dict:
         "peak_rss_gb": rg["max_rss_gb"],
         "naive_peak_rss_gb": nv["max_rss_gb"],
         "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
+        # ragft's seed arms in each precision it ran (auto's pick and the other one), with n and end-to-end time
+        "accuracy_by_precision": {x["precision"]: {"n": next(iter(x["arms"].values()))["n"],
+                                                   "end_to_end_s": x["timings"]["total"],
+                                                   **{a: s["accuracy"] for a, s in x["arms"].items()}}
+                                  for x in (rg, r.get("ragft_other_precision")) if x},
     }
 
 
@@ -265,6 +270,9 @@ def show(s: dict) -> None:
         console.print(f"study preset wall time: {s['study_wall_s']} s")
     console.print(f"CPU: {s['cpu']}")
     console.print(f"accuracy ragft {s['accuracy']['ragft']}  naive {s['accuracy']['naive']}")
+    for precision, x in s["accuracy_by_precision"].items():
+        arms = ", ".join(f"{a} {v:.0%}" for a, v in x.items() if a not in ("n", "end_to_end_s"))
+        console.print(f"  ragft in {precision}: {arms} (n={x['n']} each; end to end {x['end_to_end_s']} s)")
     console.print(f"[bold]end to end: {s['speedup_end_to_end']}x faster than the naive pipeline[/bold]")
 
 
@@ -273,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20 questions, 1 epoch, smaller stores (a few minutes)")
     ap.add_argument("--out", default="bench/out")
     ap.add_argument("--no-lora", action="store_true", help="skip the LoRA training figures")
+    ap.add_argument("--one-precision", action="store_true",
+                    help="skip the seed experiment in the precision auto did not pick (its accuracy per arm)")
     ap.add_argument("--no-study", action="store_true", help="skip the study preset's wall time (about 25 min)")
     ap.add_argument("--report-only", action="store_true", help="summarise OUT/raw.json again, measure nothing")
     ap.add_argument("--child")
@@ -303,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         measure("load_warm", "model_load", home=home)
         measure("ragft", "ragft_experiment", workdir=f"{work}/ragft", **cfg)
         measure("naive", "naive_experiment", workdir=f"{work}/naive", **cfg)
+        if not args.one_precision:  # the seed's arms in the precision auto did not pick, for accuracy
+            other = "fp32" if r["ragft"].get("precision") == "bf16" else "bf16"
+            measure("ragft_other_precision", "ragft_experiment", workdir=f"{work}/ragft-{other}", precision=other,
+                    **cfg)
         measure("rates", "generation_rates", n=16 if args.quick else 32)
         measure("fp32_ragft", "train_only", pipeline="ragft", n=cfg["n"], epochs=cfg["epochs"], method="full",
                 precision="fp32")

@@ -71,3 +71,14 @@ def test_skipped_peers_are_null():
     assert s["trl_tokens_per_s"] is None and s["train_speedup_vs_trl"] is None
     assert s["llamacpp_questions_per_s"] is None and s["generation_speedup_vs_llamacpp"] is None
     assert s["study_wall_s"] is None and s["cpu"] is None
+
+
+def test_accuracy_in_both_precisions():
+    raw = _raw()
+    other = {**raw["ragft"], "precision": "fp32", "timings": raw["ragft"]["timings"] | {"total": 90.0},
+             "arms": {a: s | {"accuracy": 0.75} for a, s in raw["ragft"]["arms"].items()}}
+    s = summarize(raw | {"ragft_other_precision": other}, quick=False)
+    assert s["accuracy_by_precision"]["bf16"] == {"n": 100, "end_to_end_s": 60.0, "base": 0.5, "rag": 0.5,
+                                                  "finetuned": 0.5, "finetuned+rag": 0.5}
+    assert s["accuracy_by_precision"]["fp32"]["rag"] == 0.75 and s["accuracy_by_precision"]["fp32"]["end_to_end_s"] == 90.0
+    assert list(summarize(raw, quick=False)["accuracy_by_precision"]) == ["bf16"]  # --one-precision

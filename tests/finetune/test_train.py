@@ -127,3 +127,36 @@ def test_bf16_training_keeps_fp32_weights_and_learns(tiny, cities):
     assert result.precision == "bf16"
     assert result.losses[-1] < result.losses[0]
     assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_clipping_inside_the_optimizer_step_equals_clip_grad_norm(fused):
+    from ragft.finetune.train import clip_and_step
+
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(300)) for _ in range(3)]
+    reference = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    opt = torch.optim.AdamW(ours, lr=1e-2, weight_decay=0.0, fused=fused)
+    ref_opt = torch.optim.AdamW(reference, lr=1e-2, weight_decay=0.0, fused=fused)
+    for scale in (50.0, 0.01, 20.0):  # clipped, not clipped (norm below 1), clipped
+        grads = [torch.randn(300) * scale for _ in ours]
+        for p, q, g in zip(ours, reference, grads):
+            p.grad, q.grad = g.clone(), g.clone()
+        clip_and_step(opt, ours, max_norm=1.0)
+        torch.nn.utils.clip_grad_norm_(reference, 1.0)
+        ref_opt.step()
+        for p, q in zip(ours, reference):
+            torch.testing.assert_close(p.grad, q.grad)  # the gradients are left clipped, as clip_grad_norm_ does
+            torch.testing.assert_close(p.detach(), q.detach(), rtol=0, atol=1e-6)
+
+
+def test_trained_weights_get_memory_of_their_own(tiny):
+    from ragft.finetune.train import _private_copies
+
+    model = tiny.model
+    params = list(model.parameters())
+    before = [(p.data_ptr(), p.detach().clone()) for p in params]
+    _private_copies(params)
+    assert all(p.data_ptr() != ptr and torch.equal(p.detach(), value) for p, (ptr, value) in zip(params, before))
+    if model.config.tie_word_embeddings:  # tied weights stay one parameter
+        assert model.get_input_embeddings().weight is model.get_output_embeddings().weight

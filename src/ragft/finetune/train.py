@@ -104,6 +104,38 @@ def _optimizer(params: list, lr: float, device):
     return torch.optim.AdamW(params, lr=lr, weight_decay=0.0, fused=fused)
 
 
+def clip_and_step(optimizer, params: list, max_norm: float) -> None:
+    """Clip the gradients to a total norm of max_norm, then take the optimizer's step.
+
+    A fused AdamW does the clipping inside its kernel: it divides each gradient by `grad_scale` as it
+    reads it (the hook AMP's GradScaler uses), which saves clip_grad_norm_'s separate pass writing every
+    gradient (~1.5 % of a SmolLM2 step on CPU). Same arithmetic, one rounding apart.
+    """
+    import torch
+
+    if not optimizer.defaults.get("fused"):
+        torch.nn.utils.clip_grad_norm_(params, max_norm)
+        optimizer.step()
+        return
+    norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+    optimizer.grad_scale = 1 / (max_norm / (norm + 1e-6)).clamp(max=1.0)  # clip_grad_norm_'s coefficient
+    optimizer.step()
+
+
+def _private_copies(params: list) -> None:
+    """Give each trained weight memory of its own before the first step.
+
+    Weights loaded from safetensors are views of the file, mapped copy-on-write, so the optimizer's
+    first write faults every page in one at a time: 1.0 s for SmolLM2's 540 MB on a 2-core EPYC (a
+    copy costs 0.15 s), ~2 % of the seed's fine-tune.
+    """
+    import torch
+
+    with torch.no_grad():
+        for p in params:
+            p.data = p.data.clone()
+
+
 def apply_lora(model, settings: TrainSettings):
     from peft import LoraConfig, get_peft_model
 
@@ -134,6 +166,8 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     device = next(model.parameters()).device
     precision = resolve_precision(settings.precision, device)
     params = [p for p in model.parameters() if p.requires_grad]
+    if device.type == "cpu":
+        _private_copies(params)
     optimizer = _optimizer(params, settings.lr, device)
     plan = _batches(len(rows), settings.batch_size, settings.epochs, settings.seed)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / len(plan))
@@ -162,8 +196,7 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
                     loss = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
             (loss * weight if parallel.world > 1 else loss).backward()
         parallel.sum_gradients(params)
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
+        clip_and_step(optimizer, params, max_norm=1.0)
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(parallel.sum(loss.item() * weight if loss is not None else 0.0)
