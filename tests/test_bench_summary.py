@@ -37,11 +37,11 @@ def test_summary_ratios_and_mfu():
     assert s["generation_speedup"] == 5.0  # 4 stages of 10 s vs 4 of 2 s
     assert s["train_speedup"] == 2.0
     assert s["training"]["full_fp32"]["speedup"] == 1.6
-    # MFU = 6 x parameters x tokens / seconds / peak of the precision used
+    # MFU = executed FLOP/s / peak of the precision used; model FLOP/s (6 x parameters x tokens) a throughput
     fp32 = s["training"]["full_fp32"]["ragft"]
-    assert s["train_mfu"] == fp32["mfu"] == round(6 * PARAMS * 14_000 / 50.0 / 1e9 / 350.0, 3)
-    assert s["train_mfu_default_precision"] == round(6 * PARAMS * 14_000 / 40.0 / 1e9 / 2800.0, 3)
-    assert s["training"]["full"]["naive"]["mfu"] == round(6 * PARAMS * 14_000 / 80.0 / 1e9 / 350.0, 3)
+    assert s["train_mfu"] == fp32["mfu"] == round(fp32["executed_gflops"] / 350.0, 3)
+    assert s["train_mfu_default_precision"] == round(s["training"]["full"]["ragft"]["executed_gflops"] / 2800.0, 3)
+    assert fp32["model_gflops"] == round(6 * PARAMS * 14_000 / 50.0 / 1e9, 1)
     # Executed FLOPs count the shared prefix once and the head on labelled positions only.
     assert fp32["executed_gflops"] < fp32["model_gflops"]
     for key in ("speedup_end_to_end", "train_mfu", "generation_speedup", "train_speedup", "model_load_warm_s",
@@ -64,6 +64,15 @@ def test_peers_utilization_and_cpu_keys():
     assert s["train_executed_utilization"] == round(default["executed_gflops"] / 2800.0, 3)
     assert s["train_executed_utilization_fp32"] == round(s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3)
     assert 0 < s["train_executed_utilization"] <= 1 and 0 < s["train_executed_utilization_fp32"] <= 1
+
+
+def test_utilisation_counts_executed_flops_where_model_flops_would_pass_the_peak():
+    raw = _raw()
+    raw["fp32_ragft"] |= {"seconds": 20.0}  # 6 x params x 14,000 tokens in 20 s: 565 GFLOP/s of model FLOPs
+    s = summarize(raw, quick=False)
+    fp32 = s["training"]["full_fp32"]["ragft"]
+    assert fp32["model_gflops"] > 350.0  # over the peak: as a share it would read 161 %
+    assert s["train_mfu"] == fp32["mfu"] == s["train_executed_utilization_fp32"] <= 1
 
 
 def test_skipped_peers_are_null():
