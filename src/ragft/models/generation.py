@@ -115,11 +115,28 @@ def shared_prefix_length(prompts: list[list[int]]) -> int:
     return n
 
 
+def forward_cached(model, cache=None, **inputs):
+    """model(**inputs) continuing `cache` (None: a fresh one); returns (output, the grown cache).
+
+    transformers 5.24 renamed the model's `past_key_values` to `cache` (the old name warns on every run and
+    goes in 5.40); the name the installed model's forward takes is used, and read back.
+    """
+    keyword = _cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
+    out = model(**inputs, **({keyword: cache} if cache is not None else {}), use_cache=True, logits_to_keep=1)
+    return out, out["cache"] if "cache" in out else out["past_key_values"]
+
+
+@lru_cache(maxsize=None)
+def _cache_keyword(model_class) -> str:
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
+
+
 def _prefill_prefix(model, prefix: list[int], device):
     import torch
 
-    out = model(input_ids=torch.tensor([prefix], device=device), use_cache=True, logits_to_keep=1)
-    return out.past_key_values
+    return forward_cached(model, input_ids=torch.tensor([prefix], device=device))[1]
 
 
 def prefill_prefix(model, prompts: list[list[int]], device) -> tuple[int, object]:
@@ -129,9 +146,8 @@ def prefill_prefix(model, prompts: list[list[int]], device) -> tuple[int, object
 
 
 def prefill_batch(model, prompts: list[list[int]], shared: int, prefix, device, room: int = 0):
-    """Run a batch of prompts after their shared prefix; returns (model output, attention mask, positions).
-
-    The output holds the last position's logits and the batch's KV cache, with `room` free slots.
+    """Run a batch of prompts after their shared prefix; returns (model output, KV cache, attention mask,
+    positions): the output holds the last position's logits, the cache has `room` free slots.
     """
     import torch
 
@@ -143,10 +159,9 @@ def prefill_batch(model, prompts: list[list[int]], shared: int, prefix, device, 
     mask = torch.tensor([[1] * shared + [0] * k + [1] * len(s) for k, s in zip(pads, suffixes)], device=device)
     positions = torch.tensor([[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)],
                              device=device)
-    cache = _batch_cache(prefix, len(prompts), room=width + room)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                use_cache=True, logits_to_keep=1)
-    return out, mask, positions
+    out, cache = forward_cached(model, _batch_cache(prefix, len(prompts), room=width + room), input_ids=ids,
+                                attention_mask=mask, position_ids=positions)
+    return out, cache, mask, positions
 
 
 def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int,
@@ -155,8 +170,7 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
     import torch
 
     n = len(prompts)
-    out, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=max_new)
-    cache = out.past_key_values
+    out, cache, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=max_new)
     nxt = out.logits[:, -1].argmax(-1)
     last = positions[:, -1]
     alive = list(range(n))  # batch rows still decoding, as indices into prompts
@@ -177,9 +191,8 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
             alive = [alive[r] for r in keep]
         mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
         last = last + 1
-        out = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=last[:, None],
-                    past_key_values=cache, use_cache=True, logits_to_keep=1)
-        cache = out.past_key_values
+        out, cache = forward_cached(model, cache, input_ids=nxt[:, None], attention_mask=mask,
+                                    position_ids=last[:, None])
         nxt = out.logits[:, -1].argmax(-1)
     return generated
 

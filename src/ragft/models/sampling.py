@@ -128,7 +128,7 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
     """
     import torch
 
-    from ragft.models.generation import prefill_batch, prefill_prefix
+    from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 
     if not rows:
         return
@@ -141,8 +141,8 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
     with torch.inference_mode():
         shared, prefix = prefill_prefix(model, prompts, device)
         room = min(max(r.settings.max_new_tokens for r in rows), 256)  # buffers grow past this if they must
-        out, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=room)
-        cache, last = out.past_key_values, positions[:, -1]
+        out, cache, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=room)
+        last = positions[:, -1]
         alive = list(range(len(rows)))  # batch row -> index into rows
         while True:
             logits = out.logits[:, -1].float()
@@ -171,6 +171,4 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
             step = torch.tensor([[tokens[b]] for b in keep], device=device)
             mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
             last = last + 1
-            out = model(input_ids=step, attention_mask=mask, position_ids=last[:, None], past_key_values=cache,
-                        use_cache=True, logits_to_keep=1)
-            cache = out.past_key_values
+            out, cache = forward_cached(model, cache, input_ids=step, attention_mask=mask, position_ids=last[:, None])
