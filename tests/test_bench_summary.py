@@ -89,5 +89,6 @@ def test_accuracy_in_both_precisions():
     s = summarize(raw | {"ragft_other_precision": other}, quick=False)
     assert s["accuracy_by_precision"]["bf16"] == {"n": 100, "end_to_end_s": 60.0, "base": 0.5, "rag": 0.5,
                                                   "finetuned": 0.5, "finetuned+rag": 0.5}
-    assert s["accuracy_by_precision"]["fp32"]["rag"] == 0.75 and s["accuracy_by_precision"]["fp32"]["end_to_end_s"] == 90.0
+    fp32 = s["accuracy_by_precision"]["fp32"]
+    assert fp32["rag"] == 0.75 and fp32["end_to_end_s"] == 90.0
     assert list(summarize(raw, quick=False)["accuracy_by_precision"]) == ["bf16"]  # --one-precision
