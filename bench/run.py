@@ -189,9 +189,9 @@ def summarize(r: dict, quick: bool) -> dict:
         "naive_peak_rss_gb": nv["max_rss_gb"],
         "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
         # ragft's seed arms in each precision it ran (auto's pick and the other one), with n and end-to-end time
-        "accuracy_by_precision": {x["precision"]: {"n": next(iter(x["arms"].values()))["n"],
-                                                   "end_to_end_s": x["timings"]["total"],
-                                                   **{a: s["accuracy"] for a, s in x["arms"].items()}}
+        "accuracy_by_precision": {x["precision"]: {"skipped": x["skipped"]} if "skipped" in x else
+                                  {"n": next(iter(x["arms"].values()))["n"], "end_to_end_s": x["timings"]["total"],
+                                   **{a: s["accuracy"] for a, s in x["arms"].items()}}
                                   for x in (rg, r.get("ragft_other_precision")) if x},
     }
 
@@ -207,6 +207,16 @@ def cpu() -> dict:
     caps = _capabilities()
     return {"model": _cpu_model(), "cores": caps.get("num_physical_cores"),
             "flags": {f: bool(caps.get(f)) for f in ("avx2", "avx512_f", "avx512_bf16", "amx_bf16", "amx_tile")}}
+
+
+BF16_EMULATED = ("not run: this CPU has neither AVX-512 BF16 nor AMX, so bf16 matmuls are emulated (1/170 of "
+                 "fp32 speed measured on an AVX2-only EPYC: hours)")
+
+
+def native_bf16(cpu_info: dict) -> bool:
+    """Whether the CPU multiplies bf16 in hardware (the `cpu` child's flags)."""
+    flags = cpu_info.get("flags", {})
+    return bool(flags.get("avx512_bf16") or flags.get("amx_bf16"))
 
 
 def study(workdir: str, preset: str) -> dict:
@@ -270,6 +280,9 @@ def show(s: dict) -> None:
     console.print(f"CPU: {s['cpu']}")
     console.print(f"accuracy ragft {s['accuracy']['ragft']}  naive {s['accuracy']['naive']}")
     for precision, x in s["accuracy_by_precision"].items():
+        if "skipped" in x:
+            console.print(f"  ragft in {precision}: {x['skipped']}")
+            continue
         arms = ", ".join(f"{a} {v:.0%}" for a, v in x.items() if a not in ("n", "end_to_end_s"))
         console.print(f"  ragft in {precision}: {arms} (n={x['n']} each; end to end {x['end_to_end_s']} s)")
     console.print(f"[bold]end to end: {s['speedup_end_to_end']}x faster than the naive pipeline[/bold]")
@@ -312,10 +325,14 @@ def main(argv: list[str] | None = None) -> int:
         measure("load_warm", "model_load", home=home)
         measure("ragft", "ragft_experiment", workdir=f"{work}/ragft", **cfg)
         measure("naive", "naive_experiment", workdir=f"{work}/naive", **cfg)
+        measure("cpu", "cpu")
         if not args.one_precision:  # the seed's arms in the precision auto did not pick, for accuracy
             other = "fp32" if r["ragft"].get("precision") == "bf16" else "bf16"
-            measure("ragft_other_precision", "ragft_experiment", workdir=f"{work}/ragft-{other}", precision=other,
-                    **cfg)
+            if other == "bf16" and not native_bf16(r["cpu"]):
+                r["ragft_other_precision"] = {"precision": "bf16", "skipped": BF16_EMULATED}
+            else:
+                measure("ragft_other_precision", "ragft_experiment", workdir=f"{work}/ragft-{other}",
+                        precision=other, **cfg)
         measure("rates", "generation_rates", n=16 if args.quick else 32)
         measure("fp32_ragft", "train_only", pipeline="ragft", n=cfg["n"], epochs=cfg["epochs"], method="full",
                 precision="fp32")
@@ -324,7 +341,6 @@ def main(argv: list[str] | None = None) -> int:
             measure("lora_ragft", "train_only", pipeline="ragft", **lora)
             measure("lora_naive", "train_only", pipeline="naive", **lora)
         measure("retrieval", "retrieval", sizes=sizes, queries=400, workdir=f"{work}/kb")
-        measure("cpu", "cpu")
         measure("trl", "trl_train", n=cfg["n"], epochs=cfg["epochs"])
         measure("llamacpp", "llamacpp_answers", n=cfg["limit"])
         if not args.no_study:

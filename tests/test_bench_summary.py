@@ -92,3 +92,16 @@ def test_accuracy_in_both_precisions():
     fp32 = s["accuracy_by_precision"]["fp32"]
     assert fp32["rag"] == 0.75 and fp32["end_to_end_s"] == 90.0
     assert list(summarize(raw, quick=False)["accuracy_by_precision"]) == ["bf16"]  # --one-precision
+
+
+def test_emulated_bf16_is_not_run_and_says_why():
+    from bench.run import BF16_EMULATED, native_bf16
+
+    avx2_only = {"flags": {"avx2": True, "avx512_f": False, "avx512_bf16": False, "amx_bf16": False}}
+    assert not native_bf16(avx2_only)
+    assert native_bf16({"flags": {"avx512_bf16": True}}) and native_bf16({"flags": {"amx_bf16": True}})
+    raw = _raw()
+    raw["ragft"] = {**raw["ragft"], "precision": "fp32"}
+    s = summarize(raw | {"ragft_other_precision": {"precision": "bf16", "skipped": BF16_EMULATED}}, quick=False)
+    assert s["accuracy_by_precision"]["bf16"] == {"skipped": BF16_EMULATED}
+    assert s["accuracy_by_precision"]["fp32"]["rag"] == 0.5
