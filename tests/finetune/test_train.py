@@ -160,3 +160,20 @@ def test_trained_weights_get_memory_of_their_own(tiny):
     assert all(p.data_ptr() != ptr and torch.equal(p.detach(), value) for p, (ptr, value) in zip(params, before))
     if model.config.tie_word_embeddings:  # tied weights stay one parameter
         assert model.get_input_embeddings().weight is model.get_output_embeddings().weight
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_vocabulary_projection_precision_under_cpu_autocast(monkeypatch, amx):
+    from ragft.finetune import loss
+    from ragft.models import precision
+
+    monkeypatch.setattr(precision, "cpu_has_amx", lambda: amx)
+    head = torch.nn.Linear(16, 50, bias=False)
+    hidden = torch.randn(3, 16, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = loss._project(head, hidden)
+    # AMX CPUs keep the projection in fp32 (the casts cost more there); elsewhere it runs in bf16
+    assert logits.dtype == (torch.float32 if amx else torch.bfloat16)
+    logits.float().sum().backward()
+    assert head.weight.grad.dtype == torch.float32 and hidden.grad is not None
+    assert loss._project(head, hidden).dtype == torch.float32  # fp32 training: fp32, whatever the CPU

@@ -41,6 +41,12 @@ def cpu_has_native_bf16() -> bool:
     return probed_bf16_speedup() >= BF16_SPEEDUP_NEEDED
 
 
+@functools.cache
+def cpu_has_amx() -> bool:
+    """AMX-BF16 tiles (Intel Xeon 4th generation and later)."""
+    return bool(_capabilities().get("amx_bf16"))
+
+
 def probed_bf16_speedup(measure=None) -> float:
     """bf16 over fp32 matmul speed on this CPU: measured once (well under a second) and kept in RAGFT_HOME."""
     import json
