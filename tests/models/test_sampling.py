@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 import torch
 
 from ragft.models.sampling import Row, SamplingSettings, sample_batch
@@ -98,3 +99,12 @@ def test_a_failed_batch_fails_every_request_in_it(tiny):
     else:
         raise AssertionError("a broken model must fail the request")
     assert list(batcher.batches) == []
+
+
+@pytest.mark.parametrize("temperature", [5e-324, 1e-300, 1e-40, 1e-30])
+def test_a_vanishing_temperature_picks_the_top_token(temperature):
+    from ragft.models.sampling import _pick
+
+    logits = torch.tensor([1.5, 3.25, -2.0, 3.0])  # found by Schemathesis: 5e-324 made NaN probabilities, a 500
+    generator = torch.Generator().manual_seed(0)
+    assert _pick(logits, SamplingSettings(temperature=temperature), generator) == 1

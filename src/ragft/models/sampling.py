@@ -38,9 +38,11 @@ def _eos_ids(model, tokenizer) -> set[int]:
 def _pick(logits, settings: SamplingSettings, generator) -> int:
     import torch
 
-    if settings.temperature <= 0:
+    # a temperature below the logits' smallest normal number is 0 in their dtype: greedy, as 0 is
+    if settings.temperature < torch.finfo(logits.dtype).tiny:
         return int(torch.argmax(logits))
-    probs = torch.softmax(logits / settings.temperature, dim=-1)
+    # shifted by the top logit first, so a tiny temperature sends the others to -inf, not all to +-inf (NaN)
+    probs = torch.softmax((logits - logits.max()) / settings.temperature, dim=-1)
     if settings.top_p < 1.0:
         sorted_probs, order = probs.sort(descending=True)
         keep = (sorted_probs.cumsum(0) - sorted_probs) < settings.top_p  # the smallest set reaching top_p
