@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 import time
 
-SEED = 42
+from bench.pipelines import SEED
 
 
 def _conversations(n: int):

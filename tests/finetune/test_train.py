@@ -165,9 +165,8 @@ def test_trained_weights_get_memory_of_their_own(tiny):
 @pytest.mark.parametrize("amx", [True, False])
 def test_vocabulary_projection_precision_under_cpu_autocast(monkeypatch, amx):
     from ragft.finetune import loss
-    from ragft.models import precision
 
-    monkeypatch.setattr(precision, "cpu_has_amx", lambda: amx)
+    monkeypatch.setattr(loss, "cpu_has_amx", lambda: amx)
     head = torch.nn.Linear(16, 50, bias=False)
     hidden = torch.randn(3, 16, requires_grad=True)
     with torch.autocast("cpu", dtype=torch.bfloat16):

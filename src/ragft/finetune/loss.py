@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ragft.finetune.tokenize import IGNORE
+from ragft.models.precision import cpu_has_amx
 
 
 @dataclass
@@ -127,8 +128,6 @@ def _project(head, hidden):
     _HeadProjection when the head is a plain Linear.
     """
     import torch
-
-    from ragft.models.precision import cpu_has_amx
 
     if hidden.device.type != "cpu" or (torch.is_autocast_enabled("cpu") and not cpu_has_amx()):
         return head(hidden)

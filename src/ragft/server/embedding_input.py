@@ -38,11 +38,12 @@ def input_texts(value) -> tuple[list[str], int | None]:
     texts = []
     for n, ids in enumerate(arrays):
         bad = next((t for t in ids if not 0 <= t < encoding.n_vocab), None)
-        try:
-            if bad is not None:
-                raise KeyError(bad)
-            texts.append(encoding.decode(ids))
-        except (KeyError, ValueError):
-            raise bad_request(f"input[{n}] holds {bad if bad is not None else 'a token id'} that is not a "
-                              f"{TOKEN_ENCODING} token id.", "input") from None
+        if bad is None:
+            try:
+                texts.append(encoding.decode(ids))
+                continue
+            except (KeyError, ValueError):  # an id inside the range the vocabulary leaves unassigned
+                pass
+        raise bad_request(f"input[{n}] holds {bad if bad is not None else 'a token id'} that is not a "
+                          f"{TOKEN_ENCODING} token id.", "input")
     return texts, sum(len(a) for a in arrays)
