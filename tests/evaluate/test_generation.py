@@ -53,7 +53,7 @@ def test_answers_equal_transformers_generate(tiny, early_eos):
               {"role": "user", "content": f"What is the population of City_{i}?" + " y" * (i % 3)}] for i in range(7)]
     tok = _early_stopping(tiny, convs) if early_eos else tiny.tokenizer
     model = LocalChatModel(tiny.model, tok)
-    mine = model.complete(convs, GenerationSettings(max_new_tokens=12, batch_size=3))
+    mine = model.complete(convs, GenerationSettings(max_new_tokens=12, batch_size=3, loop_guard=False))
     if early_eos:  # some answers stopped early while others in their batch went on
         assert 0 < sum(c.completion_tokens < 12 for c in mine) < len(mine)
     for conv, got in zip(convs, mine):
@@ -76,3 +76,31 @@ def test_empty_input_and_a_lone_prompt(tiny):
     assert model.complete([], GenerationSettings()) == []
     one = model.complete([[{"role": "user", "content": "hi"}]], GenerationSettings(max_new_tokens=3))
     assert len(one) == 1 and 0 < one[0].completion_tokens <= 3
+
+
+def test_loop_detection_keeps_one_copy():
+    from ragft.models.generation import looping
+
+    assert looping([5, 6, 7, 9, 9, 9, 9, 9, 9, 9]) is None  # a token 7 times: not yet
+    assert looping([5, 6, 7] + [9] * 8) == 4  # 8 times: one kept
+    assert looping([1, 2] + [3, 4] * 4) == 4  # "-bang" 4 times
+    assert looping([1, 2] + [3, 4] * 3) is None
+    assert looping([1] + [3, 4, 5, 6] * 3) == 5
+    assert looping([1, 2, 3, 1, 2, 4, 1, 2, 3]) is None
+    assert looping([]) is None
+
+
+def test_loop_guard_stops_a_looping_reply(tiny):
+    """Layers that add nothing make the model echo its last token forever: the guard keeps one copy."""
+    import torch
+
+    with torch.no_grad():
+        for p in tiny.model.model.layers.parameters():
+            if p.dim() > 1:
+                p.zero_()  # attention and MLP outputs vanish: the residual stream is the input embedding
+    model = LocalChatModel(tiny.model, tiny.tokenizer)
+    conv = [[{"role": "user", "content": "hi"}]]
+    free = model.complete(conv, GenerationSettings(max_new_tokens=20, loop_guard=False))[0]
+    guarded = model.complete(conv, GenerationSettings(max_new_tokens=20))[0]
+    assert free.completion_tokens == 20  # never stops by itself
+    assert guarded.completion_tokens == 1

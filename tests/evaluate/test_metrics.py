@@ -79,3 +79,39 @@ def test_wilson_interval():
     assert lo == pytest.approx(0.0, abs=1e-12) and hi == pytest.approx(0.0370, abs=1e-4)
     assert wilson_interval(0, 0) == (0.0, 1.0)
     assert wilson_interval(10, 10)[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("answer, reference, correct", [
+    ("The corpus is described in train.jsonl, see corpus [1].", "corpus.jsonl", False),  # its words, apart
+    ("Put them in `corpus.jsonl`.", "corpus.jsonl", True),
+    ("my-corpus.jsonl", "corpus.jsonl", False),
+    ("corpus.jsonl.gz", "corpus.jsonl", False),
+    ("Pass --timeout 300.", "--timeout", True),
+    ("Pass timeout.", "--timeout", False),
+    ("Use -v.", "-V", False),  # a flag's case is its meaning
+    ("New in version 1.2.3 [2].", "1.2.3", True),
+    ("It arrived in 2023.", "1.2.3", False),
+    ("Call load_dotenv() first.", "load_dotenv", True),
+    ("Load the dotenv file.", "load_dotenv", False),
+    ("Install FASTAPI.", "FastAPI", True),  # a name's case is style
+    ("pip install fastapi[standard]", "fastapi[standard]", True),
+    ("pip install fastapi", "fastapi[standard]", False),
+    ("See https://example.org/docs.", "https://example.org/docs", True),
+])
+def test_a_term_must_be_stated_whole(answer, reference, correct):
+    assert is_correct(answer, reference, "Which one?") is correct
+
+
+def test_quantities_are_not_terms():
+    from ragft.evaluate.metrics import term
+
+    assert [term(r) for r in ("17:00", "3.8", "10%", "2,490", "£46", "Wednesdays and Fridays")] == [None] * 6
+    assert [term(r) for r in ("`corpus.jsonl`", "--timeout", "snake_case", "camelCase")] == \
+        ["corpus.jsonl", "--timeout", "snake_case", "camelCase"]
+
+
+def test_a_reply_that_restates_the_question_answers_nothing():
+    question = "Which is the default mode of the client, sync or async?"
+    assert not is_correct("The default mode of the client is sync or async [1].", "async", question)
+    assert is_correct("The default mode is async [1].", "async", question)
+    assert is_correct("async", "async", question)

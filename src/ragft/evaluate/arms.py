@@ -2,9 +2,11 @@
 
 An arm is variant × context, and this module is the one place that says so: config validation,
 the runner, records, report and plots all read `Arm`. Names keep the seed's: the untouched model
-is `base` closed book, `rag` with grounded retrieval, `rag-seed` with the seed's pipeline and
-`context` with the whole knowledge base in the prompt. A fine-tune called V (the default one is
-`finetuned`) gives the arms `V`, `V+rag`, `V+rag-seed` and `V+context`.
+is `base` closed book, `rag` with grounded retrieval, `rag-seed` with the seed's pipeline,
+`context` with the whole knowledge base in the prompt and `oracle` with the question's gold passages
+alone in the grounded prompt (the reader's ceiling: what `rag` would score with perfect retrieval).
+A fine-tune called V (the default one is `finetuned`) gives the arms `V`, `V+rag`, `V+rag-seed`,
+`V+context` and `V+oracle`.
 
 What a fine-tune trains on decides the context it is named by: one trained on retrieved passages
 (RAFT, Zhang et al. 2024) is built to read them, so its bare name `raft` is its grounded arm and
@@ -32,10 +34,10 @@ BUILTIN_VARIANTS = {DEFAULT_VARIANT: "facts", "raft": "raft", "idk": "idk"}
 
 @dataclass(frozen=True)
 class Context:
-    name: str  # "closed", "grounded", "seed"
-    suffix: str  # appended to a fine-tune's name: "", "+rag", "+rag-seed"
+    name: str  # "closed", "grounded", "seed", "full", "oracle"
+    suffix: str  # appended to a fine-tune's name: "", "+rag", "+rag-seed", "+context", "+oracle"
     untouched_name: str  # the arm name with the untouched model
-    rag: str | None  # the retrieval pipeline it reads: None, "grounded", "seed"
+    rag: str | None  # the passages it reads: None, "grounded", "seed", "full", "oracle" (the gold ones)
     description: str
 
 
@@ -45,6 +47,8 @@ CONTEXTS: tuple[Context, ...] = (
             "hybrid retrieval (dense + BM25), best passage(s) only, cited answers"),
     Context("seed", "+rag-seed", "rag-seed", "seed", "the seed's RAG (dense top-5, seed prompt)"),
     Context("full", "+context", "context", "full", "the whole knowledge base in the prompt"),
+    Context("oracle", "+oracle", "oracle", "oracle",
+            "the question's gold passages alone in the grounded prompt (the reader's ceiling)"),
 )
 CLOSED, GROUNDED = CONTEXTS[0], CONTEXTS[1]
 
@@ -66,7 +70,8 @@ class Arm:
 
     @property
     def cites(self) -> bool:
-        return self.rag == "grounded"
+        """Grounded answers: numbered passages, cited; the oracle reads its gold passages the same way."""
+        return self.rag in ("grounded", "oracle")
 
     @property
     def description(self) -> str:
@@ -87,7 +92,7 @@ class Arm:
         if self.rag == "seed":
             context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits))
             user = prompts.rag.format(question=question, context=context)
-        elif self.rag == "grounded":
+        elif self.cites:
             from ragft.rag.answer import grounded_messages
 
             return grounded_messages(question, hits, prompts, self.worked_examples)

@@ -16,8 +16,21 @@ _KINDS = {(False, None): "the untouched model", (True, None): "fine-tuning", (Fa
 def decision_table(results: dict) -> dict:
     """{"rows": [{"need", "best", "evidence", "numbers"}], "recommendation"}; `numbers["winners"]` names the arms
     (or approaches) the row calls best, empty where none stood out."""
+    results = deployable(results)
     rows = [row for need in NEEDS if (row := need(results)) is not None]
     return {"rows": rows, "recommendation": recommendation(results, rows)}
+
+
+def deployable(results: dict) -> dict:
+    """`results` without the oracle arms: they read gold passages no deployed system has, so they bound
+    the reader (the report shows them beside `rag`) but are never an approach to recommend."""
+    arms = results.get("arms") or {}
+    oracles = {a for a, arm in arms.items() if arm.get("rag") == "oracle"}
+    if not oracles:
+        return results
+    return {**results, "arms": {a: arm for a, arm in arms.items() if a not in oracles},
+            "comparisons": [c for c in results.get("comparisons") or []
+                            if not oracles & {c.get("a"), c.get("b")}]}
 
 
 def _row(need: str, best: str, evidence: str, winners: list[str], **numbers) -> dict:

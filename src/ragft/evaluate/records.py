@@ -140,6 +140,18 @@ def reader_metrics(records: list[dict]) -> dict | None:
     return {**_rate(sum(r["correct"] for r in given), len(given)), "n": len(given)}
 
 
+def miss_split(records: list[dict]) -> dict | None:
+    """Where a RAG arm's wrong answers come from: the gold passage never reached the prompt (retrieval),
+    it did and the model misread it (the reader), or no passage is known to state the answer."""
+    if not any(r["retrieved_ids"] is not None for r in records):
+        return None
+    wrong = [r for r in records if not r["correct"]]
+    return {"wrong": len(wrong),
+            "not_retrieved": sum(bool(r["gold_passage_ids"]) and r["gold_rank"] is None for r in wrong),
+            "misread": sum(r["gold_rank"] is not None for r in wrong),
+            "no_gold": sum(not r["gold_passage_ids"] for r in wrong)}
+
+
 def judge_metrics(records: list[dict]) -> dict | None:
     """The LLM judge's accuracy over the records it graded (evaluate/judge.py), as the report reads it."""
     from ragft.evaluate.judge import Verdict, judge_summary
@@ -166,7 +178,7 @@ def summarize_arm(records: list[dict], arm) -> dict:
         "accuracy": robust["value"], "n": n, "correct": robust["correct"], "ci95": robust["ci95"],
         "accuracy_seed": seed["value"], "correct_seed": seed["correct"], "ci95_seed": seed["ci95"],
         "exact_match": {**em, "n": n}, "f1": _mean([r["f1"] for r in records]),
-        "judge": judge_metrics(records), "reader": reader_metrics(records),
+        "judge": judge_metrics(records), "reader": reader_metrics(records), "misses": miss_split(records),
         "retrieval": retrieval,
         "retrieval_hit_rate": retrieval["hit@k"] if retrieval else None,
         **citation_metrics(records),

@@ -131,7 +131,8 @@ class Experiment(LabMixin):
         self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
         self._loaded = None  # the LoadedModel of a local model
         self._default_state = None  # the lifecycle's fine-tune's weights (lifecycle.variant), kept for it
-        self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
+        self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size,
+                                             config.generation.loop_guard)
 
     def run(self) -> RunOutput:
         began = time.perf_counter()
@@ -306,7 +307,7 @@ class Experiment(LabMixin):
         """{pipeline: {question id: hits}} for the RAG pipelines the arms use.
 
         Both grounded arms (with and without fine-tuning) read the same passages; the `context` arms
-        read every passage.
+        read every passage, the `oracle` arms each question's gold passages (none where none is known).
         """
         from ragft.rag.hits import Hit
         from ragft.rag.retriever import RetrievalSettings, Retriever
@@ -324,6 +325,9 @@ class Experiment(LabMixin):
                 if pipeline == "full":
                     everything = [Hit(i, t, 1.0) for i, t in task.passages.items()]
                     found = [everything] * len(questions)
+                elif pipeline == "oracle":  # the reader's ceiling: the gold passages, as retrieval would rank them
+                    found = [[Hit(g, task.passages[g], 1.0) for g in item.gold_ids][:self.config.rag.k]
+                             for item in task.items]
                 elif pipeline == "seed":
                     found = Retriever(kb, RetrievalSettings(methods=("dense",), k=SEED_K)).retrieve(questions)
                 else:

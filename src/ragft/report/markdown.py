@@ -55,14 +55,24 @@ def row(name: str, arm: dict) -> list[str]:
             num(arm.get("mean_latency_s"), "{:.2f}", " s")]
 
 
-RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "citation accuracy", "answers citing a passage",
-                     "values chosen"]
+RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "wrong: not retrieved / misread / no gold", "citation accuracy",
+                     "answers citing a passage", "values chosen"]
 RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among "
                   "the k passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct "
                   "when a sentence of the cited passage states the answer's value and names what the question asks "
                   "about (the passage's section header counts as that sentence's context). Values chosen: answers "
                   "that stated none of their passages' values of the asked kind (a price, a year, a name), replaced "
-                  "by the value the model found most likely among those the passages state.")
+                  "by the value the model found most likely among those the passages state. Wrong answers are split by cause: the "
+                  "gold passage never reached the prompt (retrieval), it did and the model misread it (the reader), or "
+                  "no passage is known to state the answer. The oracle arms read each question's gold passages alone: "
+                  "the reader's ceiling, what perfect retrieval would score; they are never recommended. For a "
+                  "questions file that gives only answers, the gold passages are the chunks that state the reference.")
+
+
+def _misses_cell(m: dict | None) -> str:
+    if not m:
+        return DASH
+    return f"{m['not_retrieved']} / {m['misread']} / {m['no_gold']} of {m['wrong']}"
 
 
 def retrieval_rows(arms: dict) -> list[list[str]]:
@@ -77,7 +87,7 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
         used = r.get("mean_passages")
         rows.append([name, pct(r.get("hit@1")),
                      f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
-                     num(r.get("mrr"), "{:.3f}"), cites, pct(arm.get("cited_answers")),
+                     num(r.get("mrr"), "{:.3f}"), _misses_cell(arm.get("misses")), cites, pct(arm.get("cited_answers")),
                      DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}"])
     return rows
 
