@@ -58,7 +58,7 @@ def test_markdown_headings_build_paths_from_the_title(tmp_path):
     got = sections(doc)
     assert list(got) == [("Employee handbook",), ("Employee handbook", "Products", "Lumen X2"),
                          ("Employee handbook", "Returns")]  # setext "Returns" is level 2: it closes Products
-    assert got[("Employee handbook",)] == ("Welcome to ACME: see our site, ragft index and this snake_case_name.",)
+    assert got[("Employee handbook",)] == ("Welcome to ACME: see our site, `ragft index` and this snake_case_name.",)
     assert got[("Employee handbook", "Products", "Lumen X2")] == (
         "It costs 640 euros.", "First item", "Second item wraps here", "Model: Lumen X2; Price: 640.")
     assert got[("Employee handbook", "Returns")] == ('keep = "code"',)
@@ -114,7 +114,7 @@ Example::
     doc = read_document(write(tmp_path, "guide.rst", text))
     assert doc.title == "RST Title"
     assert sections(doc) == {
-        ("RST Title",): ("Intro with code, bold and a link.",),
+        ("RST Title",): ("Intro with `code`, bold and a link.",),
         ("RST Title", "Chapter"): ("Keep this note.", "And its body."),
         ("RST Title", "Chapter", "Detail"): ("bullet one", "bullet two"),
         ("RST Title", "Other chapter"): ("Example:", "literal text"),

@@ -115,3 +115,8 @@ def test_a_reply_that_restates_the_question_answers_nothing():
     assert not is_correct("The default mode of the client is sync or async [1].", "async", question)
     assert is_correct("The default mode is async [1].", "async", question)
     assert is_correct("async", "async", question)
+
+
+def test_a_term_may_be_qualified_by_its_module():
+    assert is_correct("Use psutil.wait_procs() [1].", "wait_procs", "Which helper?")
+    assert not is_correct("Use psutil.wait_procs_all() [1].", "wait_procs", "Which helper?")

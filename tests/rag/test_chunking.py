@@ -209,3 +209,44 @@ def test_html_list_items_and_header_rows(tmp_path):
                     "<table><tr><th>Boat</th><th>Built</th></tr><tr><td>Heron</td><td>2012</td></tr></table>")
     bodies = [c.body for c in document_passages(page).values()]
     assert bodies == ["Amber flag: 1.20 m to 1.65 m. Coxed crews only.", "Boat: Heron; Built: 2012."]
+
+
+README = """# fastapi
+
+[![Test](https://github.com/x/y/badge.svg)](https://github.com/x/y) ![logo](logo.png)
+
+## Optional dependencies
+
+Used by Starlette:
+
+* [`httpx`](https://www.python-httpx.org) - Required if you want to use the `TestClient`.
+* `jinja2` - Required if you want to use the default template configuration.
+
+And to switch between adapters, call `set_adapter`:
+
+```python
+model.set_adapter("lora_2")
+```
+
+A closing remark.
+"""
+
+
+def test_real_readme_shapes_keep_terms_and_what_they_are_about(tmp_path):
+    """Badges go; a list item or code block carries the sentence that introduces it; code spans keep their
+    backticks (they mark the terms a reader must copy)."""
+    path = tmp_path / "fastapi.md"
+    path.write_text(README)
+    bodies = [c.body for c in document_passages(path).values()]
+    assert not any("badge" in b or "logo" in b for b in bodies)
+    assert "Used by Starlette: `httpx` - Required if you want to use the `TestClient`." in bodies
+    assert "Used by Starlette: `jinja2` - Required if you want to use the default template configuration." in bodies
+    assert 'And to switch between adapters, call `set_adapter`: model.set_adapter("lora_2")' in bodies
+    assert "A closing remark." in bodies  # prose after them leads itself
+
+
+def test_lead_ins_can_be_turned_off(tmp_path):
+    path = tmp_path / "fastapi.md"
+    path.write_text(README)
+    bodies = [c.body for c in document_passages(path, ChunkSettings(lead_in=False)).values()]
+    assert "`jinja2` - Required if you want to use the default template configuration." in bodies

@@ -12,12 +12,13 @@ from pathlib import Path
 from ragft.data.documents import Document, Outline, labelled_row
 
 _MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image -> its alt text
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), ""),  # images and badges are dropped
+    (re.compile(r"!\[([^\]]*)\]\[[^\]]*\]"), ""),
+    (re.compile(r"\[\s*\]\([^)]*\)"), ""),  # a link whose text was a badge
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url)
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref]
     (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # <autolink>
     (re.compile(r"</?[A-Za-z][^>]*>"), " "),  # inline HTML tags
-    (re.compile(r"(`+)(.+?)\1"), r"\2"),  # code spans
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
     (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
     (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),  # not snake_case words
@@ -35,10 +36,27 @@ _QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?(.*)$")
 
 
-def md_inline(text: str) -> str:
-    for pattern, repl in _MD_INLINE:
+_MD_CODE = re.compile(r"(`+)\s*(.+?)\s*\1")
+_RST_CODE = re.compile(r"``(.+?)``|:(?!(?:ref|doc|term|abbr|sup|sub):)[\w.:+-]+:`~?([^`]*?)\s*(?:<[^>`]*>)?`")
+
+
+def _with_code_kept(text: str, code: re.Pattern, rules) -> str:
+    """Apply the inline rules around code spans, which keep one pair of backticks: they mark a term
+    (`load_dotenv`, `--timeout`), and their text is as written (`__init__` is no bold markup)."""
+    kept: list[str] = []
+
+    def park(m: re.Match) -> str:
+        kept.append(next(g for g in m.groups()[::-1] if g is not None))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = code.sub(park, text)
+    for pattern, repl in rules:
         text = pattern.sub(repl, text)
-    return text
+    return re.sub("\x00(\\d+)\x00", lambda m: f"`{kept[int(m.group(1))]}`", text)
+
+
+def md_inline(text: str) -> str:
+    return _with_code_kept(text, _MD_CODE, _MD_INLINE)
 
 
 def table_cells(line: str, inline=md_inline) -> list[str]:
@@ -76,7 +94,7 @@ def parse_markdown(text: str, path: Path) -> Document:
     for line in text.split("\n"):
         if fence:  # fenced code is kept as one paragraph, as written
             if re.match(rf"^\s{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$", line):
-                out.paragraph(" ".join(code))
+                out.unit(" ".join(code))  # one unit: a code block is chunked whole where it fits
                 fence, code = "", []
             else:
                 code.append(line)
@@ -124,13 +142,12 @@ def parse_markdown(text: str, path: Path) -> Document:
     if pending_row:
         out.unit(table_row(pending_row))
     if code:
-        out.paragraph(" ".join(code))  # an unclosed fence runs to the end
+        out.unit(" ".join(code))  # an unclosed fence runs to the end
     return out.document(path, title)
 
 
 _RST_INLINE = [
-    (re.compile(r"``(.+?)``"), r"\1"),
-    (re.compile(r":[\w.:+-]+:`([^`]*?)\s*(?:<[^>`]*>)?`"), r"\1"),  # :role:`text <target>`
+    (re.compile(r":[\w.:+-]+:`([^`]*?)\s*(?:<[^>`]*>)?`"), r"\1"),  # :ref:`prose <target>` (code roles are kept)
     (re.compile(r"`([^`<]+?)\s*<[^>`]*>`__?"), r"\1"),  # `text <url>`_
     (re.compile(r"`([^`]+)`__?"), r"\1"),  # `reference`_
     (re.compile(r"\*\*(.+?)\*\*"), r"\1"),
@@ -153,9 +170,7 @@ _SKIP_BODY = {"toctree", "include", "literalinclude", "raw", "meta", "image", "c
 
 
 def rst_inline(text: str) -> str:
-    for pattern, repl in _RST_INLINE:
-        text = pattern.sub(repl, text)
-    return text
+    return _with_code_kept(text, _RST_CODE, _RST_INLINE)
 
 
 def _indent(line: str) -> int:

@@ -61,7 +61,8 @@ def term(reference: str) -> str | None:
 
 
 def states_term(answer: str, term_text: str) -> bool:
-    """Does the answer state the term whole: not inside a longer one (`my-corpus.jsonl`, `corpus.jsonl.gz`)?
+    """Does the answer state the term whole: not inside a longer one (`my-corpus.jsonl`, `corpus.jsonl.gz`),
+    though qualified by its module (`psutil.wait_procs()`)?
     A sentence's full stop or a quote after it is fine; case is not (`-v` and `-V` are different flags)."""
     lower, t = answer, term_text  # the caller lower-cases both where case does not matter
     start = lower.find(t)
@@ -69,7 +70,8 @@ def states_term(answer: str, term_text: str) -> bool:
         before = lower[start - 1] if start else " "
         end = start + len(t)
         after, beyond = (lower[end] if end < len(lower) else " "), (lower[end + 1] if end + 1 < len(lower) else " ")
-        glued_before = before.isalnum() or before == "_" or (before in _JOINED and t[0] not in _JOINED)
+        # "psutil.wait_procs()" names wait_procs (an attribute of its module); "my-corpus.jsonl" is another file
+        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "") and t[0] not in _JOINED)
         glued_after = after.isalnum() or after == "_" or (after in _JOINED and (beyond.isalnum() or beyond == "_"))
         if not glued_before and not glued_after:
             return True

@@ -395,7 +395,7 @@ class Experiment(LabMixin):
                 answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
                                           self.config.prompts, self.generation, progress=advance,
                                           choose_values=self.config.rag.value_choice, examples=arm.worked_examples,
-                                          vocabulary=self._vocabulary(knowledge))
+                                          vocabulary=self._vocabulary(knowledge), spans=self.config.rag.span_choice)
                 return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
                                     a.citations, a.value_chosen, a.unmentioned) for item, a in zip(items, answers)]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]

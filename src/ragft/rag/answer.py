@@ -74,9 +74,10 @@ def grounded_messages(question: str, hits: list[Hit], prompts, examples: bool = 
 
 def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], prompts, generation,
                     progress=None, choose_values: bool = True, examples: bool = True,
-                    vocabulary=None) -> list[GroundedAnswer]:
+                    vocabulary=None, spans: bool = True) -> list[GroundedAnswer]:
     """Answer each question from its passages, make sure the answer states one of their values of the
-    asked kind (`choose_values`) and cites a passage, and check the citations.
+    asked kind (`choose_values`) or, for a question of no recognised kind, is the span of them the model
+    finds most likely (`spans`, rag/spans.py), cites a passage, and check the citations.
 
     With a `vocabulary` (rag/unknown_subject.py), a question naming something the knowledge base never
     mentions is answered "I don't know" without asking the model.
@@ -87,7 +88,7 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
     missing = [vocabulary.unmentioned(q) if vocabulary is not None else [] for q in questions]
     asked = [i for i, m in enumerate(missing) if not m]
     answered = iter(_answer_from_passages(chat_model, [questions[i] for i in asked], [hits[i] for i in asked],
-                                          prompts, generation, progress, choose_values, examples))
+                                          prompts, generation, progress, choose_values, examples, spans))
     out = []
     for q, h, m in zip(questions, hits, missing):
         if m:
@@ -102,7 +103,7 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
 
 
 def _answer_from_passages(chat_model, questions, hits, prompts, generation, progress, choose_values,
-                          examples) -> list[GroundedAnswer]:
+                          examples, spans) -> list[GroundedAnswer]:
     from ragft.rag.citation_slot import ensure_citations
     from ragft.rag.citations import check_citations, without_phantom_citations
     from ragft.rag.value_slot import ensure_values
@@ -112,7 +113,7 @@ def _answer_from_passages(chat_model, questions, hits, prompts, generation, prog
     messages = [grounded_messages(q, h, prompts, examples) for q, h in zip(questions, hits)]
     completions = chat_model.complete(messages, generation, progress=progress)
     texts = [[p.text for p in h] for h in hits]
-    valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts)
+    valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts, spans)
               if choose_values else [(c.text, False) for c in completions])
     valued = [(without_phantom_citations(a, len(h)), chosen) for (a, chosen), h in zip(valued, hits)]
     cited = ensure_citations(chat_model, messages, [a for a, _ in valued], [len(h) for h in hits])

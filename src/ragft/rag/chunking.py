@@ -110,20 +110,32 @@ class ChunkSettings:
             raise RagftError(f"chunk max_chars must be at least 20, got {self.max_chars}")
 
 
-def _sentences(paragraphs: tuple[str, ...], max_chars: int) -> list[tuple[str, bool]]:
-    """(sentence, whether it ends its paragraph) for every sentence of a section."""
-    out = []
+def _sentences(paragraphs: tuple[str, ...], max_chars: int) -> list[tuple[str, bool, str]]:
+    """(sentence, whether it ends its paragraph, its lead-in) for every sentence of a section.
+
+    A paragraph ending in ":" introduces the list items, table rows or code blocks that follow it
+    ("Additional optional dependencies:", "To switch adapters, call set_adapter:"): each of their
+    sentences carries it as its lead-in; "" for the others."""
+    out, lead = [], ""
     for paragraph in paragraphs:
-        whole = isinstance(paragraph, Unit) and len(paragraph) <= max_chars  # a list item or table row
+        unit = isinstance(paragraph, Unit)
+        whole = unit and len(paragraph) <= max_chars  # a list item, table row or code block
         pieces = [paragraph] if whole else [p for s in split_sentences(paragraph) for p in limit_length(s, max_chars)]
-        out.extend((piece, i == len(pieces) - 1) for i, piece in enumerate(pieces))
+        if not unit:
+            lead = ""
+        out.extend((piece, i == len(pieces) - 1, lead) for i, piece in enumerate(pieces))
+        if not unit:
+            last = pieces[-1] if pieces else ""
+            lead = last if last.rstrip().endswith(":") and len(last) <= max_chars // 2 else ""
     return out
 
 
-def _join(sentences: list[tuple[str, bool]]) -> str:
+def _join(sentences: list[tuple[str, bool, str]]) -> str:
     # A list item or table row has no full stop; "; " keeps it from running into the next one.
     body = sentences[0][0]
-    for (before, ends), (text, _) in zip(sentences, sentences[1:]):
+    if sentences[0][2] and sentences[0][2] not in (s for s, _, _ in sentences):
+        body = f"{sentences[0][2]} {body}"  # what the list, table or code block is about
+    for (before, ends, _), (text, _, _) in zip(sentences, sentences[1:]):
         punctuated = before.rstrip(_CLOSERS)[-1:] in (".", "!", "?", ":", ";", "…")
         body += ("; " if ends and not punctuated else " ") + text
     return body
@@ -145,6 +157,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     step = settings.sentences - settings.overlap
     for section in doc.sections:
         sentences = _sentences(section.paragraphs, settings.max_chars)
+        if not settings.lead_in:
+            sentences = [(text, ends, "") for text, ends, _ in sentences]
         # ": " ends the header, so none inside it: "Title: body" splits back at the first one.
         header = HEADER_SEPARATOR.join(part.replace(": ", " - ") for part in section.path)
         for start in range(0, len(sentences), step):

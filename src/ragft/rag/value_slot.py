@@ -125,46 +125,38 @@ def _by_context(question: str, passages: list[str], found: list[Candidate],
     return next((c for c in found if c.text == best), None)
 
 
-def _mean_logprob(model, tokenizer, prompt_ids: list[int], continuations: list[list[int]]) -> list[float]:
-    """Mean log-probability of each continuation's tokens after the prompt (one batch, right-padded)."""
-    import torch
-
-    seqs = [prompt_ids + c for c in continuations]
-    width = max(len(s) for s in seqs)
-    device = next(model.parameters()).device
-    ids = torch.tensor([s + [0] * (width - len(s)) for s in seqs], device=device)
-    mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs], device=device)
-    with torch.inference_mode():
-        logprobs = torch.log_softmax(model(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
-    out = []
-    for row, c in enumerate(continuations):
-        start = len(prompt_ids)
-        picked = logprobs[row, start - 1:start - 1 + len(c)].gather(-1, torch.tensor(c, device=device)[:, None])
-        out.append(float(picked.mean()))
-    return out
-
-
 def choose_value(model, tokenizer, messages: list[dict], found: list[Candidate]) -> Candidate:
     """The candidate the model finds most likely as its answer; the only one without asking."""
     if len(found) == 1:
         return found[0]
+    from ragft.rag.spans import continuation_logprobs
+
     prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
     continuations = [tokenizer(c.text, add_special_tokens=False)["input_ids"] or [0] for c in found]
-    scores = _mean_logprob(model, tokenizer, prompt, continuations)
+    scores = [sum(lp) / len(lp) for lp in continuation_logprobs(model, prompt, continuations)]
     return found[max(range(len(found)), key=lambda i: scores[i])]
 
 
 def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], answers: list[str],
-                  passages: list[list[str]]) -> list[tuple[str, bool]]:
+                  passages: list[list[str]], spans: bool = True) -> list[tuple[str, bool]]:
     """(answer, chosen) per answer: an answer that does not state exactly one of its passages' values of
     the asked kind, or states the wrong one of a sentence's values (see `settle`), is replaced by the
-    right value, cited. Only a local model exposes the probabilities a choice needs."""
+    right value, cited. A question of no kind ragft recognises ("which function ...", "what extra ...") is
+    answered, with `spans`, by the span of its passages the model finds most likely (rag/spans.py).
+    Only a local model exposes the probabilities a choice needs."""
     from ragft.models.generation import LocalChatModel
+    from ragft.rag.spans import candidate_spans
 
     out = [(a, False) for a in answers]
     if not isinstance(chat_model, LocalChatModel):
         return out
     for i, (question, answer, texts) in enumerate(zip(questions, answers, passages)):
+        if spans and answer_type(question) is None and not _ABSTAINS.search(answer):
+            pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, texts)]
+            if pool:
+                picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
+                out[i] = (f"{picked.text} [{picked.passage}].", True)
+            continue
         picked, pool = settle(question, answer, candidates(question, texts), texts)
         if pool:
             picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)

@@ -1,0 +1,112 @@
+"""Answers that are terms: candidate spans read off a passage's own structure, and the model's choice among them.
+
+A 135M reader given "`orjson` - Required if you want to use `ORJSONResponse`." and asked which package
+ORJSONResponse needs answers "FastAPI 1.1.2.2"; asked which psutil function waits for processes, it names
+another one from the same code block. It cannot copy a term out of technical text by itself, but it can
+tell which of a few candidates fits the question. So the candidates come from what marks a term in
+writing, in any domain — inline code, identifiers (`snake_case`, `dotted.names`, `--flags`,
+`CONSTANTS`, `CamelCase`), versions and numbers with their units, paths, quoted strings, capitalised
+names, a list item's lead term ("`pkg` - what it adds") — never words of the question itself, and the
+model scores each as its answer (`continuation_logprobs`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ragft.facts import STOPWORDS, words
+
+_SPAN_PATTERNS = (
+    re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
+    re.compile(r"(?<![\w.-])(--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?)"),  # --flag, -v, --format=json
+    re.compile(r"(?<![\w-])([A-Za-z_][\w.-]*\[[\w,.-]+\])"),  # package[extra]
+    re.compile(r"(?<![\w/])([A-Za-z_]\w*(?:[./:][A-Za-z_]\w*)+(?:\(\))?)"),  # dotted.name(), module:attr
+    re.compile(r"(?<![\w.])([A-Za-z_]\w*=[\w.'\"-]+)"),  # keyword=value
+    re.compile(r"(?<![\w.])(\w*[a-z0-9]_\w+)"),  # snake_case
+    re.compile(r"(?<![\w.])([A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)\b"),  # CamelCase
+    re.compile(r"(?<![\w.])([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{3,}\d*)\b"),  # CONSTANT_NAME, ACRONYM
+    re.compile(r"(?<![\w.])(v?\d+(?:\.\d+){1,3}(?:[a-z]+\d*)?)(?![\w.]*\d)"),  # versions 1.2.3
+    re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?\s?(?:%|[A-Za-z]{1,5}\b)?)"),  # numbers and their unit
+    re.compile(r"(?<![\w:])(/[\w.-]+(?:/[\w.-]+)*)"),  # /paths
+    re.compile(r"(?<![\w.-])([\w-]+\.(?:[a-z]{2,5}))\b"),  # file.ext
+    re.compile(r"\"([^\"\n]{2,40})\""),  # "quoted"
+    # Capitalised Names; one word alone only inside a sentence (at its start any word is capitalised)
+    re.compile(r"([A-Z][\w'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w'’.-]*){1,4})"),
+    re.compile(r"(?<![.!?:;–—-]\s)(?<!^)(?<!\A)(?<=\s)([A-Z][\w'’-]*[\w])"),
+    re.compile(r"\(([^()\n]{3,50})\)"),  # (a parenthesised gloss)
+    re.compile(r"(?:^|[.:;]\s)([\w.\[\]-]+)\s+[-–—:]\s"),  # a list item's lead term: "orjson - Required if"
+)
+MAX_SPANS = 40
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str  # as the passage writes it
+    passage: int  # 1-based, as citations number passages
+
+
+def passage_body(passage: str) -> str:
+    """The passage without its chunk header ("Title › Section: "): a header names the subject, not the answer."""
+    from ragft.rag.answer_type import split_header
+
+    return split_header(passage)[1]
+
+
+def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) -> list[Span]:
+    """The spans of the passages that look like an answer to a "which / what" question, in passage order,
+    without those the question already says (its words are what is asked about, not the answer)."""
+    asked = set(words(question))
+    found: dict[str, Span] = {}
+    for n, passage in enumerate(passages, start=1):
+        body = passage_body(passage)
+        spans = sorted((m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body))
+        for _, text in spans:
+            text = text.strip(" .,;:!?'\"`")
+            content = [w for w in words(text) if w not in STOPWORDS]
+            if len(text) < 2 or not content or set(content) <= asked or text.lower() in found:
+                continue
+            found[text.lower()] = Span(text, n)
+    return list(found.values())[:limit]
+
+
+def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list[int]], batch: int = 32
+                          ) -> list[list[float]]:
+    """Each continuation's per-token log-probabilities after the prompt. The prompt runs once; its key/value
+    cache is shared by every batch of continuations (right-padded)."""
+    import torch
+
+    from ragft.models.generation import _cache_keyword
+
+    device = next(model.parameters()).device
+    keyword = _cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
+    out: list[list[float]] = []
+    with torch.inference_mode():
+        first = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True)
+        prompt_cache = first["cache"] if "cache" in first else first["past_key_values"]
+        first_lp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
+        for start in range(0, len(continuations), batch):
+            chunk = [c or [0] for c in continuations[start:start + batch]]
+            width = max(len(c) for c in chunk)
+            ids = torch.tensor([c + [0] * (width - len(c)) for c in chunk], device=device)
+            mask = torch.tensor([[1] * len(prompt_ids) + [1] * len(c) + [0] * (width - len(c)) for c in chunk],
+                                device=device)
+            positions = torch.arange(len(prompt_ids), len(prompt_ids) + width, device=device)[None].expand(len(chunk), -1)
+            cache = _repeated(prompt_cache, len(chunk))
+            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                           **{keyword: cache}).logits.float()
+            lp = torch.log_softmax(logits, dim=-1)
+            for row, c in enumerate(chunk):
+                scores = [float(first_lp[c[0]])]
+                if len(c) > 1:
+                    scores += lp[row, :len(c) - 1].gather(-1, torch.tensor(c[1:], device=device)[:, None])[:, 0].tolist()
+                out.append(scores)
+    return out
+
+
+def _repeated(cache, n: int):
+    import copy
+
+    twin = copy.deepcopy(cache)
+    twin.batch_repeat_interleave(n)
+    return twin
