@@ -54,8 +54,23 @@ def test_ensure_values_rewrites_only_answers_that_need_it(tiny):
     chat = LocalChatModel(tiny.model, tiny.tokenizer)
     questions = [PRICE, PRICE, "What is the Ledger?"]
     out = ensure_values(chat, [_prompt(q, PANNIER) for q in questions], questions,
-                        ["It costs 95 euros.", "It is £1.10.", "A bag."], [[PANNIER]] * 3)
+                        ["It costs 95 euros.", "It is £1.10.", "A bag."], [[PANNIER]] * 3, spans=False)
     assert out == [("It costs 95 euros.", False), ("95 euros [1].", True), ("A bag.", False)]
+
+
+def test_a_question_of_no_recognised_kind_is_answered_with_the_most_likely_span(tiny):
+    """No value of a recognised kind in the passage: its terms compete, and the model's favourite is the answer."""
+    from ragft.rag.spans import candidate_spans
+
+    chat = LocalChatModel(tiny.model, tiny.tokenizer)
+    question = "Which package does ORJSONResponse need?"
+    passage = "fastapi › Optional: Used by FastAPI: `orjson` - Required if you want to use `ORJSONResponse`."
+    messages = _prompt(question, passage)
+    [(answer, chosen)] = ensure_values(chat, [messages], [question], ["FastAPI 1.1.2.2."], [[passage]])
+    pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, [passage])]
+    assert chosen and answer == f"{choose_value(tiny.model, tiny.tokenizer, messages, pool).text} [1]."
+    assert ensure_values(chat, [messages], [question], ["I don't know."], [[passage]]) == [("I don't know.", False)]
+    assert ensure_values(chat, [messages], [question], ["A."], [[passage]], spans=False) == [("A.", False)]
 
 
 def test_remote_models_are_left_alone():

@@ -141,8 +141,9 @@ def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], a
                   passages: list[list[str]], spans: bool = True) -> list[tuple[str, bool]]:
     """(answer, chosen) per answer: an answer that does not state exactly one of its passages' values of
     the asked kind, or states the wrong one of a sentence's values (see `settle`), is replaced by the
-    right value, cited. A question of no kind ragft recognises ("which function ...", "what extra ...") is
-    answered, with `spans`, by the span of its passages the model finds most likely (rag/spans.py).
+    right value, cited. Where the passages hold no value of a kind ragft recognises ("which function ...",
+    "what extra ..."), the answer is, with `spans`, the span of its passages the model finds most likely
+    (rag/spans.py).
     Only a local model exposes the probabilities a choice needs."""
     from ragft.models.generation import LocalChatModel
     from ragft.rag.spans import candidate_spans
@@ -151,13 +152,15 @@ def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], a
     if not isinstance(chat_model, LocalChatModel):
         return out
     for i, (question, answer, texts) in enumerate(zip(questions, answers, passages)):
-        if spans and answer_type(question) is None and not _ABSTAINS.search(answer):
-            pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, texts)]
-            if pool:
-                picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
-                out[i] = (f"{picked.text} [{picked.passage}].", True)
+        found = candidates(question, texts)
+        if not found:  # no value of a recognised kind: the passages' terms compete
+            if spans and not _ABSTAINS.search(answer):
+                pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, texts)]
+                if pool:
+                    picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
+                    out[i] = (f"{picked.text} [{picked.passage}].", True)
             continue
-        picked, pool = settle(question, answer, candidates(question, texts), texts)
+        picked, pool = settle(question, answer, found, texts)
         if pool:
             picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
         if picked is not None:
