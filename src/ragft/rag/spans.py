@@ -82,7 +82,7 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
     keyword = _cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
     out: list[list[float]] = []
     with torch.inference_mode():
-        first = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True)
+        first = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True, logits_to_keep=1)
         prompt_cache = first["cache"] if "cache" in first else first["past_key_values"]
         first_lp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
         for start in range(0, len(continuations), batch):
