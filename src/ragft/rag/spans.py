@@ -4,10 +4,11 @@ A 135M reader given "`orjson` - Required if you want to use `ORJSONResponse`." a
 ORJSONResponse needs answers "FastAPI 1.1.2.2"; asked which psutil function waits for processes, it names
 another one from the same code block. It cannot copy a term out of technical text by itself, but it can
 tell which of a few candidates fits the question. So the candidates come from what marks a term in
-writing, in any domain — inline code, identifiers (`snake_case`, `dotted.names`, `--flags`,
-`CONSTANTS`, `CamelCase`), versions and numbers with their units, paths, quoted strings, capitalised
-names, a list item's lead term ("`pkg` - what it adds") — never words of the question itself, and the
-model scores each as its answer (`continuation_logprobs`).
+writing, in any domain — inline code, any token that scoring would call a term (`snake_case`,
+`dotted.names()`, `--flags`, `CamelCase`, versions, file names, paths, `package[extra]`), numbers with
+their units, quoted strings, parenthesised glosses, capitalised names, a list item's lead term ("`pkg` -
+what it adds") — never words of the question itself, and the model scores each as its answer
+(`continuation_logprobs`).
 """
 
 from __future__ import annotations
@@ -15,28 +16,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ragft.evaluate.metrics import term
 from ragft.facts import STOPWORDS, words
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
-    re.compile(r"(?<![\w.-])(--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?)"),  # --flag, -v, --format=json
-    re.compile(r"(?<![\w-])([A-Za-z_][\w.-]*\[[\w,.-]+\])"),  # package[extra]
-    re.compile(r"(?<![\w/])([A-Za-z_]\w*(?:[./:][A-Za-z_]\w*)+(?:\(\))?)"),  # dotted.name(), module:attr
-    re.compile(r"(?<![\w.])([A-Za-z_]\w*=[\w.'\"-]+)"),  # keyword=value
-    re.compile(r"(?<![\w.])(\w*[a-z0-9]_\w+)"),  # snake_case
-    re.compile(r"(?<![\w.])([A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)\b"),  # CamelCase
-    re.compile(r"(?<![\w.])([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{3,}\d*)\b"),  # CONSTANT_NAME, ACRONYM
-    re.compile(r"(?<![\w.])(v?\d+(?:\.\d+){1,3}(?:[a-z]+\d*)?)(?![\w.]*\d)"),  # versions 1.2.3
     re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?\s?(?:%|[A-Za-z]{1,5}\b)?)"),  # numbers and their unit
-    re.compile(r"(?<![\w:])(/[\w.-]+(?:/[\w.-]+)*)"),  # /paths
-    re.compile(r"(?<![\w.-])([\w-]+\.(?:[a-z]{2,5}))\b"),  # file.ext
     re.compile(r"\"([^\"\n]{2,40})\""),  # "quoted"
+    re.compile(r"\(([^()\n]{3,50})\)"),  # (a parenthesised gloss)
     # Capitalised Names; one word alone only inside a sentence (at its start any word is capitalised)
     re.compile(r"([A-Z][\w'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w'’.-]*){1,4})"),
-    re.compile(r"(?<![.!?:;–—-]\s)(?<!^)(?<!\A)(?<=\s)([A-Z][\w'’-]*[\w])"),
-    re.compile(r"\(([^()\n]{3,50})\)"),  # (a parenthesised gloss)
+    re.compile(r"(?<![.!?:;–—-]\s)(?<=\s)([A-Z][\w'’-]*\w)"),
     re.compile(r"(?:^|[.:;]\s)([\w.\[\]-]+)\s+[-–—:]\s"),  # a list item's lead term: "orjson - Required if"
 )
+_TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")  # a run of characters a term may hold
+# Identifiers, flags, versions, file names, paths, package[extra]: a token is a candidate where scoring would
+# call it a term (evaluate/metrics.py), with a trailing full stop or call parentheses left off.
 MAX_SPANS = 40
 
 
@@ -44,6 +39,12 @@ MAX_SPANS = 40
 class Span:
     text: str  # as the passage writes it
     passage: int  # 1-based, as citations number passages
+
+
+def _bare(token: str) -> str:
+    """A token without the punctuation that ends its sentence, or the "+" of "3.11+" (3.11 or later)."""
+    token = token.rstrip(".:!?")
+    return token[:-1] if token.endswith("+") and token[-2:-1].isdigit() else token
 
 
 def passage_body(passage: str) -> str:
@@ -60,7 +61,8 @@ def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) 
     found: dict[str, Span] = {}
     for n, passage in enumerate(passages, start=1):
         body = passage_body(passage)
-        spans = sorted((m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body))
+        spans = sorted([(m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body)]
+                       + [(m.start(), t) for m in _TOKEN.finditer(body) if (t := term(_bare(m.group())))])
         for _, text in spans:
             text = text.strip(" .,;:!?'\"`")
             content = [w for w in words(text) if w not in STOPWORDS]
