@@ -120,3 +120,7 @@ def test_a_reply_that_restates_the_question_answers_nothing():
 def test_a_term_may_be_qualified_by_its_module():
     assert is_correct("Use psutil.wait_procs() [1].", "wait_procs", "Which helper?")
     assert not is_correct("Use psutil.wait_procs_all() [1].", "wait_procs", "Which helper?")
+
+
+def test_a_variable_set_to_a_value_names_the_variable():
+    assert is_correct("Set PYTHON_DOTENV_DISABLED=1 [1].", "PYTHON_DOTENV_DISABLED", "Which variable?")

@@ -12,7 +12,7 @@ def texts(question, passages):
 
 @pytest.mark.parametrize("passage, expected", [
     ("fastapi › Optional: Used by FastAPI: `orjson` - Required if you want to use `ORJSONResponse`.", "orjson"),
-    ("python-dotenv › Disable: Set PYTHON_DOTENV_DISABLED=1 to disable it.", "PYTHON_DOTENV_DISABLED"),
+    ("python-dotenv › Disable: Set PYTHON_DOTENV_DISABLED=1 to disable it.", "PYTHON_DOTENV_DISABLED=1"),
     ("tqdm › CLI: Pass --bytes to count bytes instead of lines.", "--bytes"),
     ("psutil › Processes: gone, alive = psutil.wait_procs(procs, timeout=3, callback=on_terminate)", "psutil.wait_procs"),
     ("accelerate › Install: Tested on Python 3.11+ and PyTorch 2.6.0+.", "2.6.0"),

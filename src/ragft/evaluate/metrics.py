@@ -72,7 +72,9 @@ def states_term(answer: str, term_text: str) -> bool:
         after, beyond = (lower[end] if end < len(lower) else " "), (lower[end + 1] if end + 1 < len(lower) else " ")
         # "psutil.wait_procs()" names wait_procs (an attribute of its module); "my-corpus.jsonl" is another file
         glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "") and t[0] not in _JOINED)
-        glued_after = after.isalnum() or after == "_" or (after in _JOINED and (beyond.isalnum() or beyond == "_"))
+        # "PYTHON_DOTENV_DISABLED=1" sets the variable it names
+        glued_after = after.isalnum() or after == "_" or (after in _JOINED.replace("=", "")
+                                                          and (beyond.isalnum() or beyond == "_"))
         if not glued_before and not glued_after:
             return True
         start = lower.find(t, start + 1)

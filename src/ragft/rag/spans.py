@@ -17,22 +17,25 @@ import re
 from dataclasses import dataclass
 
 from ragft.evaluate.metrics import term
+from ragft.rag.answer_type import _NOT_NAMES
 from ragft.facts import STOPWORDS, words
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
-    re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?\s?(?:%|[A-Za-z]{1,5}\b)?)"),  # numbers and their unit
+    # numbers and their unit ("8.8MB", "60ns", "20 kg"; not the "to" of "=1 to disable")
+    re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|\s?(?!(?:to|of|in|on|at|or|and|a|the)\b)[A-Za-z]{1,5}\b)?)"),
     re.compile(r"\"([^\"\n]{2,40})\""),  # "quoted"
     re.compile(r"\(([^()\n]{3,50})\)"),  # (a parenthesised gloss)
-    # Capitalised Names; one word alone only inside a sentence (at its start any word is capitalised)
-    re.compile(r"([A-Z][\w'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w'’.-]*){1,4})"),
-    re.compile(r"(?<![.!?:;–—-]\s)(?<=\s)([A-Z][\w'’-]*\w)"),
+    # Capitalised Names ("Hartley and Sons of Leeds", "Typer", "Uvicorn"); a capitalised function word
+    # opening a sentence ("No single person may ...") is left out below
+    re.compile(r"\b([A-Z][\w'’.-]*\w(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w'’.-]*\w){0,4})"),
     re.compile(r"(?:^|[.:;]\s)([\w.\[\]-]+)\s+[-–—:]\s"),  # a list item's lead term: "orjson - Required if"
 )
 _TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")  # a run of characters a term may hold
 # Identifiers, flags, versions, file names, paths, package[extra]: a token is a candidate where scoring would
 # call it a term (evaluate/metrics.py), with a trailing full stop or call parentheses left off.
 MAX_SPANS = 40
+
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) 
         for _, text in spans:
             text = text.strip(" .,;:!?'\"`")
             content = [w for w in words(text) if w not in STOPWORDS]
-            if len(text) < 2 or not content or set(content) <= asked or text.lower() in found:
+            if len(text) < 2 or not content or set(content) <= asked or text.lower() in found \
+                    or text.lower() in _NOT_NAMES:  # a capitalised word opening a sentence: "No single person ..."
                 continue
             found[text.lower()] = Span(text, n)
     return list(found.values())[:limit]
