@@ -23,8 +23,8 @@ def _strings(node: ast.AST) -> int:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split" \
             and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
         return len(node.func.value.value.split())
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("frozenset", "set", "tuple") \
-            and node.args:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in ("frozenset", "set", "tuple") and node.args:
         return _strings(node.args[0])
     if isinstance(node, ast.BinOp):  # STOPWORDS | {...}, a + b
         return _strings(node.left) + _strings(node.right)

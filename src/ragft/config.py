@@ -180,9 +180,9 @@ class RagConfig(_Strict):
         "when the answer states none of the values of the asked kind its passages hold (an invented "
         "price, a name not in them), the model chooses one of those values (rag/value_slot.py)"))
     span_choice: bool = Field(True, description=(
-        "answer a question of no recognised kind ('which function ...', 'what extra ...') with the span of its "
-        "passages the model finds most likely, among their terms: inline code, identifiers, flags, versions, "
-        "numbers, names (rag/spans.py); a small reader cannot copy a term out of technical text by itself"))
+        "where the passages hold no value of a recognised kind ('which function ...', 'what extra ...'), answer "
+        "with the span of them the model finds most likely, among their terms: inline code, identifiers, flags, "
+        "versions, numbers, names (rag/spans.py); a small reader cannot copy a term out of technical text alone"))
     unknown_names: bool = Field(True, description=(
         "answer 'I don't know' without asking the model when the question names something the knowledge base "
         "never mentions (rag/unknown_subject.py): retrieval always returns passages, about someone else"))

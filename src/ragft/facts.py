@@ -160,8 +160,11 @@ _MONTHS = frozenset("january february march april may june july august september
 def states_value(text: str, reference: str, question: str = "") -> bool:
     """Does `text` state the reference answer's value? Its number if it has one, else the words it adds.
 
-    Unlike scoring, other numbers beside it are fine: a passage may state many facts.
+    Unlike scoring, other numbers beside it are fine: a passage may state many facts. A term (`corpus.jsonl`,
+    `1.2.3`) is stated whole or not at all, as scoring reads it.
     """
+    if (t := term(reference)) is not None:
+        return states_term(text, t) if case_matters(t) else states_term(text.lower(), t.lower())
     wanted = stated_numbers(reference)
     if wanted:
         held = stated_numbers(text)
@@ -173,3 +176,45 @@ def states_value(text: str, reference: str, question: str = "") -> bool:
     if not needed:
         return " ".join(words(reference)) in " ".join(words(text))
     return needed <= set(words(text))
+
+
+# A term is one token a reader must copy whole: a file name, identifier, flag, version, URL, package extra.
+_QUOTES = "`'\"“”‘’"
+_TERM_INSIDE = re.compile(r"[^\W_][._/:=@+#~\[\]-]+[\w\[]|^--?[^\W\d]|[a-z][A-Z]|_[^\W_]")
+_QUANTITY = re.compile(r"[£$€¥]?\d[\d,]*(?:\.\d+)?%?|\d{1,2}:\d{2}")
+_JOINED = "._/:=@+#~-"  # characters that join a term's parts: "corpus.jsonl" is not "corpus" + "jsonl"
+
+
+def term(reference: str) -> str | None:
+    """The reference as a term (`corpus.jsonl`, `--timeout`, `1.2.3`, `load_dotenv`), or None for prose,
+    plain numbers and quantities (those have their own checks)."""
+    t = reference.strip().strip(_QUOTES).strip()
+    if not t or any(c.isspace() for c in t) or _QUANTITY.fullmatch(t) or not _TERM_INSIDE.search(t):
+        return None
+    return t
+
+
+def states_term(answer: str, term_text: str) -> bool:
+    """Does the answer state the term whole: not inside a longer one (`my-corpus.jsonl`, `corpus.jsonl.gz`),
+    though qualified by its module (`psutil.wait_procs()`)?
+    A sentence's full stop or a quote after it is fine; case is not (`-v` and `-V` are different flags)."""
+    lower, t = answer, term_text  # the caller lower-cases both where case does not matter
+    start = lower.find(t)
+    while start >= 0:
+        before = lower[start - 1] if start else " "
+        end = start + len(t)
+        after, beyond = (lower[end] if end < len(lower) else " "), (lower[end + 1] if end + 1 < len(lower) else " ")
+        # "psutil.wait_procs()" names wait_procs (an attribute of its module); "my-corpus.jsonl" is another file
+        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "") and t[0] not in _JOINED)
+        # "PYTHON_DOTENV_DISABLED=1" sets the variable it names
+        glued_after = after.isalnum() or after == "_" or (after in _JOINED.replace("=", "")
+                                                          and (beyond.isalnum() or beyond == "_"))
+        if not glued_before and not glued_after:
+            return True
+        start = lower.find(t, start + 1)
+    return False
+
+
+def case_matters(t: str) -> bool:
+    """A flag's case is its meaning (`-v`, `-V`); a name's is style (`FastAPI`, `fastapi`)."""
+    return t.startswith("-")

@@ -76,8 +76,8 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
                     progress=None, choose_values: bool = True, examples: bool = True,
                     vocabulary=None, spans: bool = True) -> list[GroundedAnswer]:
     """Answer each question from its passages, make sure the answer states one of their values of the
-    asked kind (`choose_values`) or, for a question of no recognised kind, is the span of them the model
-    finds most likely (`spans`, rag/spans.py), cites a passage, and check the citations.
+    asked kind (`choose_values`) or, where they hold no value of a recognised kind, is the span of them the
+    model finds most likely (`spans`, rag/spans.py), cites a passage, and check the citations.
 
     With a `vocabulary` (rag/unknown_subject.py), a question naming something the knowledge base never
     mentions is answered "I don't know" without asking the model.

@@ -4,7 +4,7 @@ A 135M reader given "`orjson` - Required if you want to use `ORJSONResponse`." a
 ORJSONResponse needs answers "FastAPI 1.1.2.2"; asked which psutil function waits for processes, it names
 another one from the same code block. It cannot copy a term out of technical text by itself, but it can
 tell which of a few candidates fits the question. So the candidates come from what marks a term in
-writing, in any domain — inline code, any token that scoring would call a term (`snake_case`,
+writing, in any domain — inline code, any token that scoring would call a term (facts.term) (`snake_case`,
 `dotted.names()`, `--flags`, `CamelCase`, versions, file names, paths, `package[extra]`), numbers with
 their units, quoted strings, parenthesised glosses, capitalised names, a list item's lead term ("`pkg` -
 what it adds") — never words of the question itself, and the model scores each as its answer
@@ -33,7 +33,7 @@ _SPAN_PATTERNS = (
 )
 _TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")  # a run of characters a term may hold
 # Identifiers, flags, versions, file names, paths, package[extra]: a token is a candidate where scoring would
-# call it a term (evaluate/metrics.py), with a trailing full stop or call parentheses left off.
+# call it a term (facts.term), with a trailing full stop or call parentheses left off.
 MAX_SPANS = 40
 
 
@@ -97,7 +97,8 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
             ids = torch.tensor([c + [0] * (width - len(c)) for c in chunk], device=device)
             mask = torch.tensor([[1] * len(prompt_ids) + [1] * len(c) + [0] * (width - len(c)) for c in chunk],
                                 device=device)
-            positions = torch.arange(len(prompt_ids), len(prompt_ids) + width, device=device)[None].expand(len(chunk), -1)
+            start_at = len(prompt_ids)
+            positions = torch.arange(start_at, start_at + width, device=device)[None].expand(len(chunk), -1)
             cache = _repeated(prompt_cache, len(chunk))
             logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
                            **{keyword: cache}).logits.float()
@@ -105,7 +106,8 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
             for row, c in enumerate(chunk):
                 scores = [float(first_lp[c[0]])]
                 if len(c) > 1:
-                    scores += lp[row, :len(c) - 1].gather(-1, torch.tensor(c[1:], device=device)[:, None])[:, 0].tolist()
+                    later = torch.tensor(c[1:], device=device)[:, None]
+                    scores += lp[row, :len(c) - 1].gather(-1, later)[:, 0].tolist()
                 out.append(scores)
     return out
 

@@ -57,16 +57,17 @@ def row(name: str, arm: dict) -> list[str]:
 
 RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "wrong: not retrieved / misread / no gold", "citation accuracy",
                      "answers citing a passage", "values chosen"]
-RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among "
-                  "the k passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct "
-                  "when a sentence of the cited passage states the answer's value and names what the question asks "
-                  "about (the passage's section header counts as that sentence's context). Values chosen: answers "
-                  "that stated none of their passages' values of the asked kind (a price, a year, a name), replaced "
-                  "by the value the model found most likely among those the passages state. Wrong answers are split by cause: the "
-                  "gold passage never reached the prompt (retrieval), it did and the model misread it (the reader), or "
+RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among the k "
+                  'passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct when a '
+                  "sentence of the cited passage states the answer's value and names what the question asks about (the "
+                  "passage's section header counts as that sentence's context). Values chosen: answers that stated none"
+                  " of their passages' values of the asked kind (a price, a year, a name), replaced by the value the "
+                  'model found most likely among those the passages state (or, where they hold no value of a recognised'
+                  ' kind, by the term among their spans it found most likely). Wrong answers are split by cause: the '
+                  'gold passage never reached the prompt (retrieval), it did and the model misread it (the reader), or '
                   "no passage is known to state the answer. The oracle arms read each question's gold passages alone: "
                   "the reader's ceiling, what perfect retrieval would score; they are never recommended. For a "
-                  "questions file that gives only answers, the gold passages are the chunks that state the reference.")
+                  'questions file that gives only answers, the gold passages are the chunks that state the reference.')
 
 
 def _misses_cell(m: dict | None) -> str:
