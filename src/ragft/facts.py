@@ -181,7 +181,8 @@ def states_value(text: str, reference: str, question: str = "") -> bool:
 # A term is one token a reader must copy whole: a file name, identifier, flag, version, URL, package extra.
 _QUOTES = "`'\"“”‘’"
 _TERM_INSIDE = re.compile(r"[^\W_][._/:=@+#~\[\]-]+[\w\[]|^--?[^\W\d]|[a-z][A-Z]|_[^\W_]")
-_QUANTITY = re.compile(r"[£$€¥]?\d[\d,]*(?:\.\d+)?%?|\d{1,2}:\d{2}")
+# plain numbers, amounts, clock times and numbers with a short unit ("10.15am", "8.8MB", "60ns"): scored as numbers
+_QUANTITY = re.compile(r"[£$€¥]?\d[\d,]*(?:[.:]\d+)?(?:%|[A-Za-z]{1,3})?")
 _JOINED = "._/:=@+#~-"  # characters that join a term's parts: "corpus.jsonl" is not "corpus" + "jsonl"
 
 

@@ -66,10 +66,13 @@ def test_a_question_of_no_recognised_kind_is_answered_with_the_most_likely_span(
     question = "Which package does ORJSONResponse need?"
     passage = "fastapi › Optional: Used by FastAPI: `orjson` - Required if you want to use `ORJSONResponse`."
     messages = _prompt(question, passage)
-    [(answer, chosen)] = ensure_values(chat, [messages], [question], ["FastAPI 1.1.2.2."], [[passage]])
+    [(answer, chosen)] = ensure_values(chat, [messages], [question], ["Version 1.1.2.2 of it."], [[passage]])
     pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, [passage])]
     assert chosen and answer == f"{choose_value(tiny.model, tiny.tokenizer, messages, pool).text} [1]."
     assert ensure_values(chat, [messages], [question], ["I don't know."], [[passage]]) == [("I don't know.", False)]
+    # an answer that states one of the candidates stands
+    assert ensure_values(chat, [messages], [question], ["It needs orjson [1]."], [[passage]]) == [
+        ("It needs orjson [1].", False)]
     assert ensure_values(chat, [messages], [question], ["A."], [[passage]], spans=False) == [("A.", False)]
 
 

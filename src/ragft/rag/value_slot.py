@@ -142,8 +142,8 @@ def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], a
     """(answer, chosen) per answer: an answer that does not state exactly one of its passages' values of
     the asked kind, or states the wrong one of a sentence's values (see `settle`), is replaced by the
     right value, cited. Where the passages hold no value of a kind ragft recognises ("which function ...",
-    "what extra ..."), the answer is, with `spans`, the span of its passages the model finds most likely
-    (rag/spans.py).
+    "what extra ..."), an answer stating none of their candidate spans is replaced, with `spans`, by the
+    span the model finds most likely (rag/spans.py).
     Only a local model exposes the probabilities a choice needs."""
     from ragft.models.generation import LocalChatModel
     from ragft.rag.spans import candidate_spans
@@ -156,7 +156,8 @@ def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], a
         if not found:  # no value of a recognised kind: the passages' terms compete
             if spans and not _ABSTAINS.search(answer):
                 pool = [Candidate(s.text, s.passage) for s in candidate_spans(question, texts)]
-                if pool:
+                # an answer that states one of them stands ("… listens on VHF channel 12 [1].")
+                if pool and not any(s.text.lower() in answer.lower() for s in pool):
                     picked = choose_value(chat_model.model, chat_model.tokenizer, prompts[i], pool)
                     out[i] = (f"{picked.text} [{picked.passage}].", True)
             continue
