@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass
 
 from ragft.evaluate.metrics import term
-from ragft.rag.answer_type import _NOT_NAMES
+from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES
 from ragft.facts import STOPWORDS, words
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
-    # numbers and their unit ("8.8MB", "60ns", "20 kg"; not the "to" of "=1 to disable")
-    re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|\s?(?!(?:to|of|in|on|at|or|and|a|the)\b)[A-Za-z]{1,5}\b)?)"),
+    # numbers and their unit ("8.8MB", "60ns", "20 kg", "8 minutes"; not the "to" of "=1 to disable")
+    re.compile(r"(?<![\w.,])([$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|\s?(?!(?:to|of|in|on|at|or|and|a|the)\b)[A-Za-z]{1,8}\b)?)"),
     re.compile(r"\"([^\"\n]{2,40})\""),  # "quoted"
     re.compile(r"\(([^()\n]{3,50})\)"),  # (a parenthesised gloss)
     # Capitalised Names ("Hartley and Sons of Leeds", "Typer", "Uvicorn"); a capitalised function word
@@ -35,6 +35,7 @@ _TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")  # a run of characters a term may hol
 # Identifiers, flags, versions, file names, paths, package[extra]: a token is a candidate where scoring would
 # call it a term (facts.term), with a trailing full stop or call parentheses left off.
 MAX_SPANS = 40
+_OPENERS = _NOT_NAMES - set(_DAYS_AND_MONTHS)  # capitalised at a sentence's start, never an answer alone
 
 
 
@@ -69,8 +70,8 @@ def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) 
         for _, text in spans:
             text = text.strip(" .,;:!?'\"`")
             content = [w for w in words(text) if w not in STOPWORDS]
-            if len(text) < 2 or not content or set(content) <= asked or text.lower() in found \
-                    or text.lower() in _NOT_NAMES:  # a capitalised word opening a sentence: "No single person ..."
+            if (len(text) < 2 and not text.isdigit()) or not content or set(content) <= asked \
+                    or text.lower() in found or text.lower() in _OPENERS:  # "No single person may ..."
                 continue
             found[text.lower()] = Span(text, n)
     return list(found.values())[:limit]
