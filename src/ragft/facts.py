@@ -181,7 +181,7 @@ def states_value(text: str, reference: str, question: str = "") -> bool:
 # A term is one token a reader must copy whole: a file name, identifier, flag, version, URL, package extra.
 _QUOTES = "`'\"“”‘’"
 _TERM_INSIDE = re.compile(r"[^\W_][._/:=@+#~\[\]-]+[\w\[]|^--?[^\W\d]|[a-z][A-Z]|_[^\W_]")
-# plain numbers, amounts, clock times and numbers with a short unit ("10.15am", "8.8MB", "60ns"): scored as numbers
+# plain numbers, amounts, clock times, numbers with a short unit ("10.15am", "8.8MB", "60ns"): scored as numbers
 _QUANTITY = re.compile(r"[£$€¥]?\d[\d,]*(?:[.:]\d+)?(?:%|[A-Za-z]{1,3})?")
 _JOINED = "._/:=@+#~-"  # characters that join a term's parts: "corpus.jsonl" is not "corpus" + "jsonl"
 
@@ -206,7 +206,8 @@ def states_term(answer: str, term_text: str) -> bool:
         end = start + len(t)
         after, beyond = (lower[end] if end < len(lower) else " "), (lower[end + 1] if end + 1 < len(lower) else " ")
         # "psutil.wait_procs()" names wait_procs (an attribute of its module); "my-corpus.jsonl" is another file
-        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "") and t[0] not in _JOINED)
+        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "")
+                                                             and t[0] not in _JOINED)
         # "PYTHON_DOTENV_DISABLED=1" sets the variable it names
         glued_after = after.isalnum() or after == "_" or (after in _JOINED.replace("=", "")
                                                           and (beyond.isalnum() or beyond == "_"))

@@ -4,7 +4,7 @@ A 135M reader given "`orjson` - Required if you want to use `ORJSONResponse`." a
 ORJSONResponse needs answers "FastAPI 1.1.2.2"; asked which psutil function waits for processes, it names
 another one from the same code block. It cannot copy a term out of technical text by itself, but it can
 tell which of a few candidates fits the question. So the candidates come from what marks a term in
-writing, in any domain — inline code, any token that scoring would call a term (facts.term) (`snake_case`,
+writing, in any domain — inline code, any token that scoring would call a term (`facts.term`: `snake_case`,
 `dotted.names()`, `--flags`, `CamelCase`, versions, file names, paths, `package[extra]`), numbers with
 their units, quoted strings, parenthesised glosses, capitalised names, a list item's lead term ("`pkg` -
 what it adds") — never words of the question itself, and the model scores each as its answer
@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ragft.evaluate.metrics import term
-from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES
-from ragft.facts import STOPWORDS, words
+from ragft.facts import STOPWORDS, term, words
+from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES, split_header
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
@@ -31,12 +30,11 @@ _SPAN_PATTERNS = (
     re.compile(r"\b([A-Z][\w'’.-]*\w(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w'’.-]*\w){0,4})"),
     re.compile(r"(?:^|[.:;]\s)([\w.\[\]-]+)\s+[-–—:]\s"),  # a list item's lead term: "orjson - Required if"
 )
-_TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")  # a run of characters a term may hold
-# Identifiers, flags, versions, file names, paths, package[extra]: a token is a candidate where scoring would
-# call it a term (facts.term), with a trailing full stop or call parentheses left off.
+# Identifiers, flags, versions, file names, paths, package[extra]: a run of characters a term may hold (call
+# parentheses end it) is a candidate where scoring would call it a term (facts.term).
+_TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")
 MAX_SPANS = 40
 _OPENERS = _NOT_NAMES - set(_DAYS_AND_MONTHS)  # capitalised at a sentence's start, never an answer alone
-
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,6 @@ def _bare(token: str) -> str:
 
 def passage_body(passage: str) -> str:
     """The passage without its chunk header ("Title › Section: "): a header names the subject, not the answer."""
-    from ragft.rag.answer_type import split_header
-
     return split_header(passage)[1]
 
 
