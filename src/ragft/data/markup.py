@@ -92,7 +92,7 @@ def parse_markdown(text: str, path: Path) -> Document:
         item = False
 
     for line in text.split("\n"):
-        if fence:  # fenced code is kept as one paragraph, as written
+        if fence:  # fenced code is kept as one unit, as written
             if re.match(rf"^\s{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$", line):
                 out.unit(" ".join(code))  # one unit: a code block is chunked whole where it fits
                 fence, code = "", []
