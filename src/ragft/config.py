@@ -165,7 +165,7 @@ class RagConfig(_Strict):
     """Retrieval and passage selection for the `rag` arms (rag/retriever.py, rag/answer.py).
 
     Defaults chosen with bench/reader_quality.py on generated people and a hand-written handbook,
-    confirmed on other generated domains and document sets (README, "How the grounded arm was tuned").
+    confirmed on other generated domains and document sets (docs/grounded-rag-tuning.md).
     """
 
     k: int = Field(5, ge=1, le=100, description="at most this many passages in the prompt")

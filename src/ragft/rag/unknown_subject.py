@@ -8,7 +8,7 @@ words not opening the sentence, and codes with digits; not acronyms, titles more
 so ordinary words never trigger it; a document's company name missing from a chunk does not either,
 as long as the documents name it. Measured on the bundled documents and 2,000+ generated probes of
 three domains: no known question flagged; every question about an unknown person, organisation or
-city flagged (README, "How the grounded arm was tuned").
+city flagged (docs/grounded-rag-tuning.md).
 """
 
 from __future__ import annotations
