@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, term, words
-from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES, split_header
+from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES, _body
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
@@ -49,18 +49,13 @@ def _bare(token: str) -> str:
     return token[:-1] if token.endswith("+") and token[-2:-1].isdigit() else token
 
 
-def passage_body(passage: str) -> str:
-    """The passage without its chunk header ("Title › Section: "): a header names the subject, not the answer."""
-    return split_header(passage)[1]
-
-
 def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) -> list[Span]:
     """The spans of the passages that look like an answer to a "which / what" question, in passage order,
     without those the question already says (its words are what is asked about, not the answer)."""
     asked = set(words(question))
     found: dict[str, Span] = {}
     for n, passage in enumerate(passages, start=1):
-        body = passage_body(passage)
+        body = _body(passage)  # a header names the subject, not the answer
         spans = sorted([(m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body)]
                        + [(m.start(), t) for m in _TOKEN.finditer(body) if (t := term(_bare(m.group())))])
         for _, text in spans:
