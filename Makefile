@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint docs docs-serve bench clean
 
 install: $(STAMP)
 
@@ -22,12 +22,22 @@ $(STAMP): pyproject.toml Makefile
 run: install
 	$(BIN)/ragft run --preset seed
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+# The docs site (MkDocs, Material theme) into site/; a warning fails the build.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: install
 	$(BIN)/python -m pip install -qq -e ".[dev,bench]"
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) runs bench/out
+	rm -rf $(VENV) runs bench/out site

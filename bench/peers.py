@@ -72,4 +72,5 @@ def llamacpp_answers(n: int, max_new_tokens: int = 64) -> dict:
         model.create_chat_completion([{"role": "system", "content": PromptConfig().system},  # the base arm's prompt
                                       {"role": "user", "content": q}], temperature=0.0, max_tokens=max_new_tokens)
     seconds = time.perf_counter() - began
-    return {"questions": len(questions), "seconds": round(seconds, 2), "questions_per_s": round(len(questions) / seconds, 2)}
+    return {"questions": len(questions), "seconds": round(seconds, 2),
+            "questions_per_s": round(len(questions) / seconds, 2)}

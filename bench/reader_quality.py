@@ -70,7 +70,8 @@ def load_task(name: str, n: int, sentences: int = 1, overlap: int = 0):
     from ragft.rag.chunking import ChunkSettings
 
     if (EXAMPLES / name).is_dir():
-        return task_from_documents(EXAMPLES / name, EXAMPLES / name / "questions.jsonl", ChunkSettings(sentences=sentences, overlap=overlap))
+        return task_from_documents(EXAMPLES / name, EXAMPLES / name / "questions.jsonl",
+                                   ChunkSettings(sentences=sentences, overlap=overlap))
     conversations, description = load_conversations(DataConfig(source=name, n=n))
     return task_from_conversations(conversations, description)
 

@@ -62,7 +62,8 @@ def test_peers_utilization_and_cpu_keys():
     # executed FLOP/s over the peak of the precision each run used, never above 1 here
     default = s["training"]["full"]["ragft"]
     assert s["train_executed_utilization"] == round(default["executed_gflops"] / 2800.0, 3)
-    assert s["train_executed_utilization_fp32"] == round(s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3)
+    assert s["train_executed_utilization_fp32"] == round(
+        s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3)
     assert 0 < s["train_executed_utilization"] <= 1 and 0 < s["train_executed_utilization_fp32"] <= 1
 
 

@@ -106,7 +106,8 @@ def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):
 
 def test_finetune_command_and_bad_method(tmp_path, cities_file, tiny_model_dir):
     one_error_line(invoke("finetune", cities_file, "--method", "qlora"), "--method must be full or lora")
-    one_error_line(invoke("finetune", cities_file, "--precision", "half"), "--precision must be one of auto, fp32, bf16")
+    one_error_line(invoke("finetune", cities_file, "--precision", "half"),
+                   "--precision must be one of auto, fp32, bf16")
     out = tmp_path / "ft"
     result = invoke("finetune", cities_file, "--model", tiny_model_dir, "--epochs", 1, "--out", out, "--quiet",
                     "--precision", "fp32")

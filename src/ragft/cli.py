@@ -146,7 +146,8 @@ def _write_conversations(conversations: list[dict], out: Path | None, what: str 
 @data_app.command("validate")
 def data_validate(
     file: Path = typer.Argument(..., help="Chat JSONL file."),
-    model: str = typer.Option("smollm2-135m-instruct", "--model", "-m", help="Tokenizer for token counts. " + MODEL_HELP),
+    model: str = typer.Option("smollm2-135m-instruct", "--model", "-m",
+                              help="Tokenizer for token counts. " + MODEL_HELP),
     max_tokens: int = typer.Option(16385, "--max-tokens", min=1, help="Per-example token limit (OpenAI's: 16385)."),
 ) -> None:
     """Check a chat fine-tuning file the way OpenAI does; print FILE:LINE: problem for each issue."""
@@ -260,16 +261,16 @@ def run(
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment: seed, study, study-quick."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
     data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, "
-                                                            "orgs, or a mix in one knowledge base (people:2+cities:10)."),
+                                       "orgs, or a mix in one knowledge base (people:2+cities:10)."),
     docs: Optional[Path] = typer.Option(None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as "
                                                              "the knowledge; needs --questions."),
     questions: Optional[Path] = typer.Option(None, "--questions", help='With --docs: the test set, JSONL lines '
                                                                        '{"question": ..., "answer": ...}.'),
     train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
                                                                "continued pre-training on the document chunks)."),
-    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,rag-seed,"
-                                       "context,raft,idk (and V, V+rag, V+rag-seed, V+context for each fine-tune V "
-                                       "in the config's variants)."),
+    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,"
+                                       "rag-seed,context,raft,idk (and V, V+rag, V+rag-seed, V+context for each "
+                                       "fine-tune V in the config's variants)."),
     experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies: generalization,"
                                               "augmentation,learning_curve (generated data), update,deletion,unknowns,"
                                               "long_context,raft, behaviour (config `behaviour:`)."),
@@ -283,7 +284,7 @@ def run(
     backend: Optional[str] = typer.Option(None, "--backend", help="local, or openai: answer on an OpenAI-compatible "
                                                                  "endpoint (--model is the endpoint's model name)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. "
-                                                                   "http://127.0.0.1:8000/v1 (default OPENAI_BASE_URL)."),
+                                           "http://127.0.0.1:8000/v1 (default OPENAI_BASE_URL)."),
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="OPENAI_API_KEY", show_envvar=True,
                                           help="Key for the endpoint (never written to the run directory)."),
     finetune_backend: Optional[str] = typer.Option(None, "--finetune-backend",
@@ -291,7 +292,8 @@ def run(
     chroma_url: Optional[str] = CHROMA_URL,
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Also grade every answer with this model "
                                                                          "on an OpenAI-compatible endpoint."),
-    judge_url: Optional[str] = typer.Option(None, "--judge-url", help="The judge's endpoint (default OPENAI_BASE_URL)."),
+    judge_url: Optional[str] = typer.Option(None, "--judge-url",
+                                            help="The judge's endpoint (default OPENAI_BASE_URL)."),
     judge_api_key: Optional[str] = typer.Option(None, "--judge-api-key", envvar="RAGFT_JUDGE_API_KEY",
                                                 show_envvar=True, help="The judge's key (default: --api-key)."),
     test: Optional[Path] = typer.Option(None, "--test", help="With --data FILE: held-out questions asked besides "
@@ -305,8 +307,8 @@ def run(
     seeds: Optional[int] = typer.Option(None, "--seeds", min=1, max=20, help="Repeat the run N times with data and "
                                         "training seeds moved by 0..N-1; report mean ± std per arm."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run in RUN_DIR with its own "
-                                          "config.yaml: the arms it answered and the fine-tunes it saved are not redone "
-                                          "(keys come from the options and environment, as before)."),
+                                          "config.yaml: the arms it answered and the fine-tunes it saved are not "
+                                          "redone (keys come from the options and environment, as before)."),
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
@@ -331,7 +333,8 @@ def run(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Files, jobs, models (default $RAGFT_HOME/server)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir",
+                                            help="Files, jobs, models (default $RAGFT_HOME/server)."),
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="RAGFT_API_KEY", show_envvar=True,
                                           help="Require 'Authorization: Bearer KEY' on every request."),
     model_alias: Optional[list[str]] = typer.Option(None, "--model-alias", help="NAME=MODEL (repeatable): serve MODEL "

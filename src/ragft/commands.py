@@ -159,8 +159,9 @@ def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=No
     (run_dir / "FAILED").unlink(missing_ok=True)  # written again if this try fails too
     reporter = Reporter(quiet)
     reporter.log(f"resuming {run_dir}")
-    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key, judge_api_key=judge_api_key,
-                                                  rewriter_api_key=rewriter_api_key, resume=True).run)
+    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key,
+                                                  judge_api_key=judge_api_key, rewriter_api_key=rewriter_api_key,
+                                                  resume=True).run)
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 

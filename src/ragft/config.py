@@ -136,7 +136,8 @@ class DataConfig(_Strict):
         if not self.docs and (self.questions or self.train):
             raise ValueError("questions and train go with docs (--docs DIR); a chat JSONL source holds its own")
         if self.rewriter_url and self.docs:
-            raise ValueError("rewriter_url rewords a chat JSONL source's questions; with docs write them in `questions`")
+            raise ValueError("rewriter_url rewords a chat JSONL source's questions; with docs write them in "
+                             "`questions`")
         if self.test and self.docs:
             raise ValueError("test goes with a chat JSONL source; with docs every question is in `questions`")
         return self
@@ -339,7 +340,8 @@ class VariantConfig(_Strict):
 
     def recipe(self, finetune: FinetuneConfig) -> FinetuneConfig:
         """`finetune` with this variant's settings on top."""
-        mine = {k: v for k, v in self.model_dump().items() if k in ("method", "epochs", "learning_rate") and v is not None}
+        mine = {k: v for k, v in self.model_dump().items()
+                if k in ("method", "epochs", "learning_rate") and v is not None}
         return finetune.model_copy(update=mine)
 
 
@@ -428,7 +430,8 @@ class BehaviourConfig(_Strict):
     test_n: int = Field(60, ge=1, description="support: held-out test messages generated (other templates and slots)")
     seed: int = Field(42, description="support: the generator's seed; own data: the hold-out draw")
     format: Literal["text", "json"] = Field("text", description="support: plain replies, or JSON objects")
-    test: str | None = Field(None, description="own data: held-out conversations (chat JSONL); None: hold out test_share")
+    test: str | None = Field(None, description=(
+        "own data: held-out conversations (chat JSONL); None: hold out test_share"))
     test_share: float = Field(0.25, gt=0, lt=1, description="own data without a test file: share held out")
     style: StyleConfig = Field(default_factory=StyleConfig, description=(
         "own data: the style to check (support: its house style, data/support.py)"))

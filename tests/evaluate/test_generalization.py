@@ -82,7 +82,8 @@ def test_learning_curve_checkpoints_one_training_run(tmp_path, tiny_model_dir):
         points = curves[variant]["points"]
         assert [p["epoch"] for p in points] == [0, 2, 4, 5]  # untouched, every 2 epochs, and the last
         assert [p["train"]["n"] for p in points] == [4] * 4 and [p["paraphrase"]["n"] for p in points] == [4] * 4
-        assert points[0]["train_tokens"] == 0 and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"]
+        assert (points[0]["train_tokens"] == 0
+                and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"])
         assert all(a["seconds"] <= b["seconds"] for a, b in zip(points, points[1:]))
         assert points[-1]["seconds"] == pytest.approx(out.results["finetunes"][variant]["seconds"], abs=2e-3)
     lora = curves["lora"]  # the adapters only (a large share of a tiny model)

@@ -96,5 +96,6 @@ def test_the_report_shows_the_final_timings(tiny_run):
     run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
     report = (run_dir / "report.md").read_text()
     total = results["timings"]["total"]
-    assert f"| total | {total:.1f} |" in report or f"| total | {total:.2f} |" in report, report.split("## Costs")[1][:600]
+    assert f"| total | {total:.1f} |" in report or f"| total | {total:.2f} |" in report, (
+        report.split("## Costs")[1][:600])
     assert "| report |" in report

@@ -7,7 +7,8 @@ from ragft.finetune.chat_format import template_messages
 from ragft.finetune.tokenize import IGNORE, count_tokens, tokenize_conversation
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather",
-                                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+                                            "parameters": {"type": "object",
+                                                           "properties": {"city": {"type": "string"}}}}}]
 CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}
 EXAMPLE = {"messages": [
     {"role": "system", "content": "You are a weather bot."},
@@ -54,7 +55,8 @@ def test_the_tool_calling_format_validates_and_bad_calls_are_named(tmp_path, tin
                            {"role": "assistant", "content": "Sunny."}], "functions": [TOOLS[0]["function"]]}
     bad = [{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": "call it"}]},
            {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": [{"function": {}}]}]},
-           {"messages": [{"role": "user", "content": "x", "tool_calls": [CALL]}, {"role": "assistant", "content": "y"}]}]
+           {"messages": [{"role": "user", "content": "x", "tool_calls": [CALL]},
+                         {"role": "assistant", "content": "y"}]}]
     path = tmp_path / "tools.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in [EXAMPLE, legacy, *bad]) + "\n")
     report = validate_file(path, lambda ex: count_tokens(tiny.tokenizer, ex["messages"], ex.get("tools")

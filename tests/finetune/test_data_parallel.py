@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from safetensors.torch import load_file
 
 from ragft.data.cities import city_conversations, to_jsonl

@@ -179,7 +179,8 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
     assert rag["accuracy"] >= rag_floor and oracle["accuracy"] >= oracle_floor, (rag["accuracy"], oracle["accuracy"])
     assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
     misses = rag["misses"]
-    assert misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"] == rag["n"] - rag["correct"]
+    assert (misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"]
+            == rag["n"] - rag["correct"])
     assert any(r["value_chosen"] for r in map(json.loads, (out / "predictions.jsonl").read_text().splitlines()))
     assert all(row["numbers"]["winners"] != ["oracle"] for row in results["decision"]["rows"])  # never recommended
     assert "not retrieved / misread" in (out / "report.md").read_text()

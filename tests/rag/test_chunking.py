@@ -108,8 +108,8 @@ def test_a_chunk_never_spans_sections():
 
 @pytest.mark.parametrize("settings, count", [
     (ChunkSettings(sentences=1), 6), (ChunkSettings(sentences=2), 3), (ChunkSettings(sentences=4), 2),
-    (ChunkSettings(sentences=6), 1), (ChunkSettings(sentences=2, overlap=1), 5), (ChunkSettings(sentences=3, overlap=1), 3),
-    (ChunkSettings(sentences=3, overlap=2), 4),
+    (ChunkSettings(sentences=6), 1), (ChunkSettings(sentences=2, overlap=1), 5),
+    (ChunkSettings(sentences=3, overlap=1), 3), (ChunkSettings(sentences=3, overlap=2), 4),
 ])
 def test_sentences_and_overlap_set_the_chunk_count(settings, count):
     chunks = chunk_document(doc_of((("D",), (SIX,))), settings)
@@ -156,7 +156,8 @@ def test_file_passages_chunks_prose(tmp_path):
     prose.write_text("Travel policy\n\nTrains are booked by\nthe office. Taxis need approval. Hotels are paid.\n")
     assert not is_fact_list(prose.read_text())
     assert list(file_passages(prose).values()) == ["Travel policy: Trains are booked by the office.",
-                                                  "Travel policy: Taxis need approval.", "Travel policy: Hotels are paid."]
+                                                  "Travel policy: Taxis need approval.",
+                                                  "Travel policy: Hotels are paid."]
     md = tmp_path / "handbook.md"
     md.write_text(HANDBOOK)
     assert split_mode(md) == "chunks" and "Handbook › Products › Lumen S: The Lumen S" in str(file_passages(md))
@@ -180,7 +181,8 @@ def test_is_fact_list():
 
 def test_older_entry_points_still_work(tmp_path):
     assert split_text(" a \n\n b\n", "lines") == ["a", "b"]
-    assert split_text("# T\n\nA b. C d. E f.\n\n## S\n\nG h.", "markdown") == ["T: A b.", "T: C d.", "T: E f.", "T › S: G h."]
+    assert split_text("# T\n\nA b. C d. E f.\n\n## S\n\nG h.", "markdown") == [
+        "T: A b.", "T: C d.", "T: E f.", "T › S: G h."]
     assert split_text("A b. C d. E f.", "chunks") == ["A b.", "C d.", "E f."]
     (tmp_path / "a.md").write_text("x")
     (tmp_path / "questions.jsonl").write_text("{}")
@@ -192,7 +194,8 @@ def test_older_entry_points_still_work(tmp_path):
 
 def test_list_items_and_table_rows_are_chunked_whole_with_their_labels(tmp_path):
     md = tmp_path / "club.md"
-    md.write_text("# Club\n\n## Levels\n\n- Red flag: above 1.65 m. No boating of any kind.\n- Green flag: below 1.20 m.\n\n"
+    md.write_text("# Club\n\n## Levels\n\n- Red flag: above 1.65 m. No boating of any kind.\n"
+                  "- Green flag: below 1.20 m.\n\n"
                   "## Fleet\n\n| Boat | Length | Built |\n|---|---|---|\n| Marigold | 17.6 m | 2015 |\n\n"
                   "| a | b |\n\nThe river is slow. It loops around the town.\n")
     bodies = [c.body for c in document_passages(md).values()]

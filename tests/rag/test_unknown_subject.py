@@ -69,10 +69,11 @@ HAND_KNOWN = ["When was the Aurora Borealis II launched?", "Who commands the res
          "Who first climbed Mount Arrenhal?", "Where does Qiao & Partners have offices?",
          "How much is a sourdough loaf at Fenwick Bakery?", "In which year did Sofia Brandt climb the mountain?",
          "what does the bakery charge for bread?"]
-HAND_UNKNOWN = ["When was the Aurora Australis launched?", "How long is a year on Keth-7?", "Who discovered the planet Vorr?",
-           "How often does the Sydlys tram run?", "How high is Mount Belgrave?", "Who first climbed Mount Arrenhal's neighbour Kessfjell?",
-           "Where does Lindqvist & Partners have offices?", "What does Marlow Bakery sell?", "Who commands the Polar Star?",
-           "When did Captain Ines Moreno take command?"]
+HAND_UNKNOWN = ["When was the Aurora Australis launched?", "How long is a year on Keth-7?",
+                "Who discovered the planet Vorr?", "How often does the Sydlys tram run?", "How high is Mount Belgrave?",
+                "Who first climbed Mount Arrenhal's neighbour Kessfjell?",
+                "Where does Lindqvist & Partners have offices?", "What does Marlow Bakery sell?",
+                "Who commands the Polar Star?", "When did Captain Ines Moreno take command?"]
 
 
 def test_a_hand_written_knowledge_base_nothing_was_tuned_on():

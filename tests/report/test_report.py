@@ -18,7 +18,8 @@ def _arm(desc, correct, n, ci, correct_seed, ci_seed, hit=None, finetuned=False)
                  if hit is not None else None)
     return {"description": desc, "finetuned": finetuned, "rag": "grounded" if hit is not None else None,
             "retrieval": retrieval, "citation_accuracy": 0.75 if hit is not None else None,
-            "citations": 8 if hit is not None else None, "cited_answers": 1.0 if hit is not None else None, "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
+            "citations": 8 if hit is not None else None, "cited_answers": 1.0 if hit is not None else None,
+            "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
             "accuracy_seed": correct_seed / n if n else None, "correct_seed": correct_seed, "ci95_seed": ci_seed,
             "retrieval_hit_rate": hit, "mean_prompt_tokens": 61.0, "mean_completion_tokens": 14.2,
             "mean_latency_s": 0.21}

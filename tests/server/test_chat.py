@@ -37,7 +37,8 @@ def test_plain_completion_has_openai_shape_and_usage(client):
 
 
 def test_greedy_is_deterministic_and_seed_makes_sampling_reproducible(client):
-    assert chat(client, temperature=0).choices[0].message.content == chat(client, temperature=0).choices[0].message.content
+    assert (chat(client, temperature=0).choices[0].message.content
+            == chat(client, temperature=0).choices[0].message.content)
     a = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
     b = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
     texts = [c.message.content for c in a.choices]

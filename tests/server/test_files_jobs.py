@@ -55,7 +55,8 @@ def test_a_bad_training_file_fails_its_job_and_the_server_keeps_serving(client):
     assert events[0].level == "error"  # newest first
     assert client.models.list().data  # still serving
     # a line the checks once crashed on (role as a list): the job fails with the line, it never hangs
-    hostile = upload(client, b'{"messages": [{"role": ["user"], "content": "q"}, {"role": "assistant", "content": "a"}]}\n',
+    hostile = upload(client, b'{"messages": [{"role": ["user"], "content": "q"}, '
+                             b'{"role": "assistant", "content": "a"}]}\n',
                      "hostile.jsonl")
     job = wait_for_job(client, client.fine_tuning.jobs.create(training_file=hostile.id, model="tiny").id, 30)
     assert job.status == "failed" and "hostile.jsonl:1: messages[0] has unknown role" in job.error.message

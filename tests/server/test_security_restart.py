@@ -7,8 +7,8 @@ from .server_process import Server, wait_for, wait_for_job
 
 @pytest.fixture(scope="module")
 def locked(tmp_path_factory, server_home, tiny_model_dir):
-    srv = Server(tmp_path_factory.mktemp("locked") / "data", server_home, "--model-alias", f"tiny={tiny_model_dir}", "--max-upload-mb", "1",
-                 "--finetune-method", "lora", api_key="s3cret-key").start()
+    srv = Server(tmp_path_factory.mktemp("locked") / "data", server_home, "--model-alias", f"tiny={tiny_model_dir}",
+                 "--max-upload-mb", "1", "--finetune-method", "lora", api_key="s3cret-key").start()
     yield srv
     srv.stop()
 

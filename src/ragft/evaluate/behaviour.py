@@ -82,15 +82,16 @@ def score(style: Style, arm: str, request: Request, completion) -> dict:
 
 
 def arm_metrics(rows: list[dict], style: Style, latencies: list[float], arm: BehaviourArm) -> dict:
-    out = {"model": arm.model, "instructions": arm.instructions, "shots": arm.shots, "prompt": ("the instructions" if arm.instructions else "a one-line system prompt")
+    out = {"model": arm.model, "instructions": arm.instructions, "shots": arm.shots,
+           "prompt": ("the instructions" if arm.instructions else "a one-line system prompt")
            + (" + worked examples" if arm.shots else ""), "n": len(rows),
            "rules": {rule: rate([r["rules"][rule] for r in rows]) for rule in style.rules()},
            "all_rules": rate([r["all_rules"] for r in rows]),
            "mean_prompt_tokens": round(statistics.fmean(r["prompt_tokens"] for r in rows), 1),
            "mean_completion_tokens": round(statistics.fmean(r["completion_tokens"] for r in rows), 1),
            "batched_seconds_per_request": round(statistics.fmean(r["latency_s"] for r in rows), 4),
-           "latency_s": {"median": round(statistics.median(latencies), 4), "mean": round(statistics.fmean(latencies), 4),
-                         "n": len(latencies)}}
+           "latency_s": {"median": round(statistics.median(latencies), 4),
+                         "mean": round(statistics.fmean(latencies), 4), "n": len(latencies)}}
     if style.json_keys:
         out["schema"] = rate([r["schema"] for r in rows])
     return out

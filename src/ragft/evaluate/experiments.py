@@ -41,7 +41,8 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
         fams = family_metrics([r for r in rows if r["arm"] == arm.name]) or {}
         points.append({"variant": arm.variant, "arm": arm.name, "method": ft["method"], "k": ft.get("phrasings", 1),
                        "epochs": ft["epochs"], "examples": ft["examples"], "train_tokens": ft["train_tokens"],
-                       "seconds": round(ft["seconds"], 3), **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")}})
+                       "seconds": round(ft["seconds"], 3),
+                       **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")}})
     return {"points": sorted(points, key=lambda p: (p["method"], p["epochs"], p["k"]))}
 
 

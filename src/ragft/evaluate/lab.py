@@ -30,8 +30,9 @@ class LabMixin:
         return self.chat(self.weights.untouched())
 
     def default_finetune(self):
-        """The run's fine-tune that the lifecycle asks (lifecycle.variant, default `finetuned`) in a model of its own (the run's weights were restored since): from the
-        copy kept of a full fine-tune's weights, else loaded from where it was saved."""
+        """The run's fine-tune that the lifecycle asks (lifecycle.variant, default `finetuned`) in a model of its own
+        (the run's weights were restored since): from the copy kept of a full fine-tune's weights, else loaded from
+        where it was saved."""
         from dataclasses import replace
 
         from ragft.models.loading import load_model

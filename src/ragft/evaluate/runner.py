@@ -4,9 +4,10 @@ dataset -> (index | fine-tune) -> arms -> per-question records -> metrics -> rep
 A local model is loaded once: the untouched-model arms run first (and the long_context experiment
 with them), then the same weights are fine-tuned in place for each fine-tune's arms, restored to
 the untouched weights before the next; the update and deletion experiments, then the behaviour one (its own
-data and fine-tunes), run last (with an openai backend nothing is loaded here). results.json is written last, atomically, so a run directory
-without it is an incomplete run. Each arm's answers and each fine-tune are kept in stages/ as they finish
-(evaluate/checkpoints.py): `ragft run --resume RUN_DIR` continues a killed run without redoing them.
+data and fine-tunes), run last (with an openai backend nothing is loaded here). results.json is written last,
+atomically, so a run directory without it is an incomplete run. Each arm's answers and each fine-tune are kept in
+stages/ as they finish (evaluate/checkpoints.py): `ragft run --resume RUN_DIR` continues a killed run without
+redoing them.
 """
 
 from __future__ import annotations
@@ -430,7 +431,8 @@ class Experiment(LabMixin):
         judge = self.config.judge
         settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
         with self.reporter.stage("judge"), self.reporter.spinner(f"judging {len(records)} answers with {judge.model}"):
-            verdicts = judge_answers(settings, [(r.question, r.reference, without_citations(r.answer)) for r in records])
+            verdicts = judge_answers(settings, [(r.question, r.reference, without_citations(r.answer))
+                                                for r in records])
         for record, v in zip(records, verdicts):
             record.judge = {"correct": v.correct, "reply": v.reply, "prompt": v.prompt, "error": v.error}
 

@@ -5,9 +5,9 @@ what `ask` prints is what the experiment measures.
 
 What decides a small reader's accuracy is selection: the passage that answers first, and little
 else to distract it (SmolLM2-135M given three passages about one person answers with whichever
-fact it likes: 48 % vs 95 % given the answering passage alone, both with the seed's prompt). So the prompt holds the best fused
-passage, plus only those scoring within `gap` of it (rag/fusion.py: convex combination of dense and
-BM25 scores), at most `k`; the best passage being the best one that holds a value of the kind the
+fact it likes: 48 % vs 95 % given the answering passage alone, both with the seed's prompt). So the prompt
+holds the best fused passage, plus only those scoring within `gap` of it (rag/fusion.py: convex combination of
+dense and BM25 scores), at most `k`; the best passage being the best one that holds a value of the kind the
 question asks for (rag/answer_type.py).
 """
 

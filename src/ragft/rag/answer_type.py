@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, asked_unit, stated_numbers, stated_spans, words
 
-CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent p pence penny".split())
+CURRENCY = frozenset("€ $ £ ¥ euro eur dollar usd pound gbp krone kroner kr nok sek dkk franc chf yen cent "
+                     "p pence penny".split())
 MASS = frozenset("kg g gram kilogram kilo tonne ton lb pound ounce oz".split())
 LENGTH = frozenset("km m metre meter mile cm mm ft feet foot inch nm yard kilometre kilometer".split())
 DURATION = frozenset("second sec minute min hour h hr day week month year".split())
@@ -37,14 +38,16 @@ _NUMBER_QUESTIONS = (
     (re.compile(r"\b(how far|distance|range|how deep|depth|how tall|how high|length)\b"), LENGTH),
     (re.compile(r"\b(how many|how much|how long|how old|how big|how large|what percentage)\b"), None),
     # a measure asked for by name ("what is the battery capacity of ...")
-    (re.compile(r"\b(capacity|population|headcount|temperature|voltage|number of|limit|allowance|deposit|discount|amount)\b"),
+    (re.compile(r"\b(capacity|population|headcount|temperature|voltage|number of|limit|allowance|deposit|discount|"
+                r"amount)\b"),
      None),
 )
 _DATE_QUESTION = re.compile(r"\b(which|what) date\b|\b(until|by|from) when\b")
 _FREQUENCY_QUESTION = re.compile(r"\bhow (often|frequently)\b")
 _WHEN_QUESTION = re.compile(r"^\W*when\b")
 _POSTCODE_QUESTION = re.compile(r"\b(post ?code|postal code|zip( code)?)\b")
-_WEEKDAY_QUESTION = re.compile(r"\b(which|what) (days?|evenings?|nights?|mornings?|afternoons?)\b(?! of the (month|year))")
+_WEEKDAY_QUESTION = re.compile(r"\b(which|what) (days?|evenings?|nights?|mornings?|afternoons?)\b"
+                               r"(?! of the (month|year))")
 _ADDRESS_QUESTION = re.compile(r"\baddress\b|\b(which|what) street\b")
 # "Which shipyard built it?" asks for a name as "who" does.
 _ORGANISATION_QUESTION = re.compile(
@@ -72,8 +75,9 @@ _YEAR_QUESTION = re.compile(r"\b(which|what) year\b|\bsince when\b")
 # "at what time", "what is the latest time"; a journey's or a wait's time is a duration
 _TIME_QUESTION = re.compile(r"\b(what|which)(?: \w+){0,3}? time\b")
 # ... but a journey's, a show's or a wait's time is a duration
-_DURATION_TIME = re.compile(r"\b(journey|travel|travelling|crossing|waiting|wait|running|run|cooking|baking|drying|lead|"
-                            r"response|turnaround|processing|flight|walking|driving|charging|delivery|playing|screen)"
+_DURATION_TIME = re.compile(r"\b(journey|travel|travelling|crossing|waiting|wait|running|run|cooking|baking|drying|"
+                            r"lead|response|turnaround|processing|flight|walking|driving|charging|delivery|"
+                            r"playing|screen)"
                             r" times?\b")
 _WHO_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwhich (person|people|one of)\b")
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
@@ -112,8 +116,8 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType("number", DURATION, asked_unit(question))
     if _TIME_QUESTION.search(lower):
         return AnswerType("time")
-    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION), ("postcode", _POSTCODE_QUESTION),
-                          ("address", _ADDRESS_QUESTION),
+    for kind, pattern in (("date", _DATE_QUESTION), ("frequency", _FREQUENCY_QUESTION),
+                          ("postcode", _POSTCODE_QUESTION), ("address", _ADDRESS_QUESTION),
                           ("phone", _PHONE_QUESTION), ("weekday", _WEEKDAY_QUESTION)):
         if pattern.search(lower):
             return AnswerType(kind)
@@ -193,7 +197,8 @@ def values(kind: AnswerType, passage: str, question: str) -> list[str]:
 
 _WEEKDAYS = re.compile(rf"\b(?:{_WEEKDAY}s?|weekdays|weekends?)\b", re.IGNORECASE)
 # British, Canadian, Dutch, and five-digit (US, German, French...) postcodes
-_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{4}\s?[A-Z]{2}|\d{5}(?:-\d{4})?)\b")
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{4}\s?[A-Z]{2}"
+                       r"|\d{5}(?:-\d{4})?)\b")
 _PATTERNS = {"date": _DATE, "frequency": _FREQUENCY, "address": _ADDRESS, "weekday": _WEEKDAYS, "postcode": _POSTCODE}
 
 

@@ -79,7 +79,8 @@ def _value_at(text: str, value: str) -> int:
 
 
 def _range_ends(sentence: str, values: list[str]) -> dict[str, str]:
-    """{value: "_start" | "_end"} for values written as a range: "from 14:00 to 17:30", "between 1 June and 15 September"."""
+    """{value: "_start" | "_end"} for values written as a range: "from 14:00 to 17:30",
+    "between 1 June and 15 September"."""
     placed = sorted((at, v) for v in values if (at := _value_at(sentence, v)) >= 0)
     ends = {}
     for (a, first), (b, second) in zip(placed, placed[1:]):

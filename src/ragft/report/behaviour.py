@@ -47,8 +47,8 @@ def behaviour_section(results: dict) -> Section | None:
         f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])} (median of "
         f"{arm['latency_s']['n']} timed alone)" for a, arm in arms.items()) + ".")
     for model, t in (found.get("training") or {}).items():
-        findings.append(f"{model} trained on {t['examples']} conversations ({t['train_tokens']:,} tokens, {t['epochs']} "
-                        f"epoch(s), {t['method']}) in {seconds(t['seconds'])}.")
+        findings.append(f"{model} trained on {t['examples']} conversations ({t['train_tokens']:,} tokens, "
+                        f"{t['epochs']} epoch(s), {t['method']}) in {seconds(t['seconds'])}.")
     for b in found.get("break_even") or []:
         findings.append(f"{b['finetuned']} against {b['against']}: {b['prompt_tokens_saved']:,.0f} prompt tokens and "
                         f"{seconds(abs(b['seconds_saved']))} {'saved' if b['seconds_saved'] >= 0 else 'lost'} per "

@@ -87,13 +87,15 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
         cites = DASH if not n_cites else f"{pct(arm.get('citation_accuracy'))} of {n_cites}"
         used = r.get("mean_passages")
         rows.append([name, pct(r.get("hit@1")),
-                     f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
+                     f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None
+                     else pct(r.get("hit@k")),
                      num(r.get("mrr"), "{:.3f}"), _misses_cell(arm.get("misses")), cites, pct(arm.get("cited_answers")),
                      DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}"])
     return rows
 
 
-SCORING_COLUMNS = ["arm", "accuracy (verdict)", "exact match", "token F1", "LLM judge", "reader: gold passage in prompt"]
+SCORING_COLUMNS = ["arm", "accuracy (verdict)", "exact match", "token F1", "LLM judge",
+                   "reader: gold passage in prompt"]
 SCORING_NOTE = ("Every metric on the same answers, with n and a 95% interval (Wilson; F1: normal approximation of "
                 "the mean). The verdict uses accuracy. Exact match and F1 are SQuAD's (normalised text against the "
                 "reference): strict for answers given as sentences. The LLM judge grades CORRECT/INCORRECT when "

@@ -26,7 +26,8 @@ def seed_rows(results: dict) -> tuple[list[str], list[list[str]]]:
 
 def findings(results: dict) -> list[str]:
     study = results["experiments"]["seeds"]
-    out = [f"{len(study['seeds'])} seeds (training and data seeds {', '.join(str(r['seed']) for r in study['seeds'])})."]
+    out = [f"{len(study['seeds'])} seeds (training and data seeds "
+           f"{', '.join(str(r['seed']) for r in study['seeds'])})."]
     acc = {arm: m["accuracy"] for arm, m in study["arms"].items()}
     if acc:
         best = max(acc, key=lambda a: acc[a]["mean"])

@@ -61,8 +61,8 @@ def _generalization_headline(results: dict, study: dict, describe) -> list[str]:
                    f"(on its trained phrasing {pct(value(best, 'train'))}).")
         rag = max((a for a in retrieving if value(a, "paraphrase") is not None),
                   key=lambda a: value(a, "paraphrase"), default=None)
-        pair = next((c for c in (study.get("comparisons") or {}).get("paraphrase", []) if {c["a"], c["b"]} == {best, rag}),
-                    None)
+        pair = next((c for c in (study.get("comparisons") or {}).get("paraphrase", [])
+                     if {c["a"], c["b"]} == {best, rag}), None)
         if pair:
             out.append(f"Held-out paraphrases: {describe(pair)}")
     reversed_ft = [value(a, "reversed") for a in closed if value(a, "reversed") is not None]
@@ -117,7 +117,8 @@ def learning_curve_section(results: dict) -> Section | None:
             best = max(points, key=lambda p: (p.get("paraphrase") or p.get("train") or {}).get("value") or 0)
             last = points[-1]
             findings.append(
-                f"{variant} ({curve['method']}, {share}): trained phrasing {pct((last.get('train') or {}).get('value'))}, "
+                f"{variant} ({curve['method']}, {share}): trained phrasing "
+                f"{pct((last.get('train') or {}).get('value'))}, "
                 f"held-out paraphrases {pct((last.get('paraphrase') or {}).get('value'))} after {last['epoch']} epochs "
                 f"({last['train_tokens']:,} tokens, {last['seconds']:.0f} s); paraphrases peaked at "
                 f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}.")

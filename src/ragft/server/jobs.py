@@ -114,7 +114,8 @@ class Worker:
         with self.store.lock:
             job = self.store.get_job(job_id)
             if job["status"] in TERMINAL:
-                raise bad_request(f"Job {job_id} has already {'completed' if job['status'] == 'succeeded' else job['status']}"
+                raise bad_request(f"Job {job_id} has already "
+                                  f"{'completed' if job['status'] == 'succeeded' else job['status']}"
                                   f" and cannot be cancelled.", code="invalid_job_state")
             self._cancel.add(job_id)
             job = self.store.update_job(job_id, status="cancelled", finished_at=int(time.time()))
