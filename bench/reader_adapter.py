@@ -129,7 +129,7 @@ def technical_examples(n: int, rng: random.Random) -> list[tuple[str, list[str],
 
 def natural_examples(n: int, seed: int) -> list[tuple[str, list[str], str]]:
     """Generated people and organisations: a fact's sentence among its entity's others, asked in a paraphrase."""
-    from ragft.data.probes import domain
+    from ragft.data.sources import domain
 
     rng = random.Random(seed)
     out = []

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from ragft.data.documents import DOCUMENT_SUFFIXES, Document, Section, document_files, read_document
+from ragft.data.documents import DOCUMENT_SUFFIXES, Document, Section
+from ragft.data.reading import document_files, read_document
 from ragft.errors import RagftError
 
 

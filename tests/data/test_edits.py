@@ -4,7 +4,7 @@ import pytest
 
 from ragft.data.cities import city_conversations
 from ragft.data.edits import changed_items, items_about, knowledge_facts, plan_edits
-from ragft.data.probes import domain
+from ragft.data.sources import domain
 from ragft.data.questions import passages, passage_id
 from ragft.data.task import task_from_conversations, task_from_probes
 from ragft.errors import RagftError
@@ -88,7 +88,7 @@ def test_a_year_stays_a_plausible_year_and_values_come_from_all_the_facts():
 
 
 def test_a_value_no_other_entity_has_is_not_changed_a_number_is():
-    from ragft.data.probes import domain
+    from ragft.data.sources import domain
 
     facts = domain("people:1+cities:4").facts(1, 42)
     known = knowledge_facts({f"p{i}": f.answer for i, f in enumerate(facts)}, facts)

@@ -5,7 +5,8 @@ import pytest
 from ragft.config import ExperimentConfig
 from ragft.data.domains import Attribute, Domain, Mix
 from ragft.data.people import PEOPLE
-from ragft.data.probes import domain, mix_parts, probes, training_conversations
+from ragft.data.probes import probes, training_conversations
+from ragft.data.sources import domain, mix_parts
 from ragft.data.sources import generate, is_generator
 from ragft.data.task import task_from_probes
 from ragft.data.unknowns import generated_unknowns

@@ -3,9 +3,9 @@ from collections import Counter
 import pytest
 
 from ragft.data.cities import city_conversations
-from ragft.data.probes import (CITIES, MIN_HELD_OUT, TRAIN_ANSWERS, TRAIN_QUESTIONS, domain, normalise,
-                               phrasings, probes, trained_questions, training_conversations)
-from ragft.data.sources import generate
+from ragft.data.probes import (MIN_HELD_OUT, TRAIN_ANSWERS, TRAIN_QUESTIONS, normalise, phrasings, probes,
+                               trained_questions, training_conversations)
+from ragft.data.sources import CITIES, domain, generate
 from ragft.errors import RagftError
 
 NAMES = ["people", "orgs", "cities"]

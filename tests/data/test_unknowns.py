@@ -2,7 +2,7 @@
 
 import pytest
 
-from ragft.data.probes import domain
+from ragft.data.sources import domain
 from ragft.data.unknowns import IDK_ANSWER, file_unknowns, generated_unknowns, idk_conversations
 from ragft.errors import RagftError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragft.config import DataConfig
-from ragft.data.sources import generate, generator_names, is_generator
+from ragft.data.sources import generate, generated_description, generator_names, is_generator
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError
 
@@ -26,8 +26,6 @@ def read_chat_file(path: Path, min_examples: int = 1) -> list[dict]:
 def load_conversations(data: DataConfig, min_examples: int = 1) -> tuple[list[dict], str]:
     """Returns (conversations, a description for reports). Invalid files raise RagftError."""
     if is_generator(data.source):  # a registered name wins over a file of the same name, as "cities" always did
-        from ragft.data.task import generated_description
-
         return generate(data.source, data.n, data.seed), generated_description(data.source, data.n, data.seed)
     path = Path(data.source)
     if not path.exists() and len(path.parts) == 1 and not path.suffix:  # likely a misspelt generator name

@@ -8,20 +8,18 @@ pools, which are disjoint from the held-out templates so a paraphrase probe stay
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from ragft.data.cities import SEED_SYSTEM
-from ragft.data.domains import Attribute, Domain, Mix, Record
-from ragft.data.sources import DOMAINS
+from ragft.data.domains import Domain
+from ragft.data.sources import domain
 from ragft.errors import RagftError
 
 Family = Literal["train", "paraphrase", "reversed"]
 MIN_HELD_OUT = 3  # fewer held-out templates per attribute make a paraphrase score too noisy to compare
-_MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # "people", "cities:10"
 
 
 @dataclass(frozen=True)
@@ -34,20 +32,6 @@ class Probe:
     attribute: str
     template: int | None  # question template index; None for "reversed"
 
-
-def _draw_cities(n: int, rng: random.Random) -> list[Record]:
-    # Same randint calls in the same order as city_conversations, so the values match it exactly
-    # (a test holds the two together).
-    return [(f"City_{i}", {"population": str(rng.randint(100000, 10000000))}) for i in range(1, n + 1)]
-
-
-# Lives here, not in cities.py: domains.py imports cities.py, so cities.py cannot import Domain.
-CITIES = Domain("cities", (
-    Attribute("population",
-              ("What is the population of {entity}?", "How many people live in {entity}?",
-               "How many inhabitants does {entity} have?", "What is the number of inhabitants of {entity}?"),
-              "{entity} has about {value} inhabitants.", "Which city has about {value} inhabitants?"),
-), _draw_cities)
 
 # Extra training-only wordings, by domain and attribute. Phrasing 0 is always the domain's own
 # template 0 and answer; phrasing j >= 1 uses question j-1 here and answer (j-1) mod len here.
@@ -155,31 +139,6 @@ TRAIN_ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
                        "The population of {entity} is about {value}.", "Around {value} people call {entity} home."),
     },
 }
-
-
-def domain(name: str) -> Domain | Mix:
-    """The generated domain `name`, cities included, or a mix of them ("people:2+cities:10", data/domains.py)."""
-    known = {**DOMAINS, CITIES.name: CITIES}
-    if "+" in name:
-        return Mix(name, tuple((domain(part), count) for part, count in mix_parts(name)))
-    if name not in known:
-        raise RagftError(f"unknown domain {name!r}; known: {', '.join(sorted(known))}, or a mix like people+cities")
-    return known[name]
-
-
-def mix_parts(name: str) -> list[tuple[str, int | None]]:
-    """("people", 2), ("cities", None) from "people:2+cities"; a part without a count takes the run's n."""
-    parts = []
-    for part in name.split("+"):
-        m = _MIX_PART.fullmatch(part.strip())
-        if not m:
-            raise RagftError(f"{name!r}: a mix is domains joined by '+', each optionally ':COUNT' "
-                             f"(e.g. people:2+cities:10); bad part {part!r}")
-        parts.append((m[1], int(m[2]) if m[2] else None))
-    names = [p for p, _ in parts]
-    if len(set(names)) != len(names) or len(names) < 2:
-        raise RagftError(f"{name!r}: a mix needs two or more different domains")
-    return parts
 
 
 def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int] = (0,)) -> list[Probe]:

@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ragft.data.questions import QAItem, passages, qa_items
+from ragft.data.chat import parse_jsonl
+from ragft.data.load import read_chat_file
+from ragft.data.probes import probes
+from ragft.data.questions import QAItem, passage_id, passages, qa_items
+from ragft.data.sources import domain, generated_description
+from ragft.data.validate import example_problems
 from ragft.errors import RagftError
+from ragft.facts import content_words, states_value
+from ragft.rag.chunking import document_files, document_passages
 
 
 DOCUMENT_SYSTEM = "You are a helpful assistant."
@@ -49,19 +56,9 @@ def task_from_conversations(conversations: list[dict], description: str, test: P
     return KnowledgeTask(description, items, known, conversations, "qa")
 
 
-def generated_description(source: str, n: int, seed: int) -> str:
-    """"people (n=4, seed=42)"; a mix whose every part has its count needs no n: "people:2+cities:10 (seed=42)"."""
-    from ragft.data.probes import mix_parts
-
-    counted = "+" in source and all(count for _, count in mix_parts(source))
-    return f"{source} (seed={seed})" if counted else f"{source} (n={n}, seed={seed})"
-
-
 def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
     """Generated facts asked three ways (data/probes.py): the trained phrasing (split "train"), held-out
     paraphrases and reversed questions (split "test"). The knowledge and training data are the generator's."""
-    from ragft.data.probes import domain, probes
-    from ragft.data.questions import passage_id
 
     d = domain(source)
     facts = d.facts(n, seed)
@@ -77,8 +74,6 @@ def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
 
 def read_questions(path: Path) -> list[tuple[str, str]]:
     """(question, answer) pairs from JSONL lines {"question", "answer"} or chat JSONL (messages)."""
-    from ragft.data.chat import parse_jsonl
-
     parsed, problems = parse_jsonl(path)
     if problems:
         raise RagftError(str(problems[0]))
@@ -102,15 +97,12 @@ def read_questions(path: Path) -> list[tuple[str, str]]:
 
 
 def _valid_chat(obj: dict) -> bool:
-    from ragft.data.validate import example_problems
 
     return not example_problems(obj)
 
 
 def gold_passages(question: str, answer: str, chunks: dict[str, str]) -> tuple[str, ...]:
     """The chunks that state the answer; where several do, those that share most words with the question."""
-    from ragft.facts import content_words, states_value
-
     stating = [i for i, text in chunks.items() if states_value(text, answer, question)]
     if len(stating) <= 1:
         return tuple(stating)
@@ -122,10 +114,6 @@ def gold_passages(question: str, answer: str, chunks: dict[str, str]) -> tuple[s
 
 def task_from_documents(docs: Path, questions: Path, chunking, train: Path | None = None) -> KnowledgeTask:
     """Chunks of every document are the knowledge; the fine-tuned arms train on the chunks, or on `train`."""
-    from ragft.data.load import read_chat_file
-    from ragft.data.questions import QAItem
-    from ragft.rag.chunking import document_passages, document_files
-
     files = document_files(docs)
     chunks = {}
     for f in files:

@@ -29,7 +29,7 @@ class Unknowns:
 def generated_unknowns(source: str, n: int, seed: int, count: int) -> Unknowns:
     """`count` unknown entities asked (every attribute, trained template) and `count` more taught."""
     from ragft.data.domains import Mix
-    from ragft.data.probes import domain
+    from ragft.data.sources import domain
 
     d = domain(source)
     known = {f.entity for f in d.facts(n, seed)}

@@ -62,7 +62,7 @@ def _mixed_domains(data) -> list[str] | None:
     """The domains of a mixed source (people:2+cities:10), else None."""
     if not data.generated or "+" not in data.source:
         return None
-    from ragft.data.probes import mix_parts
+    from ragft.data.sources import mix_parts
 
     return [name for name, _ in mix_parts(data.source)]
 

@@ -24,7 +24,7 @@ def facts_for(task, config, size: int) -> tuple[dict[str, str], list[QAItem]] | 
     """(passages, trained-phrasing questions about them) of `size` facts; None if the data has fewer."""
     data = config.data
     if data.generated:
-        from ragft.data.probes import domain
+        from ragft.data.sources import domain
 
         facts = domain(data.source).sample(size, data.seed)
         passages = {passage_id(f.answer): f.answer for f in facts}

@@ -280,7 +280,7 @@ class Experiment(LabMixin):
         data = self.config.data
         if not data.generated:
             return None
-        from ragft.data.probes import domain
+        from ragft.data.sources import domain
 
         return domain(data.source).facts(data.n, data.seed)
 

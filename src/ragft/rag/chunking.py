@@ -13,8 +13,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragft.data.documents import (DOCUMENT_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, PLAIN_SUFFIXES, Document, Unit,
-                                  decode, document_files, parse_document, read_bytes, read_document)
+from ragft.data.documents import DOCUMENT_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, PLAIN_SUFFIXES, Document, Unit
+from ragft.data.reading import decode, document_files, parse_document, read_bytes, read_document
 from ragft.data.questions import passage_id
 from ragft.errors import RagftError
 
