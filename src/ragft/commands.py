@@ -57,7 +57,7 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
                   seed: int, out_dir: Path | None, device: str, quiet: bool, precision: str = "auto") -> None:
     from pydantic import ValidationError
 
-    from ragft.config import FinetuneConfig, _one_line
+    from ragft.config import FinetuneConfig, one_line_error
     from ragft.data.load import read_chat_file
     from ragft.data.validate import MIN_EXAMPLES
     from ragft.finetune.run import finetune_with_progress, settings_from_config
@@ -76,7 +76,7 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     try:
         config = FinetuneConfig(method=method, epochs=_parse_epochs(epochs), learning_rate=lr, batch_size=batch_size)
     except ValidationError as e:
-        raise _one_line(e, "ragft finetune") from None
+        raise one_line_error(e, "ragft finetune") from None
     settings = settings_from_config(config, len(conversations), seed, precision)
     reporter = Reporter(quiet)
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):

@@ -632,7 +632,7 @@ class ExperimentConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
-def _one_line(e: ValidationError, where: str) -> RagftError:
+def one_line_error(e: ValidationError, where: str) -> RagftError:
     err = e.errors()[0]
     field = ".".join(str(p) for p in err["loc"])
     message = err["msg"].removeprefix("Value error, ")
@@ -644,7 +644,7 @@ def build_config(raw: dict, where: str = "config") -> ExperimentConfig:
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as e:
-        raise _one_line(e, where) from None
+        raise one_line_error(e, where) from None
 
 
 def preset_names() -> list[str]:

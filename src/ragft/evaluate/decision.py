@@ -6,8 +6,9 @@ rows, so it says only what was measured."""
 
 from __future__ import annotations
 
-from ragft.report.markdown import comparison, pct
-from ragft.report.section import has, listing, said, seconds, study
+from ragft.evaluate.lifecycle import NOT_UPDATED
+from ragft.report.numbers import (comparison, context_vs_rag, has, largest_fit, listing, pct, repaid, said, seconds,
+                                  study)
 
 _KINDS = {(False, None): "the untouched model", (True, None): "fine-tuning", (False, "full"): "the whole knowledge "
           "in the prompt"}
@@ -81,7 +82,6 @@ def accuracy(results: dict) -> dict | None:
 
 
 def update(results: dict) -> dict | None:
-    from ragft.report.lifecycle import NOT_UPDATED
 
     approaches = (study(results, "update") or {}).get("approaches") or {}
 
@@ -204,7 +204,6 @@ def cost(results: dict) -> dict | None:
 
 
 def long_context(results: dict) -> dict | None:
-    from ragft.report.lifecycle import context_vs_rag, largest_fit
 
     found = study(results, "long_context") or {}
     size = largest_fit(found.get("sizes") or [])
@@ -267,7 +266,6 @@ def output_format(results: dict) -> dict | None:
 def short_prompts(results: dict) -> dict | None:
     """Of the arms that hold the style as well as the best one (no significant difference), the one with the
     shortest prompt; the fine-tune's training and when it is repaid beside it."""
-    from ragft.report.behaviour import repaid
 
     style = house_style(results)
     arms, _ = _behaviour(results)

@@ -24,8 +24,10 @@ from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_fac
 from ragft.data.questions import QAItem
 from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
 from ragft.evaluate.metrics import is_correct
-from ragft.evaluate.records import _rate
+from ragft.evaluate.records import wilson_rate
 from ragft.rag.citations import without_citations
+
+NOT_UPDATED = "finetuned"  # the update study's fine-tune as trained on the old knowledge
 
 RAG = Arm("rag", UNTOUCHED, GROUNDED)
 BASE = Arm("base", UNTOUCHED, CLOSED)
@@ -50,7 +52,7 @@ class Lab(Protocol):
 
 def rate(flags: list[bool]) -> dict:
     """The share of true flags with its n and Wilson 95 % interval, as every rate in results.json."""
-    return {**_rate(sum(flags), len(flags)), "n": len(flags)}
+    return {**wilson_rate(sum(flags), len(flags)), "n": len(flags)}
 
 
 @dataclass

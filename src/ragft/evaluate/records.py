@@ -77,7 +77,7 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
         unmentioned=list(unmentioned) if arm.cites else None)
 
 
-def _rate(hits: int, n: int) -> dict:
+def wilson_rate(hits: int, n: int) -> dict:
     lo, hi = wilson_interval(hits, n)
     return {"value": round(hits / n, 6) if n else None, "correct": hits, "ci95": [round(lo, 6), round(hi, 6)]}
 
@@ -101,7 +101,7 @@ def family_metrics(records: list[dict]) -> dict | None:
     families = list(dict.fromkeys(r.get("family") for r in records if r.get("family")))
     if not families:
         return None
-    return {f: {**_rate(sum(r["correct"] for r in mine), len(mine)), "n": len(mine)}
+    return {f: {**wilson_rate(sum(r["correct"] for r in mine), len(mine)), "n": len(mine)}
             for f in families for mine in [[r for r in records if r.get("family") == f]]}
 
 
@@ -112,7 +112,7 @@ def citation_metrics(records: list[dict]) -> dict:
         return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None,
                 "values_chosen": None, "unmentioned": None}
     checks = [ok for r in cited for ok in r["citations_valid"]]
-    rate = _rate(sum(checks), len(checks))
+    rate = wilson_rate(sum(checks), len(checks))
     return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
             "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
             "citations_forced": sum(bool(r["citation_forced"]) for r in cited),
@@ -137,7 +137,7 @@ def reader_metrics(records: list[dict]) -> dict | None:
     given = [r for r in records if r["retrieved_ids"] is not None and r["gold_rank"] is not None]
     if not any(r["retrieved_ids"] is not None for r in records):
         return None
-    return {**_rate(sum(r["correct"] for r in given), len(given)), "n": len(given)}
+    return {**wilson_rate(sum(r["correct"] for r in given), len(given)), "n": len(given)}
 
 
 def miss_split(records: list[dict]) -> dict | None:
@@ -165,10 +165,10 @@ def judge_metrics(records: list[dict]) -> dict | None:
 
 def summarize_arm(records: list[dict], arm) -> dict:
     n = len(records)
-    robust = _rate(sum(r["correct"] for r in records), n)
-    seed = _rate(sum(r["correct_seed"] for r in records), n)
+    robust = wilson_rate(sum(r["correct"] for r in records), n)
+    seed = wilson_rate(sum(r["correct_seed"] for r in records), n)
     retrieval = retrieval_metrics(records)
-    em = _rate(sum(r["exact_match"] for r in records), n)
+    em = wilson_rate(sum(r["exact_match"] for r in records), n)
 
     def mean(key: str) -> float | None:
         return round(sum(r[key] for r in records) / n, 4) if n else None

@@ -122,13 +122,13 @@ def forward_cached(model, cache=None, **inputs):
     transformers 5.24 renamed the model's `past_key_values` to `cache` (the old name warns on every run and
     goes in 5.40); the name the installed model's forward takes is used, and read back.
     """
-    keyword = _cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
+    keyword = cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
     out = model(**inputs, **({keyword: cache} if cache is not None else {}), use_cache=True, logits_to_keep=1)
     return out, out["cache"] if "cache" in out else out["past_key_values"]
 
 
 @lru_cache(maxsize=None)
-def _cache_keyword(model_class) -> str:
+def cache_keyword(model_class) -> str:
     import inspect
 
     return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"

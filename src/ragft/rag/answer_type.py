@@ -86,11 +86,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CAPITAL = r"(?:(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w'’.-]*)"  # a word starting with an upper-case letter
 _NAME_RUN = re.compile(rf"{_CAPITAL}(?:\s+(?:&\s+)?{_CAPITAL})*")
 # Capitalised at a sentence's start, never a name on their own.
-_DAYS_AND_MONTHS = ("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+DAYS_AND_MONTHS = ("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
                     "july august september october november december").split()
-_NOT_NAMES = frozenset("every each all both she he it they we you our its their this that these those if when "
+NOT_NAMES = frozenset("every each all both she he it they we you our its their this that these those if when "
                        "while after before since until during for from please no yes".split()
-                       + _DAYS_AND_MONTHS + [d + "s" for d in _DAYS_AND_MONTHS])
+                       + DAYS_AND_MONTHS + [d + "s" for d in DAYS_AND_MONTHS])
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)$")
 # "At which bridge ...?": a name ending in that noun ("Stanmoor Bridge"), if the passage has one.
 _WHICH_NOUN = re.compile(r"\b(?:[Ww]hich|[Ww]hat) (?:[A-Z][\w-]* )*([a-z]{3,})\b")  # "which VHF channel": channel
@@ -145,7 +145,7 @@ def split_header(passage: str) -> tuple[str, str]:
     return (head, body) if sep and is_header else ("", passage)
 
 
-def _body(passage: str) -> str:
+def passage_body(passage: str) -> str:
     """The passage without its header (a header's years are not the passage's facts)."""
     return split_header(passage)[1]
 
@@ -158,7 +158,7 @@ def _title(passage: str) -> str:
 
 def values(kind: AnswerType, passage: str, question: str) -> list[str]:
     """The values of this kind the passage states and the question does not, as written ("95 euros")."""
-    body = _body(passage)
+    body = passage_body(passage)
     if kind.kind == "when":  # a date, a clock time, or a year no date holds
         dates, times = values(AnswerType("date"), passage, question), values(AnswerType("time"), passage, question)
         years = [y for y in values(AnswerType("year"), passage, question) if not any(y in d for d in dates)]
@@ -233,7 +233,7 @@ def _names(body: str, question: str, head: str | None = None) -> list[str]:
     asked = set(words(question)) - {head, f"{head}s"}
     out = []
     for match in _NAME_RUN.finditer(body):
-        kept = [w for w in match.group().split() if w == "&" or not set(words(w)) <= asked | STOPWORDS | _NOT_NAMES]
+        kept = [w for w in match.group().split() if w == "&" or not set(words(w)) <= asked | STOPWORDS | NOT_NAMES]
         if not kept or kept[0] == "&":
             continue
         if len(kept) == 1 and _SENTENCE_START.search(body[:match.start()]):
@@ -261,7 +261,7 @@ def fit(kind: AnswerType, passage: str, question: str) -> int:
     asked kind; 0: none."""
     found = values(kind, passage, question)
     if kind.counted and found:
-        body = _body(passage)
+        body = passage_body(passage)
         asked = {n.value for n in stated_numbers(question)}
         counted = _counts(kind, body, [(n, t) for n, t in _compound(stated_spans(body), body) if n.value not in asked])
         if counted and set(found) <= set(counted):

@@ -52,7 +52,7 @@ def without_phantom_citations(answer: str, passages: int) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
@@ -68,15 +68,15 @@ def subject_words(question: str) -> set[str]:
         names.update(w for w in words(match.group(1)) if len(w) > 1 or w.isdigit())
     names -= STOPWORDS | _QUESTION_WORDS
     if names:
-        return {_stem(w) for w in names}
-    return {_stem(w) for w in content_words(question, "") - _QUESTION_WORDS}
+        return {stem(w) for w in names}
+    return {stem(w) for w in content_words(question, "") - _QUESTION_WORDS}
 
 
 def _names_subject(context: str, subject: set[str]) -> bool:
     """Every code in the subject (a word with a digit: Lumen X1 is not Lumen X2, City_7 is not City_77),
     and at least half of its other words ("Aldmere's CFO Marit Kvale": the passage may not repeat the
     company's name)."""
-    said = {_stem(w) for w in words(context)}
+    said = {stem(w) for w in words(context)}
     codes = {w for w in subject if any(c.isdigit() for c in w)}
     rest = subject - codes
     return codes <= said and (not rest or len(rest & said) * 2 >= len(rest))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, term, words
-from ragft.rag.answer_type import _DAYS_AND_MONTHS, _NOT_NAMES, _body
+from ragft.rag.answer_type import DAYS_AND_MONTHS, NOT_NAMES, passage_body
 
 _SPAN_PATTERNS = (
     re.compile(r"`([^`\n]{1,80})`"),  # inline code, kept by the markup readers
@@ -34,7 +34,7 @@ _SPAN_PATTERNS = (
 # parentheses end it) is a candidate where scoring would call it a term (facts.term).
 _TOKEN = re.compile(r"[^\s,;()\"'`<>{}]+")
 MAX_SPANS = 40
-_OPENERS = _NOT_NAMES - set(_DAYS_AND_MONTHS)  # capitalised at a sentence's start, never an answer alone
+_OPENERS = NOT_NAMES - set(DAYS_AND_MONTHS)  # capitalised at a sentence's start, never an answer alone
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) 
     asked = set(words(question))
     found: dict[str, Span] = {}
     for n, passage in enumerate(passages, start=1):
-        body = _body(passage)  # a header names the subject, not the answer
+        body = passage_body(passage)  # a header names the subject, not the answer
         spans = sorted([(m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body)]
                        + [(m.start(), t) for m in _TOKEN.finditer(body) if (t := term(_bare(m.group())))])
         for _, text in spans:
@@ -74,10 +74,10 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
     cache is shared by every batch of continuations (right-padded)."""
     import torch
 
-    from ragft.models.generation import _cache_keyword
+    from ragft.models.generation import cache_keyword
 
     device = next(model.parameters()).device
-    keyword = _cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
+    keyword = cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))
     out: list[list[float]] = []
     with torch.inference_mode():
         first = model(input_ids=torch.tensor([prompt_ids], device=device), use_cache=True, logits_to_keep=1)

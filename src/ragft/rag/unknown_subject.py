@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ragft.facts import STOPWORDS, words
-from ragft.rag.citations import _stem  # the citation check's stemming: "Sundays" finds "Sunday"
+from ragft.rag.citations import stem  # the citation check's stemming: "Sundays" finds "Sunday"
 
 _TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
 _NOT_NAMES = STOPWORDS | {"how", "much", "many", "long", "old", "does", "which", "whose", "what", "who", "when",
@@ -36,7 +36,7 @@ def names(question: str) -> list[tuple[tuple[str, ...], str]]:
         word = token.removesuffix("'s").removesuffix("’s")
         if token[0].isalnum() and _is_name(word) and not opening:
             if not (word.isupper() and word.isalpha()):  # an acronym ("CFO") is a title more often than a name
-                found = [_stem(w) for w in words(word) if w not in _NOT_NAMES]
+                found = [stem(w) for w in words(word) if w not in _NOT_NAMES]
                 run += found
                 written += [word] if found else []
             if word == token:
@@ -55,7 +55,7 @@ class KnowledgeVocabulary:
     """The words of every passage, to look names up in."""
 
     def __init__(self, passages):
-        self.passages = [{_stem(w) for w in words(p)} for p in passages]
+        self.passages = [{stem(w) for w in words(p)} for p in passages]
         self.all = set().union(*self.passages) if self.passages else set()
 
     def unmentioned(self, question: str) -> list[str]:

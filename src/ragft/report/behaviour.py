@@ -5,21 +5,13 @@ from the numbers, beside a table, the experiment's note and a plot."""
 from __future__ import annotations
 
 from ragft.evaluate.paired import describe
-from ragft.report.markdown import DASH, _rate_cell, pct
-from ragft.report.section import Section, has, listing, said, seconds, study
+from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
+from ragft.report.section import Section
 
 
 def best_arm(arms: dict, key: str = "all_rules") -> str | None:
     rated = {name: arm[key] for name, arm in arms.items() if has(arm.get(key))}
     return max(rated, key=lambda a: rated[a]["value"]) if rated else None
-
-
-def repaid(b: dict) -> str:
-    """'after 1,234 requests by prompt tokens, 56 by seconds' (or 'never' where a request saves nothing)."""
-    def n(x):
-        return f"{x:,}" if x is not None else "never"
-
-    return f"{n(b['requests_by_tokens'])} requests by prompt tokens, {n(b['requests_by_seconds'])} by seconds"
 
 
 def behaviour_section(results: dict) -> Section | None:
@@ -56,7 +48,7 @@ def behaviour_section(results: dict) -> Section | None:
     extra = ["JSON object"] if any(has(a.get("schema")) for a in arms.values()) else []
     head = ["arm", "prompt", "prompt tokens", "latency (median)", "all rules", *extra, *rules]
     rows = [[name, arm.get("prompt", DASH), f"{arm['mean_prompt_tokens']:,.0f}", seconds(arm["latency_s"]["median"]),
-             _rate_cell(arm.get("all_rules")), *([_rate_cell(arm.get("schema"))] if extra else []),
+             rate_cell(arm.get("all_rules")), *([rate_cell(arm.get("schema"))] if extra else []),
              *(said(arm["rules"].get(rule)) for rule in rules)] for name, arm in arms.items()]
     note = found.get("note", "") + " Rules: " + "; ".join(f"{rule}: {what}" for rule, what in rules.items()) + "."
     return Section("Behaviour: a house style by prompting or fine-tuning", findings, head, rows, note,
@@ -65,27 +57,27 @@ def behaviour_section(results: dict) -> Section | None:
 
 def behaviour_png(found: dict | None) -> bytes | None:
     """Prompt tokens per request (left); all rules at once, and the JSON object where asked, per arm (right)."""
-    from ragft.report.lifecycle_plots import _tilt, _two_panels
-    from ragft.report.plots import _grouped_bars, _pyplot, _study_png
+    from ragft.report.lifecycle_plots import tilt_labels, two_panels
+    from ragft.report.plots import grouped_bars, load_pyplot, study_png
 
     arms = (found or {}).get("arms") or {}
     if not any(has(a.get("all_rules")) for a in arms.values()):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     names = list(arms)
-    fig, cost, ax = _two_panels(plt, len(names))
+    fig, cost, ax = two_panels(plt, len(names))
     tokens = [arm["mean_prompt_tokens"] for arm in arms.values()]
     cost.bar(range(len(names)), tokens, color="#8c8c8c", width=0.6)
     for i, t in enumerate(tokens):
         cost.text(i, t, f"{t:,.0f}", ha="center", va="bottom", fontsize=7)
     cost.set_xticks(range(len(names)), names)
-    _tilt(cost)
+    tilt_labels(cost)
     cost.set_ylabel("prompt tokens per request")
     cost.set_title("Prompt size", fontsize=9)
     cost.spines[["top", "right"]].set_visible(False)
     series = {"all style rules": [a.get("all_rules") for a in arms.values()]}
     if any(has(a.get("schema")) for a in arms.values()):
         series["JSON object, right keys"] = [a.get("schema") for a in arms.values()]
-    _grouped_bars(ax, names, series)
-    _tilt(ax)
-    return _study_png(fig, ax, plt, "Held-out requests in the house style (95% Wilson interval)", "share of replies")
+    grouped_bars(ax, names, series)
+    tilt_labels(ax)
+    return study_png(fig, ax, plt, "Held-out requests in the house style (95% Wilson interval)", "share of replies")

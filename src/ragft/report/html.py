@@ -25,7 +25,7 @@ def _e(s: object) -> str:
     return html.escape(str(s))
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def html_table(head: list[str], rows: list[list[str]]) -> str:
     cls = [' class="num"' if h in _NUMERIC else "" for h in head]
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     trs = "".join("<tr>" + "".join(f"<td{c}>{_e(v)}</td>" for c, v in zip(cls, r)) + "</tr>" for r in rows)
@@ -66,40 +66,41 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
             f'<p class="meta">{_e(meta_line(results))}</p>',
             "<h2>Verdict</h2>", f'<p class="verdict">{_e(verdict(results))}</p>',
             *(["<h2>Findings</h2>", "<ul>" + "".join(f"<li>{_e(f)}</li>" for f in found) + "</ul>"] if found else []),
-            "<h2>Results</h2>", _table(COLUMNS, [row(k, a) for k, a in arms.items()]),
+            "<h2>Results</h2>", html_table(COLUMNS, [row(k, a) for k, a in arms.items()]),
             f'<p class="note">{_e(METRICS_NOTE)}</p>', _img(chart_png, "Accuracy per arm (95% Wilson interval)"),
             ]
-    body += ["<h2>Scoring</h2>", _table(SCORING_COLUMNS, scoring_rows(arms)), f'<p class="note">{_e(SCORING_NOTE)}</p>']
+    body += ["<h2>Scoring</h2>", html_table(SCORING_COLUMNS, scoring_rows(arms)),
+             f'<p class="note">{_e(SCORING_NOTE)}</p>']
     if retrieval_rows(arms):
-        body += ["<h2>Retrieval and citations</h2>", _table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
+        body += ["<h2>Retrieval and citations</h2>", html_table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
                  f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']
     from ragft.report.studies import study_sections
 
     for section in study_sections(results):
         items = "".join(f"<li>{_e(s)}</li>" for s in section.findings)
-        body += [f"<h2>{_e(section.title)}</h2>", f"<ul>{items}</ul>", _table(section.head, section.rows),
+        body += [f"<h2>{_e(section.title)}</h2>", f"<ul>{items}</ul>", html_table(section.head, section.rows),
                  f'<p class="note">{_e(section.note)}</p>']
         if section.image and (study_pngs or {}).get(section.image):
             body.append(_img(study_pngs[section.image], section.title))
     if paired_rows(results):
-        body += ["<h2>Paired comparisons</h2>", _table(PAIRED_COLUMNS, paired_rows(results)),
+        body += ["<h2>Paired comparisons</h2>", html_table(PAIRED_COLUMNS, paired_rows(results)),
                  f'<p class="note">{_e(PAIRED_NOTE)}</p>']
     body += ["<h2>Dataset</h2>", f"<p>{_e(dataset_text(results.get('dataset') or {}))}</p>"]
     settings = key_settings(results.get("config") or {})
     if settings:
-        body += ["<h2>Settings</h2>", _table(["setting", "value"], [list(s) for s in settings])]
+        body += ["<h2>Settings</h2>", html_table(["setting", "value"], [list(s) for s in settings])]
     if results.get("finetune"):
         rows = [list(r) for r in finetune_rows(results["finetune"])]
-        body += ["<h2>Fine-tuning</h2>", _table(["setting", "value"], rows)]
+        body += ["<h2>Fine-tuning</h2>", html_table(["setting", "value"], rows)]
         if loss_png:
             body.append(_img(loss_png, "Fine-tuning loss"))
     body += ["<h2>Costs and timings</h2>",
-             _table(["stage", "seconds", "share of total"],
+             html_table(["stage", "seconds", "share of total"],
                     [list(r) for r in timing_rows(results.get("timings") or {})]),
              "<h2>Example answers</h2>", _examples(results, records),
              "<h2>Config</h2>", f"<pre>{_e(config_json(results.get('config') or {}))}</pre>"]
     table = decision(results)
-    body += [f"<h2>{_e(DECISION_TITLE)}</h2>", _table(DECISION_COLUMNS, decision_rows(table)),
+    body += [f"<h2>{_e(DECISION_TITLE)}</h2>", html_table(DECISION_COLUMNS, decision_rows(table)),
              f'<p class="verdict">Recommendation: {_e(table.get("recommendation", ""))}</p>']
     template = resources.files("ragft.report").joinpath("template.html").read_text(encoding="utf-8")
     return Template(template).substitute(title=_e(title), body="\n".join(_with_contents(body)))

@@ -4,10 +4,10 @@ written from the numbers, beside a table, a note on what is measured, and a plot
 
 from __future__ import annotations
 
-from ragft.report.markdown import DASH, _rate_cell, pct
-from ragft.report.section import Section, has, listing, measured, overlap, said, seconds, study
-
-NOT_UPDATED = "finetuned"  # the update study's fine-tune as trained on the old knowledge
+from ragft.evaluate.lifecycle import NOT_UPDATED
+from ragft.report.numbers import (DASH, context_vs_rag, count, has, largest_fit, listing, measured, pct, prompt_tokens,
+                                  rate_cell, said, seconds, study)
+from ragft.report.section import Section
 
 UPDATE_NOTE = ("Some facts change value. Each approach is asked about them before and after its update (scored "
                "against the new value; stale: still stating the old one) and about unchanged facts; the seconds are "
@@ -66,7 +66,7 @@ def update_section(results: dict) -> Section | None:
                  (found.get("examples") or [])[:1]]
     head = ["approach", "how", "update time", "changed: before", "changed: after", "stale: before", "stale: after",
             "unchanged: after"]
-    rows = [[name, a.get("how") or DASH, _took(name, a), *(_rate_cell(phase(name, when).get(key)) for when, key in
+    rows = [[name, a.get("how") or DASH, _took(name, a), *(rate_cell(phase(name, when).get(key)) for when, key in
              (("before", "changed"), ("after", "changed"), ("before", "stale"), ("after", "stale"),
               ("after", "unchanged")))] for name, a in approaches.items()]
     return Section("Updating knowledge", findings, head, rows, UPDATE_NOTE, "update.png", headline)
@@ -98,8 +98,8 @@ def deletion_section(results: dict) -> Section | None:
         findings.append(f"Accuracy on the unchanged facts after deleting: {listing(kept)}.")
     findings += [f"Example deleted fact: {_quote(e)}." for e in (found.get("examples") or [])[:1]]
     head = ["arm", "how", "time to delete", "revealed before", "revealed after", "unchanged facts kept"]
-    rows = [[name, a.get("how") or DASH, seconds(a.get("delete_seconds")), _rate_cell(a.get("before")),
-             _rate_cell(a.get("after")), _rate_cell(a.get("kept"))] for name, a in arms.items()]
+    rows = [[name, a.get("how") or DASH, seconds(a.get("delete_seconds")), rate_cell(a.get("before")),
+             rate_cell(a.get("after")), rate_cell(a.get("kept"))] for name, a in arms.items()]
     return Section("Deleting knowledge", findings, head, rows, DELETION_NOTE, "deletion.png", headline)
 
 
@@ -135,7 +135,7 @@ def unknowns_section(results: dict) -> Section | None:
     if doubting:
         findings.append(f"Abstained on known facts: {listing(doubting)}.")
     head = ["arm", "unknowns: abstained", "unknowns: invented", "known facts: accurate", "known facts: abstained"]
-    rows = [[name, *(_rate_cell(a.get(k)) for k in ("abstained", "invented", "known_accuracy", "known_abstained"))]
+    rows = [[name, *(rate_cell(a.get(k)) for k in ("abstained", "invented", "known_accuracy", "known_abstained"))]
             for name, a in arms.items()]
     return Section("Unknowns", findings, head, rows, UNKNOWNS_NOTE, "unknowns.png", headline)
 
@@ -164,11 +164,12 @@ def long_context_section(results: dict) -> Section | None:
         if len(mine) >= 2:
             lo, hi = (s["arms"][name] for s in (mine[0], mine[-1]))
             findings.append(f"{name}: {said(lo['accuracy'])} with {mine[0]['facts']} facts, {said(hi['accuracy'])} "
-                            f"with {mine[-1]['facts']}; {_tokens(lo)} → {_tokens(hi)} prompt tokens per question.")
+                            f"with {mine[-1]['facts']}; {prompt_tokens(lo)} → {prompt_tokens(hi)} prompt tokens "
+                            "per question.")
     misfits = [s for s in sizes if s.get("fits") is False]
     if misfits:
-        findings.append(f"Did not fit the {_count(window)}-token window (asked with RAG only): "
-                        + ", ".join(f"{s['facts']} facts ({_count(s.get('context_tokens'))} tokens)" for s in misfits)
+        findings.append(f"Did not fit the {count(window)}-token window (asked with RAG only): "
+                        + ", ".join(f"{s['facts']} facts ({count(s.get('context_tokens'))} tokens)" for s in misfits)
                         + ".")
     findings += [f"Not run with {s['facts']} facts: {s['skipped']}." for s in sizes if s.get("skipped")]
     head = ["facts", "questions", "prompt tokens, all facts", "fits the window"]
@@ -177,43 +178,16 @@ def long_context_section(results: dict) -> Section | None:
     return Section("Long context", findings or [DASH], head, rows, LONG_CONTEXT_NOTE, "long_context.png", headline)
 
 
-def _count(x: int | None) -> str:
-    return DASH if x is None else f"{x:,}"
-
-
-def _tokens(arm: dict) -> str:
-    return DASH if arm.get("mean_prompt_tokens") is None else f"{arm['mean_prompt_tokens']:,.0f}"
-
-
 def _size_row(size: dict, names: list[str]) -> list[str]:
     if size.get("skipped"):
         return [str(size["facts"]), DASH, DASH, f"skipped: {size['skipped']}", *[DASH] * (2 * len(names))]
-    cells = [str(size["facts"]), str(size.get("questions", DASH)), _count(size.get("context_tokens")),
+    cells = [str(size["facts"]), str(size.get("questions", DASH)), count(size.get("context_tokens")),
              "yes" if size.get("fits") else "no"]
     for name in names:
         arm = (size.get("arms") or {}).get(name)
-        cells += [_rate_cell(arm.get("accuracy")), f"{_tokens(arm)} tokens, {seconds(arm.get('mean_latency_s'))}"] \
-            if arm else [DASH, DASH]
+        cells += [rate_cell(arm.get("accuracy")),
+                  f"{prompt_tokens(arm)} tokens, {seconds(arm.get('mean_latency_s'))}"] if arm else [DASH, DASH]
     return cells
-
-
-def largest_fit(sizes: list[dict]) -> dict | None:
-    """The largest size at which the whole knowledge fit the prompt and was asked (arm `context`)."""
-    fitting = [s for s in sizes if s.get("fits") and has(((s.get("arms") or {}).get("context") or {}).get("accuracy"))]
-    return max(fitting, key=lambda s: s["facts"], default=None)
-
-
-def context_vs_rag(size: dict, window: int | None) -> str:
-    """The sentence on the whole knowledge in the prompt against RAG at one size: accuracy, tokens, seconds."""
-    arms = size["arms"]
-    out = (f"{size['facts']} facts ({_count(size.get('context_tokens'))} tokens"
-           + (f", window {window:,}" if window else "") + "): "
-           + "; ".join(f"{name} {said(a.get('accuracy'))} with {_tokens(a)} prompt tokens and "
-                       f"{seconds(a.get('mean_latency_s'))} per question" for name, a in arms.items()))
-    both = [a.get("accuracy") for a in arms.values()]
-    if len(both) == 2 and overlap(*both) is not None:
-        out += "; the 95% intervals " + ("overlap" if overlap(*both) else "do not overlap")
-    return out + "."
 
 
 def _largest_fit(sizes: list[dict], window: int | None) -> list[str]:
@@ -221,7 +195,7 @@ def _largest_fit(sizes: list[dict], window: int | None) -> list[str]:
     if size is not None:
         return [f"Largest knowledge that fit the prompt: {context_vs_rag(size, window)}"]
     if any(s.get("fits") is False for s in sizes):
-        return [f"No size tried fit the {_count(window)}-token window: the whole knowledge could not be put in the "
+        return [f"No size tried fit the {count(window)}-token window: the whole knowledge could not be put in the "
                 "prompt."]
     return []
 
@@ -241,7 +215,7 @@ def raft_section(results: dict) -> Section | None:
     findings += [f"{variant} trained on {t['examples']} examples ({t['train_tokens']:,} tokens, {t['epochs']} "
                  f"epoch(s), {t['method']}) in {seconds(t['seconds'])}." for variant, t in
                  (found.get("training") or {}).items()]
-    rows = [[name, _rate_cell(r), _training(results, found, name)] for name, r in arms.items()]
+    rows = [[name, rate_cell(r), _training(results, found, name)] for name, r in arms.items()]
     return Section("RAFT", findings, ["arm", "accuracy", "training"], rows, RAFT_NOTE, "raft.png", headline)
 
 
@@ -252,7 +226,7 @@ def _training(results: dict, found: dict, arm: str) -> str:
     t = (found.get("training") or {}).get(arm) or (results.get("finetunes") or {}).get(arm.split("+")[0])
     if not t:
         return DASH
-    return f"{t.get('examples', DASH)} examples, {_count(t.get('train_tokens'))} tokens, {seconds(t.get('seconds'))}"
+    return f"{t.get('examples', DASH)} examples, {count(t.get('train_tokens'))} tokens, {seconds(t.get('seconds'))}"
 
 
 LIFECYCLE_SECTIONS = (update_section, deletion_section, unknowns_section, long_context_section, raft_section)

@@ -4,13 +4,13 @@ the left so the legend of the rates can sit outside the right-hand axes."""
 
 from __future__ import annotations
 
-from ragft.report.plots import _PALETTE, _grouped_bars, _pyplot, _study_png
-from ragft.report.section import has, measured, seconds
+from ragft.report.numbers import has, measured, seconds
+from ragft.report.plots import PALETTE, grouped_bars, load_pyplot, study_png
 
 _FLAG = "#c44e52"  # sizes that did not fit the window or were skipped
 
 
-def _two_panels(plt, names: int = 4):
+def two_panels(plt, names: int = 4):
     """(figure, cost axes on the left, rate axes on the right)."""
     fig, (cost, rates) = plt.subplots(1, 2, figsize=(max(9.0, 1.6 * names + 4), 3.6),
                                       gridspec_kw={"width_ratios": [1, 2]})
@@ -30,14 +30,14 @@ def _seconds_panel(ax, names: list[str], secs: list[float | None], title: str, m
         else:
             ax.text(i, 0.02, missing, ha="center", va="bottom", fontsize=7, transform=ax.get_xaxis_transform())
     ax.set_xticks(range(len(names)), names)
-    _tilt(ax)
+    tilt_labels(ax)
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_ylabel("seconds (log)")
     ax.set_title(title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _tilt(ax) -> None:
+def tilt_labels(ax) -> None:
     """Slanted x labels, so long arm names do not run into each other."""
     ax.tick_params(axis="x", labelsize=7, labelrotation=25)
     for label in ax.get_xticklabels():
@@ -55,13 +55,13 @@ def _timed_rates(groups: dict[str, dict], seconds_key: str, cost_title: str, ser
     """Seconds per group (left) and, per group, a bar for each series: the rate at that path in the group."""
     if not measured(groups):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     names = list(groups)
-    fig, cost, ax = _two_panels(plt, len(names))
+    fig, cost, ax = two_panels(plt, len(names))
     _seconds_panel(cost, names, [g.get(seconds_key) for g in groups.values()], cost_title, missing)
-    _grouped_bars(ax, names, {label: [_at(g, path) for g in groups.values()] for label, path in series.items()})
-    _tilt(ax)
-    return _study_png(fig, ax, plt, title, "share of answers")
+    grouped_bars(ax, names, {label: [_at(g, path) for g in groups.values()] for label, path in series.items()})
+    tilt_labels(ax)
+    return study_png(fig, ax, plt, title, "share of answers")
 
 
 def update_png(study: dict | None) -> bytes | None:
@@ -98,15 +98,15 @@ def unknowns_png(study: dict | None) -> bytes | None:
     arms = (study or {}).get("arms") or {}
     if not any(has(a.get("invented")) for a in arms.values()):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     names = list(arms)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 3.6))
-    _grouped_bars(ax, names, {"unknowns: abstained": [a.get("abstained") for a in arms.values()],
+    grouped_bars(ax, names, {"unknowns: abstained": [a.get("abstained") for a in arms.values()],
                               "unknowns: invented": [a.get("invented") for a in arms.values()]})
     _points(ax, list(range(len(names))), [a.get("known_accuracy") for a in arms.values()], "D", "black",
             "known facts: accuracy")
-    _tilt(ax)
-    return _study_png(fig, ax, plt, "Questions about what is not in the data", "share of answers")
+    tilt_labels(ax)
+    return study_png(fig, ax, plt, "Questions about what is not in the data", "share of answers")
 
 
 def _arm_names(sizes: list[dict]) -> list[str]:
@@ -128,10 +128,10 @@ def long_context_png(study: dict | None) -> bytes | None:
     ran = [s for s in sizes if s.get("arms")]
     if not ran:
         return None
-    plt = _pyplot()
-    fig, cost, ax = _two_panels(plt)
+    plt = load_pyplot()
+    fig, cost, ax = two_panels(plt)
     latency = cost.twinx()
-    for name, color in zip(_arm_names(ran), _PALETTE):
+    for name, color in zip(_arm_names(ran), PALETTE):
         mine = [s for s in ran if name in s["arms"]]
         xs = [s["facts"] for s in mine]
         _points(ax, xs, [s["arms"][name].get("accuracy") for s in mine], "-o", color, name)
@@ -156,7 +156,7 @@ def long_context_png(study: dict | None) -> bytes | None:
     cost.legend(handles=handles, frameon=False, fontsize=6, loc="best")
     window = (study or {}).get("window")
     title = "Accuracy as the knowledge grows" + (f" ({window}-token window)" if window else "")
-    return _study_png(fig, ax, plt, title, "accuracy")
+    return study_png(fig, ax, plt, title, "accuracy")
 
 
 def raft_png(study: dict | None) -> bytes | None:
@@ -165,8 +165,8 @@ def raft_png(study: dict | None) -> bytes | None:
     arms = (study or {}).get("arms") or {}
     if not measured(arms):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     names = list(arms)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) + 2), 3.4))
-    _grouped_bars(ax, names, {"accuracy": list(arms.values())})
-    return _study_png(fig, ax, plt, "RAFT against RAG (95% Wilson interval)", "accuracy")
+    grouped_bars(ax, names, {"accuracy": list(arms.values())})
+    return study_png(fig, ax, plt, "RAFT against RAG (95% Wilson interval)", "accuracy")

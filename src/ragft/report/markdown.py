@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import html
 import json
+import re
 from typing import Any
 
-DASH = "—"
+from ragft.report.numbers import DASH, arm_kind, comparison, pct, rate_cell
+
 METRICS_NOTE = ("Intervals are Wilson 95%. accuracy: the answer states the reference's value (handles 1,967,825 / "
                 "1.97 million / numbers that are not the answer); seed metric: the blog post's rule, the first number "
                 "after a space must equal the reference's.")
 COLUMNS = ["arm", "description", "accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens",
            "mean completion tokens", "mean latency"]
-
-
-def pct(x: float | None) -> str:
-    """0.87 -> '87%', 0.5405 -> '54.1%': one decimal only when it says something."""
-    if x is None:
-        return DASH
-    s = f"{100 * x:.1f}"
-    return (s[:-2] if s.endswith(".0") else s) + "%"
 
 
 def num(x: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
@@ -41,11 +33,6 @@ def rate(arm: dict, suffix: str = "") -> str:
     ci = arm.get("ci95" + suffix)
     interval = f" [{pct(ci[0])}–{pct(ci[1])}]" if ci else ""
     return f"{pct(acc)}{interval} {arm.get('correct' + suffix, 0)}/{n}"
-
-
-def arm_kind(name: str, arm: dict) -> tuple[bool, bool]:
-    """(fine-tuned?, retrieval?) as the runner recorded them for the arm."""
-    return bool(arm.get("finetuned")), bool(arm.get("rag"))
 
 
 def row(name: str, arm: dict) -> list[str]:
@@ -103,13 +90,6 @@ SCORING_NOTE = ("Every metric on the same answers, with n and a 95% interval (Wi
                 "low value means the model misread, while a low hit@k means retrieval missed.")
 
 
-def _rate_cell(r: dict | None) -> str:
-    if not r or not r.get("n") or r.get("value") is None:
-        return DASH
-    lo, hi = r["ci95"]
-    return f"{pct(r['value'])} [{pct(lo)}–{pct(hi)}] {r.get('correct', 0)}/{r['n']}"
-
-
 def scoring_rows(arms: dict) -> list[list[str]]:
     rows = []
     for name, arm in arms.items():
@@ -117,9 +97,9 @@ def scoring_rows(arms: dict) -> list[list[str]]:
         f1_cell = DASH if f1.get("value") is None else \
             f"{f1['value']:.3f} [{f1['ci95'][0]:.3f}–{f1['ci95'][1]:.3f}] n={f1['n']}"
         judge = arm.get("judge")
-        judge_cell = _rate_cell(judge) + (f" ({judge['unjudged']} unjudged)" if judge and judge.get("unjudged") else "")
-        rows.append([name, rate(arm), _rate_cell(arm.get("exact_match")), f1_cell,
-                     judge_cell if judge else DASH, _rate_cell(arm.get("reader"))])
+        judge_cell = rate_cell(judge) + (f" ({judge['unjudged']} unjudged)" if judge and judge.get("unjudged") else "")
+        rows.append([name, rate(arm), rate_cell(arm.get("exact_match")), f1_cell,
+                     judge_cell if judge else DASH, rate_cell(arm.get("reader"))])
     return rows
 
 
@@ -128,11 +108,6 @@ PAIRED_COLUMNS = ["arms (a vs b)", "shared questions", "both right", "only a", "
 PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its discordant questions (right in one "
                "arm, wrong in the other) with an exact McNemar test; p-values are Holm-corrected over all pairs, and "
                "a difference is called only where the corrected p < 0.05.")
-
-
-def comparison(results: dict, a: str, b: str) -> dict | None:
-    """The paired test of arms a and b (results["comparisons"]), if the run made one."""
-    return next((c for c in results.get("comparisons") or [] if {c["a"], c["b"]} == {a, b}), None)
 
 
 def paired_rows(results: dict) -> list[list[str]]:
@@ -307,7 +282,7 @@ def _md(s: Any) -> str:
     return html.escape(" ".join(str(s).split()), quote=False).replace("|", "\\|")
 
 
-def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+def markdown_table(head: list[str], rows: list[list[str]]) -> list[str]:
     body = ["| " + " | ".join(map(_md, r)) + " |" for r in rows]
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + body
 
@@ -340,20 +315,20 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     if found:
         out += ["## Findings", "", *[f"- {_md(f)}" for f in found], ""]
     out += ["## Results", ""]
-    out += _table(COLUMNS, [row(k, a) for k, a in arms.items()])
+    out += markdown_table(COLUMNS, [row(k, a) for k, a in arms.items()])
     out += ["", METRICS_NOTE, "", f"![Accuracy per arm]({chart_name})", ""]
-    out += ["## Scoring", ""] + _table(SCORING_COLUMNS, scoring_rows(arms)) + ["", SCORING_NOTE, ""]
+    out += ["## Scoring", ""] + markdown_table(SCORING_COLUMNS, scoring_rows(arms)) + ["", SCORING_NOTE, ""]
     if retrieval_rows(arms):
-        out += ["## Retrieval and citations", ""] + _table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
+        out += ["## Retrieval and citations", ""] + markdown_table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]
     from ragft.report.studies import study_sections
 
     for section in study_sections(results):
         out += [f"## {section.title}", "", *[f"- {_md(s)}" for s in section.findings], ""]
-        out += _table(section.head, section.rows) + ["", section.note, ""]
+        out += markdown_table(section.head, section.rows) + ["", section.note, ""]
         out += [f"![{section.title}]({section.image})", ""] if section.image else []
     if paired_rows(results):
-        out += ["## Paired comparisons", ""] + _table(PAIRED_COLUMNS, paired_rows(results)) + ["", PAIRED_NOTE, ""]
+        out += ["## Paired comparisons", "", *markdown_table(PAIRED_COLUMNS, paired_rows(results)), "", PAIRED_NOTE, ""]
     out += ["## Dataset", "",
             _md(dataset_text(results.get("dataset") or {})), ""]
     settings = key_settings(results.get("config") or {})
@@ -361,13 +336,14 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
         out += ["## Settings", ""] + [f"- {_md(k)}: {_md(v)}" for k, v in settings] + [""]
     ft = results.get("finetune")
     if ft:
-        out += ["## Fine-tuning", ""] + _table(["setting", "value"], [list(r) for r in finetune_rows(ft)])
+        out += ["## Fine-tuning", ""] + markdown_table(["setting", "value"], [list(r) for r in finetune_rows(ft)])
         if ft.get("losses"):
             ls = ft["losses"]
             out += ["", f"Loss went from {ls[0]:.4g} to {ls[-1]:.4g} over {len(ls)} logged steps."]
         out += [""]
     out += ["## Costs and timings", ""]
-    out += _table(["stage", "seconds", "share of total"], [list(r) for r in timing_rows(results.get("timings") or {})])
+    out += markdown_table(["stage", "seconds", "share of total"],
+                          [list(r) for r in timing_rows(results.get("timings") or {})])
     out += ["", "## Example answers", ""]
     for name in example_arms(results, records):
         out += [f"### {_md(name)}", ""]
@@ -379,6 +355,6 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
         out += [""] if examples(records, name) else ["No answers recorded.", ""]
     out += ["## Config", "", "```json", config_json(results.get("config") or {}).replace("```", "ˋˋˋ"), "```", ""]
     table = decision(results)
-    out += [f"## {DECISION_TITLE}", ""] + _table(DECISION_COLUMNS, decision_rows(table))
+    out += [f"## {DECISION_TITLE}", ""] + markdown_table(DECISION_COLUMNS, decision_rows(table))
     out += ["", f"**Recommendation:** {_md(table.get('recommendation', ''))}", ""]
     return "\n".join(_with_contents(out))

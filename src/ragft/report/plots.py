@@ -8,12 +8,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ragft.report.markdown import arm_kind, pct
+from ragft.report.numbers import arm_kind, pct
 
 _COLORS = {(False, False): "#8c8c8c", (True, False): "#3b75af", (False, True): "#e1812c", (True, True): "#7b4ea3"}
 
 
-def _pyplot():
+def load_pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -22,7 +22,7 @@ def _pyplot():
     return plt
 
 
-def _png(fig: Any, plt: Any) -> bytes:
+def png_bytes(fig: Any, plt: Any) -> bytes:
     """Serialize and close (pyplot keeps figures alive otherwise); no Software tag, so bytes are reproducible."""
     try:
         buf = io.BytesIO()
@@ -34,7 +34,7 @@ def _png(fig: Any, plt: Any) -> bytes:
 
 def accuracy_png(results: dict) -> bytes:
     """One bar per arm (display order), Wilson 95% error bars, labels like '87% (87/100)'; arms with n=0 show '—'."""
-    plt = _pyplot()
+    plt = load_pyplot()
     arms = results.get("arms") or {}
     names = list(arms)
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -59,14 +59,14 @@ def accuracy_png(results: dict) -> bytes:
     ax.set_title("Accuracy per arm (95% Wilson interval)")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig, plt)
+    return png_bytes(fig, plt)
 
 
 def loss_png(losses: list[float] | None) -> bytes | None:
     """A small training-loss curve (did fine-tuning converge?); None when there is nothing to draw."""
     if not losses:
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(5, 2.4))
     ax.plot(range(1, len(losses) + 1), losses, color="#3b75af", linewidth=1.5)
     ax.set_xlabel("logged step")
@@ -75,13 +75,13 @@ def loss_png(losses: list[float] | None) -> bytes | None:
     ax.set_ylim(bottom=0)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig, plt)
+    return png_bytes(fig, plt)
 
 
-_PALETTE = ("#3b75af", "#e1812c", "#55a868", "#c44e52", "#8172b2")
+PALETTE = ("#3b75af", "#e1812c", "#55a868", "#c44e52", "#8172b2")
 
 
-def _study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
+def study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
     """The study plots' common frame: 0-100 % axis, title, legend outside the axes, PNG bytes."""
     ax.set_ylim(0, 105)
     ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
@@ -90,7 +90,7 @@ def _study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
     ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig, plt)
+    return png_bytes(fig, plt)
 
 
 def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: str | None = None) -> bool:
@@ -104,12 +104,12 @@ def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: 
     return True
 
 
-def _grouped_bars(ax, groups: list[str], series: dict[str, list[dict | None]]) -> None:
+def grouped_bars(ax, groups: list[str], series: dict[str, list[dict | None]]) -> None:
     """One group of bars per name in `groups`, one bar per series (its rate for that group), each series labelled
     once for the legend."""
     width = 0.8 / max(len(series), 1)
     for j, (label, rates) in enumerate(series.items()):
-        color, named = _PALETTE[j % len(_PALETTE)], False
+        color, named = PALETTE[j % len(PALETTE)], False
         for i, rate in enumerate(rates):
             named |= _rate_bar(ax, i - 0.4 + width * (j + 0.5), rate, width, color, None if named else label)
     ax.set_xticks(range(len(groups)), groups)
@@ -119,11 +119,11 @@ def generalization_png(study: dict | None) -> bytes | None:
     """Grouped bars: per arm, accuracy on each probe family with its Wilson interval; None without the study."""
     if not study or not study.get("arms"):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     arms, families = list(study["arms"]), list(study.get("families") or {})
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(arms) + 2), 3.6))
-    _grouped_bars(ax, arms, {f: [study["arms"][arm].get(f) for arm in arms] for f in families})
-    return _study_png(fig, ax, plt, "Accuracy per probe family (95% Wilson interval)", "accuracy")
+    grouped_bars(ax, arms, {f: [study["arms"][arm].get(f) for arm in arms] for f in families})
+    return study_png(fig, ax, plt, "Accuracy per probe family (95% Wilson interval)", "accuracy")
 
 
 def augmentation_png(study: dict | None) -> bytes | None:
@@ -132,11 +132,11 @@ def augmentation_png(study: dict | None) -> bytes | None:
     points = (study or {}).get("points") or []
     if not points:
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     styles = {"train": ":", "paraphrase": "-", "reversed": "--"}
     groups = list(dict.fromkeys((p["method"], p["epochs"]) for p in points))
-    for (method, epochs), color in zip(groups, _PALETTE * len(groups)):
+    for (method, epochs), color in zip(groups, PALETTE * len(groups)):
         mine = sorted((p for p in points if (p["method"], p["epochs"]) == (method, epochs)), key=lambda p: p["k"])
         for family, style in styles.items():
             xs = [p["k"] for p in mine if p.get(family)]
@@ -147,7 +147,7 @@ def augmentation_png(study: dict | None) -> bytes | None:
     ks = sorted({p["k"] for p in points})
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.set_xlabel("phrasings per fact in training (k)")
-    return _study_png(fig, ax, plt, "Fine-tuning on k phrasings per fact", "closed-book accuracy")
+    return study_png(fig, ax, plt, "Fine-tuning on k phrasings per fact", "closed-book accuracy")
 
 
 def learning_curve_png(study: dict | None) -> bytes | None:
@@ -155,13 +155,13 @@ def learning_curve_png(study: dict | None) -> bytes | None:
     curves = (study or {}).get("finetunes") or {}
     if not any(c.get("points") for c in curves.values()):
         return None
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    for (variant, curve), color in zip(curves.items(), _PALETTE * len(curves)):
+    for (variant, curve), color in zip(curves.items(), PALETTE * len(curves)):
         for family, style in (("train", ":"), ("paraphrase", "-")):
             pts = [p for p in curve["points"] if p.get(family)]
             if pts:
                 ax.plot([p["epoch"] for p in pts], [100 * p[family]["value"] for p in pts], style, marker="o",
                         markersize=3, color=color, label=f"{variant}: {family}")
     ax.set_xlabel("epoch (checkpoints of one training run)")
-    return _study_png(fig, ax, plt, "Learning curve", "closed-book accuracy")
+    return study_png(fig, ax, plt, "Learning curve", "closed-book accuracy")

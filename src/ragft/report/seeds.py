@@ -37,10 +37,10 @@ def findings(results: dict) -> list[str]:
 
 
 def seeds_png(results: dict) -> bytes:
-    from ragft.report.plots import _png, _pyplot
+    from ragft.report.plots import png_bytes, load_pyplot
 
     study = results["experiments"]["seeds"]
-    plt = _pyplot()
+    plt = load_pyplot()
     arms = list(study["arms"])
     fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(arms) + 2), 3.2))
     for i, arm in enumerate(arms):
@@ -54,21 +54,21 @@ def seeds_png(results: dict) -> bytes:
     ax.set_title("Accuracy per seed (dots), mean ± std (bars)")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig, plt)
+    return png_bytes(fig, plt)
 
 
 def render_seed_reports(results: dict, out_dir: Path) -> None:
     import base64
     import html
 
-    from ragft.report.html import _table as html_table
-    from ragft.report.markdown import _table as md_table
+    from ragft.report.html import html_table
+    from ragft.report.markdown import markdown_table
 
     head, rows = seed_rows(results)
     png = seeds_png(results)
     write_bytes(out_dir / "seeds.png", png)
     md = [f"# ragft report: {results['run_name']} (seeds)", "", "## Findings", "",
-          *[f"- {s}" for s in findings(results)], "", "## Seeds", "", *md_table(head, rows),
+          *[f"- {s}" for s in findings(results)], "", "## Seeds", "", *markdown_table(head, rows),
           "", NOTE, "", "![Accuracy per seed](seeds.png)", ""]
     write_text(out_dir / "report.md", "\n".join(md))
     e = html.escape

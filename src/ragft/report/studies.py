@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ragft.report.behaviour import behaviour_png, behaviour_section
 from ragft.report.lifecycle import LIFECYCLE_SECTIONS, lifecycle_pngs
-from ragft.report.markdown import DASH, _rate_cell, pct
-from ragft.report.section import Section, study as _study
+from ragft.report.numbers import DASH, pct, rate_cell
+from ragft.report.numbers import study as results_of
+from ragft.report.section import Section
 
 GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
                        "never used in training (paraphrase), and backwards, for the entity by a value only it has "
@@ -21,7 +22,7 @@ AUGMENTATION_NOTE = ("Each fine-tune trained on k phrasings of every fact (train
 def generalization_section(results: dict) -> Section | None:
     from ragft.evaluate.paired import describe
 
-    study = _study(results, "generalization")
+    study = results_of(results, "generalization")
     if not study:
         return None
     families = list(study.get("families") or {})
@@ -37,7 +38,7 @@ def generalization_section(results: dict) -> Section | None:
                         + " " + "; ".join(f"{arm} " + ", ".join(f"{pct(fams[f]['value'])} {f}" for f in families
                                                                  if fams.get(f) and fams[f].get("n"))
                                           for arm, fams in per_arm.items()) + ".")
-    rows = [[arm, *(_rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
+    rows = [[arm, *(rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
     return Section("Generalization", findings, ["arm", *families], rows, GENERALIZATION_NOTE, "generalization.png",
                    headline)
 
@@ -74,7 +75,7 @@ def _generalization_headline(results: dict, study: dict, describe) -> list[str]:
 
 
 def augmentation_section(results: dict) -> Section | None:
-    study = _study(results, "augmentation")
+    study = results_of(results, "augmentation")
     if not study or not study.get("points"):
         return None
     points = study["points"]
@@ -94,8 +95,8 @@ def augmentation_section(results: dict) -> Section | None:
                             f"paraphrases, {pct(p['train']['value'])} on the trained phrasing.")
     head = ["fine-tune", "method", "epochs", "k", "train", "paraphrase", "reversed", "examples", "train tokens",
             "seconds"]
-    rows = [[p["variant"], p["method"], str(p["epochs"]), str(p["k"]), _rate_cell(p.get("train")),
-             _rate_cell(p.get("paraphrase")), _rate_cell(p.get("reversed")), str(p["examples"]),
+    rows = [[p["variant"], p["method"], str(p["epochs"]), str(p["k"]), rate_cell(p.get("train")),
+             rate_cell(p.get("paraphrase")), rate_cell(p.get("reversed")), str(p["examples"]),
              str(p["train_tokens"]), f"{p['seconds']:.1f}"] for p in points]
     return Section("Augmentation", findings or [DASH], head, rows, AUGMENTATION_NOTE, "augmentation.png")
 
@@ -106,7 +107,7 @@ CURVE_NOTE = ("Checkpoints of one training run per fine-tune (not a retrain per 
 
 
 def learning_curve_section(results: dict) -> Section | None:
-    study = _study(results, "learning_curve")
+    study = results_of(results, "learning_curve")
     if not study or not study.get("finetunes"):
         return None
     findings, rows = [], []
@@ -122,8 +123,8 @@ def learning_curve_section(results: dict) -> Section | None:
                 f"held-out paraphrases {pct((last.get('paraphrase') or {}).get('value'))} after {last['epoch']} epochs "
                 f"({last['train_tokens']:,} tokens, {last['seconds']:.0f} s); paraphrases peaked at "
                 f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}.")
-        rows += [[variant, str(p["epoch"]), f"{p['train_tokens']:,}", f"{p['seconds']:.1f}", _rate_cell(p.get("train")),
-                  _rate_cell(p.get("paraphrase"))] for p in points]
+        rows += [[variant, str(p["epoch"]), f"{p['train_tokens']:,}", f"{p['seconds']:.1f}", rate_cell(p.get("train")),
+                  rate_cell(p.get("paraphrase"))] for p in points]
     head = ["fine-tune", "epoch", "train tokens", "seconds", "train", "paraphrase"]
     return Section("Learning curve", findings, head, rows, CURVE_NOTE, "learning_curve.png")
 
@@ -140,8 +141,8 @@ def study_pngs(results: dict) -> dict[str, bytes]:
     """{file name: PNG} for every study the run made."""
     from ragft.report.plots import augmentation_png, generalization_png, learning_curve_png
 
-    out = {"generalization.png": generalization_png(_study(results, "generalization")),
-           "augmentation.png": augmentation_png(_study(results, "augmentation")),
-           "learning_curve.png": learning_curve_png(_study(results, "learning_curve")), **lifecycle_pngs(results),
-           "behaviour.png": behaviour_png(_study(results, "behaviour"))}
+    out = {"generalization.png": generalization_png(results_of(results, "generalization")),
+           "augmentation.png": augmentation_png(results_of(results, "augmentation")),
+           "learning_curve.png": learning_curve_png(results_of(results, "learning_curve")), **lifecycle_pngs(results),
+           "behaviour.png": behaviour_png(results_of(results, "behaviour"))}
     return {name: png for name, png in out.items() if png}
