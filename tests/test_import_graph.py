@@ -5,9 +5,10 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
-# Ceilings as of this commit: lower FUNCTION_LEVEL_IMPORTS as imports move to module top (issue 25 wants < 40);
+# Ceilings as of this commit: imports live at module top; the few left inside functions keep FastAPI (ragft.server)
+# out of every other command;
 # a helper another module needs is public, never imported by its private name.
-FUNCTION_LEVEL_IMPORTS = 178
+FUNCTION_LEVEL_IMPORTS = 6
 PRIVATE_NAMES_IMPORTED = 0
 
 
@@ -17,6 +18,12 @@ def _modules() -> dict[str, Path]:
         name = ".".join(f.relative_to(SRC).with_suffix("").parts)
         out[name.removesuffix(".__init__")] = f
     return out
+
+
+def _packages(module: str, modules: dict[str, Path]) -> set[str]:
+    """The packages importing `module` runs first: ragft.report for ragft.report.numbers (its __init__)."""
+    parts = module.split(".")
+    return {p for i in range(1, len(parts)) if (p := ".".join(parts[:i])) in modules}
 
 
 def _type_checking_only(tree: ast.AST) -> set[int]:
@@ -51,6 +58,7 @@ def graph():
                     target = target if target in modules else node.module
                     if target in modules and target != m:
                         edges[m].add(target)
+                    edges[m] |= _packages(target, modules) - {m}
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         private.append(f"{m} imports {node.module}.{alias.name}")
             elif isinstance(node, ast.Import):

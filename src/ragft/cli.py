@@ -12,7 +12,14 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
+from ragft import atomic
+from ragft.commands import finetune_file, resume_experiment, run_experiment, serve as serve_api, validate
+from ragft.data import support
+from ragft.data.cities import to_jsonl
+from ragft.data.sources import generate
 from ragft.errors import ON_TERMINATE, RagftError
+from ragft.knowledge import ask_question, index_path
+from ragft.paths import check_writable_dir
 
 
 class _Group(TyperGroup):
@@ -112,8 +119,6 @@ def data_support(
 ) -> None:
     """Write customer-support conversations in a checkable house style (greeting, sign-off, asks for the one
     identifier the request needs, at most 45 words) as chat JSONL: the behaviour experiment's data."""
-    from ragft.data import support
-
     if format not in support.FORMATS or split not in support.SPLITS:
         bad, name, choices = (("--format", format, support.FORMATS) if format not in support.FORMATS
                               else ("--split", split, support.SPLITS))
@@ -122,17 +127,11 @@ def data_support(
 
 
 def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
-    from ragft.data.sources import generate
-
     _write_conversations(generate(name, n, seed), out)
 
 
 def _write_conversations(conversations: list[dict], out: Path | None, what: str = "conversations") -> None:
     """Chat JSONL to stdout, or atomically to OUT (its folder checked first) with a note on stderr."""
-    from ragft import atomic
-    from ragft.data.cities import to_jsonl
-    from ragft.paths import check_writable_dir
-
     if out is None:
         typer.echo(to_jsonl(conversations))
         return
@@ -151,8 +150,6 @@ def data_validate(
     max_tokens: int = typer.Option(16385, "--max-tokens", min=1, help="Per-example token limit (OpenAI's: 16385)."),
 ) -> None:
     """Check a chat fine-tuning file the way OpenAI does; print FILE:LINE: problem for each issue."""
-    from ragft.commands import validate
-
     raise typer.Exit(validate(file, model, max_tokens))
 
 
@@ -175,8 +172,6 @@ def finetune(
     quiet: bool = QUIET,
 ) -> None:
     """Fine-tune a model locally (loss on assistant tokens only); saves a model or LoRA adapter."""
-    from ragft.commands import finetune_file
-
     finetune_file(file, model, method, epochs, lr, batch_size, seed, out, device, quiet, precision)
 
 
@@ -196,8 +191,6 @@ def index(
     quiet: bool = QUIET,
 ) -> None:
     """Build or update a knowledge base; re-indexing a file replaces its passages."""
-    from ragft.knowledge import index_path
-
     index_path(path, db, collection, chroma_url, split, quiet)
 
 
@@ -213,8 +206,6 @@ def ask(
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Answer from the knowledge base (hybrid retrieval), with checked citations and the passages cited."""
-    from ragft.knowledge import ask_question
-
     ask_question(question, db, collection, chroma_url, model, k, device)
 
 
@@ -312,8 +303,6 @@ def run(
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
-    from ragft.commands import resume_experiment, run_experiment
-
     if resume is not None:
         keys = {"resume", "api_key", "judge_api_key", "rewriter_api_key", "quiet"}  # not the experiment
         given = [p.opts[0] for p in ctx.command.params  # typer carries its own click: compare by name
@@ -348,7 +337,5 @@ def serve(
     finetune_method: str = typer.Option("full", "--finetune-method", help="How jobs train: full or lora."),
 ) -> None:
     """Serve the local models and trainer through the OpenAI HTTP API (/v1/...)."""
-    from ragft.commands import serve as serve_api
-
     serve_api(host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method, max_queue,
               max_batch)

@@ -9,7 +9,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ragft import atomic
+from ragft.config import FinetuneConfig, load_config, one_line_error
+from ragft.data.load import read_chat_file
+from ragft.data.sources import generator_names, is_generator
+from ragft.data.validate import MIN_EXAMPLES, validate_file
 from ragft.errors import ON_TERMINATE, RagftError
+from ragft.evaluate.results import RESULTS
+from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
+from ragft.evaluate.seeds import run_seeds
+from ragft.finetune.chat_format import tools_of
+from ragft.finetune.run import finetune_with_progress, settings_from_config
+from ragft.finetune.tokenize import count_tokens
+from ragft.models.loading import (DEVICE_PATTERN, adapter_base, classify_model, load_model, quiet_transformers,
+                                  resolve_model)
+from ragft.models.precision import PRECISIONS
+from ragft.paths import check_writable_dir, ragft_home
 from ragft.progress import Reporter
 
 out = Console()
@@ -17,8 +32,6 @@ out = Console()
 
 def _load_tokenizer(model: str):
     from transformers import AutoTokenizer
-
-    from ragft.models.loading import adapter_base, quiet_transformers, resolve_model
 
     quiet_transformers()
     kind, where = resolve_model(model)
@@ -29,10 +42,6 @@ def _load_tokenizer(model: str):
 
 def validate(file: Path, model: str, max_tokens: int) -> int:
     """Print one line per problem and a summary; return the exit code (1 on any error)."""
-    from ragft.data.validate import validate_file
-    from ragft.finetune.chat_format import tools_of
-    from ragft.finetune.tokenize import count_tokens
-
     tokenizer = _load_tokenizer(model)
     report = validate_file(file, lambda example: count_tokens(tokenizer, example["messages"], tools_of(example)),
                            max_tokens)
@@ -56,14 +65,6 @@ def _parse_epochs(epochs: str | None) -> int | str | None:
 def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
                   seed: int, out_dir: Path | None, device: str, quiet: bool, precision: str = "auto") -> None:
     from pydantic import ValidationError
-
-    from ragft.config import FinetuneConfig, one_line_error
-    from ragft.data.load import read_chat_file
-    from ragft.data.validate import MIN_EXAMPLES
-    from ragft.finetune.run import finetune_with_progress, settings_from_config
-    from ragft.models.loading import load_model
-    from ragft.models.precision import PRECISIONS
-    from ragft.paths import check_writable_dir
 
     if method not in ("full", "lora"):
         raise RagftError(f"--method must be full or lora, got {method!r}")
@@ -98,11 +99,6 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
                    precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
                    judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
                    rewriter_api_key=None, experiments=None) -> None:
-    from ragft.config import load_config
-    from ragft.data.sources import generator_names, is_generator
-    from ragft.evaluate.runner import Experiment, default_run_dir, prepare_run_dir
-    from ragft.models.loading import classify_model
-
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and not is_generator(data) and not Path(data).is_file():
@@ -129,8 +125,6 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     if config.seeds > 1:
-        from ragft.evaluate.seeds import run_seeds
-
         result = _marking_failure(run_dir, lambda: run_seeds(config, run_dir, reporter, api_key=api_key,
                                                              judge_api_key=judge_api_key,
                                                              rewriter_api_key=rewriter_api_key))
@@ -145,10 +139,6 @@ def run_experiment(preset, config_file, data, arms, out_dir, limit, model, metho
 
 def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=None, rewriter_api_key=None) -> None:
     """`ragft run --resume RUN_DIR`: the killed run again, from its config.yaml, its finished stages read back."""
-    from ragft.config import load_config
-    from ragft.evaluate.results import RESULTS
-    from ragft.evaluate.runner import Experiment
-
     if not (run_dir / "config.yaml").is_file():
         raise RagftError(f"--resume {run_dir}: not a run directory (no config.yaml)")
     if (run_dir / RESULTS).exists():
@@ -169,8 +159,6 @@ def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=No
 def _marking_failure(run_dir: Path, work):
     """work(), with RUN_DIR/FAILED written when it fails or the process is told to stop (SIGTERM)."""
     def mark_failed(e: BaseException) -> None:
-        from ragft import atomic
-
         atomic.write_text(run_dir / "FAILED", f"{type(e).__name__}: {e}\n")
 
     ON_TERMINATE.append(mark_failed)
@@ -218,15 +206,12 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
     """Run the OpenAI-compatible server until interrupted."""
     import uvicorn
 
-    from ragft.paths import check_writable_dir, ragft_home
     from ragft.server.app import ServerSettings, create_app
     from ragft.server.registry import parse_aliases
 
     if finetune_method not in ("full", "lora"):
         raise RagftError(f"--finetune-method must be full or lora, got {finetune_method!r}")
     import re
-
-    from ragft.models.loading import DEVICE_PATTERN
 
     if not re.fullmatch(DEVICE_PATTERN, device):
         raise RagftError(f"--device: unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")

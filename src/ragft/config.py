@@ -10,8 +10,12 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
+from ragft.data.sources import is_generator
 from ragft.errors import RagftError
+from ragft.evaluate.arms import BUILTIN_VARIANTS, DEFAULT_VARIANT, parse_arm
 from ragft.models.catalogue import DEFAULT_MODEL
+from ragft.models.loading import DEVICE_PATTERN
+from ragft.rag.chunking import ChunkSettings
 
 _SECRET_PARAM = re.compile(r"(?i)^(api[-_]?key|key|token|access[-_]?token|secret|password|sig|signature|auth.*)$")
 
@@ -83,8 +87,6 @@ class ChunkConfig(_Strict):
         return self
 
     def settings(self):
-        from ragft.rag.chunking import ChunkSettings
-
         return ChunkSettings(sentences=self.sentences, overlap=self.overlap, header=self.header, lead_in=self.lead_in)
 
 
@@ -122,8 +124,6 @@ class DataConfig(_Strict):
     @property
     def generated(self) -> bool:
         """Is the knowledge generated facts (a generator or a mix of them), which data/probes.py can rephrase?"""
-        from ragft.data.sources import is_generator
-
         return not self.docs and is_generator(self.source)
 
     @model_validator(mode="after")
@@ -525,8 +525,6 @@ class ExperimentConfig(_Strict):
     @classmethod
     def _known_device(cls, v):
 
-        from ragft.models.loading import DEVICE_PATTERN
-
         if not re.fullmatch(DEVICE_PATTERN, v):
             raise ValueError(f"unknown device {v!r}: use auto, cpu, cuda, cuda:N or mps")
         return v
@@ -540,8 +538,6 @@ class ExperimentConfig(_Strict):
 
     @model_validator(mode="after")
     def _known_arms(self):
-        from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
-
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants: each fine-tune needs its own name, got {names}")
@@ -572,8 +568,6 @@ class ExperimentConfig(_Strict):
 
     def variant_kinds(self) -> dict[str, str]:
         """Every fine-tune this run can train, by name: what it trains on (evaluate/arms.py)."""
-        from ragft.evaluate.arms import BUILTIN_VARIANTS
-
         return {**BUILTIN_VARIANTS, **{v.name: v.train_on for v in self.variants}}
 
     def _lifecycle(self, arms: list, generated: bool) -> None:
@@ -614,8 +608,6 @@ class ExperimentConfig(_Strict):
 
     def arm_specs(self) -> list:
         """The arms to run (evaluate/arms.py), in the configured order."""
-        from ragft.evaluate.arms import parse_arm
-
         return [parse_arm(a, self.variant_kinds()) for a in self.arms]
 
     def _trainable(self, arms: list) -> None:

@@ -8,33 +8,36 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ragft.config import PromptConfig, RagConfig
+from ragft.data.load import read_chat_file
+from ragft.data.questions import passages
 from ragft.errors import RagftError
+from ragft.models.generation import GenerationSettings, LocalChatModel
+from ragft.models.loading import load_model
+from ragft.paths import default_kb_dir
 from ragft.progress import Reporter
+from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
+from ragft.rag.chunking import file_passages, text_files
+from ragft.rag.retriever import Retriever, settings_from_config
+from ragft.rag.store import KnowledgeBase
+from ragft.rag.unknown_subject import KnowledgeVocabulary
 
 out = Console(soft_wrap=True)  # long answers and paths stay on one line
 
 
 def open_kb(db: Path | None, collection: str, url: str | None, must_exist: bool = True):
     """The knowledge base at --db (default $RAGFT_HOME/kb) or on the --chroma-url server."""
-    from ragft.paths import default_kb_dir
-    from ragft.rag.store import KnowledgeBase
-
     db = None if url else (db if db is not None else default_kb_dir())
     return KnowledgeBase.open_existing(db, collection, url) if must_exist else KnowledgeBase(db, collection, url)
 
 
 def jsonl_passages(file: Path) -> dict[str, str]:
     """The assistant answers of a chat JSONL file; any malformed line is an error."""
-    from ragft.data.load import read_chat_file
-    from ragft.data.questions import passages
-
     return passages(read_chat_file(file))
 
 
 def source_passages(path: Path, split: str) -> dict[Path, dict[str, str]]:
     """{file: {id: passage}} for a chat JSONL file, a text/markdown file, or a folder of them."""
-    from ragft.rag.chunking import file_passages, text_files
-
     if path.is_file() and path.suffix == ".jsonl":
         return {path: jsonl_passages(path)}
     return {f: file_passages(f, split) for f in text_files(path)}
@@ -60,12 +63,6 @@ def ask_question(question: str, db: Path | None, collection: str, url: str | Non
                  device: str) -> None:
     """The grounded RAG answer (rag/answer.py, as the `rag` arm makes it), its checked citations and the
     sentence that supports each, and the passages it read."""
-    from ragft.config import PromptConfig, RagConfig
-    from ragft.models.generation import GenerationSettings, LocalChatModel
-    from ragft.models.loading import load_model
-    from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
-    from ragft.rag.retriever import Retriever, settings_from_config
-
     rag = RagConfig(k=k)
     kb = open_kb(db, collection, url)
     candidates = Retriever(kb, settings_from_config(rag)).retrieve([question])
@@ -74,8 +71,6 @@ def ask_question(question: str, db: Path | None, collection: str, url: str | Non
     chat = LocalChatModel(loaded.model, loaded.tokenizer)
     vocabulary = None
     if rag.unknown_names:
-        from ragft.rag.unknown_subject import KnowledgeVocabulary
-
         vocabulary = KnowledgeVocabulary(kb.all_passages().values())
     [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings(),
                                choose_values=rag.value_choice, vocabulary=vocabulary)

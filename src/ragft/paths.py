@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from ragft.errors import RagftError
 
 
 def ragft_home() -> Path:
@@ -24,8 +25,6 @@ def default_kb_dir() -> Path:
 def check_writable_dir(path: Path, what: str) -> Path:
     """`path` can be a directory ragft writes into (it may not exist yet): checked before any long work, so
     a run never trains for an hour and then fails to save. A RagftError names the option and the reason."""
-    from ragft.errors import RagftError
-
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise RagftError(f"{what} {path}: is a file, not a folder")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.report.test_report import _records, _results
 
-from ragft.report import render_reports
+from ragft.report.write import render_reports
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 PROBE = """<script>

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ragft.report import render_reports
+from ragft.report.write import render_reports
 from ragft.report.lifecycle import (deletion_section, long_context_section, raft_section, unknowns_section,
                                     update_section)
 from ragft.report.markdown import DECISION_TITLE

@@ -7,7 +7,7 @@ import copy
 import re
 
 
-from ragft.report import render_reports
+from ragft.report.write import render_reports
 
 XSS = "<script>alert(1)</script>"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

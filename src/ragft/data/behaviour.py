@@ -12,6 +12,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragft.config import StyleConfig
+from ragft.data import support
+from ragft.data.load import read_chat_file
 from ragft.errors import RagftError
 
 
@@ -56,11 +59,7 @@ def requests(conversations: list[dict], where: str) -> list[Request]:
 
 def load_behaviour(config) -> BehaviourTask:
     """The task `config` (config.BehaviourConfig) describes."""
-    from ragft.config import StyleConfig
-
     if config.generated:
-        from ragft.data import support
-
         train = support.conversations(config.n, config.seed, config.format, "train")
         test = support.conversations(config.test_n, config.seed, config.format, "test")
         style = config.style if not config.style.is_empty() else StyleConfig(**support.style(config.format))
@@ -68,8 +67,6 @@ def load_behaviour(config) -> BehaviourTask:
         return BehaviourTask(f"support ({config.format}, n={config.n}, test {config.test_n}, seed={config.seed})",
                              [_with_system(c, system) for c in train], requests(test, "support"), style,
                              config.instructions or support.instructions(config.format), system)
-
-    from ragft.data.load import read_chat_file
 
     conversations = read_chat_file(Path(config.source))
     if config.test:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 
 from ragft.data.questions import passage_id
+from ragft.rag.answer import grounded_messages
 from ragft.rag.hits import Hit
 
 
@@ -30,8 +31,6 @@ def training_pairs(train: list[dict]) -> list[tuple[str, str]]:
 def raft_conversations(pairs: list[tuple[str, str]], candidates: list[list[Hit]], passages: dict[str, str],
                        prompts, distractors: int, gold_share: float, seed: int) -> list[dict]:
     """One grounded chat per (question, answer), its passages drawn from that question's candidates."""
-    from ragft.rag.answer import grounded_messages
-
     rng = random.Random(seed)
     out = []
     for (question, answer), hits in zip(pairs, candidates, strict=True):

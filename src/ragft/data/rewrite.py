@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 
 from ragft.data.questions import QAItem
-from ragft.facts import words
 from ragft.errors import RagftError
+from ragft.facts import words
+from ragft.models.openai_backend import api_error, chat_create, openai_client
 
 REWRITE_SYSTEM = ("You reword questions. Reply with one question that asks the same thing in other words, keeping "
                   "every name, number and code exactly as written.")
@@ -58,8 +59,6 @@ def _first_line(text: str) -> str:
 def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[QAItem], dict]:
     """(rewritten items, counts): up to k kept rewrites per item, each with the item's reference and gold."""
     from openai import OpenAIError
-
-    from ragft.models.openai_backend import api_error, chat_create, openai_client
 
     client = openai_client(settings.url, settings.api_key)
     out, asked, rejected = [], 0, 0

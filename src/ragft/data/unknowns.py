@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragft.data.cities import SEED_SYSTEM
+from ragft.data.domains import Mix
 from ragft.data.questions import QAItem
+from ragft.data.sources import domain
+from ragft.data.task import read_questions
 from ragft.errors import RagftError
 
 IDK_ANSWER = "I don't know."
@@ -28,9 +31,6 @@ class Unknowns:
 
 def generated_unknowns(source: str, n: int, seed: int, count: int) -> Unknowns:
     """`count` unknown entities asked (every attribute, trained template) and `count` more taught."""
-    from ragft.data.domains import Mix
-    from ragft.data.sources import domain
-
     d = domain(source)
     known = {f.entity for f in d.facts(n, seed)}
     if isinstance(d, Mix):  # a mix: strangers of its first domain, drawn afresh as that domain would be
@@ -52,8 +52,6 @@ def generated_unknowns(source: str, n: int, seed: int, count: int) -> Unknowns:
 
 
 def file_unknowns(path: Path) -> Unknowns:
-    from ragft.data.task import read_questions
-
     if not Path(path).is_file():
         raise RagftError(f"lifecycle.unknown_questions {path}: no such file")
     questions = [q for q, _ in read_questions(Path(path))]

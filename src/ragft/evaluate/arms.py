@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from ragft.rag.answer import grounded_messages
 
 if TYPE_CHECKING:
     from ragft.config import PromptConfig
@@ -93,8 +94,6 @@ class Arm:
             context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits))
             user = prompts.rag.format(question=question, context=context)
         elif self.cites:
-            from ragft.rag.answer import grounded_messages
-
             return grounded_messages(question, hits, prompts, self.worked_examples)
         elif self.rag == "full":
             knowledge = "\n".join(h.text for h in hits)

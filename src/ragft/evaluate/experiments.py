@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from ragft.data.sources import mix_parts
+from ragft.data.unknowns import UNKNOWN
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import family_metrics
+from ragft.evaluate.unknowns import unknowns_results
 
 FAMILIES = {
     "train": "the phrasing the fine-tunes trained on",
@@ -62,7 +65,6 @@ def _mixed_domains(data) -> list[str] | None:
     """The domains of a mixed source (people:2+cities:10), else None."""
     if not data.generated or "+" not in data.source:
         return None
-    from ragft.data.sources import mix_parts
 
     return [name for name, _ in mix_parts(data.source)]
 
@@ -72,8 +74,6 @@ def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = N
     """Every study the config selects, by name; `rows` are every record of the run (unknowns included), and
     `lifecycle` the results of the experiments that ran their own models (update, deletion, long_context,
     behaviour)."""
-    from ragft.data.unknowns import UNKNOWN
-
     known = [r for r in rows if r["split"] != UNKNOWN]
     out = {}
     if "learning_curve" in config.experiments:
@@ -84,8 +84,6 @@ def experiments(config, rows: list[dict], arms: list, finetunes: dict | None = N
     if "augmentation" in config.experiments:
         out["augmentation"] = augmentation(known, arms, finetunes or {})
     if "unknowns" in config.experiments:
-        from ragft.evaluate.unknowns import unknowns_results
-
         out["unknowns"] = unknowns_results(rows, arms)
     if "raft" in config.experiments:
         out["raft"] = raft(known, arms, finetunes or {})

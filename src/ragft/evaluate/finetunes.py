@@ -4,8 +4,8 @@ before each, and the learning curve's checkpoints taken during one."""
 from __future__ import annotations
 
 from ragft.data.questions import QAItem
-from ragft.evaluate.arms import DEFAULT_VARIANT
-from ragft.evaluate.records import make_record
+from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
+from ragft.evaluate.records import family_metrics, make_record
 from ragft.models.generation import LocalChatModel
 
 
@@ -14,8 +14,6 @@ class LearningCurve:
     every `curve_every` epochs of one training run (and after the last), with the model as it is then."""
 
     def __init__(self, loaded, items: list[QAItem], epochs: int, config, generation, precision: str):
-        from ragft.evaluate.arms import parse_arm
-
         self.loaded, self.epochs, self.every, self.prompts = loaded, epochs, config.curve_every, config.prompts
         self.generation, self.precision = generation, precision
         families = list(dict.fromkeys(i.family for i in items if i.family in ("train", "paraphrase")))
@@ -24,8 +22,6 @@ class LearningCurve:
         self.points: list[dict] = []
 
     def __call__(self, epoch: int, model, seconds: float, tokens: int) -> None:
-        from ragft.evaluate.records import family_metrics
-
         if epoch % self.every and epoch != self.epochs and epoch != 0:
             return
         chat = LocalChatModel(model, self.loaded.tokenizer, self.precision)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ragft.errors import RagftError
 from ragft.evaluate.metrics import wilson_interval
+from ragft.models.openai_backend import chat_create
 
 # In the style of the SimpleQA grader (openai/simple-evals), cut down to what a one-word reply needs.
 JUDGE_PROMPT = """Grade a predicted answer to a question against the gold answer.
@@ -73,8 +74,6 @@ def judge_answers(settings: JudgeSettings, items: list[tuple[str, str, str]]) ->
     if not items:
         return []
     from openai import APIConnectionError, OpenAI, OpenAIError
-
-    from ragft.models.openai_backend import chat_create
 
     key = settings.api_key or os.environ.get("OPENAI_API_KEY") or "none"
     client = OpenAI(base_url=settings.base_url or None, api_key=key, timeout=settings.timeout_s,

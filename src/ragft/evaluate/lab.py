@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ragft.data.questions import QAItem
 from ragft.evaluate.arms import Arm
+from ragft.finetune.run import finetune_with_progress, settings_from_config
 from ragft.models.generation import ChatModel, LocalChatModel
+from ragft.models.loading import load_model
 
 
 class LabMixin:
@@ -35,8 +37,6 @@ class LabMixin:
         where it was saved."""
         from dataclasses import replace
 
-        from ragft.models.loading import load_model
-
         if self._default_state is None:
             with self.reporter.spinner("loading the fine-tuned model"):
                 return load_model(str(self.saved[self.config.lifecycle.variant]), self.config.device)
@@ -52,8 +52,6 @@ class LabMixin:
               folder: str = "lifecycle") -> tuple[ChatModel, dict]:
         """Fine-tune `start` (a loaded model; None: the untouched weights) with `recipe` (a FinetuneConfig; None: the
         lifecycle's fine-tune's), saved under FOLDER/NAME."""
-        from ragft.finetune.run import finetune_with_progress, settings_from_config
-
         if start is None:
             start = self.weights.untouched()
         elif hasattr(start.model, "merge_and_unload"):  # a LoRA fine-tune: train on from its merged weights

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 
 from ragft.data.questions import QAItem, passage_id
+from ragft.data.sources import domain
 from ragft.evaluate.arms import CONTEXTS, GROUNDED, UNTOUCHED, Arm
 from ragft.evaluate.lifecycle import rate
 from ragft.rag.hits import Hit
@@ -24,8 +25,6 @@ def facts_for(task, config, size: int) -> tuple[dict[str, str], list[QAItem]] | 
     """(passages, trained-phrasing questions about them) of `size` facts; None if the data has fewer."""
     data = config.data
     if data.generated:
-        from ragft.data.sources import domain
-
         facts = domain(data.source).sample(size, data.seed)
         passages = {passage_id(f.answer): f.answer for f in facts}
         items = [QAItem(f"long:{size}:{n}", f.question, f.answer, (passage_id(f.answer),), "train")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ragft.evaluate.judge import Verdict, judge_summary
 from ragft.evaluate.metrics import exact_match, is_correct, is_correct_seed, token_f1, wilson_interval
+from ragft.rag.citations import without_citations
 
 
 @dataclass
@@ -52,8 +54,6 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
     its checked citations (rag/answer.py makes both for the grounded arms); citations are not part
     of what is scored for correctness.
     """
-    from ragft.rag.citations import without_citations
-
     answer = completion.text if answer is None else answer
     scored = without_citations(answer) if arm.cites else answer
     ids = [h.id for h in hits] if hits is not None else None
@@ -154,8 +154,6 @@ def miss_split(records: list[dict]) -> dict | None:
 
 def judge_metrics(records: list[dict]) -> dict | None:
     """The LLM judge's accuracy over the records it graded (evaluate/judge.py), as the report reads it."""
-    from ragft.evaluate.judge import Verdict, judge_summary
-
     judged = [r["judge"] for r in records if r.get("judge")]
     if not judged:
         return None

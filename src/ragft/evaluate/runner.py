@@ -24,19 +24,42 @@ from pathlib import Path
 from ragft import __version__, atomic
 from ragft.config import ExperimentConfig, redact_url
 from ragft.data.cities import to_jsonl
+from ragft.data.load import load_conversations
+from ragft.data.probes import training_conversations
 from ragft.data.questions import QAItem
-from ragft.data.task import KnowledgeTask
-from ragft.data.unknowns import UNKNOWN
+from ragft.data.raft import raft_conversations, training_pairs
+from ragft.data.rewrite import RewriteSettings, rewrite_items
+from ragft.data.sources import domain
+from ragft.data.task import KnowledgeTask, task_from_conversations, task_from_documents, task_from_probes
+from ragft.data.unknowns import UNKNOWN, file_unknowns, generated_unknowns, idk_conversations
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
+from ragft.evaluate.behaviour import behaviour as run_behaviour
+from ragft.evaluate.checkpoints import Checkpoints
+from ragft.evaluate.decision import decision_table
 from ragft.evaluate.experiments import experiments
 from ragft.evaluate.finetunes import LearningCurve, UntouchedWeights
+from ragft.evaluate.judge import JudgeSettings, judge_answers
 from ragft.evaluate.lab import LabMixin
+from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
+from ragft.evaluate.long_context import long_context
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.results import RESULTS, RunResults
+from ragft.finetune.openai_jobs import finetune_remote
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
+from ragft.models.loading import load_model
+from ragft.models.openai_backend import OpenAIChatModel, openai_client
+from ragft.models.precision import resolve_precision
+from ragft.paths import check_writable_dir
 from ragft.progress import Reporter
+from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
+from ragft.rag.citations import without_citations
+from ragft.rag.hits import Hit
+from ragft.rag.retriever import RetrievalSettings, Retriever, settings_from_config
+from ragft.rag.store import KnowledgeBase
+from ragft.rag.unknown_subject import KnowledgeVocabulary
+from ragft.report.write import draw_charts, write_reports
 
 METRICS = {
     "verdict": "accuracy",
@@ -61,15 +84,10 @@ class RunOutput:
 
 def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTask:
     """The run's knowledge, questions and training data, from documents or from chat conversations."""
-    from ragft.data.load import load_conversations
-    from ragft.data.task import task_from_conversations, task_from_documents
-
     if data.docs:
         return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
                                    Path(data.train) if data.train else None)
     if data.probes or probes:
-        from ragft.data.task import task_from_probes
-
         return task_from_probes(data.source, data.n, data.seed)
     conversations, source = load_conversations(data, min_examples)
     return task_from_conversations(conversations, source, Path(data.test) if data.test else None)
@@ -79,8 +97,6 @@ def with_rewrites(task: KnowledgeTask, data, api_key: str | None) -> KnowledgeTa
     """The task with each trained question also asked in the rewriter's words (data/rewrite.py)."""
     import os
     from dataclasses import replace
-
-    from ragft.data.rewrite import RewriteSettings, rewrite_items
 
     trained = [i for i in task.items if i.split == "train"]
     settings = RewriteSettings(data.rewriter_url, data.rewriter_model,
@@ -101,8 +117,6 @@ def default_run_dir(config: ExperimentConfig, root: Path = Path("runs")) -> Path
 
 
 def prepare_run_dir(path: Path) -> Path:
-    from ragft.paths import check_writable_dir
-
     check_writable_dir(path, "run directory")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise RagftError(f"run directory {path} already exists and is not empty; choose another --out")
@@ -114,8 +128,6 @@ class Experiment(LabMixin):
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
                  api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None,
                  resume: bool = False):
-        from ragft.evaluate.checkpoints import Checkpoints
-
         self.config = config
         self.resume = resume  # read back the arms and fine-tunes a killed run finished (evaluate/checkpoints.py)
         self.checkpoints = Checkpoints(run_dir)
@@ -166,8 +178,6 @@ class Experiment(LabMixin):
         studies: dict[str, dict] = {}
         extra_rows: list[dict] = []  # the lifecycle experiments' per-question records
         if "long_context" in self.config.experiments:
-            from ragft.evaluate.long_context import long_context
-
             with r.stage("long_context"):
                 studies["long_context"], more = long_context(self, task, model, self._window(loaded))
             extra_rows += more
@@ -198,15 +208,11 @@ class Experiment(LabMixin):
                 records += self._answers(arm, fine_tuned, items, hits)
         model = fine_tuned = None
         if lifecycle:
-            from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
-
             with r.stage("lifecycle"):
                 found, more = run_lifecycle(self, task, self._generated_facts())
             studies.update(found)
             extra_rows += more
         if behaviour:
-            from ragft.evaluate.behaviour import behaviour as run_behaviour
-
             with r.stage("behaviour"):
                 studies["behaviour"], more = run_behaviour(self)
             extra_rows += more
@@ -238,8 +244,6 @@ class Experiment(LabMixin):
             machine={"python": platform.python_version(), "platform": platform.platform()},
             timings=r.timings,
         )
-        from ragft.evaluate.decision import decision_table
-        from ragft.report import draw_charts, write_reports
 
         summary = results.as_dict()
         results.decision = summary["decision"] = decision_table(summary)  # need -> best approach, from the numbers
@@ -258,8 +262,6 @@ class Experiment(LabMixin):
         """The task with questions about entities not in the data, where the unknowns experiment or the idk
         fine-tune needs them (data/unknowns.py); asked after --limit, so a limit never cuts them."""
         from dataclasses import replace
-
-        from ragft.data.unknowns import file_unknowns, generated_unknowns
 
         c = self.config
         if "unknowns" not in c.experiments and not any(a.train_on == "idk" for a in self.arms):
@@ -280,7 +282,6 @@ class Experiment(LabMixin):
         data = self.config.data
         if not data.generated:
             return None
-        from ragft.data.sources import domain
 
         return domain(data.source).facts(data.n, data.seed)
 
@@ -294,8 +295,6 @@ class Experiment(LabMixin):
 
     def knowledge_base(self, name: str | None = None):
         """The run's knowledge base, or a scratch collection `name` beside it (long_context)."""
-        from ragft.rag.store import KnowledgeBase
-
         rag = self.config.rag
         if name is None and self.kb is not None:
             return self.kb
@@ -310,9 +309,6 @@ class Experiment(LabMixin):
         Both grounded arms (with and without fine-tuning) read the same passages; the `context` arms
         read every passage, the `oracle` arms each question's gold passages (none where none is known).
         """
-        from ragft.rag.hits import Hit
-        from ragft.rag.retriever import RetrievalSettings, Retriever
-
         with self.reporter.stage("index"):
             self.kb = kb = self.knowledge_base()
             if self.resume:  # a killed run's lifecycle may have edited it: back to the task's passages
@@ -337,9 +333,6 @@ class Experiment(LabMixin):
         return out
 
     def _grounded(self, questions: list[str], kb) -> list[list]:
-        from ragft.rag.answer import select_passages, selection_from_config
-        from ragft.rag.retriever import Retriever, settings_from_config
-
         candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
         return select_passages(questions, candidates, selection_from_config(self.config.rag))
 
@@ -373,7 +366,6 @@ class Experiment(LabMixin):
         """A fine-tune a killed run trained and saved whole, loaded back from the run directory."""
         if self.config.backend.finetune == "openai":
             return self._remote(summary["fine_tuned_model"])
-        from ragft.models.loading import load_model
 
         out = self.run_dir / summary["saved_to"]
         with self.reporter.stage(f"load_finetune:{variant}"), self.reporter.spinner(f"loading fine-tune {variant}"):
@@ -391,8 +383,6 @@ class Experiment(LabMixin):
         with self.reporter.stage(f"generate:{label}"), \
                 self.reporter.bar(f"answering: {label}", len(items)) as advance:
             if arm.cites:
-                from ragft.rag.answer import answer_grounded
-
                 answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
                                           self.config.prompts, self.generation, progress=advance,
                                           choose_values=self.config.rag.value_choice, examples=arm.worked_examples,
@@ -409,7 +399,6 @@ class Experiment(LabMixin):
     def _vocabulary(self, knowledge: dict[str, str] | None):
         if not self.config.rag.unknown_names:
             return None
-        from ragft.rag.unknown_subject import KnowledgeVocabulary
 
         return KnowledgeVocabulary((knowledge or self.knowledge_base().all_passages()).values())
 
@@ -425,9 +414,6 @@ class Experiment(LabMixin):
 
     def _judge(self, records: list[Record]) -> None:
         """Grade every answer with the configured LLM judge; each verdict and its prompt go into the record."""
-        from ragft.evaluate.judge import JudgeSettings, judge_answers
-        from ragft.rag.citations import without_citations
-
         judge = self.config.judge
         settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
         with self.reporter.stage("judge"), self.reporter.spinner(f"judging {len(records)} answers with {judge.model}"):
@@ -440,7 +426,6 @@ class Experiment(LabMixin):
         """The untouched arms' model and the LoadedModel behind it (None: nothing loaded, an openai backend)."""
         if self.config.backend.type == "openai":
             return self._remote(self.config.model), None
-        from ragft.models.loading import load_model
 
         with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
             loaded = load_model(self.config.model, self.config.device)
@@ -448,18 +433,12 @@ class Experiment(LabMixin):
         return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded)), loaded
 
     def _precision(self, loaded) -> str:
-        from ragft.models.precision import resolve_precision
-
         return resolve_precision(self.config.precision, loaded.device)
 
     def _client(self):
-        from ragft.models.openai_backend import openai_client
-
         return openai_client(self.config.backend.base_url, self.api_key)
 
     def _remote(self, model_name: str) -> ChatModel:
-        from ragft.models.openai_backend import OpenAIChatModel
-
         return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
     def _variant(self, variant: str):
@@ -477,14 +456,9 @@ class Experiment(LabMixin):
         if phrasings == 1:
             conversations = task.train
         else:
-            from ragft.data.probes import training_conversations
-
             data = self.config.data
             conversations = training_conversations(data.source, data.n, data.seed, phrasings)
         if train_on == "raft":
-            from ragft.data.raft import raft_conversations, training_pairs
-            from ragft.rag.retriever import Retriever, settings_from_config
-
             pairs = training_pairs(conversations)
             kb = self.knowledge_base()
             candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve([q for q, _ in pairs])
@@ -492,8 +466,6 @@ class Experiment(LabMixin):
             return raft_conversations(pairs, candidates, task.passages, self.config.prompts, life.raft_distractors,
                                       life.raft_gold_share, seed)
         if train_on == "idk":
-            from ragft.data.unknowns import idk_conversations
-
             system = next((m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
                           self.config.prompts.system)
             return conversations + idk_conversations(self.unknowns.taught, system)
@@ -507,8 +479,6 @@ class Experiment(LabMixin):
         recipe, phrasings, seed, train_on = self._variant(variant)
         conversations = self._training_data(task, phrasings, train_on, seed)
         if self.config.backend.finetune == "openai":
-            from ragft.finetune.openai_jobs import finetune_remote
-
             ft = self.config.finetune
             summary = finetune_remote(self._client(), conversations, self.config.model, ft.epochs, ft.batch_size,
                                       self.config.seed, self.reporter, self.config.backend.poll_interval_s)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ragft import __version__, atomic
 from ragft.evaluate.runner import RESULTS, Experiment, RunOutput
+from ragft.report.seeds import render_seed_reports
 
 
 def seed_configs(config) -> list:
@@ -45,8 +46,6 @@ def seed_summary(runs: list[dict]) -> dict:
 
 def run_seeds(config, run_dir: Path, reporter, **experiment_kwargs) -> RunOutput:
     """Every repetition in its own directory, then the summary and its report at the top."""
-    from ragft.report.seeds import render_seed_reports
-
     runs = []
     for i, cfg in enumerate(seed_configs(config)):
         sub = run_dir / f"seed-{i}"

@@ -13,6 +13,7 @@ from ragft.data.unknowns import UNKNOWN
 from ragft.evaluate.abstention import abstains
 from ragft.evaluate.lifecycle import rate
 from ragft.evaluate.paired import holm, paired_comparisons
+from ragft.rag.citations import without_citations
 
 
 def unknowns_results(rows: list[dict], arms: list) -> dict:
@@ -46,6 +47,4 @@ def _against_base(flagged: list[dict], base: str | None, others: list[str], alph
 
 
 def _answer(row: dict) -> str:
-    from ragft.rag.citations import without_citations
-
     return without_citations(row["answer"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from ragft.errors import RagftError
 from ragft.finetune.tokenize import IGNORE
 
 
@@ -31,7 +32,6 @@ class DataParallel:
 
             self.accelerator = Accelerator()
             if self.accelerator.num_processes != self.world:  # e.g. --multi_gpu on a machine without GPUs
-                from ragft.errors import RagftError
 
                 raise RagftError(f"launched as {self.world} processes, but Accelerate set up "
                                  f"{self.accelerator.num_processes} ({self.accelerator.state.distributed_type}); "

@@ -11,6 +11,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ragft.finetune.distributed import rank
+from ragft.finetune.epochs import resolve_epochs
 from ragft.finetune.train import EpochFn, StepFn, TrainSettings, save_finetuned, train
 from ragft.progress import Reporter
 
@@ -34,8 +36,6 @@ def finetune(model, tokenizer, conversations: list[dict], settings: TrainSetting
 
     Returns (model, TrainResult).
     """
-    from ragft.finetune.distributed import rank
-
     trained, result = train(model, tokenizer, conversations, settings, on_step, on_epoch)
     if rank() == 0:  # under a launcher, one process writes the model
         save_atomically(trained, tokenizer, out, base_model, result)
@@ -56,8 +56,6 @@ def finetune_with_progress(loaded, conversations: list[dict], settings: TrainSet
 
 def settings_from_config(ft, n_examples: int, seed: int, precision: str = "auto") -> TrainSettings:
     """TrainSettings from a FinetuneConfig, with 'auto' epochs resolved by OpenAI's rule."""
-    from ragft.finetune.epochs import resolve_epochs
-
     return TrainSettings(method=ft.method, epochs=resolve_epochs(ft.epochs, n_examples),
                          learning_rate=ft.learning_rate, batch_size=ft.batch_size, max_length=ft.max_length,
                          seed=seed, lora_r=ft.lora_r, lora_alpha=ft.lora_alpha, precision=precision)

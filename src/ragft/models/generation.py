@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from ragft.models.precision import inference_copy
+from ragft.runtime import keep_freed_memory
 
 Messages = list[dict]
 CUDA_BATCH = 128  # on a GPU, batches at least this large: a 135M model leaves it idle at 16
@@ -62,9 +64,6 @@ class LocalChatModel(ChatModel):
     """
 
     def __init__(self, model, tokenizer, precision: str = "fp32"):
-        from ragft.models.precision import inference_copy
-        from ragft.runtime import keep_freed_memory
-
         keep_freed_memory()
         self.precision = precision
         self.model = inference_copy(model, precision)

@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import functools
+from ragft import atomic
+from ragft.paths import ragft_home
 
 PRECISIONS = ("auto", "fp32", "bf16")
 BF16_SPEEDUP_NEEDED = 2.0  # an AVX-512 BF16 CPU runs bf16 when its matmuls are at least this much faster
@@ -52,9 +54,6 @@ def probed_bf16_speedup(measure=None) -> float:
     import json
 
     import torch
-
-    from ragft import atomic
-    from ragft.paths import ragft_home
 
     key = f"{_cpu_model()}|torch {torch.__version__}|{torch.get_num_threads()} threads"
     path = ragft_home() / PROBE_FILE

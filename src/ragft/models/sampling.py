@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 
 Messages = list[dict]
 
@@ -129,8 +130,6 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
     every step: a client that left costs at most one more step). Deltas go to `on_delta` as they come.
     """
     import torch
-
-    from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 
     if not rows:
         return

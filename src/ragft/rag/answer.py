@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragft.models.generation import Completion
+from ragft.rag.answer_type import answerable_first
+from ragft.rag.citation_slot import ensure_citations
+from ragft.rag.citations import check_citations, without_phantom_citations
 from ragft.rag.hits import Hit
+from ragft.rag.unknown_subject import unmentioned_answer
+from ragft.rag.value_slot import ensure_values
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,6 @@ def select_passages(questions: list[str], candidates: list[list[Hit]], settings:
     With `answer_type`, the best candidate is the best one holding a value of the kind the question
     asks for ("how much ... weigh" -> a mass), where one does.
     """
-    from ragft.rag.answer_type import answerable_first
-
     out = []
     for question, hits in zip(questions, candidates, strict=True):
         if settings.answer_type:
@@ -82,9 +86,6 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
     With a `vocabulary` (rag/unknown_subject.py), a question naming something the knowledge base never
     mentions is answered "I don't know" without asking the model.
     """
-    from ragft.models.generation import Completion
-    from ragft.rag.unknown_subject import unmentioned_answer
-
     missing = [vocabulary.unmentioned(q) if vocabulary is not None else [] for q in questions]
     asked = [i for i, m in enumerate(missing) if not m]
     answered = iter(_answer_from_passages(chat_model, [questions[i] for i in asked], [hits[i] for i in asked],
@@ -104,10 +105,6 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
 
 def _answer_from_passages(chat_model, questions, hits, prompts, generation, progress, choose_values,
                           examples, spans) -> list[GroundedAnswer]:
-    from ragft.rag.citation_slot import ensure_citations
-    from ragft.rag.citations import check_citations, without_phantom_citations
-    from ragft.rag.value_slot import ensure_values
-
     if not questions:
         return []
     messages = [grounded_messages(q, h, prompts, examples) for q, h in zip(questions, hits)]

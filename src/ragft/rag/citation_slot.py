@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ragft.models.generation import LocalChatModel, prefill_batch, prefill_prefix
 from ragft.rag.citations import cited_numbers
 
 _CUT_CITATION = re.compile(r"\s*\[\d*\s*$")  # "... 1966 [1" where the token budget ran out mid-citation
@@ -29,8 +30,6 @@ def choose_citations(model, tokenizer, prompts: list[list[dict]], answers: list[
     The prompts' shared prefix (system prompt, instructions) is run once, as in generation.
     """
     import torch
-
-    from ragft.models.generation import prefill_batch, prefill_prefix
 
     digits = _digit_ids(tokenizer)
     out: list[int | None] = [None] * len(prompts)
@@ -59,8 +58,6 @@ def ensure_citations(chat_model, prompts: list[list[dict]], answers: list[str],
 
     Only a local model exposes the probabilities this needs; other backends' answers stay as they are.
     """
-    from ragft.models.generation import LocalChatModel
-
     answers = [_CUT_CITATION.sub("", a) for a in answers]
     need = [i for i, a in enumerate(answers) if not cited_numbers(a)]
     if not need or not isinstance(chat_model, LocalChatModel):

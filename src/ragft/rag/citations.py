@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, content_words, number_matches, stated_numbers, words
+from ragft.rag.chunking import split_sentences
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 HEADER_MARK = " › "  # chunk headers: "Title › Section: body" (rag/chunking.py)
@@ -93,8 +94,6 @@ def _states_answer(sentence: str, answer: str, question: str) -> bool:
 
 def supporting_sentence(passage: str, answer: str, question: str) -> str | None:
     """The passage's first sentence that states the answer's value and names the question's subject."""
-    from ragft.rag.chunking import split_sentences
-
     answer = without_citations(answer)
     header, body = "", passage
     if HEADER_MARK in passage.split(": ", 1)[0]:

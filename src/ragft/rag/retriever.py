@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragft.rag.embeddings import embed_array
 from ragft.rag.fusion import RRF_K, convex_combination, reciprocal_rank_fusion
 from ragft.rag.hits import Hit
+from ragft.rag.lexical import LexicalIndex
 from ragft.rag.store import KnowledgeBase
 
 METHODS = ("dense", "bm25")
@@ -51,8 +53,6 @@ class Retriever:
     def lexical(self):
         """The BM25 index, built once per Retriever from the store's passages."""
         if self._lexical is None:
-            from ragft.rag.lexical import LexicalIndex
-
             self._lexical = LexicalIndex(self.kb.all_passages())
         return self._lexical
 
@@ -69,8 +69,6 @@ class Retriever:
         if len(s.methods) == 1:
             return self.rankings(questions, s.k)[s.methods[0]]
         if s.fusion == "convex":
-            from ragft.rag.embeddings import embed_array
-
             embedded = embed_array(list(questions)) if questions else None  # for ranking and rescoring alike
             return self._convex(questions, embedded, self.rankings(questions, max(s.candidates, s.k), embedded))
         rankings = self.rankings(questions, max(s.candidates, s.k))

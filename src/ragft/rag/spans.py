@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ragft.facts import STOPWORDS, term, words
+from ragft.models.generation import cache_keyword
 from ragft.rag.answer_type import DAYS_AND_MONTHS, NOT_NAMES, passage_body
 
 _SPAN_PATTERNS = (
@@ -73,8 +74,6 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
     """Each continuation's per-token log-probabilities after the prompt. The prompt runs once; its key/value
     cache is shared by every batch of continuations (right-padded)."""
     import torch
-
-    from ragft.models.generation import cache_keyword
 
     device = next(model.parameters()).device
     keyword = cache_keyword(type(model.get_base_model() if hasattr(model, "get_base_model") else model))

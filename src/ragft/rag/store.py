@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ragft.errors import RagftError
+from ragft.paths import check_writable_dir
+from ragft.rag.embeddings import embed_array, embedding_function
 from ragft.rag.hits import Hit
 
 DEFAULT_COLLECTION = "knowledge"
@@ -59,12 +61,8 @@ class KnowledgeBase:
     """Passages keyed by content id in one Chroma collection."""
 
     def __init__(self, db: Path | str | None = None, collection: str = DEFAULT_COLLECTION, url: str | None = None):
-        from ragft.rag.embeddings import embedding_function
-
         check_collection_name(collection)
         if url is None and db is not None:
-            from ragft.paths import check_writable_dir
-
             check_writable_dir(Path(db), "knowledge base")
         self.location = url or str(db)
         self.name = collection
@@ -155,8 +153,6 @@ class KnowledgeBase:
         No count() first: at 100 000 passages each costs as much as the search (~6 ms); Chroma
         returns what it has when a collection holds fewer than k.
         """
-        from ragft.rag.embeddings import embed_array
-
         if not questions:
             return []
         embedded = embed_array(list(questions)) if embedded is None else embedded  # one embedding per question

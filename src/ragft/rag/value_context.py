@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ragft.facts import STOPWORDS, words
+from ragft.rag.chunking import split_sentences
 
 _CLAUSE_BREAK = re.compile(r"[,;:–—]\s+|\s+(?:and|or|but|while|whereas)\s+")
 # What the question's words ask for, not what it is about.
@@ -130,8 +131,6 @@ def value_contexts(passage_body: str, values: list[str]) -> dict[str, set[str]]:
     capital cities"), the words before the first value ("The hotel limit is"), which otherwise label
     it ("adult £14.50, child £7.25"). Ends of a range also carry "_start" / "_end".
     """
-    from ragft.rag.chunking import split_sentences
-
     contexts: dict[str, set[str]] = {}
     for sentence in split_sentences(passage_body):
         row = _row_contexts(sentence, [v for v in values if v not in contexts])
@@ -172,8 +171,6 @@ def best_value(question: str, header: str, body: str, values: list[str], anchor:
     holding values. Across sentences the words name different things: the sentence that introduces the
     subject ("two freezers ... Cryolith UL-86") would beat the one that states its capacity ("They ...").
     """
-    from ragft.rag.chunking import split_sentences
-
     sentences = [s for s in split_sentences(body) if any(_value_at(s, v) >= 0 for v in values)]
     if anchor is not None:
         sentences = [s for s in sentences if _value_at(s, anchor) >= 0][:1]

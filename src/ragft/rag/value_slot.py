@@ -18,7 +18,11 @@ import re
 from dataclasses import dataclass
 
 from ragft.facts import number_matches, stated_numbers, words
-from ragft.rag.answer_type import answer_type, values
+from ragft.models.generation import LocalChatModel
+from ragft.rag.answer_type import answer_type, split_header, values
+from ragft.rag.citations import without_citations
+from ragft.rag.spans import candidate_spans, continuation_logprobs
+from ragft.rag.value_context import best_value
 
 _ABSTAINS = re.compile(r"\b(don'?t|do not|doesn'?t|does not|cannot|can'?t) (know|say|mention|state)|"
                        r"\bno (information|mention)|\bnot (stated|mentioned|given|specified)\b", re.IGNORECASE)
@@ -54,8 +58,6 @@ def states_candidate(answer: str, candidate: str) -> bool:
 
 def invents_numbers(question: str, answer: str, passages: list[str]) -> bool:
     """The answer states a number that neither its passages nor the question state ("07:00 sharp at 1:00pm")."""
-    from ragft.rag.citations import without_citations
-
     held = stated_numbers(" ".join(passages) + " " + question)
     return any(not any(number_matches(h, s.value) or number_matches(s, h.value) for h in held)
                for s in stated_numbers(without_citations(answer)))
@@ -64,8 +66,6 @@ def invents_numbers(question: str, answer: str, passages: list[str]) -> bool:
 def strays(question: str, answer: str, found: list[Candidate], passages: list[str]) -> bool:
     """A numeric answer states a number no passage states, or a value of the asked kind that is not a
     candidate (a year copied from a header: "The garage years (2009–2012) ... in 2009")."""
-    from ragft.rag.citations import without_citations
-
     kind = answer_type(question)
     if kind.kind not in ("number", "year", "time"):
         return False
@@ -115,9 +115,6 @@ def copies_one_phrase(answer: str, passages: list[str], stated: list[Candidate],
 
 def _by_context(question: str, passages: list[str], found: list[Candidate],
                 anchor: Candidate | None = None) -> Candidate | None:
-    from ragft.rag.answer_type import split_header
-    from ragft.rag.value_context import best_value
-
     if len(found) < 2:
         return None
     header, body = split_header(passages[found[0].passage - 1])
@@ -129,7 +126,6 @@ def choose_value(model, tokenizer, messages: list[dict], found: list[Candidate])
     """The candidate the model finds most likely as its answer; the only one without asking."""
     if len(found) == 1:
         return found[0]
-    from ragft.rag.spans import continuation_logprobs
 
     prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
     continuations = [tokenizer(c.text, add_special_tokens=False)["input_ids"] or [0] for c in found]
@@ -145,9 +141,6 @@ def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], a
     "what extra ..."), an answer stating none of their candidate spans is replaced, with `spans`, by the
     span the model finds most likely (rag/spans.py).
     Only a local model exposes the probabilities a choice needs."""
-    from ragft.models.generation import LocalChatModel
-    from ragft.rag.spans import candidate_spans
-
     out = [(a, False) for a in answers]
     if not isinstance(chat_model, LocalChatModel):
         return out

@@ -5,7 +5,9 @@ from the numbers, beside a table, the experiment's note and a plot."""
 from __future__ import annotations
 
 from ragft.evaluate.paired import describe
+from ragft.report.lifecycle_plots import tilt_labels, two_panels
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
+from ragft.report.plots import grouped_bars, load_pyplot, study_png
 from ragft.report.section import Section
 
 
@@ -57,9 +59,6 @@ def behaviour_section(results: dict) -> Section | None:
 
 def behaviour_png(found: dict | None) -> bytes | None:
     """Prompt tokens per request (left); all rules at once, and the JSON object where asked, per arm (right)."""
-    from ragft.report.lifecycle_plots import tilt_labels, two_panels
-    from ragft.report.plots import grouped_bars, load_pyplot, study_png
-
     arms = (found or {}).get("arms") or {}
     if not any(has(a.get("all_rules")) for a in arms.values()):
         return None

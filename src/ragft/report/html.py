@@ -8,11 +8,12 @@ import html
 from importlib import resources
 from string import Template
 
-from ragft.report.markdown import (COLUMNS, DECISION_COLUMNS, DECISION_TITLE, METRICS_NOTE, PAIRED_COLUMNS,
-                                   PAIRED_NOTE, RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE,
-                                   config_json, dataset_text, decision, decision_rows, example_arms, examples,
-                                   finetune_rows, findings, key_settings, meta_line, paired_rows, retrieval_rows, row,
+from ragft.report.markdown import (COLUMNS, DECISION_COLUMNS, DECISION_TITLE, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE,
+                                   RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json,
+                                   dataset_text, decision, decision_rows, example_arms, examples, findings,
+                                   finetune_rows, key_settings, meta_line, paired_rows, retrieval_rows, row,
                                    scoring_rows, slug, timing_rows, verdict)
+from ragft.report.studies import study_sections
 
 _NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
             "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
@@ -74,7 +75,6 @@ def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: 
     if retrieval_rows(arms):
         body += ["<h2>Retrieval and citations</h2>", html_table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
                  f'<p class="note">{_e(RETRIEVAL_NOTE)}</p>']
-    from ragft.report.studies import study_sections
 
     for section in study_sections(results):
         items = "".join(f"<li>{_e(s)}</li>" for s in section.findings)

@@ -5,6 +5,8 @@ written from the numbers, beside a table, a note on what is measured, and a plot
 from __future__ import annotations
 
 from ragft.evaluate.lifecycle import NOT_UPDATED
+from ragft.evaluate.paired import describe
+from ragft.report.lifecycle_plots import deletion_png, long_context_png, raft_png, unknowns_png, update_png
 from ragft.report.numbers import (DASH, context_vs_rag, count, has, largest_fit, listing, measured, pct, prompt_tokens,
                                   rate_cell, said, seconds, study)
 from ragft.report.section import Section
@@ -201,8 +203,6 @@ def _largest_fit(sizes: list[dict], window: int | None) -> list[str]:
 
 
 def raft_section(results: dict) -> Section | None:
-    from ragft.evaluate.paired import describe
-
     found = study(results, "raft")
     arms = (found or {}).get("arms") or {}
     if not measured(arms):
@@ -234,8 +234,6 @@ LIFECYCLE_SECTIONS = (update_section, deletion_section, unknowns_section, long_c
 
 def lifecycle_pngs(results: dict) -> dict[str, bytes | None]:
     """{file name: PNG or None} for the lifecycle studies."""
-    from ragft.report.lifecycle_plots import deletion_png, long_context_png, raft_png, unknowns_png, update_png
-
     return {"update.png": update_png(study(results, "update")),
             "deletion.png": deletion_png(study(results, "deletion")),
             "unknowns.png": unknowns_png(study(results, "unknowns")),

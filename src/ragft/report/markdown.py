@@ -7,7 +7,10 @@ import json
 import re
 from typing import Any
 
+from ragft.evaluate.decision import decision_table
+from ragft.evaluate.paired import describe
 from ragft.report.numbers import DASH, arm_kind, comparison, pct, rate_cell
+from ragft.report.studies import study_sections
 
 METRICS_NOTE = ("Intervals are Wilson 95%. accuracy: the answer states the reference's value (handles 1,967,825 / "
                 "1.97 million / numbers that are not the answer); seed metric: the blog post's rule, the first number "
@@ -111,8 +114,6 @@ PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its 
 
 
 def paired_rows(results: dict) -> list[list[str]]:
-    from ragft.evaluate.paired import describe
-
     return [[f"{c['a']} vs {c['b']}", str(c["n"]), str(c["both"]), str(c["only_a"]), str(c["only_b"]),
              str(c["neither"]), f"{c['p_value']:.3g}", f"{c['p_holm']:.3g}", describe(c)]
             for c in results.get("comparisons") or []]
@@ -122,8 +123,6 @@ def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = Non
     """The paired test's sentence where the run made one; else the difference in points, and whether
     the intervals overlap (overlap: not clearly beyond noise)."""
     if paired is not None:
-        from ragft.evaluate.paired import describe
-
         return describe(paired)
     d = 100 * (arm_a["accuracy"] - arm_b["accuracy"])
     if abs(d) < 1e-9:
@@ -268,7 +267,6 @@ def decision(results: dict) -> dict:
     """The run's decision table (results["decision"]), or one computed from its results."""
     if results.get("decision"):
         return results["decision"]
-    from ragft.evaluate.decision import decision_table
 
     return decision_table(results)
 
@@ -294,8 +292,6 @@ def slug(title: str) -> str:
 
 def findings(results: dict) -> list[str]:
     """The studies' findings, for the top of the report (each section repeats its own)."""
-    from ragft.report.studies import study_sections
-
     return [f"{s.title}: {f}" for s in study_sections(results) for f in s.headlines]
 
 
@@ -321,7 +317,6 @@ def render_markdown(results: dict, records: list[dict], chart_name: str = "accur
     if retrieval_rows(arms):
         out += ["## Retrieval and citations", ""] + markdown_table(RETRIEVAL_COLUMNS, retrieval_rows(arms))
         out += ["", RETRIEVAL_NOTE, ""]
-    from ragft.report.studies import study_sections
 
     for section in study_sections(results):
         out += [f"## {section.title}", "", *[f"- {_md(s)}" for s in section.findings], ""]

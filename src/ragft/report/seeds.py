@@ -7,6 +7,9 @@ from pathlib import Path
 from string import Template
 
 from ragft.atomic import write_bytes, write_text
+from ragft.report.html import html_table
+from ragft.report.markdown import markdown_table
+from ragft.report.plots import load_pyplot, png_bytes
 
 NOTE = ("Each seed is a complete run (its own generated data and training seed; see seed-<i>/report.html). "
         "The spread across seeds is the part of a difference that data and training luck alone produce.")
@@ -37,8 +40,6 @@ def findings(results: dict) -> list[str]:
 
 
 def seeds_png(results: dict) -> bytes:
-    from ragft.report.plots import png_bytes, load_pyplot
-
     study = results["experiments"]["seeds"]
     plt = load_pyplot()
     arms = list(study["arms"])
@@ -60,9 +61,6 @@ def seeds_png(results: dict) -> bytes:
 def render_seed_reports(results: dict, out_dir: Path) -> None:
     import base64
     import html
-
-    from ragft.report.html import html_table
-    from ragft.report.markdown import markdown_table
 
     head, rows = seed_rows(results)
     png = seeds_png(results)

@@ -3,10 +3,11 @@ table, a note on what is measured, and a plot. Markdown and HTML render the same
 
 from __future__ import annotations
 
+from ragft.evaluate.paired import describe
 from ragft.report.behaviour import behaviour_png, behaviour_section
 from ragft.report.lifecycle import LIFECYCLE_SECTIONS, lifecycle_pngs
-from ragft.report.numbers import DASH, pct, rate_cell
-from ragft.report.numbers import study as results_of
+from ragft.report.numbers import DASH, pct, rate_cell, study as results_of
+from ragft.report.plots import augmentation_png, generalization_png, learning_curve_png
 from ragft.report.section import Section
 
 GENERALIZATION_NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates "
@@ -20,8 +21,6 @@ AUGMENTATION_NOTE = ("Each fine-tune trained on k phrasings of every fact (train
 
 
 def generalization_section(results: dict) -> Section | None:
-    from ragft.evaluate.paired import describe
-
     study = results_of(results, "generalization")
     if not study:
         return None
@@ -139,8 +138,6 @@ def study_sections(results: dict) -> list[Section]:
 
 def study_pngs(results: dict) -> dict[str, bytes]:
     """{file name: PNG} for every study the run made."""
-    from ragft.report.plots import augmentation_png, generalization_png, learning_curve_png
-
     out = {"generalization.png": generalization_png(results_of(results, "generalization")),
            "augmentation.png": augmentation_png(results_of(results, "augmentation")),
            "learning_curve.png": learning_curve_png(results_of(results, "learning_curve")), **lifecycle_pngs(results),

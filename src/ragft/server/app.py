@@ -12,6 +12,7 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ragft.rag.embeddings import embed, sentence_model
 from ragft.server import chat, completions
 from ragft.server.batcher import DEFAULT_MAX_BATCH
 from ragft.server.decoding import DEFAULT_MAX_QUEUE, run_cancellable
@@ -164,8 +165,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/embeddings")
     def embeddings(body: EmbeddingRequest):
         import numpy as np
-
-        from ragft.rag.embeddings import embed, sentence_model
 
         if body.model not in EMBEDDING_MODELS:
             raise model_not_found(body.model)

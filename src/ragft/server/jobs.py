@@ -14,6 +14,12 @@ import logging
 import threading
 import time
 
+from ragft.data.validate import validate_file
+from ragft.errors import RagftError
+from ragft.finetune.epochs import resolve_epochs
+from ragft.finetune.run import finetune
+from ragft.finetune.train import DEFAULT_LR, TrainSettings
+from ragft.models.loading import load_model
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.storage import TERMINAL, Store, new_id
@@ -43,9 +49,6 @@ def new_job(model: str, training_file: str, hyperparameters: dict, method: dict,
 
 def _problems_message(store: Store, file_id: str) -> str | None:
     """None if the file passes `ragft data validate`'s checks, else its first problems by line."""
-    from ragft.data.validate import validate_file
-    from ragft.errors import RagftError
-
     record = store.get_file(file_id)
     if record is None:
         return f"The file {file_id} no longer exists."
@@ -177,9 +180,6 @@ class Worker:
             gc.collect()
 
     def _settings(self, job: dict, n_examples: int):
-        from ragft.finetune.epochs import resolve_epochs
-        from ragft.finetune.train import DEFAULT_LR, TrainSettings
-
         hp = job["hyperparameters"]
         batch = hp.get("batch_size", "auto")
         mult = hp.get("learning_rate_multiplier", "auto")
@@ -193,10 +193,6 @@ class Worker:
         return settings
 
     def _train(self, job_id: str) -> None:
-        from ragft.data.validate import validate_file
-        from ragft.finetune.run import finetune
-        from ragft.models.loading import load_model
-
         job = self.store.get_job(job_id)
         examples = validate_file(self.store.file_path(job["training_file"])).examples
         settings = self._settings(job, len(examples))

@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from ragft.errors import RagftError
 from ragft.models.catalogue import CATALOGUE, DEFAULT_MODEL
+from ragft.models.loading import classify_model, load_model
 from ragft.server.batcher import DEFAULT_MAX_BATCH, Batcher
 from ragft.server.decoding import DEFAULT_MAX_QUEUE, Admission
 from ragft.server.errors import model_not_found
@@ -25,8 +26,6 @@ STARTED = int(time.time())
 
 def parse_aliases(pairs: list[str] | None) -> dict[str, str]:
     """NAME=MODEL pairs; MODEL is anything --model takes, checked now (cheaply) rather than at first use."""
-    from ragft.models.loading import classify_model
-
     out = {}
     for pair in pairs or []:
         name, sep, model = pair.partition("=")
@@ -93,8 +92,6 @@ class Registry:
 
     def get(self, model_id: str):
         """The LoadedModel for a chat model id (aliases of one model share one copy)."""
-        from ragft.models.loading import load_model
-
         local = self.resolve(model_id)
         with self._load_lock:
             if local in self._cache:

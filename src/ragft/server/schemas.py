@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from ragft.server.errors import bad_request
 
 MAX_CHOICES = 8
 SEED_RANGE = (-(2**63), 2**63 - 1 - MAX_CHOICES)  # OpenAI's int64; choice i samples with seed + i
@@ -41,8 +42,6 @@ class ChatMessage(_Lenient):
         content = self.content
         if isinstance(content, list):
             if any(p.type != "text" for p in content):
-                from ragft.server.errors import bad_request
-
                 raise bad_request("Only text content parts are supported by this server.", "messages")
             content = "".join(p.text or "" for p in content)
         return {"role": "system" if self.role == "developer" else self.role, "content": content or ""}
@@ -68,8 +67,6 @@ class _Sampling(_Lenient):
     def stops(self) -> tuple[str, ...]:
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
         if len(stops) > 4:
-            from ragft.server.errors import bad_request
-
             raise bad_request("stop: at most 4 stop sequences are allowed.", "stop")
         return tuple(stops)
 
@@ -79,8 +76,6 @@ class _Sampling(_Lenient):
 
 def _refuse(options: list[tuple[str, bool]], why: str) -> None:
     """A 400 naming the first option given that this server cannot honour: never silently ignored."""
-    from ragft.server.errors import bad_request
-
     refused = [name for name, given in options if given]
     if refused:
         raise bad_request(f"{refused[0]}: not supported by this server ({why}); leave it out.", refused[0],
@@ -152,8 +147,6 @@ class Hyperparameters(BaseModel):
     learning_rate_multiplier: Literal["auto"] | float = "auto"
 
     def checked(self) -> dict:
-        from ragft.server.errors import bad_request
-
         for name, low, high in (("n_epochs", 1, 50), ("batch_size", 1, 256), ("learning_rate_multiplier", 1e-6, 100)):
             value = getattr(self, name)
             if value != "auto" and not low <= value <= high:
@@ -183,8 +176,6 @@ class FineTuningJobRequest(_Lenient):
 
     def merged_hyperparameters(self) -> dict:
         """Top-level `hyperparameters`, then `method.supervised.hyperparameters` on top; unset stay 'auto'."""
-        from ragft.server.errors import bad_request
-
         if self.method is not None and self.method.type != "supervised":
             raise bad_request(f"method.type {self.method.type!r} is not supported here; use 'supervised'.",
                               "method.type")
