@@ -22,7 +22,8 @@ _IDK = re.compile(r"don'?t know|not (stated|mentioned|given)|does not (say|menti
 
 
 def answers_per_passage(task, chat, m: int) -> list[dict]:
-    from ragft.config import PromptConfig, RagConfig
+    from ragft.rag.config import RagConfig
+    from ragft.rag.prompts import PromptConfig
     from ragft.evaluate.metrics import is_correct
     from ragft.models.generation import GenerationSettings
     from ragft.rag.answer import answer_grounded, grounded_messages

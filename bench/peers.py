@@ -60,7 +60,7 @@ def llamacpp_answers(n: int, max_new_tokens: int = 64) -> dict:
         return {"skipped": "llama-cpp-python is not installed (pip install llama-cpp-python: builds llama.cpp)"}
     import os
 
-    from ragft.config import PromptConfig
+    from ragft.rag.prompts import PromptConfig
     from ragft.data.questions import qa_items
     from ragft.models.catalogue import CATALOGUE, DEFAULT_MODEL
 

@@ -27,7 +27,7 @@ def timed(timings: dict, name: str):
 
 
 def _seed_prompts(questions: list[str], contexts: list[list[str]] | None) -> list[list[dict]]:
-    from ragft.config import PromptConfig
+    from ragft.rag.prompts import PromptConfig
 
     p = PromptConfig()
     out = []

@@ -170,7 +170,7 @@ def conversations(examples, prompts, rng: random.Random, worked: bool = False) -
 
 
 def train_reader(examples: int, epochs: int, seed: int, lr: float | None = None, worked: bool = False):
-    from ragft.config import PromptConfig
+    from ragft.rag.prompts import PromptConfig
     from ragft.finetune.train import TrainSettings, train
     from ragft.models.loading import load_model
 
@@ -187,7 +187,8 @@ def train_reader(examples: int, epochs: int, seed: int, lr: float | None = None,
 
 
 def evaluate(task, chat, examples: bool, oracle: bool) -> dict:
-    from ragft.config import PromptConfig, RagConfig
+    from ragft.rag.config import RagConfig
+    from ragft.rag.prompts import PromptConfig
     from ragft.evaluate.metrics import is_correct
     from ragft.models.generation import GenerationSettings
     from ragft.rag.answer import answer_grounded, select_passages, selection_from_config

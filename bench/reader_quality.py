@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragft.config import SEED_RAG_PROMPT, PromptConfig
+from ragft.rag.prompts import SEED_RAG_PROMPT, PromptConfig
 from ragft.rag.answer import SelectionSettings
 from ragft.rag.hits import Hit
 from ragft.rag.retriever import RetrievalSettings
@@ -64,7 +64,7 @@ VARIANTS = [
 
 
 def load_task(name: str, n: int, sentences: int = 1, overlap: int = 0):
-    from ragft.config import DataConfig
+    from ragft.data.config import DataConfig
     from ragft.data.load import load_conversations
     from ragft.data.task import task_from_conversations, task_from_documents
     from ragft.rag.chunking import ChunkSettings

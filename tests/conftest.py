@@ -61,7 +61,7 @@ def cities():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, cities) -> Path:
     """A saved tiny model directory: usable anywhere ragft takes --model."""
-    from ragft.config import SEED_FINETUNED_PROMPT, SEED_RAG_PROMPT
+    from ragft.rag.prompts import SEED_FINETUNED_PROMPT, SEED_RAG_PROMPT
 
     corpus = [m["content"] for c in cities for m in c["messages"]] + [SEED_FINETUNED_PROMPT, SEED_RAG_PROMPT]
     tokenizer = build_tiny_tokenizer(corpus)

@@ -3,7 +3,8 @@
 import random
 
 from bench.reader_adapter import conversations, natural_examples, technical_examples
-from ragft.config import PromptConfig
+
+from ragft.rag.prompts import PromptConfig
 
 
 def test_technical_answers_are_terms_of_their_gold_passage_and_not_of_the_question():

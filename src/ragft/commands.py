@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ragft import atomic
-from ragft.config import FinetuneConfig, load_config, one_line_error
+from ragft.config import load_config, one_line_error
+from ragft.finetune.config import FinetuneConfig
 from ragft.data.load import read_chat_file
 from ragft.data.sources import generator_names, is_generator
 from ragft.data.validate import MIN_EXAMPLES, validate_file

@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ragft.config import PromptConfig, RagConfig
+from ragft.rag.config import RagConfig
+from ragft.rag.prompts import PromptConfig
 from ragft.data.load import read_chat_file
 from ragft.data.questions import passages
 from ragft.errors import RagftError

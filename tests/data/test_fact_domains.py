@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ragft.cli import app
-from ragft.config import DataConfig
+from ragft.data.config import DataConfig
 from ragft.data.cities import city_conversations, to_jsonl
 from ragft.data.domains import Domain
 from ragft.data.load import load_conversations

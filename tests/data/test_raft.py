@@ -1,6 +1,6 @@
 """RAFT training data: questions with retrieved passages, gold among distractors or absent."""
 
-from ragft.config import PromptConfig
+from ragft.rag.prompts import PromptConfig
 from ragft.data.questions import passage_id
 from ragft.data.raft import raft_conversations, training_pairs
 from ragft.rag.hits import Hit

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ragft.cli import app
-from ragft.config import StyleConfig
+from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
 from ragft.evaluate.style import Style
 

@@ -5,7 +5,7 @@ from importlib import resources
 
 import pytest
 
-from ragft.config import DataConfig
+from ragft.data.config import DataConfig
 from ragft.data.questions import passage_id
 from ragft.data.task import gold_passages, read_questions, task_from_conversations, task_from_documents
 from ragft.errors import RagftError

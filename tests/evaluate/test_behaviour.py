@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from ragft.config import BEHAVIOUR_ARMS, load_config
+from ragft.config import load_config
+from ragft.evaluate.study_config import BEHAVIOUR_ARMS
 from ragft.data.behaviour import BehaviourTask, Request, load_behaviour
 from ragft.evaluate.behaviour import BehaviourArm, break_even, few_shot_examples
 from ragft.evaluate.runner import Experiment

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ragft.config import StyleConfig
+from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
 from ragft.evaluate.style import Style
 

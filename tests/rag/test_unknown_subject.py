@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ragft.config import ChunkConfig
+from ragft.rag.config import ChunkConfig
 from ragft.data.task import task_from_documents, task_from_probes
 from ragft.data.unknowns import generated_unknowns
 from ragft.rag.unknown_subject import KnowledgeVocabulary, names

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragft.config import StyleConfig
+from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
 from ragft.data.load import read_chat_file
 from ragft.errors import RagftError

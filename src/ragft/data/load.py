@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragft.config import DataConfig
+from ragft.data.config import DataConfig
 from ragft.data.sources import generate, generated_description, generator_names, is_generator
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError

@@ -16,12 +16,10 @@ What a fine-tune trains on decides the context it is named by: one trained on re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-from ragft.rag.answer import grounded_messages
 
-if TYPE_CHECKING:
-    from ragft.config import PromptConfig
-    from ragft.rag.hits import Hit
+from ragft.rag.answer import grounded_messages
+from ragft.rag.hits import Hit
+from ragft.rag.prompts import PromptConfig
 
 SEED_K = 5  # the seed's pipeline: dense top-5
 UNTOUCHED = "untouched"

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragft import __version__, atomic
-from ragft.config import ExperimentConfig, redact_url
+from ragft.config import ExperimentConfig
+from ragft.schema import redact_url
 from ragft.data.cities import to_jsonl
 from ragft.data.load import load_conversations
 from ragft.data.probes import training_conversations

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
 from ragft.models.precision import inference_copy
 from ragft.runtime import keep_freed_memory
 

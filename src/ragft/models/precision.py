@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+
 from ragft import atomic
 from ragft.paths import ragft_home
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 
 Messages = list[dict]

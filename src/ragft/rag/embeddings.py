@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
 from ragft.models.loading import quiet_transformers
 
 EMBEDDING_NAME = "ragft-minilm-l6-v2"
