@@ -7,9 +7,8 @@ import pytest
 
 from ragft.data.config import DataConfig
 from ragft.data.questions import passage_id
-from ragft.data.task import gold_passages, read_questions, task_from_conversations, task_from_documents
+from ragft.data.task import gold_passages, load_task, read_questions, task_from_conversations, task_from_documents
 from ragft.errors import RagftError
-from ragft.evaluate.runner import load_task
 from ragft.rag.chunking import ChunkSettings
 
 HANDBOOK = resources.files("ragft") / "examples" / "handbook"

@@ -94,3 +94,8 @@ def mix_parts(name: str) -> list[tuple[str, int | None]]:
     if len(set(names)) != len(names) or len(names) < 2:
         raise RagftError(f"{name!r}: a mix needs two or more different domains")
     return parts
+
+
+def generated_facts(data) -> list | None:
+    """The generator's facts (entity, attribute, value) when the data (a DataConfig) is generated, else None."""
+    return domain(data.source).facts(data.n, data.seed) if data.generated else None

@@ -7,13 +7,15 @@ the passages; the gold passages of a question are the chunks that state its answ
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ragft.data.chat import parse_jsonl
-from ragft.data.load import read_chat_file
+from ragft.data.load import load_conversations, read_chat_file
 from ragft.data.probes import probes
 from ragft.data.questions import QAItem, passage_id, passages, qa_items
+from ragft.data.rewrite import RewriteSettings, rewrite_items
 from ragft.data.sources import domain, generated_description
 from ragft.data.validate import example_problems
 from ragft.errors import RagftError
@@ -139,3 +141,24 @@ def task_from_documents(docs: Path, questions: Path, chunking, train: Path | Non
     return KnowledgeTask(description, items, chunks, conversations, kind,
                          {"documents": len(files), "chunks": len(chunks),
                           "questions_without_gold": sum(not i.gold_ids for i in items)})
+
+
+def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTask:
+    """The run's knowledge, questions and training data, from documents or from chat conversations."""
+    if data.docs:
+        return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
+                                   Path(data.train) if data.train else None)
+    if data.probes or probes:
+        return task_from_probes(data.source, data.n, data.seed)
+    conversations, source = load_conversations(data, min_examples)
+    return task_from_conversations(conversations, source, Path(data.test) if data.test else None)
+
+
+def with_rewrites(task: KnowledgeTask, data, api_key: str | None) -> KnowledgeTask:
+    """The task with each trained question also asked in the rewriter's words (data/rewrite.py)."""
+    trained = [i for i in task.items if i.split == "train"]
+    settings = RewriteSettings(data.rewriter_url, data.rewriter_model,
+                               api_key or os.environ.get("RAGFT_REWRITER_API_KEY"), data.rewrites)
+    rewritten, counts = rewrite_items(trained, settings)
+    items = [replace(i, family=i.family or "train") for i in task.items] + rewritten
+    return replace(task, items=items, extra={**task.extra, "rewrites": counts})

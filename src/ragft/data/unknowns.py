@@ -9,14 +9,14 @@ second half asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ragft.data.cities import SEED_SYSTEM
 from ragft.data.domains import Mix
 from ragft.data.questions import QAItem
-from ragft.data.sources import domain
-from ragft.data.task import read_questions
+from ragft.data.sources import domain, generated_facts
+from ragft.data.task import KnowledgeTask, read_questions
 from ragft.errors import RagftError
 
 IDK_ANSWER = "I don't know."
@@ -68,3 +68,20 @@ def idk_conversations(questions: list[str], system: str = SEED_SYSTEM) -> list[d
 
 def _item(key: str, question: str) -> QAItem:
     return QAItem(key, question, IDK_ANSWER, (), UNKNOWN, UNKNOWN)
+
+
+def with_unknowns(task: KnowledgeTask, config, arms) -> tuple[KnowledgeTask, Unknowns | None]:
+    """(the task, its unknowns): questions about entities not in the data where the unknowns experiment or the
+    idk fine-tune needs them (data/unknowns.py), asked after --limit, so a limit never cuts them."""
+    c = config
+    if "unknowns" not in c.experiments and not any(a.train_on == "idk" for a in arms):
+        return task, None
+    if c.lifecycle.unknown_questions:
+        unknowns = file_unknowns(Path(c.lifecycle.unknown_questions))
+    else:
+        entities = len({f.entity for f in generated_facts(c.data)})
+        count = max(1, round(c.lifecycle.unknown_share * entities))
+        unknowns = generated_unknowns(c.data.source, c.data.n, c.data.seed, count)
+    if "unknowns" not in c.experiments:
+        return task, unknowns
+    return replace(task, items=task.items + unknowns.asked), unknowns

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import platform
 import time
 from collections.abc import Callable
@@ -23,18 +22,15 @@ from pathlib import Path
 
 from ragft import __version__, atomic
 from ragft.config import ExperimentConfig
-from ragft.schema import redact_url
 from ragft.data.cities import to_jsonl
-from ragft.data.load import load_conversations
 from ragft.data.probes import training_conversations
 from ragft.data.questions import QAItem
 from ragft.data.raft import raft_conversations, training_pairs
-from ragft.data.rewrite import RewriteSettings, rewrite_items
-from ragft.data.sources import domain
-from ragft.data.task import KnowledgeTask, task_from_conversations, task_from_documents, task_from_probes
-from ragft.data.unknowns import UNKNOWN, file_unknowns, generated_unknowns, idk_conversations
+from ragft.data.sources import generated_facts
+from ragft.data.task import KnowledgeTask, load_task, with_rewrites
+from ragft.data.unknowns import UNKNOWN, idk_conversations, with_unknowns
 from ragft.errors import RagftError
-from ragft.evaluate.arms import DEFAULT_VARIANT, SEED_K, Arm
+from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
 from ragft.evaluate.behaviour import behaviour as run_behaviour
 from ragft.evaluate.checkpoints import Checkpoints
 from ragft.evaluate.decision import decision_table
@@ -46,83 +42,27 @@ from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
 from ragft.evaluate.long_context import long_context
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
-from ragft.evaluate.results import RESULTS, RunResults
+from ragft.evaluate.passages import context_passages, grounded_passages
+from ragft.evaluate.results import METRICS, RESULTS, RunResults
+from ragft.evaluate.run_dir import check_same_questions
 from ragft.finetune.openai_jobs import finetune_remote
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.models.loading import load_model
 from ragft.models.openai_backend import OpenAIChatModel, openai_client
 from ragft.models.precision import resolve_precision
-from ragft.paths import check_writable_dir
 from ragft.progress import Reporter
-from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
+from ragft.rag.answer import answer_grounded
 from ragft.rag.citations import without_citations
-from ragft.rag.hits import Hit
-from ragft.rag.retriever import RetrievalSettings, Retriever, settings_from_config
+from ragft.rag.retriever import Retriever, settings_from_config
 from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.write import draw_charts, write_reports
-
-METRICS = {
-    "verdict": "accuracy",
-    "accuracy": "the answer states the reference's value (numbers at their stated precision, no competing "
-                "value; text: every word the reference adds to the question)",
-    "accuracy_seed": "the seed's extractor: the first number after a space equals the reference's",
-    "exact_match": "SQuAD: normalised answer equals the normalised reference (strict for sentence answers)",
-    "f1": "SQuAD token F1 against the reference, mean over questions",
-    "judge": "an LLM judge's CORRECT/INCORRECT verdict (when --judge-model is given)",
-    "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
-    "comparisons": "every pair of arms on their shared questions: exact McNemar test, Holm-corrected (alpha 0.05)",
-    "unknowns": "questions about entities not in the data (split 'unknown'): kept out of every accuracy; an answer "
-                "that abstains is right, any other invented (evaluate/abstention.py)",
-}
-
+from ragft.schema import redact_url
 
 @dataclass
 class RunOutput:
     run_dir: Path
     results: dict
-
-
-def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTask:
-    """The run's knowledge, questions and training data, from documents or from chat conversations."""
-    if data.docs:
-        return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
-                                   Path(data.train) if data.train else None)
-    if data.probes or probes:
-        return task_from_probes(data.source, data.n, data.seed)
-    conversations, source = load_conversations(data, min_examples)
-    return task_from_conversations(conversations, source, Path(data.test) if data.test else None)
-
-
-def with_rewrites(task: KnowledgeTask, data, api_key: str | None) -> KnowledgeTask:
-    """The task with each trained question also asked in the rewriter's words (data/rewrite.py)."""
-    import os
-    from dataclasses import replace
-
-    trained = [i for i in task.items if i.split == "train"]
-    settings = RewriteSettings(data.rewriter_url, data.rewriter_model,
-                               api_key or os.environ.get("RAGFT_REWRITER_API_KEY"), data.rewrites)
-    rewritten, counts = rewrite_items(trained, settings)
-    items = [replace(i, family=i.family or "train") for i in task.items] + rewritten
-    return replace(task, items=items, extra={**task.extra, "rewrites": counts})
-
-
-def default_run_dir(config: ExperimentConfig, root: Path = Path("runs")) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = root / f"{config.preset or 'custom'}-{stamp}"
-    path, k = base, 1
-    while path.exists():
-        k += 1
-        path = base.with_name(f"{base.name}-{k}")
-    return path
-
-
-def prepare_run_dir(path: Path) -> Path:
-    check_writable_dir(path, "run directory")
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise RagftError(f"run directory {path} already exists and is not empty; choose another --out")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class Experiment(LabMixin):
@@ -160,9 +100,9 @@ class Experiment(LabMixin):
             if self.config.data.rewriter_url:  # after --limit: only the questions asked are rewritten
                 with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
                     task = with_rewrites(task, self.config.data, self.rewriter_api_key)
-            task = self._with_unknowns(task)
+            task, self.unknowns = with_unknowns(task, self.config, self.arms)
             if self.resume:
-                self._check_same_questions(task.items)
+                check_same_questions(self.run_dir, task.items)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
             atomic.write_jsonl(self.run_dir / "questions.jsonl", [i.to_dict() for i in task.items])
             items = task.items
@@ -210,7 +150,7 @@ class Experiment(LabMixin):
         model = fine_tuned = None
         if lifecycle:
             with r.stage("lifecycle"):
-                found, more = run_lifecycle(self, task, self._generated_facts())
+                found, more = run_lifecycle(self, task, generated_facts(self.config.data))
             studies.update(found)
             extra_rows += more
         if behaviour:
@@ -259,33 +199,6 @@ class Experiment(LabMixin):
         atomic.write_json(self.run_dir / RESULTS, final)  # last: marks the run complete
         return RunOutput(self.run_dir, final)
 
-    def _with_unknowns(self, task: KnowledgeTask) -> KnowledgeTask:
-        """The task with questions about entities not in the data, where the unknowns experiment or the idk
-        fine-tune needs them (data/unknowns.py); asked after --limit, so a limit never cuts them."""
-        from dataclasses import replace
-
-        c = self.config
-        if "unknowns" not in c.experiments and not any(a.train_on == "idk" for a in self.arms):
-            return task
-        if c.lifecycle.unknown_questions:
-            self.unknowns = file_unknowns(Path(c.lifecycle.unknown_questions))
-        else:
-            facts = self._generated_facts()
-            entities = len({f.entity for f in facts})
-            count = max(1, round(c.lifecycle.unknown_share * entities))
-            self.unknowns = generated_unknowns(c.data.source, c.data.n, c.data.seed, count)
-        if "unknowns" not in c.experiments:
-            return task
-        return replace(task, items=task.items + self.unknowns.asked)
-
-    def _generated_facts(self) -> list | None:
-        """The generator's facts (entity, attribute, value) when the data is generated, else None."""
-        data = self.config.data
-        if not data.generated:
-            return None
-
-        return domain(data.source).facts(data.n, data.seed)
-
     def _needs_index(self) -> bool:
         return any(a.rag for a in self.arms) or any(e in self.config.experiments for e in ("update", "deletion"))
 
@@ -316,42 +229,14 @@ class Experiment(LabMixin):
                 kb.delete([i for i in kb.all_passages() if i not in task.passages])
             with self.reporter.bar("indexing passages", len(task.passages)) as advance:
                 kb.add(task.passages, progress=advance)
-        questions = [i.question for i in task.items]
-        out = {}
         with self.reporter.stage("retrieve"):
-            for pipeline in sorted({a.rag for a in self.arms if a.rag}):
-                if pipeline == "full":
-                    everything = [Hit(i, t, 1.0) for i, t in task.passages.items()]
-                    found = [everything] * len(questions)
-                elif pipeline == "oracle":  # the reader's ceiling: the gold passages, as retrieval would rank them
-                    found = [[Hit(g, task.passages[g], 1.0) for g in item.gold_ids][:self.config.rag.k]
-                             for item in task.items]
-                elif pipeline == "seed":
-                    found = Retriever(kb, RetrievalSettings(methods=("dense",), k=SEED_K)).retrieve(questions)
-                else:
-                    found = self._grounded(questions, kb)
-                out[pipeline] = {item.id: h for item, h in zip(task.items, found)}
-        return out
-
-    def _grounded(self, questions: list[str], kb) -> list[list]:
-        candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve(questions)
-        return select_passages(questions, candidates, selection_from_config(self.config.rag))
+            return {pipeline: context_passages(pipeline, task, kb, self.config.rag)
+                    for pipeline in sorted({a.rag for a in self.arms if a.rag})}
 
     def grounded_hits(self, items: list[QAItem], kb=None) -> dict[str, list]:
         """{question id: the passages the grounded arms read}, from `kb` (default: the run's)."""
-        found = self._grounded([i.question for i in items], kb or self.knowledge_base())
+        found = grounded_passages([i.question for i in items], kb or self.knowledge_base(), self.config.rag)
         return {i.id: h for i, h in zip(items, found)}
-
-    def _check_same_questions(self, items: list[QAItem]) -> None:
-        """A resumed run must ask what it asked before: the data are made again from the same config."""
-        path = self.run_dir / "questions.jsonl"
-        try:
-            before = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-        except (OSError, ValueError) as e:
-            raise RagftError(f"{path}: cannot resume without the run's questions ({e})") from None
-        if [(q.get("id"), q.get("question")) for q in before] != [(i.id, i.question) for i in items]:
-            raise RagftError(f"{self.run_dir}: the data no longer make the questions this run started with "
-                             "(a data file changed?); start a new run")
 
     def _answers(self, arm: Arm, model: Callable[[], ChatModel], items: list[QAItem], hits: dict) -> list[Record]:
         """`arm`'s records: read back when a resumed run finished them before, else answered and kept."""

@@ -12,7 +12,8 @@ import statistics
 from pathlib import Path
 
 from ragft import __version__, atomic
-from ragft.evaluate.runner import RESULTS, Experiment, RunOutput
+from ragft.evaluate.results import RESULTS
+from ragft.evaluate.runner import Experiment, RunOutput
 from ragft.report.seeds import render_seed_reports
 
 
