@@ -30,4 +30,6 @@ EndpointUrl = Annotated[str | None, PlainSerializer(redact_url, when_used="json"
 
 
 class Strict(BaseModel):
+    """A config section: unknown keys are errors, and a value set later is validated too."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from pydantic import Field, model_validator
 
 from ragft.data.sources import is_generator
@@ -10,6 +9,7 @@ from ragft.rag.config import ChunkConfig
 from ragft.schema import EndpointUrl, Strict
 
 PHRASED_SOURCES = ("cities", "people", "orgs", "mixes like people:2+cities:10")  # facts data/probes.py can rephrase
+
 
 class DataConfig(Strict):
     """Where the questions and the knowledge come from."""

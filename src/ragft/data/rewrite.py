@@ -30,6 +30,8 @@ def rewrite_messages(question: str) -> list[dict]:
     for asked, reworded in REWRITE_EXAMPLES:
         messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": reworded}]
     return messages + [{"role": "user", "content": question}]
+
+
 _NAMED = re.compile(r"\b\w*(?:[A-Z]\w*\d|\d)\w*\b|\b[A-Z][\w'-]*")  # City_7, 2019, Marten, E2
 
 

@@ -22,7 +22,6 @@ import math
 from itertools import combinations
 
 
-
 def mcnemar_exact(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value from the discordant counts.
 

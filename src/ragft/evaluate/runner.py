@@ -59,6 +59,7 @@ from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
 
+
 @dataclass
 class RunOutput:
     run_dir: Path

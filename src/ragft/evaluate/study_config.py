@@ -12,7 +12,6 @@ from ragft.finetune.config import FinetuneConfig
 from ragft.schema import Strict
 
 STUDIES = ("generalization", "augmentation", "learning_curve")  # probe the generated facts (data/probes.py)
-LIFECYCLE = ("update", "deletion", "unknowns", "long_context", "raft")
 
 
 class LifecycleConfig(Strict):

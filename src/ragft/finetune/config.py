@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from ragft.schema import Strict
 
+
 class FinetuneConfig(Strict):
     """Local fine-tuning of the `finetuned` arms."""
 

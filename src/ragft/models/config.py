@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ragft.schema import EndpointUrl, Strict
 
+
 class GenerationConfig(Strict):
     """Decoding is greedy (temperature 0), as in the seed."""
 

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from ragft.rag.chunking import ChunkSettings
 from ragft.schema import EndpointUrl, Strict
 
+
 class ChunkConfig(Strict):
     """How documents are cut into passages: a few sentences, each with its title and section path."""
 
