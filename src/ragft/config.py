@@ -105,7 +105,6 @@ class ExperimentConfig(Strict):
     @field_validator("device")
     @classmethod
     def _known_device(cls, v):
-
         if not re.fullmatch(DEVICE_PATTERN, v):
             raise ValueError(f"unknown device {v!r}: use auto, cpu, cuda, cuda:N or mps")
         return v

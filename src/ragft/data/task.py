@@ -61,7 +61,6 @@ def task_from_conversations(conversations: list[dict], description: str, test: P
 def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
     """Generated facts asked three ways (data/probes.py): the trained phrasing (split "train"), held-out
     paraphrases and reversed questions (split "test"). The knowledge and training data are the generator's."""
-
     d = domain(source)
     facts = d.facts(n, seed)
     answers = {(f.entity, f.attribute): f.answer for f in facts}
@@ -99,7 +98,6 @@ def read_questions(path: Path) -> list[tuple[str, str]]:
 
 
 def _valid_chat(obj: dict) -> bool:
-
     return not example_problems(obj)
 
 

@@ -82,7 +82,6 @@ def accuracy(results: dict) -> dict | None:
 
 
 def update(results: dict) -> dict | None:
-
     approaches = (study(results, "update") or {}).get("approaches") or {}
 
     def after(name, key):
@@ -204,7 +203,6 @@ def cost(results: dict) -> dict | None:
 
 
 def long_context(results: dict) -> dict | None:
-
     found = study(results, "long_context") or {}
     size = largest_fit(found.get("sizes") or [])
     if size is None:
@@ -266,7 +264,6 @@ def output_format(results: dict) -> dict | None:
 def short_prompts(results: dict) -> dict | None:
     """Of the arms that hold the style as well as the best one (no significant difference), the one with the
     shortest prompt; the fine-tune's training and when it is repaid beside it."""
-
     style = house_style(results)
     arms, _ = _behaviour(results)
     if style is None:

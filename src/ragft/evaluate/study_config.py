@@ -66,7 +66,6 @@ class StyleConfig(Strict):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, v):
-
         for name, rx in v.items():
             try:
                 re.compile(rx)
