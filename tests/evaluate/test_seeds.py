@@ -31,3 +31,24 @@ def test_seeds_repeat_the_run_and_summarise(tmp_path, tiny_model_dir):
     assert (out / "seeds.png").read_bytes().startswith(b"\x89PNG")
     assert "mean ± std" in (out / "report.md").read_text() and "seed-1/report.html" in (out / "report.html").read_text()
     assert "2 seeds" in result.output
+
+
+def test_seeds_results_are_typed_before_they_are_written():
+    from pydantic import ValidationError
+
+    from ragft.evaluate.results import SeedsResults
+    from ragft.evaluate.seeds import seed_summary
+
+    def run(seed, accuracy):
+        return {"config": {"seed": seed, "data": {"seed": seed}}, "run_name": f"seed-{seed - 42}",
+                "arms": {"rag": {"accuracy": accuracy, "families": {"paraphrase": {"value": accuracy / 2}}}}}
+
+    summary = seed_summary([run(42, 0.5), run(43, 0.7)])
+    fields = {"ragft_version": "0", "run_name": "r", "created": "now", "config": {}, "timings": {"total": 1.0}}
+    typed = SeedsResults(**fields, experiments={"seeds": summary}).as_dict()
+    assert typed["experiments"]["seeds"]["arms"]["rag"]["paraphrase"]["values"] == [0.25, 0.35]
+    summary["arms"]["rag"]["accuracy"]["values"] = ["high", "low"]  # not numbers
+    with pytest.raises(ValidationError):
+        SeedsResults(**fields, experiments={"seeds": summary})
+    with pytest.raises(ValidationError):  # a key no reader knows
+        SeedsResults(**fields, experiments={"seeds": seed_summary([run(42, 0.5)]), "other": {}})

@@ -145,3 +145,40 @@ class RunResults(_Closed):
     def as_dict(self) -> dict:
         """The JSON form, as the reports and results.json have it."""
         return self.model_dump(mode="json", exclude_none=False)
+
+
+class Spread(_Closed):
+    """One number over the repetitions of `--seeds N`: each seed's value, their mean and sample std."""
+
+    values: list[float]
+    mean: float
+    std: float = Field(ge=0)
+
+
+class SeedRun(_Closed):
+    seed: int  # the training seed
+    data_seed: int
+    run: str  # its directory under the top run: seed-<i>
+
+
+class SeedsStudy(_Closed):
+    seeds: list[SeedRun]
+    arms: dict[str, dict[str, Spread]]  # {arm: {"accuracy" or a probe family: its spread}}
+
+
+class SeedsExperiments(_Closed):
+    seeds: SeedsStudy
+
+
+class SeedsResults(_Closed):
+    """results.json of a `--seeds N` run: the repetitions side by side; each has its own RunResults in seed-<i>/."""
+
+    ragft_version: str
+    run_name: str
+    created: str
+    config: dict
+    experiments: SeedsExperiments
+    timings: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return self.model_dump(mode="json")

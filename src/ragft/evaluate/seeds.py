@@ -2,7 +2,8 @@
 
 Each repetition is a complete run in `seed-<i>/` (its own results.json and report); the top-level
 results.json holds every seed's numbers and, per arm and probe family, their mean and standard
-deviation (results.json["experiments"]["seeds"]), which report/seeds.py renders.
+deviation (results.json["experiments"]["seeds"], typed as evaluate/results.py's SeedsResults and checked
+before it is written), which report/seeds.py renders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import statistics
 from pathlib import Path
 
 from ragft import __version__, atomic
-from ragft.evaluate.results import RESULTS
+from ragft.evaluate.results import RESULTS, SeedsResults
 from ragft.evaluate.runner import Experiment, RunOutput
 from ragft.report.seeds import render_seed_reports
 
@@ -53,10 +54,10 @@ def run_seeds(config, run_dir: Path, reporter, **experiment_kwargs) -> RunOutput
         sub.mkdir(parents=True, exist_ok=True)
         reporter.log(f"seed {i + 1}/{config.seeds}: training seed {cfg.seed}, data seed {cfg.data.seed} -> {sub}")
         runs.append(Experiment(cfg, sub, reporter, **experiment_kwargs).run().results)
-    results = {"ragft_version": __version__, "run_name": run_dir.name,
-               "created": dt.datetime.now().isoformat(timespec="seconds"),
-               "config": config.model_dump(mode="json"), "experiments": {"seeds": seed_summary(runs)},
-               "timings": {"total": round(sum(r["timings"]["total"] for r in runs), 3)}}
+    results = SeedsResults(ragft_version=__version__, run_name=run_dir.name,
+                           created=dt.datetime.now().isoformat(timespec="seconds"),
+                           config=config.model_dump(mode="json"), experiments={"seeds": seed_summary(runs)},
+                           timings={"total": round(sum(r["timings"]["total"] for r in runs), 3)}).as_dict()
     render_seed_reports(results, run_dir)
     atomic.write_json(run_dir / RESULTS, results)
     return RunOutput(run_dir, results)
