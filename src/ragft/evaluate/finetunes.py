@@ -1,12 +1,24 @@
-"""What a run needs to train several fine-tunes of one loaded model: the untouched weights restored
-before each, and the learning curve's checkpoints taken during one."""
+"""What a run needs to train several fine-tunes of one loaded model: each one's spec, the untouched weights
+restored before each, and the learning curve's checkpoints taken during one."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from ragft.data.questions import QAItem
 from ragft.evaluate.arms import DEFAULT_VARIANT, parse_arm
 from ragft.evaluate.records import family_metrics, make_record
 from ragft.models.generation import LocalChatModel
+
+
+class FinetuneSpec(NamedTuple):
+    """How one fine-tune of a run trains: its recipe (a FinetuneConfig), phrasings per generated fact, seed, and
+    what it trains on (evaluate/arms.py TRAIN_ON)."""
+
+    recipe: object
+    phrasings: int
+    seed: int
+    train_on: str
 
 
 class LearningCurve:

@@ -1,8 +1,9 @@
 """What the lifecycle experiments ask of a run (evaluate/lifecycle.py's `Lab`, long_context.py): answer with any
 model, count prompt tokens, restore the untouched weights, get the run's fine-tune back, train another one.
 
-A mixin of the runner's Experiment, which holds the state these read (the loaded model, the untouched weights,
-the fine-tunes it saved); kept apart so the runner reads as the experiment's stages.
+A mixin of the runner's Experiment, which holds the state these read through its public names (`loaded`, the
+untouched `weights`, the fine-tunes it `saved`, `default_state`, `precision_of`, `answer_items`, `finetune_spec`);
+kept apart so the runner reads as the experiment's stages.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from ragft.models.loading import load_model
 class LabMixin:
     def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
             knowledge: dict[str, str] | None = None) -> list[dict]:
-        return [rec.to_dict() for rec in self._answer(arm, model, items, hits or {}, label, knowledge)]
+        return [rec.to_dict() for rec in self.answer_items(arm, model, items, hits or {}, label, knowledge)]
 
     def prompt_tokens(self, messages: list[dict]) -> int:
-        if self._loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
+        if self.loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
             return sum(len(m["content"]) for m in messages) // 4
-        return len(self._loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
+        return len(self.loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
                                                               return_dict=False))
 
     def chat(self, loaded) -> ChatModel:
-        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
+        return LocalChatModel(loaded.model, loaded.tokenizer, self.precision_of(loaded))
 
     def untouched_chat(self) -> ChatModel:
         return self.chat(self.weights.untouched())
@@ -37,15 +38,15 @@ class LabMixin:
         where it was saved."""
         from dataclasses import replace
 
-        if self._default_state is None:
+        if self.default_state is None:
             with self.reporter.spinner("loading the fine-tuned model"):
                 return load_model(str(self.saved[self.config.lifecycle.variant]), self.config.device)
         from transformers import AutoModelForCausalLM
 
-        base = self._loaded
+        base = self.loaded
         model = AutoModelForCausalLM.from_config(base.model.config, dtype=next(base.model.parameters()).dtype)
-        model.load_state_dict(self._default_state)
-        self._default_state = None  # one model holds them now
+        model.load_state_dict(self.default_state)
+        self.default_state = None  # one model holds them now
         return replace(base, model=model.to(base.device).eval())
 
     def train(self, start, conversations: list[dict], name: str, recipe=None,
@@ -58,9 +59,9 @@ class LabMixin:
             from dataclasses import replace
 
             start = replace(start, model=start.model.merge_and_unload())
-        precision = self._precision(start)
-        default, _, seed, _ = self._variant(self.config.lifecycle.variant)
-        settings = settings_from_config(recipe or default, len(conversations), seed, precision)
+        precision = self.precision_of(start)
+        spec = self.finetune_spec(self.config.lifecycle.variant)
+        settings = settings_from_config(recipe or spec.recipe, len(conversations), spec.seed, precision)
         trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / folder / name,
                                                  self.reporter, f"finetune:{folder}/{name}")
         if start is self.weights.loaded:

@@ -35,7 +35,7 @@ from ragft.evaluate.behaviour import behaviour as run_behaviour
 from ragft.evaluate.checkpoints import Checkpoints
 from ragft.evaluate.decision import decision_table
 from ragft.evaluate.experiments import experiments
-from ragft.evaluate.finetunes import LearningCurve, UntouchedWeights
+from ragft.evaluate.finetunes import FinetuneSpec, LearningCurve, UntouchedWeights
 from ragft.evaluate.judge import JudgeSettings, judge_answers
 from ragft.evaluate.lab import LabMixin
 from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
@@ -84,8 +84,8 @@ class Experiment(LabMixin):
         self.unknowns = None  # data/unknowns.py: asked (unknowns experiment) and taught (idk fine-tune)
         self.weights: UntouchedWeights | None = None
         self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
-        self._loaded = None  # the LoadedModel of a local model
-        self._default_state = None  # the lifecycle's fine-tune's weights (lifecycle.variant), kept for it
+        self.loaded = None  # the LoadedModel of a local model
+        self.default_state = None  # the lifecycle's fine-tune's weights (lifecycle.variant), kept for it
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size,
                                              config.generation.loop_guard)
 
@@ -172,7 +172,7 @@ class Experiment(LabMixin):
             created=dt.datetime.now().isoformat(timespec="seconds"),
             config=self.config.model_dump(mode="json"),
             model={"name": loaded.name, "source": loaded.source, "device": loaded.device,
-                   "precision": self._precision(loaded)} if loaded else
+                   "precision": self.precision_of(loaded)} if loaded else
                   {"name": self.config.model, "source": redact_url(str(self._client().base_url)), "device": "remote"},
             dataset={"source": task.description, "conversations": len(task.train), "questions": len(items),
                      "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
@@ -245,7 +245,7 @@ class Experiment(LabMixin):
         if done is not None:
             self.reporter.log(f"resumed: {arm.name}'s {len(done)} answers, made before")
             return done
-        records = self._answer(arm, model(), items, hits)
+        records = self.answer_items(arm, model(), items, hits)
         self.checkpoints.save_answers(arm.name, records)
         return records
 
@@ -258,10 +258,10 @@ class Experiment(LabMixin):
         with self.reporter.stage(f"load_finetune:{variant}"), self.reporter.spinner(f"loading fine-tune {variant}"):
             loaded = load_model(str(out), self.config.device)
         if variant == self.config.lifecycle.variant and summary.get("method") == "full":
-            self._default_state = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
-        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded))
+            self.default_state = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+        return LocalChatModel(loaded.model, loaded.tokenizer, self.precision_of(loaded))
 
-    def _answer(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
+    def answer_items(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
                 knowledge: dict[str, str] | None = None) -> list[Record]:
         """Every item answered by `arm`; `knowledge` is what the grounded arms know of (default: the run's
         knowledge base as it is now), to abstain on names it never mentions."""
@@ -316,10 +316,10 @@ class Experiment(LabMixin):
 
         with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
             loaded = load_model(self.config.model, self.config.device)
-        self._loaded = loaded
-        return LocalChatModel(loaded.model, loaded.tokenizer, self._precision(loaded)), loaded
+        self.loaded = loaded
+        return LocalChatModel(loaded.model, loaded.tokenizer, self.precision_of(loaded)), loaded
 
-    def _precision(self, loaded) -> str:
+    def precision_of(self, loaded) -> str:
         return resolve_precision(self.config.precision, loaded.device)
 
     def _client(self):
@@ -328,13 +328,13 @@ class Experiment(LabMixin):
     def _remote(self, model_name: str) -> ChatModel:
         return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
 
-    def _variant(self, variant: str):
-        """(FinetuneConfig, phrasings per fact, seed, train_on) of one fine-tune of this run."""
+    def finetune_spec(self, variant: str) -> FinetuneSpec:
+        """How one fine-tune of this run trains, resolved from the config."""
         v = next((v for v in self.config.variants if v.name == variant), None)
         if v is None:  # a built-in fine-tune: finetuned, raft, idk (evaluate/arms.py)
-            return self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant]
-        return (v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed,
-                v.train_on)
+            return FinetuneSpec(self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant])
+        return FinetuneSpec(v.recipe(self.config.finetune), v.phrasings,
+                            self.config.seed if v.seed is None else v.seed, v.train_on)
 
     def _training_data(self, task: KnowledgeTask, phrasings: int, train_on: str, seed: int) -> list[dict]:
         """What a fine-tune trains on: the task's training data, or each generated fact stated in k phrasings
@@ -363,7 +363,7 @@ class Experiment(LabMixin):
         document chunks: continued pre-training), or on k phrasings per fact."""
         from ragft.finetune.run import finetune_with_progress, settings_from_config
 
-        recipe, phrasings, seed, train_on = self._variant(variant)
+        recipe, phrasings, seed, train_on = self.finetune_spec(variant)
         conversations = self._training_data(task, phrasings, train_on, seed)
         if self.config.backend.finetune == "openai":
             ft = self.config.finetune
@@ -372,7 +372,7 @@ class Experiment(LabMixin):
             return self._remote(summary["fine_tuned_model"]), summary
 
         loaded = weights.untouched()
-        precision = self._precision(loaded)
+        precision = self.precision_of(loaded)
         settings = settings_from_config(recipe, len(conversations), seed, precision)
         # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
@@ -393,7 +393,7 @@ class Experiment(LabMixin):
         self.saved[variant] = out
         if variant == self.config.lifecycle.variant and result.method == "full" and any(
                 e in self.config.experiments for e in ("update", "deletion")):
-            self._default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
+            self.default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
         summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
                    "saved_to": str(out.relative_to(self.run_dir))}
         return LocalChatModel(trained, loaded.tokenizer, precision), summary
