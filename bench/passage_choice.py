@@ -14,21 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 
-_IDK = re.compile(r"don'?t know|not (stated|mentioned|given)|does not (say|mention)", re.IGNORECASE)
-
 
 def answers_per_passage(task, chat, m: int) -> list[dict]:
-    from ragft.rag.config import RagConfig
-    from ragft.rag.prompts import PromptConfig
+    from ragft.evaluate.abstention import abstains
     from ragft.evaluate.metrics import is_correct
     from ragft.models.generation import GenerationSettings
     from ragft.rag.answer import answer_grounded, grounded_messages
     from ragft.rag.answer_type import answerable_first
     from ragft.rag.citations import without_citations
+    from ragft.rag.config import RagConfig
+    from ragft.rag.prompts import PromptConfig
     from ragft.rag.retriever import Retriever, settings_from_config
     from ragft.rag.spans import continuation_logprobs
     from ragft.rag.store import KnowledgeBase
@@ -55,7 +53,7 @@ def answers_per_passage(task, chat, m: int) -> list[dict]:
             text = without_citations(a.text).strip()
             rows[i]["answers"].append({
                 "answer": a.text, "ok": is_correct(text, task.items[i].reference, questions[i]),
-                "score": pool[i][j].score, "idk": bool(_IDK.search(a.text)),
+                "score": pool[i][j].score, "idk": abstains(a.text),
                 "lp": logprobs(grounded_messages(questions[i], [pool[i][j]], prompts), text),
                 "lp_without": logprobs(grounded_messages(questions[i], [], prompts), text)})
     return rows

@@ -20,7 +20,7 @@ from ragft.models.config import BackendConfig, GenerationConfig, JudgeConfig
 from ragft.models.loading import DEVICE_PATTERN
 from ragft.rag.config import RagConfig
 from ragft.rag.prompts import PromptConfig
-from ragft.schema import Strict
+from ragft.schema import Strict, distinct
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
@@ -112,9 +112,7 @@ class ExperimentConfig(Strict):
     @field_validator("arms")
     @classmethod
     def _some_arm(cls, v):
-        if not v:
-            raise ValueError("at least one arm is needed")
-        return list(dict.fromkeys(v))
+        return distinct(v, "arm")
 
     @model_validator(mode="after")
     def _known_arms(self):

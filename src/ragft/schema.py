@@ -33,3 +33,10 @@ class Strict(BaseModel):
     """A config section: unknown keys are errors, and a value set later is validated too."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def distinct(values: list, what: str) -> list:
+    """A list option's values in order, each once; an empty list is an error naming `what`."""
+    if not values:
+        raise ValueError(f"at least one {what} is needed")
+    return list(dict.fromkeys(values))

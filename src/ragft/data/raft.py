@@ -40,13 +40,13 @@ def raft_conversations(pairs: list[tuple[str, str]], candidates: list[list[Hit]]
         with_gold = rng.random() < gold_share or not others
         if with_gold:
             shown.insert(rng.randint(0, len(shown)), Hit(gold, passages.get(gold, answer), 1.0))
-        reply = _cite(answer, [h.id for h in shown].index(gold) + 1) if with_gold else answer
+        reply = cite(answer, [h.id for h in shown].index(gold) + 1) if with_gold else answer
         messages = grounded_messages(question, shown, prompts, examples=False)
         out.append({"messages": [*messages, {"role": "assistant", "content": reply}]})
     return out
 
 
-def _cite(answer: str, number: int) -> str:
+def cite(answer: str, number: int) -> str:
     """The answer citing passage `number` as the worked examples do: "... 10:00 [1]." """
     text = answer.rstrip()
     end = text[-1] if text and text[-1] in ".!?" else ""

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ragft.rag.chunking import ChunkSettings
-from ragft.schema import EndpointUrl, Strict
+from ragft.schema import EndpointUrl, Strict, distinct
 
 
 class ChunkConfig(Strict):
@@ -74,6 +74,4 @@ class RagConfig(Strict):
     @field_validator("methods")
     @classmethod
     def _some_method(cls, v):
-        if not v:
-            raise ValueError("at least one retrieval method is needed")
-        return list(dict.fromkeys(v))
+        return distinct(v, "retrieval method")
