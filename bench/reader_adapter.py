@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import tempfile
 import time
 from pathlib import Path
 
@@ -152,7 +151,7 @@ def conversations(examples, prompts, rng: random.Random, worked: bool = False) -
     """Grounded chats as the `rag` arm asks (with the worked examples if `worked`): mostly the gold passage
     alone, as selection gives it; sometimes with one or two distractors around it, so the reader learns to pick
     the passage. The reply is the bare answer, cited."""
-    from ragft.data.raft import _cite
+    from ragft.data.raft import cite
     from ragft.rag.answer import grounded_messages
     from ragft.rag.hits import Hit
 
@@ -163,7 +162,7 @@ def conversations(examples, prompts, rng: random.Random, worked: bool = False) -
             shown += passages[1:1 + rng.randint(1, 2)]
             rng.shuffle(shown)
         hits = [Hit(f"p{i}", text, 1.0) for i, text in enumerate(shown)]
-        reply = _cite(answer + ".", shown.index(passages[0]) + 1)
+        reply = cite(answer + ".", shown.index(passages[0]) + 1)
         out.append({"messages": [*grounded_messages(question, hits, prompts, examples=worked),
                                  {"role": "assistant", "content": reply}]})
     return out
@@ -186,32 +185,19 @@ def train_reader(examples: int, epochs: int, seed: int, lr: float | None = None,
     return model.merge_and_unload(), loaded.tokenizer, chats, result
 
 
-def evaluate(task, chat, examples: bool, oracle: bool) -> dict:
+def variants(worked: bool, oracle: bool) -> list:
+    """bench/reader_quality.py variants for the `rag` arm as `ragft run` configures it (and its oracle), asked with
+    the worked examples or without them."""
+    from bench.reader_quality import Variant
+    from ragft.rag.answer import selection_from_config
     from ragft.rag.config import RagConfig
     from ragft.rag.prompts import PromptConfig
-    from ragft.evaluate.metrics import is_correct
-    from ragft.models.generation import GenerationSettings
-    from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
-    from ragft.rag.citations import without_citations
-    from ragft.rag.hits import Hit
-    from ragft.rag.retriever import Retriever, settings_from_config
-    from ragft.rag.store import KnowledgeBase
+    from ragft.rag.retriever import settings_from_config
 
-    questions = [i.question for i in task.items]
     rag = RagConfig()
-    if oracle:
-        hits = [[Hit(g, task.passages[g], 1.0) for g in i.gold_ids[:1]] for i in task.items]
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            kb = KnowledgeBase(Path(tmp), "bench")
-            kb.add(task.passages)
-            hits = select_passages(questions, Retriever(kb, settings_from_config(rag)).retrieve(questions),
-                                   selection_from_config(rag))
-    answers = answer_grounded(chat, questions, hits, PromptConfig(), GenerationSettings(), examples=examples)
-    correct = [is_correct(without_citations(a.text), i.reference, i.question) for a, i in zip(answers, task.items)]
-    return {"correct": sum(correct), "n": len(correct),
-            "answers": [{"q": i.question, "ref": i.reference, "answer": a.text, "ok": c}
-                        for a, i, c in zip(answers, task.items, correct)]}
+    prompts = PromptConfig() if worked else PromptConfig(grounded_examples=[])
+    out = [Variant("rag", selection_from_config(rag), settings_from_config(rag), prompts)]
+    return out + ([Variant("oracle", selection_from_config(rag), prompts=prompts, oracle=True)] if oracle else [])
 
 
 def main() -> None:
@@ -225,7 +211,7 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true", help="also the gold passage alone, with and without it")
     parser.add_argument("--out", type=Path, default=Path("bench/out/reader_adapter.json"))
     args = parser.parse_args()
-    from bench.reader_quality import load_task
+    from bench.reader_quality import evaluate, load_task
     from ragft.models.generation import LocalChatModel
     from ragft.models.loading import load_model
 
@@ -239,12 +225,11 @@ def main() -> None:
     for name in args.sets.split(","):
         task = load_task(name, 20)
         row = {}
-        for arm, (chat, examples) in models.items():
-            for oracle in ([False, True] if args.oracle else [False]):
-                key = arm.replace("rag", "oracle") if oracle else arm
-                row[key] = evaluate(task, chat, examples, oracle)
+        for arm, (chat, worked) in models.items():
+            for found in evaluate(task, chat, variants(worked, args.oracle)):
+                row[arm.replace("rag", found["variant"])] = found
         out["sets"][name] = row
-        print(name, "  ".join(f"{k} {v['correct']}/{v['n']}" for k, v in row.items()), flush=True)
+        print(name, "  ".join(f"{k} {round(v['accuracy'] * v['n'])}/{v['n']}" for k, v in row.items()), flush=True)
     out["seconds"] = round(time.perf_counter() - began)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
