@@ -50,7 +50,7 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     (["--docs", "."], "data: docs needs questions"),
     (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
     (["--questions", "."], "questions and train go with docs"),
-    (["--experiments", "magic"], "experiments.0: Input should be 'generalization'"),
+    (["--experiments", "magic"], "experiments: unknown study 'magic'; known: generalization"),
     (["--experiments", "update", "--arms", "rag"], "update compares the arms rag and finetuned; add finetuned"),
 ])
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):

@@ -20,6 +20,7 @@ from ragft.data.sources import generate
 from ragft.errors import ON_TERMINATE, RagftError
 from ragft.knowledge import ask_question, index_path
 from ragft.paths import check_writable_dir
+from ragft.studies.registry import studies as study_registry
 
 
 class _Group(TyperGroup):
@@ -262,9 +263,9 @@ def run(
     arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,"
                                        "rag-seed,context,raft,idk (and V, V+rag, V+rag-seed, V+context for each "
                                        "fine-tune V in the config's variants)."),
-    experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies: generalization,"
-                                              "augmentation,learning_curve (generated data), update,deletion,unknowns,"
-                                              "long_context,raft, behaviour (config `behaviour:`)."),
+    experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies (`ragft studies` "
+                                              "lists them): generalization,augmentation,learning_curve (generated "
+                                              "data), update,deletion,unknowns,long_context,raft,errors, behaviour."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
@@ -316,6 +317,13 @@ def run(
                    judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
                    test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
                    rewriter_api_key=rewriter_api_key, experiments=experiments)
+
+
+@app.command("studies")
+def studies() -> None:
+    """List the studies a run can add beside its arms (--experiments, config `experiments:`)."""
+    for study in study_registry():
+        typer.echo(f"{study.name:<16} {study.summary}")
 
 
 @app.command("serve")

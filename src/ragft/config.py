@@ -11,9 +11,10 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ragft.data.config import PHRASED_SOURCES, DataConfig
+from ragft.data.unknowns import check_source as check_unknowns_source
 from ragft.errors import RagftError
 from ragft.evaluate.arms import BUILTIN_VARIANTS, DEFAULT_VARIANT, parse_arm
-from ragft.evaluate.study_config import STUDIES, BehaviourConfig, LifecycleConfig
+from ragft.evaluate.study_config import BehaviourConfig, LifecycleConfig
 from ragft.finetune.config import FinetuneConfig
 from ragft.models.catalogue import DEFAULT_MODEL
 from ragft.models.config import BackendConfig, GenerationConfig, JudgeConfig
@@ -21,6 +22,7 @@ from ragft.models.loading import DEVICE_PATTERN
 from ragft.rag.config import RagConfig
 from ragft.rag.prompts import PromptConfig
 from ragft.schema import Strict, distinct
+from ragft.studies.registry import names as study_names, selected as selected_studies
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
@@ -74,18 +76,10 @@ class ExperimentConfig(Strict):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     variants: list[VariantConfig] = Field(default_factory=list, description=(
         "more fine-tunes of the same model in this run, each with its own arms"))
-    experiments: list[Literal["generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns",
-                              "long_context", "raft", "behaviour"]] = Field(
-        default_factory=list, description=(
-            "studies reported beside the arms (results.json 'experiments'). Probing the generated facts: "
-            "generalization = accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm; "
-            "augmentation = closed-book accuracy of each fine-tune against the phrasings per fact it trained on "
-            "(`variants`); learning_curve = each fine-tune's closed-book accuracy every `curve_every` epochs. "
-            "The lifecycle (`lifecycle`): update = 10 % of the facts change (RAG upsert, continued training, "
-            "retraining); deletion = 10 % are deleted; unknowns = questions about entities not in the data; "
-            "long_context = the whole knowledge in the prompt at growing sizes; raft = the fine-tune trained on "
-            "retrieved passages against finetuned+rag and rag. behaviour = a house style (tone, format) held by "
-            "prompting against fine-tuning (`behaviour`)"))
+    experiments: list[str] = Field(default_factory=list, description=(
+        "studies reported beside the arms (results.json 'experiments'), by name: `ragft studies` lists them, e.g. "
+        "generalization, augmentation, learning_curve (generated facts), update, deletion, unknowns, long_context, "
+        "raft (`lifecycle`), behaviour (`behaviour`)"))
     seeds: int = Field(1, ge=1, le=20, description=(
         "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
         "per-seed values with mean and std"))
@@ -114,6 +108,15 @@ class ExperimentConfig(Strict):
     def _some_arm(cls, v):
         return distinct(v, "arm")
 
+    @field_validator("experiments")
+    @classmethod
+    def _known_studies(cls, v):
+        known = study_names()
+        unknown = [e for e in v if e not in known]
+        if unknown:
+            raise ValueError(f"unknown study {unknown[0]!r}; known: {', '.join(known)}")
+        return v
+
     @model_validator(mode="after")
     def _known_arms(self):
         names = [v.name for v in self.variants]
@@ -125,7 +128,7 @@ class ExperimentConfig(Strict):
             raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
                              + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
         generated = self.data.generated
-        studies = [e for e in self.experiments if e in STUDIES]
+        studies = [s.name for s in selected_studies(self.experiments) if s.probes]
         if studies and not generated:
             raise ValueError(f"experiments: {', '.join(studies)} probe generated facts (data.source: "
                              f"{', '.join(PHRASED_SOURCES)})")
@@ -141,48 +144,28 @@ class ExperimentConfig(Strict):
         except ValueError as e:
             raise ValueError(f"arms: {e}") from None
         self._trainable(arms)
-        self._lifecycle(arms, generated)
+        self._studies(arms)
         return self
 
     def variant_kinds(self) -> dict[str, str]:
         """Every fine-tune this run can train, by name: what it trains on (evaluate/arms.py)."""
         return {**BUILTIN_VARIANTS, **{v.name: v.train_on for v in self.variants}}
 
-    def _lifecycle(self, arms: list, generated: bool) -> None:
-        """What each lifecycle experiment and training-data kind needs, said before any model loads."""
-        names = {a.name for a in arms}
+    def _studies(self, arms: list) -> None:
+        """What each study and training-data kind needs, said before any model loads."""
         qa = not self.data.docs or self.data.train
-        for experiment in ("update", "deletion"):
-            if experiment in self.experiments:
-                tuned = self.lifecycle.variant
-                missing = [a for a in ("rag", tuned) if a not in names]
-                if missing:
-                    raise ValueError(f"experiments: {experiment} compares the arms rag and {tuned}; add "
-                                     f"{' and '.join(missing)} to arms")
-                spec = next((v for v in self.variants if v.name == tuned), None)
-                if self.variant_kinds().get(tuned) != "facts" or (spec and spec.phrasings > 1):
-                    raise ValueError(f"lifecycle.variant: {tuned} must be a fine-tune on the facts in one phrasing "
-                                     "(its training data is what an update edits)")
-                if self.data.docs:
-                    raise ValueError(f"experiments: {experiment} changes facts of question-answer knowledge (chat "
-                                     "JSONL or a generator); for documents edit the files and re-index (ragft index)")
-                if self.backend.type != "local" or self.backend.finetune != "local":
-                    raise ValueError(f"experiments: {experiment} retrains the model here: it needs the local backend")
-        if "raft" in self.experiments and not any(a.train_on == "raft" for a in arms):
-            raise ValueError("experiments: raft compares the fine-tune trained on retrieved passages: add the arm raft")
+        for study in selected_studies(self.experiments):
+            if study.check:
+                study.check(self, arms)
         if any(a.train_on == "raft" for a in arms) and not qa:
             raise ValueError("arms: raft trains on questions with their passages; documents need --train questions")
-        asks_unknowns = "unknowns" in self.experiments or any(a.train_on == "idk" for a in arms)
-        if "behaviour" in self.experiments and self.backend.type != "local":
-            raise ValueError("experiments: behaviour fine-tunes and times the model here: it needs the local backend")
-        if asks_unknowns and not generated and not self.lifecycle.unknown_questions:
-            raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
-                             f"({', '.join(PHRASED_SOURCES)}) or lifecycle.unknown_questions (a JSONL of questions)")
+        if any(a.train_on == "idk" for a in arms):
+            check_unknowns_source(self)
 
     @property
     def probing(self) -> bool:
         """Are the questions probe families (data/probes.py)?"""
-        return self.data.probes or any(e in STUDIES for e in self.experiments)
+        return self.data.probes or any(s.probes for s in selected_studies(self.experiments))
 
     def arm_specs(self) -> list:
         """The arms to run (evaluate/arms.py), in the configured order."""

@@ -12,7 +12,7 @@ from ragft.data.task import task_from_probes
 from ragft.data.unknowns import generated_unknowns
 from ragft.errors import RagftError
 from ragft.evaluate.arms import parse_arm
-from ragft.evaluate.experiments import generalization
+from ragft.studies.generalization import generalization
 
 MIX = "people:2+cities:10"
 

@@ -131,7 +131,7 @@ def test_empty_studies_and_empty_results():
 def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
     """A seed run with the behaviour experiment beside it: `kept` replies per arm keep every style rule."""
     from ragft.evaluate.behaviour import break_even
-    from ragft.evaluate.lifecycle import rate
+    from ragft.evaluate.records import rate
 
     models = {"zero-shot": "untouched", "few-shot": "untouched", "finetuned": "finetuned"}
     tokens = {"zero-shot": 330.0, "few-shot": 420.0, "finetuned": 40.0}

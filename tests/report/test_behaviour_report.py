@@ -1,9 +1,9 @@
 """The behaviour section: findings written from the numbers, a row per arm with each rule, the plot."""
 
 from ragft.evaluate.behaviour import NOTE, break_even
-from ragft.evaluate.lifecycle import rate
+from ragft.evaluate.records import rate
 from ragft.evaluate.paired import paired_comparisons
-from ragft.report.behaviour import behaviour_png, behaviour_section
+from ragft.studies.behaviour import png as behaviour_png, section as behaviour_section
 
 RULES = {"json": "the reply is one JSON object", "greeting": "matches /^Hello/"}
 

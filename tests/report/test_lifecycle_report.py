@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from ragft.report.write import render_reports
-from ragft.report.lifecycle import (deletion_section, long_context_section, raft_section, unknowns_section,
-                                    update_section)
+from ragft.studies.deletion import section as deletion_section
+from ragft.studies.long_context import section as long_context_section
+from ragft.studies.raft import section as raft_section
+from ragft.studies.unknowns import section as unknowns_section
+from ragft.studies.update import section as update_section
 from ragft.report.markdown import DECISION_TITLE
 from ragft.report.studies import study_pngs, study_sections
 from tests.report.test_browser import BROWSER, _probe

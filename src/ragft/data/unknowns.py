@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ragft.data.cities import SEED_SYSTEM
+from ragft.data.config import PHRASED_SOURCES
 from ragft.data.domains import Mix
 from ragft.data.questions import QAItem
 from ragft.data.sources import domain, generated_facts
@@ -70,11 +71,19 @@ def _item(key: str, question: str) -> QAItem:
     return QAItem(key, question, IDK_ANSWER, (), UNKNOWN, UNKNOWN)
 
 
-def with_unknowns(task: KnowledgeTask, config, arms) -> tuple[KnowledgeTask, Unknowns | None]:
-    """(the task, its unknowns): questions about entities not in the data where the unknowns experiment or the
-    idk fine-tune needs them (data/unknowns.py), asked after --limit, so a limit never cuts them."""
+def check_source(config) -> None:
+    """Questions about unknown entities need a generator to draw them from, or a file of them (an ExperimentConfig's
+    data and lifecycle.unknown_questions): raise ValueError before any model loads."""
+    if not config.data.generated and not config.lifecycle.unknown_questions:
+        raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
+                         f"({', '.join(PHRASED_SOURCES)}) or lifecycle.unknown_questions (a JSONL of questions)")
+
+
+def with_unknowns(task: KnowledgeTask, config, arms, ask: bool) -> tuple[KnowledgeTask, Unknowns | None]:
+    """(the task, its unknowns): questions about entities not in the data where a study asks them (`ask`) or the
+    idk fine-tune trains on them (data/unknowns.py), asked after --limit, so a limit never cuts them."""
     c = config
-    if "unknowns" not in c.experiments and not any(a.train_on == "idk" for a in arms):
+    if not ask and not any(a.train_on == "idk" for a in arms):
         return task, None
     if c.lifecycle.unknown_questions:
         unknowns = file_unknowns(Path(c.lifecycle.unknown_questions))
@@ -82,6 +91,6 @@ def with_unknowns(task: KnowledgeTask, config, arms) -> tuple[KnowledgeTask, Unk
         entities = len({f.entity for f in generated_facts(c.data)})
         count = max(1, round(c.lifecycle.unknown_share * entities))
         unknowns = generated_unknowns(c.data.source, c.data.n, c.data.seed, count)
-    if "unknowns" not in c.experiments:
+    if not ask:
         return task, unknowns
     return replace(task, items=task.items + unknowns.asked), unknowns

@@ -17,7 +17,7 @@ import statistics
 from dataclasses import dataclass
 
 from ragft.data.behaviour import BehaviourTask, Request, load_behaviour
-from ragft.evaluate.lifecycle import rate
+from ragft.evaluate.records import rate
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.style import Style
 from ragft.models.generation import GenerationSettings

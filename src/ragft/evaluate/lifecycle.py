@@ -22,9 +22,10 @@ from typing import Protocol
 
 from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_facts, plan_edits
 from ragft.data.questions import QAItem
+from ragft.data.sources import generated_facts as facts_of
 from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
 from ragft.evaluate.metrics import is_correct
-from ragft.evaluate.records import wilson_rate
+from ragft.evaluate.records import rate
 from ragft.rag.citations import without_citations
 
 NOT_UPDATED = "finetuned"  # the update study's fine-tune as trained on the old knowledge
@@ -50,17 +51,35 @@ class Lab(Protocol):
     def train(self, start, conversations: list[dict], name: str) -> tuple[object, dict]: ...  # start None: untouched
 
 
-def rate(flags: list[bool]) -> dict:
-    """The share of true flags with its n and Wilson 95 % interval, as every rate in results.json."""
-    return {**wilson_rate(sum(flags), len(flags)), "n": len(flags)}
-
-
 @dataclass
 class _Groups:
     changed_now: list[QAItem]  # about changed facts, the reference being the new value
     changed_was: dict[str, QAItem]  # the same questions with the old value, by id
     unchanged: list[QAItem]
     deleted: list[QAItem]
+
+
+def run_edits(inp) -> tuple[dict, list[dict]]:
+    """The update and deletion studies' run (studies/update.py, deletion.py): one run serves both."""
+    return lifecycle(inp.lab, inp.task, facts_of(inp.config.data))
+
+
+def check_edits(experiment: str, config, arms: list) -> None:
+    """What update or deletion needs of the config, said before any model loads."""
+    tuned = config.lifecycle.variant
+    missing = [a for a in ("rag", tuned) if a not in {a.name for a in arms}]
+    if missing:
+        raise ValueError(f"experiments: {experiment} compares the arms rag and {tuned}; add "
+                         f"{' and '.join(missing)} to arms")
+    spec = next((v for v in config.variants if v.name == tuned), None)
+    if config.variant_kinds().get(tuned) != "facts" or (spec and spec.phrasings > 1):
+        raise ValueError(f"lifecycle.variant: {tuned} must be a fine-tune on the facts in one phrasing "
+                         "(its training data is what an update edits)")
+    if config.data.docs:
+        raise ValueError(f"experiments: {experiment} changes facts of question-answer knowledge (chat "
+                         "JSONL or a generator); for documents edit the files and re-index (ragft index)")
+    if config.backend.type != "local" or config.backend.finetune != "local":
+        raise ValueError(f"experiments: {experiment} retrains the model here: it needs the local backend")
 
 
 def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[dict]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ragft.data.questions import QAItem, passage_id
 from ragft.data.sources import domain
 from ragft.evaluate.arms import CONTEXTS, GROUNDED, UNTOUCHED, Arm
-from ragft.evaluate.lifecycle import rate
+from ragft.evaluate.records import rate
 from ragft.rag.hits import Hit
 
 CONTEXT = Arm("context", UNTOUCHED, next(c for c in CONTEXTS if c.name == "full"))

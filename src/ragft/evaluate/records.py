@@ -82,6 +82,11 @@ def wilson_rate(hits: int, n: int) -> dict:
     return {"value": round(hits / n, 6) if n else None, "correct": hits, "ci95": [round(lo, 6), round(hi, 6)]}
 
 
+def rate(flags: list[bool]) -> dict:
+    """The share of true flags with its n and Wilson 95 % interval, as every rate in results.json."""
+    return {**wilson_rate(sum(flags), len(flags)), "n": len(flags)}
+
+
 def retrieval_metrics(records: list[dict]) -> dict | None:
     """hit@1, hit@k and MRR of the gold passage over the arm's retrieved lists."""
     lists = [r for r in records if r["retrieved_ids"] is not None and r["gold_passage_ids"]]

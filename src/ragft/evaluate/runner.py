@@ -1,13 +1,13 @@
 """The experiment, stage by stage; every stage writes into the run directory.
 
 dataset -> (index | fine-tune) -> arms -> per-question records -> metrics -> report.
-A local model is loaded once: the untouched-model arms run first (and the long_context experiment
-with them), then the same weights are fine-tuned in place for each fine-tune's arms, restored to
-the untouched weights before the next; the update and deletion experiments, then the behaviour one (its own
-data and fine-tunes), run last (with an openai backend nothing is loaded here). results.json is written last,
-atomically, so a run directory without it is an incomplete run. Each arm's answers and each fine-tune are kept in
-stages/ as they finish (evaluate/checkpoints.py): `ragft run --resume RUN_DIR` continues a killed run without
-redoing them.
+A local model is loaded once: the untouched-model arms run first (and the studies of phase "untouched" with them),
+then the same weights are fine-tuned in place for each fine-tune's arms, restored to the untouched weights before
+the next; the studies of phase "trained" (update, deletion, behaviour: models of their own) run last, those of phase
+"records" from every arm's records (studies/registry.py). With an openai backend nothing is loaded here.
+results.json is written last, atomically, so a run directory without it is an incomplete run. Each arm's answers and
+each fine-tune are kept in stages/ as they finish (evaluate/checkpoints.py): `ragft run --resume RUN_DIR` continues
+a killed run without redoing them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 import platform
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,20 +27,15 @@ from ragft.data.cities import to_jsonl
 from ragft.data.probes import training_conversations
 from ragft.data.questions import QAItem
 from ragft.data.raft import raft_conversations, training_pairs
-from ragft.data.sources import generated_facts
 from ragft.data.task import KnowledgeTask, load_task, with_rewrites
 from ragft.data.unknowns import UNKNOWN, idk_conversations, with_unknowns
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
-from ragft.evaluate.behaviour import behaviour as run_behaviour
 from ragft.evaluate.checkpoints import Checkpoints
 from ragft.evaluate.decision import decision_table
-from ragft.evaluate.experiments import experiments
 from ragft.evaluate.finetunes import FinetuneSpec, LearningCurve, UntouchedWeights
 from ragft.evaluate.judge import JudgeSettings, judge_answers
 from ragft.evaluate.lab import LabMixin
-from ragft.evaluate.lifecycle import lifecycle as run_lifecycle
-from ragft.evaluate.long_context import long_context
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.passages import context_passages, grounded_passages
@@ -47,7 +43,7 @@ from ragft.evaluate.results import METRICS, RESULTS, RunResults
 from ragft.evaluate.run_dir import check_same_questions
 from ragft.finetune.openai_jobs import finetune_remote
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
-from ragft.models.loading import load_model
+from ragft.models.loading import context_window, load_model
 from ragft.models.openai_backend import OpenAIChatModel, openai_client
 from ragft.models.precision import resolve_precision
 from ragft.progress import Reporter
@@ -58,6 +54,7 @@ from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
+from ragft.studies.registry import StudyInput, selected as selected_studies
 
 
 @dataclass
@@ -79,6 +76,8 @@ class Experiment(LabMixin):
         self.run_dir = run_dir
         self.reporter = reporter or Reporter(quiet=True)
         self.arms = config.arm_specs()
+        self.studies = selected_studies(config.experiments)  # studies/registry.py, in report order
+        self.edits_knowledge = any(s.edits_knowledge for s in self.studies)  # lifecycle.variant's weights are kept
         self.curves: dict[str, dict] = {}  # learning_curve: {variant: its points}
         self.kb = None  # the run's knowledge base, once indexed
         self.unknowns = None  # data/unknowns.py: asked (unknowns experiment) and taught (idk fine-tune)
@@ -101,7 +100,8 @@ class Experiment(LabMixin):
             if self.config.data.rewriter_url:  # after --limit: only the questions asked are rewritten
                 with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
                     task = with_rewrites(task, self.config.data, self.rewriter_api_key)
-            task, self.unknowns = with_unknowns(task, self.config, self.arms)
+            task, self.unknowns = with_unknowns(task, self.config, self.arms,
+                                                any(s.asks_unknowns for s in self.studies))
             if self.resume:
                 check_same_questions(self.run_dir, task.items)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
@@ -117,17 +117,15 @@ class Experiment(LabMixin):
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answers(arm, lambda: model, items, hits)
-        studies: dict[str, dict] = {}
-        extra_rows: list[dict] = []  # the lifecycle experiments' per-question records
-        if "long_context" in self.config.experiments:
-            with r.stage("long_context"):
-                studies["long_context"], more = long_context(self, task, model, self._window(loaded))
-            extra_rows += more
+        names = tuple(s.name for s in self.studies)
+        found: dict[str, dict] = {}  # {study: its results}
+        extra_rows: list[dict] = []  # per-question records of the studies' own models
+        self._run_studies("untouched", StudyInput(self, task, names, model=model, window=context_window(loaded)),
+                          found, extra_rows)
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
-        lifecycle = any(e in self.config.experiments for e in ("update", "deletion"))
-        behaviour = "behaviour" in self.config.experiments
-        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or lifecycle or behaviour)
+        trains_after = any(s.trains_after for s in self.studies)
+        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or trains_after)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             done = self.checkpoints.finetune(variant) if self.resume else None
@@ -144,20 +142,12 @@ class Experiment(LabMixin):
                 r.log(f"resumed: fine-tune {variant}, trained before")
                 # loaded only if an arm of it is still to answer, or the lifecycle needs its weights
                 fine_tuned = functools.cache(functools.partial(self._saved_finetune, variant, finetunes[variant]))
-                if lifecycle and variant == self.config.lifecycle.variant:
+                if self.edits_knowledge and variant == self.config.lifecycle.variant:
                     fine_tuned()
             for arm in (a for a in self.arms if a.variant == variant):
                 records += self._answers(arm, fine_tuned, items, hits)
         model = fine_tuned = None
-        if lifecycle:
-            with r.stage("lifecycle"):
-                found, more = run_lifecycle(self, task, generated_facts(self.config.data))
-            studies.update(found)
-            extra_rows += more
-        if behaviour:
-            with r.stage("behaviour"):
-                studies["behaviour"], more = run_behaviour(self)
-            extra_rows += more
+        self._run_studies("trained", StudyInput(self, task, names), found, extra_rows)
         if self.config.judge.model:
             self._judge(records)
 
@@ -166,6 +156,8 @@ class Experiment(LabMixin):
         if extra_rows:
             atomic.write_jsonl(self.run_dir / "experiments.jsonl", extra_rows)
         known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
+        self._run_studies("records", StudyInput(self, task, names, rows=rows, finetunes=finetunes, curves=self.curves),
+                          found, [])
         results = RunResults(
             ragft_version=__version__,
             run_name=self.run_dir.name,
@@ -180,7 +172,7 @@ class Experiment(LabMixin):
             metrics=METRICS,
             arms={a.name: summarize_arm([x for x in known if x["arm"] == a.name], a) for a in self.arms},
             comparisons=paired_comparisons(known, [a.name for a in self.arms]),
-            experiments=experiments(self.config, rows, self.arms, finetunes, self.curves, studies),
+            experiments={s.name: found[s.name] for s in self.studies if s.name in found},
             finetune=finetunes.get(DEFAULT_VARIANT) or next(iter(finetunes.values()), None),
             finetunes=finetunes,
             machine={"python": platform.python_version(), "platform": platform.platform()},
@@ -200,13 +192,20 @@ class Experiment(LabMixin):
         atomic.write_json(self.run_dir / RESULTS, final)  # last: marks the run complete
         return RunOutput(self.run_dir, final)
 
-    def _needs_index(self) -> bool:
-        return any(a.rag for a in self.arms) or any(e in self.config.experiments for e in ("update", "deletion"))
+    def _run_studies(self, phase: str, given: StudyInput, found: dict[str, dict], rows: list[dict]) -> None:
+        """Run the studies of `phase` (a run shared by several studies once), adding their results to `found` and
+        their per-question records to `rows`."""
+        done = []
+        for study in (s for s in self.studies if s.phase == phase and s.run not in done):
+            done.append(study.run)
+            # "records" studies are computed from the records: quick, not a stage of their own
+            with nullcontext() if phase == "records" else self.reporter.stage(study.stage or study.name):
+                results, more = study.run(given)
+            found.update(results)
+            rows += more
 
-    def _window(self, loaded) -> int | None:
-        """The model's context window in tokens, where it says (None for a remote model)."""
-        config = getattr(getattr(loaded, "model", None), "config", None)
-        return getattr(config, "max_position_embeddings", None)
+    def _needs_index(self) -> bool:
+        return any(a.rag for a in self.arms) or self.edits_knowledge
 
     def knowledge_base(self, name: str | None = None):
         """The run's knowledge base, or a scratch collection `name` beside it (long_context)."""
@@ -290,7 +289,7 @@ class Experiment(LabMixin):
         return KnowledgeVocabulary((knowledge or self.knowledge_base().all_passages()).values())
 
     def _check_window(self, model: ChatModel, prompt: list[dict]) -> None:
-        window = self._window(model)
+        window = context_window(model)
         if window is None or not hasattr(model, "prompt_ids"):
             return
         tokens = len(model.prompt_ids(prompt)) + self.generation.max_new_tokens
@@ -378,7 +377,8 @@ class Experiment(LabMixin):
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
-        curved = "learning_curve" in self.config.experiments and variant in (self.config.curve_variants or [variant])
+        curved = (any(s.watches_training for s in self.studies)
+                  and variant in (self.config.curve_variants or [variant]))
         curve = (LearningCurve(loaded, task.items, settings.epochs, self.config, self.generation, precision)
                  if curved else None)
         if curve:
@@ -391,8 +391,7 @@ class Experiment(LabMixin):
                                     "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
         weights.trained(trained)
         self.saved[variant] = out
-        if variant == self.config.lifecycle.variant and result.method == "full" and any(
-                e in self.config.experiments for e in ("update", "deletion")):
+        if variant == self.config.lifecycle.variant and result.method == "full" and self.edits_knowledge:
             self.default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
         summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
                    "saved_to": str(out.relative_to(self.run_dir))}

@@ -11,8 +11,6 @@ from pydantic import Field, field_validator, model_validator
 from ragft.finetune.config import FinetuneConfig
 from ragft.schema import Strict
 
-STUDIES = ("generalization", "augmentation", "learning_curve")  # probe the generated facts (data/probes.py)
-
 
 class LifecycleConfig(Strict):
     """The lifecycle experiments (evaluate/lifecycle.py, unknowns.py, long_context.py, raft.py)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ragft.data.unknowns import UNKNOWN
 from ragft.evaluate.abstention import abstains
-from ragft.evaluate.lifecycle import rate
+from ragft.evaluate.records import rate
 from ragft.evaluate.paired import holm, paired_comparisons
 from ragft.rag.citations import without_citations
 

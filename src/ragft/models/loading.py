@@ -175,3 +175,9 @@ def _load_model(name: str, device: str) -> LoadedModel:
     model.to(device)
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer, name=name, source=str(where), device=device)
+
+
+def context_window(model) -> int | None:
+    """A loaded model's context window in tokens, where its config says (None: not known, e.g. a remote model)."""
+    config = getattr(getattr(model, "model", None), "config", None)
+    return getattr(config, "max_position_embeddings", None)

@@ -110,3 +110,12 @@ def context_vs_rag(size: dict, window: int | None) -> str:
     if len(both) == 2 and overlap(*both) is not None:
         out += "; the 95% intervals " + ("overlap" if overlap(*both) else "do not overlap")
     return out + "."
+
+
+def quoted(text) -> str:
+    return f"“{text}”"
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalised."""
+    return text[:1].upper() + text[1:]

@@ -1,14 +1,16 @@
-"""The report's section for the behaviour experiment (results.json "experiments" -> "behaviour"): a house style held
-by prompting or by fine-tuning, per rule and all at once, and what each costs per request. Findings are written
-from the numbers, beside a table, the experiment's note and a plot."""
+"""behaviour: a house style (tone, format) held by prompting against fine-tuning, per rule and all at once, and
+what each costs per request (evaluate/behaviour.py runs it on its own data and fine-tunes, after the arms')."""
 
 from __future__ import annotations
 
+from ragft.evaluate.behaviour import behaviour
+from ragft.evaluate.decision import need_row, ranked
 from ragft.evaluate.paired import describe
 from ragft.report.lifecycle_plots import tilt_labels, two_panels
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
 from ragft.report.plots import grouped_bars, load_pyplot, study_png
 from ragft.report.section import Section
+from ragft.studies.registry import Need, Study, StudyInput
 
 
 def best_arm(arms: dict, key: str = "all_rules") -> str | None:
@@ -16,7 +18,7 @@ def best_arm(arms: dict, key: str = "all_rules") -> str | None:
     return max(rated, key=lambda a: rated[a]["value"]) if rated else None
 
 
-def behaviour_section(results: dict) -> Section | None:
+def section(results: dict) -> Section | None:
     found = study(results, "behaviour")
     arms = (found or {}).get("arms") or {}
     if not any(has(a.get("all_rules")) for a in arms.values()):
@@ -57,7 +59,7 @@ def behaviour_section(results: dict) -> Section | None:
                    "behaviour.png", headline)
 
 
-def behaviour_png(found: dict | None) -> bytes | None:
+def png(found: dict | None) -> bytes | None:
     """Prompt tokens per request (left); all rules at once, and the JSON object where asked, per arm (right)."""
     arms = (found or {}).get("arms") or {}
     if not any(has(a.get("all_rules")) for a in arms.values()):
@@ -80,3 +82,79 @@ def behaviour_png(found: dict | None) -> bytes | None:
     grouped_bars(ax, names, series)
     tilt_labels(ax)
     return study_png(fig, ax, plt, "Held-out requests in the house style (95% Wilson interval)", "share of replies")
+
+
+def _behaviour(results: dict) -> tuple[dict, dict]:
+    found = study(results, "behaviour") or {}
+    return found.get("arms") or {}, found.get("comparisons") or {}
+
+
+def _kept(row: dict | None) -> dict | None:
+    """A ranked behaviour row where no arm kept the rule even once names no winner."""
+    if row is not None and not max(row["numbers"]["accuracy"].values()):
+        row["best"], row["numbers"]["winners"] = "none: no arm kept it", []
+    return row
+
+
+def house_style(results: dict) -> dict | None:
+    arms, tests = _behaviour(results)
+    return _kept(ranked("Hold a house style (tone, what to ask)", {a: arm.get("all_rules") for a, arm in arms.items()},
+                         tests.get("all_rules") or [], measure="Replies keeping every style rule"))
+
+
+def output_format(results: dict) -> dict | None:
+    arms, tests = _behaviour(results)
+    if not any(has(arm.get("schema")) for arm in arms.values()):
+        return None
+    return _kept(ranked("Hold an output format (JSON)", {a: arm.get("schema") for a, arm in arms.items()},
+                         tests.get("schema") or [], measure="A JSON object with exactly the required keys"))
+
+
+def short_prompts(results: dict) -> dict | None:
+    """Of the arms that hold the style as well as the best one (no significant difference), the one with the
+    shortest prompt; the fine-tune's training and when it is repaid beside it."""
+    style = house_style(results)
+    arms, _ = _behaviour(results)
+    if style is None:
+        return None
+    numbers = style["numbers"]  # no winner where no arm kept the style: then no prompt is short enough to be worth it
+    holding = [a for a in arms if numbers["winners"] and (a in numbers["winners"] or a in
+                                                          numbers["not_significantly_worse"])]
+    top = min(holding, key=lambda a: arms[a]["mean_prompt_tokens"]) if holding else None
+    evidence = ("Per request: " + "; ".join(f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, "
+                                           f"{seconds(arm['latency_s']['median'])}" for a, arm in arms.items())
+                + f". Holding the style as well as the best: {', '.join(holding) or 'none'}.")
+    trained = (study(results, "behaviour") or {}).get("training") or {}
+    evidence += "".join(f" {m} trained once in {seconds(t['seconds'])}." for m, t in trained.items())
+    evidence += "".join(f" {b['finetuned']} against {b['against']}: repaid after {repaid(b)}."
+                        for b in (study(results, "behaviour") or {}).get("break_even") or [])
+    return need_row("Short prompts (cost and latency per request)", top or "none: no arm kept the style", evidence,
+                [top] if top else [],
+                prompt_tokens={a: arm["mean_prompt_tokens"] for a, arm in arms.items()},
+                latency_s={a: arm["latency_s"]["median"] for a, arm in arms.items()}, holding_style=holding)
+
+
+def run(inp: StudyInput) -> tuple[dict, list[dict]]:
+    found, rows = behaviour(inp.lab)
+    return {"behaviour": found}, rows
+
+
+def check(config, arms: list) -> None:
+    if config.backend.type != "local":
+        raise ValueError("experiments: behaviour fine-tunes and times the model here: it needs the local backend")
+
+
+def approaches(results: dict) -> dict[str, str]:
+    """The study's arms, which are not the run's: prompting or fine-tuning, for the recommendation."""
+    return {name: "prompting" if arm.get("model") == "untouched" else "fine-tuning"
+            for name, arm in _behaviour(results)[0].items()}
+
+
+def charts(results: dict) -> dict[str, bytes | None]:
+    return {"behaviour.png": png(study(results, "behaviour"))}
+
+
+STUDY = Study(
+    name="behaviour", order=90, phase="trained", run=run, section=section, charts=charts, check=check,
+    needs=(Need(90, house_style), Need(91, output_format), Need(92, short_prompts)), approaches=approaches,
+    trains_after=True, summary="a house style (tone, format) held by prompting against fine-tuning (config behaviour:)")

@@ -1,0 +1,71 @@
+"""raft: the RAFT fine-tune (trained to answer from retrieved passages, distractors included; Zhang et al. 2024)
+against the untouched model and the plain fine-tune given the same passages, on the same questions."""
+
+from __future__ import annotations
+
+from ragft.evaluate.paired import describe, paired_comparisons
+from ragft.evaluate.records import family_metrics
+from ragft.report.lifecycle_plots import raft_png
+from ragft.report.numbers import DASH, count, listing, measured, rate_cell, seconds, sentence, study
+from ragft.report.section import Section
+from ragft.studies.registry import Study, StudyInput
+
+NOTE = ("RAFT (Zhang et al. 2024) fine-tunes the model to answer from retrieved passages, distractors included. It is "
+        "compared with the plain fine-tune and the untouched model given the same passages, on the same questions "
+        "(exact McNemar, Holm-corrected).")
+
+
+def check(config, arms: list) -> None:
+    if not any(a.train_on == "raft" for a in arms):
+        raise ValueError("experiments: raft compares the fine-tune trained on retrieved passages: add the arm raft")
+
+
+def raft(rows: list[dict], arms: list, finetunes: dict) -> dict:
+    names = [a.name for a in arms if a.train_on == "raft" and a.rag == "grounded"]
+    names += [n for n in ("finetuned+rag", "rag") if any(a.name == n for a in arms)]
+    per_arm = {n: family_metrics([dict(r, family="all") for r in rows if r["arm"] == n])["all"] for n in names}
+    trained = {a.variant: finetunes.get(a.variant) for a in arms if a.train_on == "raft"}
+    return {"arms": per_arm, "comparisons": paired_comparisons(rows, names),
+            "training": {v: {k: ft[k] for k in ("examples", "train_tokens", "seconds", "epochs", "method")}
+                         for v, ft in trained.items() if ft}}
+
+
+def run(inp: StudyInput) -> tuple[dict, list[dict]]:
+    return {"raft": raft(inp.known, inp.arms, inp.finetunes)}, []
+
+
+def section(results: dict) -> Section | None:
+    found = study(results, "raft")
+    arms = (found or {}).get("arms") or {}
+    if not measured(arms):
+        return None
+    comparisons = found.get("comparisons") or []
+    first = next(iter(arms))  # the RAFT fine-tune
+    headline = [f"Accuracy: {listing(arms)}."]
+    headline += [sentence(describe(c)) for c in comparisons if first in (c["a"], c["b"])]
+    findings = headline + [sentence(describe(c)) for c in comparisons if first not in (c["a"], c["b"])]
+    findings += [f"{variant} trained on {t['examples']} examples ({t['train_tokens']:,} tokens, {t['epochs']} "
+                 f"epoch(s), {t['method']}) in {seconds(t['seconds'])}." for variant, t in
+                 (found.get("training") or {}).items()]
+    rows = [[name, rate_cell(r), _training(results, found, name)] for name, r in arms.items()]
+    return Section("RAFT", findings, ["arm", "accuracy", "training"], rows, NOTE, "raft.png", headline)
+
+
+def _training(results: dict, found: dict, arm: str) -> str:
+    """The training behind an arm: the RAFT study's own record, else the run's fine-tune the arm is named after."""
+    if not (results.get("arms") or {}).get(arm, {}).get("finetuned") and arm not in (found.get("training") or {}):
+        return "none (untouched model)"
+    t = (found.get("training") or {}).get(arm) or (results.get("finetunes") or {}).get(arm.split("+")[0])
+    if not t:
+        return DASH
+    return f"{t.get('examples', DASH)} examples, {count(t.get('train_tokens'))} tokens, {seconds(t.get('seconds'))}"
+
+
+def charts(results: dict) -> dict[str, bytes | None]:
+    return {"raft.png": raft_png(study(results, "raft"))}
+
+
+# Its decision row is evaluate/decision.py's `combine`, which reads this study where the run made it.
+STUDY = Study(
+    name="raft", order=80, phase="records", run=run, section=section, charts=charts, check=check,
+    summary="the fine-tune trained on retrieved passages against finetuned+rag and rag")
