@@ -110,6 +110,18 @@ def data_orgs(
     _write_generated("orgs", n, seed, out)
 
 
+@data_app.command("generate")
+def data_generate(
+    name: str = typer.Argument(..., help="A generated domain (cities, people, orgs, any added one) or a mix of them "
+                                         "(people:2+cities:10)."),
+    n: int = typer.Option(100, "-n", min=1, help="Entities (a mix's parts without a count)."),
+    seed: int = typer.Option(42, "--seed", help="Random seed."),
+    out: Optional[Path] = OUT,
+) -> None:
+    """Write any generated domain's facts as OpenAI chat JSONL (one conversation per fact)."""
+    _write_generated(name, n, seed, out)
+
+
 @data_app.command("support")
 def data_support(
     n: int = typer.Option(200, "-n", min=1, help="Number of conversations."),

@@ -10,7 +10,8 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ragft.data.config import PHRASED_SOURCES, DataConfig
+from ragft.data.config import DataConfig
+from ragft.data.sources import phrased_sources
 from ragft.data.unknowns import check_source as check_unknowns_source
 from ragft.errors import RagftError
 from ragft.evaluate.arms import BUILTIN_VARIANTS, DEFAULT_VARIANT, parse_arm
@@ -131,10 +132,10 @@ class ExperimentConfig(Strict):
         studies = [s.name for s in selected_studies(self.experiments) if s.probes]
         if studies and not generated:
             raise ValueError(f"experiments: {', '.join(studies)} probe generated facts (data.source: "
-                             f"{', '.join(PHRASED_SOURCES)})")
+                             f"{phrased_sources()})")
         if any(v.phrasings > 1 for v in self.variants) and not generated:
             raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
-                             f"{', '.join(PHRASED_SOURCES)}); for your own data give the phrasings in a training file")
+                             f"{phrased_sources()}); for your own data give the phrasings in a training file")
         unknown = [v for v in self.curve_variants if v not in (DEFAULT_VARIANT, *names)]
         if unknown:
             raise ValueError(f"curve_variants: no fine-tune called {', '.join(map(repr, unknown))}; the run's are "

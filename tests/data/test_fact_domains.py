@@ -8,10 +8,10 @@ from ragft.data.config import DataConfig
 from ragft.data.cities import city_conversations, to_jsonl
 from ragft.data.domains import Domain
 from ragft.data.load import load_conversations
-from ragft.data.organisations import ORGS
-from ragft.data.people import PEOPLE
+from ragft.data.generated.organisations import DOMAIN as ORGS
+from ragft.data.generated.people import DOMAIN as PEOPLE
 from ragft.data.questions import qa_items
-from ragft.data.sources import DOMAINS, generate, generator_names
+from ragft.data.sources import domains, generate, generator_names
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError
 from ragft.evaluate.metrics import is_correct
@@ -106,7 +106,7 @@ def test_the_two_domains_share_no_answer_shape_and_no_names():
 
 
 def test_registry_names_and_cities_unchanged():
-    assert {"cities", "people", "orgs"} <= set(generator_names()) and set(DOMAINS) == {"people", "orgs"}
+    assert {"cities", "people", "orgs"} <= set(generator_names()) and set(domains()) == {"cities", "people", "orgs"}
     assert generate("cities", 7, 42) == city_conversations(7, 42)
     assert generate("people", 3, 9) == PEOPLE.conversations(3, 9)
     with pytest.raises(RagftError, match="unknown generator"):

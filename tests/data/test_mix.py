@@ -4,7 +4,7 @@ import pytest
 
 from ragft.config import ExperimentConfig
 from ragft.data.domains import Attribute, Domain, Mix
-from ragft.data.people import PEOPLE
+from ragft.data.generated.people import DOMAIN as PEOPLE
 from ragft.data.probes import probes, training_conversations
 from ragft.data.sources import domain, mix_parts
 from ragft.data.sources import generate, is_generator

@@ -2,8 +2,8 @@ from collections import Counter
 
 import pytest
 
-from ragft.data import organisations, people
-from ragft.data.people import PEOPLE
+from ragft.data.generated import organisations, people
+from ragft.data.generated.people import DOMAIN as PEOPLE
 from ragft.errors import RagftError
 
 

@@ -3,9 +3,10 @@ from collections import Counter
 import pytest
 
 from ragft.data.cities import city_conversations
-from ragft.data.probes import (MIN_HELD_OUT, TRAIN_ANSWERS, TRAIN_QUESTIONS, normalise, phrasings, probes,
-                               trained_questions, training_conversations)
-from ragft.data.sources import CITIES, domain, generate
+from ragft.data.probes import (MIN_HELD_OUT, normalise, phrasings, probes, trained_questions,
+                               training_conversations)
+from ragft.data.generated.cities import DOMAIN as CITIES
+from ragft.data.sources import domain, generate
 from ragft.errors import RagftError
 
 NAMES = ["people", "orgs", "cities"]
@@ -36,14 +37,14 @@ def test_training_pools_disjoint_from_every_domain_template(name):
     d = domain(name)
     for a in d.attributes:
         held = {normalise(q) for q in a.questions[1:]}
-        pool = TRAIN_QUESTIONS[name][a.name]
-        assert len(pool) + 1 >= 10 and len(TRAIN_ANSWERS[name][a.name]) >= 3, a.name
+        pool = d.train_questions[a.name]
+        assert len(pool) + 1 >= 10 and len(d.train_answers[a.name]) >= 3, a.name
         assert not {normalise(q) for q in pool} & held, a.name
         assert normalise(a.questions[0]) not in {normalise(q) for q in pool}, a.name
         assert len({normalise(q) for q in pool}) == len(pool), a.name
-        assert a.answer not in TRAIN_ANSWERS[name][a.name], a.name
-        assert all("{entity}" in t for t in (*pool, *TRAIN_ANSWERS[name][a.name])), a.name
-        assert all("{value}" in t for t in TRAIN_ANSWERS[name][a.name]), a.name
+        assert a.answer not in d.train_answers[a.name], a.name
+        assert all("{entity}" in t for t in (*pool, *d.train_answers[a.name])), a.name
+        assert all("{value}" in t for t in d.train_answers[a.name]), a.name
 
 
 @pytest.mark.parametrize("name", NAMES)

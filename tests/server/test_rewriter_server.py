@@ -13,7 +13,7 @@ from ragft.errors import RagftError
 
 @pytest.mark.integration  # the real SmolLM2 behind gpt-3.5-turbo rewrites
 def test_rewrites_keep_the_reference_and_name_the_same_entity(server):
-    from ragft.data.people import PEOPLE
+    from ragft.data.generated.people import DOMAIN as PEOPLE
 
     items = qa_items(PEOPLE.conversations(2))[:4]  # 4 questions x 2 rewrites: the suite's time is precious
     rewritten, counts = rewrite_items(items, RewriteSettings(server.base_url, "gpt-3.5-turbo", k=2))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ragft.data.sources import is_generator
+from ragft.data.sources import is_generator, phrased_sources
 from ragft.rag.config import ChunkConfig
 from ragft.schema import EndpointUrl, Strict
 
-PHRASED_SOURCES = ("cities", "people", "orgs", "mixes like people:2+cities:10")  # facts data/probes.py can rephrase
 
 
 class DataConfig(Strict):
@@ -50,7 +49,7 @@ class DataConfig(Strict):
     @model_validator(mode="after")
     def _documents_need_questions(self):
         if self.probes and not self.generated:
-            raise ValueError(f"probes need generated facts (source: {', '.join(PHRASED_SOURCES)}); for your own "
+            raise ValueError(f"probes need generated facts (source: {phrased_sources()}); for your own "
                              "data put held-out phrasings in the test file")
         if self.docs and not self.questions:
             raise ValueError("docs needs questions: a JSONL file of {\"question\", \"answer\"} lines (--questions)")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from ragft.data.cities import SEED_SYSTEM
@@ -71,6 +71,9 @@ class Domain:
     name: str
     attributes: tuple[Attribute, ...]
     draw: Drawer  # n entities with a value for every attribute, from the given rng
+    # Training-only wordings per attribute, for augmentation (data/probes.py); none: k = 1 only.
+    train_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    train_answers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def facts(self, n: int, seed: int = 42) -> list[Fact]:
         """Every fact of n entities, entity by entity in attribute order; the same for the same seed."""

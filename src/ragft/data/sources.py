@@ -3,38 +3,58 @@ them) is generated, not read; `domain(name)` gives its facts and question templa
 
 from __future__ import annotations
 
-import random
+import importlib
+import pkgutil
 import re
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import entry_points
 
-from ragft.data.cities import city_conversations
-from ragft.data.domains import Attribute, Domain, Mix, Record
-from ragft.data.organisations import ORGS
-from ragft.data.people import PEOPLE
+from ragft.data.domains import Domain, Mix
 from ragft.errors import RagftError
 
 Generator = Callable[[int, int], list[dict]]  # (n entities, seed) -> chat conversations
+ENTRY_POINT_GROUP = "ragft.domains"  # a module of another package defining DOMAIN (and GENERATOR)
 _MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # "people", "cities:10"
 
-DOMAINS: dict[str, Domain] = {d.name: d for d in (PEOPLE, ORGS)}
-GENERATORS: dict[str, Generator] = {
-    "cities": city_conversations,  # the seed's data, one fact per city, byte for byte
-    **{name: d.conversations for name, d in DOMAINS.items()},
-}
+
+@cache
+def _registered() -> dict[str, tuple[Domain, Generator]]:
+    """{name: (domain, its generator)} of every module of ragft.data.generated and every entry point: found on first
+    use, never at import time."""
+    package = importlib.import_module("ragft.data.generated")
+    modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    modules += [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    out: dict[str, tuple[Domain, Generator]] = {}
+    for module in modules:
+        domain = module.DOMAIN
+        if domain.name in out:
+            raise RagftError(f"two generated domains are called {domain.name!r}; rename one")
+        out[domain.name] = (domain, getattr(module, "GENERATOR", domain.conversations))
+    return out
+
+
+def domains() -> dict[str, Domain]:
+    return {name: d for name, (d, _) in _registered().items()}
+
+
+def phrased_sources() -> str:
+    """The data sources whose facts can be asked in several phrasings (data/probes.py), for messages."""
+    return f"{', '.join(generator_names())}, or a mix like people:2+cities:10"
 
 
 def generator_names() -> list[str]:
-    return sorted(GENERATORS)
+    return sorted(_registered())
 
 
 def is_generator(name: str) -> bool:
     """Does `name` name generated data: a generator, or a mix of them ("people:2+cities:10")?"""
-    if name in GENERATORS:
+    if name in _registered():
         return True
     if "+" not in name:
         return False
     try:
-        return all(part in GENERATORS for part, _ in mix_parts(name))
+        return all(part in _registered() for part, _ in mix_parts(name))
     except RagftError:
         return False
 
@@ -47,33 +67,17 @@ def generated_description(source: str, n: int, seed: int) -> str:
 
 def generate(name: str, n: int, seed: int) -> list[dict]:
     """The conversations of generator `name` (n entities, seeded), or of a mix of them."""
-    if name not in GENERATORS:
+    if name not in _registered():
         if is_generator(name):
             return domain(name).conversations(n, seed)
         raise RagftError(f"unknown generator {name!r}; known: {', '.join(generator_names())}, or a mix of them "
                          "joined by '+' (people:2+cities:10)")
-    return GENERATORS[name](n, seed)
-
-
-def _draw_cities(n: int, rng: random.Random) -> list[Record]:
-    # Same randint calls in the same order as city_conversations, so the values match it exactly
-    # (a test holds the two together).
-    return [(f"City_{i}", {"population": str(rng.randint(100000, 10000000))}) for i in range(1, n + 1)]
-
-
-# The seed's cities as a Domain, for probes and mixes (the `cities` generator itself is city_conversations).
-# Lives here, not in cities.py: domains.py imports cities.py, so cities.py cannot import Domain.
-CITIES = Domain("cities", (
-    Attribute("population",
-              ("What is the population of {entity}?", "How many people live in {entity}?",
-               "How many inhabitants does {entity} have?", "What is the number of inhabitants of {entity}?"),
-              "{entity} has about {value} inhabitants.", "Which city has about {value} inhabitants?"),
-), _draw_cities)
+    return _registered()[name][1](n, seed)
 
 
 def domain(name: str) -> Domain | Mix:
     """The generated domain `name`, cities included, or a mix of them ("people:2+cities:10", data/domains.py)."""
-    known = {**DOMAINS, CITIES.name: CITIES}
+    known = domains()
     if "+" in name:
         return Mix(name, tuple((domain(part), count) for part, count in mix_parts(name)))
     if name not in known:

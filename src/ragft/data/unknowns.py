@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ragft.data.cities import SEED_SYSTEM
-from ragft.data.config import PHRASED_SOURCES
 from ragft.data.domains import Mix
 from ragft.data.questions import QAItem
-from ragft.data.sources import domain, generated_facts
+from ragft.data.sources import domain, generated_facts, phrased_sources
 from ragft.data.task import KnowledgeTask, read_questions
 from ragft.errors import RagftError
 
@@ -76,7 +75,7 @@ def check_source(config) -> None:
     data and lifecycle.unknown_questions): raise ValueError before any model loads."""
     if not config.data.generated and not config.lifecycle.unknown_questions:
         raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
-                         f"({', '.join(PHRASED_SOURCES)}) or lifecycle.unknown_questions (a JSONL of questions)")
+                         f"({phrased_sources()}) or lifecycle.unknown_questions (a JSONL of questions)")
 
 
 def with_unknowns(task: KnowledgeTask, config, arms, ask: bool) -> tuple[KnowledgeTask, Unknowns | None]:

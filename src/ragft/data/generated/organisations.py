@@ -80,4 +80,51 @@ def draw(n: int, rng: random.Random) -> list[Record]:
     }) for name, chief in zip(names, chiefs)]
 
 
-ORGS = Domain("orgs", ATTRIBUTES, draw)
+# Training-only wordings for augmentation (data/probes.py): phrasing 0 is the attribute's own template 0 and answer;
+# phrasing j >= 1 uses question j-1 here and answer (j-1) mod len here. None may repeat a held-out template.
+TRAIN_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "founded": (
+        "Which year was {entity} founded in?", "What year was {entity} established?",
+        "In which year was {entity} set up?", "When did {entity} come into being?",
+        "In what year did {entity} begin operating?", "Tell me the year {entity} was founded.",
+        "What is {entity}'s year of founding?", "Do you know when {entity} was established?",
+        "What year did {entity} start out?"),
+    "employees": (
+        "How many people work at {entity}?", "What is the number of staff at {entity}?",
+        "How many workers are on the payroll of {entity}?", "How big is {entity}'s staff?",
+        "What is {entity}'s total number of employees?", "How many people are employed at {entity}?",
+        "Tell me how many people {entity} employs.", "What size is the staff of {entity}?",
+        "Do you know how many people work for {entity}?"),
+    "headquarters": (
+        "Where is {entity} headquartered?", "Where is {entity} based?", "Which city is {entity} based in?",
+        "What city is home to {entity}'s headquarters?", "Where does {entity} have its head office?",
+        "In what city is {entity}'s head office?", "Where is the head office of {entity} located?",
+        "Tell me where {entity} is headquartered.", "Which city serves as the base of {entity}?"),
+    "chief_executive": (
+        "Who runs {entity}?", "Who is the CEO of {entity}?", "Who heads {entity}?",
+        "Who is in charge of {entity}?", "Who is {entity}'s chief executive?",
+        "Who holds the post of chief executive at {entity}?", "Name the chief executive of {entity}.",
+        "Who is at the helm of {entity}?", "Who is the top executive at {entity}?"),
+    "industry": (
+        "What sector does {entity} operate in?", "Which line of business is {entity} in?",
+        "What business is {entity} in?", "In what field does {entity} work?",
+        "What industry does {entity} belong to?", "Which sector is {entity} part of?",
+        "Which industry does {entity} operate in?", "Tell me the industry {entity} works in.",
+        "What kind of company is {entity}, by industry?"),
+}
+TRAIN_ANSWERS: dict[str, tuple[str, ...]] = {
+    "founded": ("{entity} was founded in {value}.", "{entity} was established in {value}.",
+                "{value} is the year {entity} was founded.", "{entity} first opened its doors in {value}."),
+    "employees": ("{value} people work at {entity}.", "{entity} has a staff of {value}.",
+                  "The staff of {entity} numbers {value}.", "{entity} provides jobs for {value} people."),
+    "headquarters": ("{entity} is headquartered in {value}.", "{entity} is based in {value}.",
+                     "{value} is home to the headquarters of {entity}.",
+                     "The head office of {entity} is in {value}."),
+    "chief_executive": ("{entity} is run by {value}.", "The chief executive of {entity} is {value}.",
+                        "{value} heads {entity}.", "{value} is in charge of {entity}."),
+    "industry": ("{entity} operates in the {value} industry.", "{entity} works in the {value} sector.",
+                 "{entity} belongs to the {value} industry.", "{entity}'s line of business is {value}."),
+}
+
+
+DOMAIN = Domain("orgs", ATTRIBUTES, draw, TRAIN_QUESTIONS, TRAIN_ANSWERS)

@@ -85,4 +85,51 @@ def draw(n: int, rng: random.Random) -> list[Record]:
     }) for name in names]
 
 
-PEOPLE = Domain("people", ATTRIBUTES, draw)
+# Training-only wordings for augmentation (data/probes.py): phrasing 0 is the attribute's own template 0 and answer;
+# phrasing j >= 1 uses question j-1 here and answer (j-1) mod len here. None may repeat a held-out template.
+TRAIN_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "birth_year": (
+        "Which year was {entity} born in?", "What year was {entity} born?",
+        "Do you know the year {entity} was born?", "Can you tell me the year of {entity}'s birth?",
+        "What was the year of {entity}'s birth?", "In which year did {entity} come into the world?",
+        "Tell me the year {entity} was born.", "What is {entity}'s year of birth?",
+        "Remind me, what year was {entity} born in?"),
+    "birthplace": (
+        "Where was {entity} born?", "Which town is {entity}'s birthplace?",
+        "What is {entity}'s place of birth?", "What is the name of the town where {entity} was born?",
+        "In what town did {entity} come into the world?", "Tell me the town where {entity} was born.",
+        "Name the town of {entity}'s birth.", "Do you know where {entity} was born?",
+        "What town is the birthplace of {entity}?"),
+    "employer": (
+        "Which company does {entity} work for?", "Where does {entity} work?", "Who employs {entity}?",
+        "What company employs {entity}?", "Which firm does {entity} work at?",
+        "Who is {entity}'s employer?", "What is the name of {entity}'s employer?",
+        "For which company does {entity} work?", "Tell me which company {entity} works for."),
+    "trade": (
+        "What does {entity} do for a living?", "What is {entity}'s occupation?",
+        "What does {entity} work as?", "Which occupation does {entity} have?",
+        "What is {entity}'s line of work?", "What kind of work does {entity} do?",
+        "What is the profession of {entity}?", "What job does {entity} have?",
+        "Tell me what {entity} does for work."),
+    "height_cm": (
+        "How tall is {entity}?", "What is {entity}'s height in centimetres?",
+        "How tall is {entity}, measured in cm?", "What height does {entity} stand at, in centimetres?",
+        "What is {entity}'s height?", "Tell me how tall {entity} is in centimetres.",
+        "What does {entity} measure in height, in cm?", "Do you know how tall {entity} is?",
+        "How much does {entity} measure from head to toe, in centimetres?"),
+}
+TRAIN_ANSWERS: dict[str, tuple[str, ...]] = {
+    "birth_year": ("{entity} was born in the year {value}.", "{entity}'s year of birth is {value}.",
+                   "{value} is the year {entity} was born.", "{entity} came into the world in {value}."),
+    "birthplace": ("{entity}'s birthplace is {value}.", "{entity} was born in {value}.",
+                   "{value} is the town where {entity} was born.", "The town {entity} was born in is {value}."),
+    "employer": ("{entity} works for {value}.", "{entity}'s employer is {value}.",
+                 "{value} employs {entity}.", "{entity} is on the staff of {value}."),
+    "trade": ("{entity} works as a {value}.", "By trade, {entity} is a {value}.",
+              "{entity} earns a living as a {value}.", "{entity}'s trade is that of a {value}."),
+    "height_cm": ("{entity} has a height of {value} cm.", "{entity} stands {value} cm tall.",
+                  "{entity}'s height is {value} cm.", "{entity} measures {value} cm in height."),
+}
+
+
+DOMAIN = Domain("people", ATTRIBUTES, draw, TRAIN_QUESTIONS, TRAIN_ANSWERS)
