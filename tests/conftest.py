@@ -106,3 +106,22 @@ def shared_home(tmp_path_factory):
 def real_home(isolated_home, shared_home, monkeypatch):
     monkeypatch.setenv("RAGFT_HOME", str(shared_home))
     return shared_home
+
+
+@pytest.fixture()
+def drop_in(tmp_path, monkeypatch):
+    """drop_in(package, name, source, registry_cache): a module `name` added to `package` the way a newcomer adds a
+    study, context or domain (a file in its folder), with the registry's cache cleared before and after."""
+    cleared = []
+
+    def add(package, name: str, source: str, cache) -> None:
+        folder = tmp_path / f"more_{package.__name__.replace('.', '_')}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{name}.py").write_text(source)
+        monkeypatch.setattr(package, "__path__", [*package.__path__, str(folder)])
+        cache.cache_clear()
+        cleared.append(cache)
+
+    yield add
+    for cache in cleared:
+        cache.cache_clear()

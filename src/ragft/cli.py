@@ -18,6 +18,7 @@ from ragft.data import support
 from ragft.data.cities import to_jsonl
 from ragft.data.sources import generate
 from ragft.errors import ON_TERMINATE, RagftError
+from ragft.evaluate.context import contexts as context_registry
 from ragft.knowledge import ask_question, index_path
 from ragft.paths import check_writable_dir
 from ragft.studies.registry import studies as study_registry
@@ -273,8 +274,8 @@ def run(
     train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
                                                                "continued pre-training on the document chunks)."),
     arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,"
-                                       "rag-seed,context,raft,idk (and V, V+rag, V+rag-seed, V+context for each "
-                                       "fine-tune V in the config's variants)."),
+                                       "rag-seed,context,oracle,raft,idk (and V, V+rag, ... for each fine-tune V in "
+                                       "the config's variants; `ragft arms` lists the contexts)."),
     experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies (`ragft studies` "
                                               "lists them): generalization,augmentation,learning_curve (generated "
                                               "data), update,deletion,unknowns,long_context,raft,errors, behaviour."),
@@ -329,6 +330,13 @@ def run(
                    judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
                    test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
                    rewriter_api_key=rewriter_api_key, experiments=experiments)
+
+
+@app.command("arms")
+def arms() -> None:
+    """List the contexts an arm answers in: the untouched model's arm, and a fine-tune V's (V plus the suffix)."""
+    for context in context_registry():
+        typer.echo(f"{context.untouched_name:<10} V{context.suffix or ' (bare name)':<12} {context.description}")
 
 
 @app.command("studies")

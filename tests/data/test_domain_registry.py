@@ -32,14 +32,8 @@ DOMAIN = Domain("planets", (
 
 
 @pytest.fixture()
-def planets(tmp_path, monkeypatch):
-    folder = tmp_path / "more_domains"
-    folder.mkdir()
-    (folder / "planets.py").write_text(PLANETS)
-    monkeypatch.setattr(ragft.data.generated, "__path__", [*ragft.data.generated.__path__, str(folder)])
-    sources._registered.cache_clear()
-    yield
-    sources._registered.cache_clear()
+def planets(drop_in):
+    drop_in(ragft.data.generated, "planets", PLANETS, sources._registered)
 
 
 def test_a_domain_module_is_found_generated_mixed_and_probed(planets):

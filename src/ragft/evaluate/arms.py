@@ -1,7 +1,8 @@
 """The arms of the experiment: a model variant (untouched, or a fine-tune) answering in a context.
 
-An arm is variant × context, and this module is the one place that says so: config validation,
-the runner, records, report and plots all read `Arm`. Names keep the seed's: the untouched model
+An arm is variant × context (evaluate/contexts/, one module per context), and this module is the one place that
+says so: config validation, the runner, records, report and plots all read `Arm`. Names keep the seed's: the
+untouched model
 is `base` closed book, `rag` with grounded retrieval, `rag-seed` with the seed's pipeline,
 `context` with the whole knowledge base in the prompt and `oracle` with the question's gold passages
 alone in the grounded prompt (the reader's ceiling: what `rag` would score with perfect retrieval).
@@ -17,11 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ragft.rag.answer import grounded_messages
+from ragft.evaluate.context import Context, contexts
+from ragft.evaluate.contexts.closed import CONTEXT as CLOSED
+from ragft.evaluate.contexts.grounded import CONTEXT as GROUNDED
 from ragft.rag.hits import Hit
 from ragft.rag.prompts import PromptConfig
 
-SEED_K = 5  # the seed's pipeline: dense top-5
 UNTOUCHED = "untouched"
 DEFAULT_VARIANT = "finetuned"
 # What a fine-tune trains on: the task's facts (QA chats or document chunks), the same questions with
@@ -29,27 +31,6 @@ DEFAULT_VARIANT = "finetuned"
 TRAIN_ON = ("facts", "raft", "idk")
 # Fine-tunes every run can use by arm name alone, as it can `finetuned`.
 BUILTIN_VARIANTS = {DEFAULT_VARIANT: "facts", "raft": "raft", "idk": "idk"}
-
-
-@dataclass(frozen=True)
-class Context:
-    name: str  # "closed", "grounded", "seed", "full", "oracle"
-    suffix: str  # appended to a fine-tune's name: "", "+rag", "+rag-seed", "+context", "+oracle"
-    untouched_name: str  # the arm name with the untouched model
-    rag: str | None  # the passages it reads: None, "grounded", "seed", "full", "oracle" (the gold ones)
-    description: str
-
-
-CONTEXTS: tuple[Context, ...] = (
-    Context("closed", "", "base", None, "closed book (the seed's fine-tuned-model prompt)"),
-    Context("grounded", "+rag", "rag", "grounded",
-            "hybrid retrieval (dense + BM25), best passage(s) only, cited answers"),
-    Context("seed", "+rag-seed", "rag-seed", "seed", "the seed's RAG (dense top-5, seed prompt)"),
-    Context("full", "+context", "context", "full", "the whole knowledge base in the prompt"),
-    Context("oracle", "+oracle", "oracle", "oracle",
-            "the question's gold passages alone in the grounded prompt (the reader's ceiling)"),
-)
-CLOSED, GROUNDED = CONTEXTS[0], CONTEXTS[1]
 
 
 @dataclass(frozen=True)
@@ -69,8 +50,8 @@ class Arm:
 
     @property
     def cites(self) -> bool:
-        """Grounded answers: numbered passages, cited; the oracle reads its gold passages the same way."""
-        return self.rag in ("grounded", "oracle")
+        """Numbered passages, cited answers (grounded; the oracle reads its gold passages the same way)."""
+        return self.context.cites
 
     @property
     def description(self) -> str:
@@ -87,19 +68,7 @@ class Arm:
         return self.train_on != "raft"
 
     def messages(self, question: str, prompts: PromptConfig, hits: list[Hit] | None = None) -> list[dict]:
-        hits = hits or []
-        if self.rag == "seed":
-            context = "".join(prompts.context_item.format(i=i, doc=h.text) for i, h in enumerate(hits))
-            user = prompts.rag.format(question=question, context=context)
-        elif self.cites:
-            return grounded_messages(question, hits, prompts, self.worked_examples)
-        elif self.rag == "full":
-            knowledge = "\n".join(h.text for h in hits)
-            return [{"role": "system", "content": prompts.context_system},
-                    {"role": "user", "content": prompts.context.format(knowledge=knowledge, question=question)}]
-        else:
-            user = prompts.closed_book.format(question=question)
-        return [{"role": "system", "content": prompts.system}, {"role": "user", "content": user}]
+        return self.context.messages(question, prompts, hits or [], self.worked_examples)
 
 
 def home_context(train_on: str) -> Context:
@@ -122,7 +91,7 @@ def arms_for(variants) -> dict[str, Arm]:
     """
     kinds = dict(variants) if isinstance(variants, dict) else dict.fromkeys(variants, "facts")
     return {arm_name(v, c, t): Arm(arm_name(v, c, t), v, c, t)
-            for v, t in [(UNTOUCHED, "facts"), *kinds.items()] for c in CONTEXTS}
+            for v, t in [(UNTOUCHED, "facts"), *kinds.items()] for c in contexts()}
 
 
 def parse_arm(name: str, variants) -> Arm:

@@ -6,11 +6,10 @@ rows, so it says only what was measured."""
 
 from __future__ import annotations
 
+from ragft.evaluate.context import context_named
 from ragft.report.numbers import comparison, has, listing, pct, said, seconds, study
 from ragft.studies.registry import Need, studies
 
-_KINDS = {(False, None): "the untouched model", (True, None): "fine-tuning", (False, "full"): "the whole knowledge "
-          "in the prompt"}
 
 
 def decision_table(results: dict) -> dict:
@@ -25,7 +24,7 @@ def deployable(results: dict) -> dict:
     """`results` without the oracle arms: they read gold passages no deployed system has, so they bound
     the reader (the report shows them beside `rag`) but are never an approach to recommend."""
     arms = results.get("arms") or {}
-    oracles = {a for a, arm in arms.items() if arm.get("rag") == "oracle"}
+    oracles = {a for a, arm in arms.items() if not getattr(context_named(arm.get("rag")), "recommend", True)}
     if not oracles:
         return results
     return {**results, "arms": {a: arm for a, arm in arms.items() if a not in oracles},
@@ -134,7 +133,7 @@ def combine(results: dict) -> dict | None:
         return ranked(need, found["arms"], found.get("comparisons") or [], trained)
     arms = results.get("arms") or {}
     both = [a for a, arm in arms.items() if arm.get("finetuned") and arm.get("rag")]
-    rags = [a for a, arm in arms.items() if not arm.get("finetuned") and arm.get("rag") in ("grounded", "seed")]
+    rags = [a for a, arm in arms.items() if not arm.get("finetuned") and _retrieves(arm.get("rag"))]
     if not both or not rags:
         return None
     return ranked(need, {a: arm_rate(arms[a]) for a in both + rags}, results.get("comparisons") or [])
@@ -165,9 +164,16 @@ def kind(name: str, results: dict) -> str:
     else:  # the lifecycle studies' own names: finetuned-continued, finetuned-retrained, context
         finetuned = name.startswith("finetuned") or name == "raft"
         rag = "full" if name == "context" else "grounded" if name == "raft" or "rag" in name else None
-    if finetuned and rag:
-        return "fine-tuning + RAG"
-    return _KINDS.get((finetuned, rag), "RAG")
+    if finetuned:
+        return "fine-tuning + RAG" if rag else "fine-tuning"
+    context = context_named(rag)
+    return context.kind if context else "RAG"
+
+
+def _retrieves(rag: str | None) -> bool:
+    """Is this a retrieval context a team could deploy (not the closed book, the whole knowledge, the oracle)?"""
+    context = context_named(rag)
+    return bool(context and context.kind == "RAG" and context.recommend)
 
 
 def recommendation(results: dict, rows: list[dict]) -> str:

@@ -23,7 +23,9 @@ from typing import Protocol
 from ragft.data.edits import EditPlan, changed_items, items_about, knowledge_facts, plan_edits
 from ragft.data.questions import QAItem
 from ragft.data.sources import generated_facts as facts_of
-from ragft.evaluate.arms import CLOSED, GROUNDED, UNTOUCHED, Arm
+from ragft.evaluate.arms import UNTOUCHED, Arm
+from ragft.evaluate.contexts.closed import CONTEXT as CLOSED
+from ragft.evaluate.contexts.grounded import CONTEXT as GROUNDED
 from ragft.evaluate.metrics import is_correct
 from ragft.evaluate.records import rate
 from ragft.rag.citations import without_citations

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from ragft.data.questions import QAItem, passage_id
 from ragft.data.sources import domain
-from ragft.evaluate.arms import CONTEXTS, GROUNDED, UNTOUCHED, Arm
+from ragft.evaluate.arms import UNTOUCHED, Arm
+from ragft.evaluate.contexts.full import CONTEXT as FULL
+from ragft.evaluate.contexts.grounded import CONTEXT as GROUNDED
 from ragft.evaluate.records import rate
 from ragft.rag.hits import Hit
 
-CONTEXT = Arm("context", UNTOUCHED, next(c for c in CONTEXTS if c.name == "full"))
+CONTEXT = Arm("context", UNTOUCHED, FULL)
 RAG = Arm("rag", UNTOUCHED, GROUNDED)
 
 

@@ -230,8 +230,8 @@ class Experiment(LabMixin):
             with self.reporter.bar("indexing passages", len(task.passages)) as advance:
                 kb.add(task.passages, progress=advance)
         with self.reporter.stage("retrieve"):
-            return {pipeline: context_passages(pipeline, task, kb, self.config.rag)
-                    for pipeline in sorted({a.rag for a in self.arms if a.rag})}
+            used = sorted({a.context for a in self.arms if a.rag}, key=lambda c: c.rag)
+            return {c.rag: context_passages(c, task, kb, self.config.rag) for c in used}
 
     def grounded_hits(self, items: list[QAItem], kb=None) -> dict[str, list]:
         """{question id: the passages the grounded arms read}, from `kb` (default: the run's)."""
@@ -276,7 +276,7 @@ class Experiment(LabMixin):
                 return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
                                     a.citations, a.value_chosen, a.unmentioned) for item, a in zip(items, answers)]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
-            if arm.rag == "full":
+            if arm.context.whole_knowledge:
                 self._check_window(model, prompts[0])
             completions = model.complete(prompts, self.generation, progress=advance)
         return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
