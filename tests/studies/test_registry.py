@@ -4,10 +4,13 @@ would is validated by the config, run by the runner, and shown in the report and
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from ragft.config import load_config
 from ragft.errors import RagftError
@@ -17,7 +20,7 @@ from ragft.evaluate.runner import Experiment
 from ragft.report.section import Section
 from ragft.studies import registry
 from ragft.studies.errors import errors, section as errors_section
-from ragft.studies.registry import Need, Study, get, register, studies
+from ragft.studies.registry import Need, Study, check_results, get, register, studies
 
 BUILT_IN = ["generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns", "long_context",
             "raft", "behaviour", "errors"]
@@ -102,3 +105,17 @@ def test_errors_split_wrong_answers_into_abstained_and_stated():
     assert section.rows[0][0] == "base" and section.findings[0] == \
         "Wrong answers stated as fact: base 33.3% (1/3), rag 50% (1/2)."
     assert decision_table({"arms": {}, "experiments": {"errors": {"arms": found}}})["rows"] == []
+
+
+def test_each_studys_results_are_checked_against_its_type():
+    fixture = json.loads((Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json").read_text())
+    found = fixture["experiments"]
+    check_results(found)  # a real run's results, every lifecycle study
+    wrong = copy.deepcopy(found)
+    wrong["raft"]["arms"]["rag"]["value"] = "high"
+    with pytest.raises(ValidationError, match="raft|value"):
+        check_results({"raft": wrong["raft"]})
+    extra = copy.deepcopy(found)
+    extra["unknowns"]["arms"]["base"]["guessed"] = 3  # an unknown key is drift, not data
+    with pytest.raises(ValidationError, match="guessed"):
+        check_results({"unknowns": extra["unknowns"]})

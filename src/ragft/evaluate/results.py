@@ -2,8 +2,9 @@
 
 The runner builds a `RunResults` (so a number of the wrong kind fails the run before results.json is
 written, not a reader later), and the decision table and the reports read its JSON form. Each experiment under
-"experiments" keeps the shape its own module documents (evaluate/experiments.py, lifecycle.py,
-behaviour.py, ...); the parts every run has, and that several readers share, are typed here.
+"experiments" holds one result per study, each typed by its own study module (studies/<name>.py: its `result`,
+checked by the runner before anything is written); the parts every run has, and that several readers share, are
+typed here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ METRICS = {
 RESULTS = "results.json"
 
 
-class _Closed(BaseModel):
+class Closed(BaseModel):
+    """A results.json part whose keys are all known: an unknown one is an error, not a silent addition."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -37,7 +40,7 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class Rate(_Closed):
+class Rate(Closed):
     """A share with its count, n and Wilson 95 % interval (value None when n is 0)."""
 
     value: float | None = Field(ge=0, le=1)
@@ -46,7 +49,7 @@ class Rate(_Closed):
     ci95: tuple[float, float]
 
 
-class Mean(_Closed):
+class Mean(Closed):
     """A mean over n questions with its 95 % interval (token F1)."""
 
     value: float | None
@@ -54,7 +57,7 @@ class Mean(_Closed):
     ci95: tuple[float, float] | None
 
 
-class Comparison(_Closed):
+class Comparison(Closed):
     """Two arms on the questions both answered: an exact McNemar test, Holm-corrected (evaluate/paired.py)."""
 
     a: str
@@ -72,8 +75,18 @@ class Comparison(_Closed):
     better: str | None
 
 
-class ArmSummary(_Open):
-    """One arm's scores over the questions with an answer in the data (evaluate/records.py: summarize_arm)."""
+class Misses(Closed):
+    """Where a RAG arm's wrong answers come from (evaluate/records.py: miss_split)."""
+
+    wrong: int
+    not_retrieved: int
+    misread: int
+    no_gold: int
+
+
+class ArmSummary(Closed):
+    """One arm's scores over the questions with an answer in the data (evaluate/records.py: summarize_arm), in the
+    order results.json has them."""
 
     description: str
     finetuned: bool
@@ -89,6 +102,21 @@ class ArmSummary(_Open):
     mean_prompt_tokens: float | None
     mean_completion_tokens: float | None
     mean_latency_s: float | None
+    correct_seed: int = Field(ge=0)
+    ci95_seed: tuple[float, float]
+    judge: dict | None  # evaluate/judge.py's summary, where a judge graded the answers
+    reader: Rate | None  # RAG arms: accuracy where the gold passage was in the prompt
+    misses: Misses | None
+    retrieval: dict[str, float | int] | None  # hit@1, hit@k, mrr, k, mean_passages, n
+    retrieval_hit_rate: float | None
+    citation_accuracy: float | None
+    citations: int | None
+    citation_ci95: tuple[float, float] | None = Field(None, exclude_if=lambda v: v is None)  # only where cited
+    cited_answers: float | None
+    citations_forced: int | None
+    values_chosen: int | None
+    unmentioned: int | None
+    splits: dict[str, int]
 
 
 class FinetuneSummary(_Open):
@@ -105,7 +133,7 @@ class FinetuneSummary(_Open):
     saved_to: str | None = None
 
 
-class ModelInfo(_Closed):
+class ModelInfo(Closed):
     name: str
     source: str
     device: str
@@ -121,7 +149,28 @@ class DatasetInfo(_Open):
     splits: dict[str, int]
 
 
-class RunResults(_Closed):
+class DecisionNumbers(_Open):
+    """The numbers behind a decision row: `winners` (the arms or approaches it calls best, empty where none stood
+    out), then whatever that need measured."""
+
+    winners: list[str]
+
+
+class DecisionRow(Closed):
+    need: str
+    best: str
+    evidence: str
+    numbers: DecisionNumbers
+
+
+class Decision(Closed):
+    """The decision table (evaluate/decision.py): a row per need the run measured, and the recommendation."""
+
+    rows: list[DecisionRow]
+    recommendation: str
+
+
+class RunResults(Closed):
     """Everything results.json holds. Written last, atomically: a run directory without it is incomplete."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -140,14 +189,14 @@ class RunResults(_Closed):
     finetunes: dict[str, FinetuneSummary]
     machine: dict[str, str]
     timings: dict[str, float]
-    decision: dict | None = None  # evaluate/decision.py, made from the rest
+    decision: Decision | None = None  # evaluate/decision.py, made from the rest
 
     def as_dict(self) -> dict:
         """The JSON form, as the reports and results.json have it."""
         return self.model_dump(mode="json", exclude_none=False)
 
 
-class Spread(_Closed):
+class Spread(Closed):
     """One number over the repetitions of `--seeds N`: each seed's value, their mean and sample std."""
 
     values: list[float]
@@ -155,22 +204,22 @@ class Spread(_Closed):
     std: float = Field(ge=0)
 
 
-class SeedRun(_Closed):
+class SeedRun(Closed):
     seed: int  # the training seed
     data_seed: int
     run: str  # its directory under the top run: seed-<i>
 
 
-class SeedsStudy(_Closed):
+class SeedsStudy(Closed):
     seeds: list[SeedRun]
     arms: dict[str, dict[str, Spread]]  # {arm: {"accuracy" or a probe family: its spread}}
 
 
-class SeedsExperiments(_Closed):
+class SeedsExperiments(Closed):
     seeds: SeedsStudy
 
 
-class SeedsResults(_Closed):
+class SeedsResults(Closed):
     """results.json of a `--seeds N` run: the repetitions side by side; each has its own RunResults in seed-<i>/."""
 
     ragft_version: str

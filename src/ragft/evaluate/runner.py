@@ -54,7 +54,7 @@ from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
-from ragft.studies.registry import StudyInput, selected as selected_studies
+from ragft.studies.registry import StudyInput, check_results, selected as selected_studies
 
 
 @dataclass
@@ -201,6 +201,7 @@ class Experiment(LabMixin):
             # "records" studies are computed from the records: quick, not a stage of their own
             with nullcontext() if phase == "records" else self.reporter.stage(study.stage or study.name):
                 results, more = study.run(given)
+            check_results(results)
             found.update(results)
             rows += more
 

@@ -8,12 +8,31 @@ from ragft.evaluate.records import family_metrics
 from ragft.report.numbers import DASH, pct, rate_cell, study as results_of
 from ragft.report.plots import augmentation_png
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Study, StudyInput
 
 NOTE = ("Each fine-tune trained on k phrasings of every fact (training-only question and answer wordings, disjoint "
         "from the held-out probes) and is asked closed book. Allen-Zhu & Li found facts seen in one phrasing memorised "
         "but not extractable, and augmentation making them extractable; Ovadia et al. found paraphrases raising "
         "fine-tuned accuracy.")
+
+
+class Point(Closed):
+    variant: str
+    arm: str
+    method: str
+    k: int  # phrasings per fact trained on
+    epochs: int | str
+    examples: int
+    train_tokens: int
+    seconds: float
+    train: Rate | None
+    paraphrase: Rate | None
+    reversed: Rate | None
+
+
+class Result(Closed):
+    points: list[Point]
 
 
 def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
@@ -67,5 +86,6 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="augmentation", order=20, phase="records", probes=True, run=run, section=section, charts=charts,
+    name="augmentation", order=20, phase="records", probes=True, run=run, result=Result, section=section,
+    charts=charts,
     summary="closed-book accuracy of each fine-tune against the phrasings per fact it trained on (variants)")

@@ -3,6 +3,8 @@ what each costs per request (evaluate/behaviour.py runs it on its own data and f
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ragft.evaluate.behaviour import behaviour
 from ragft.evaluate.decision import need_row, ranked
 from ragft.evaluate.paired import describe
@@ -10,7 +12,68 @@ from ragft.report.lifecycle_plots import tilt_labels, two_panels
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
 from ragft.report.plots import grouped_bars, load_pyplot, study_png
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Need, Study, StudyInput
+
+
+class Task(Closed):
+    source: str
+    train: int
+    test: int
+    system: str | None
+    instructions: str | None
+    shots: int
+    instructions_tokens: int | None
+
+
+class Latency(Closed):
+    median: float
+    mean: float
+    n: int
+
+
+class Arm(Closed):
+    model: str  # untouched, finetuned, lora
+    instructions: bool
+    shots: bool
+    prompt: str
+    n: int
+    rules: dict[str, Rate]
+    all_rules: Rate
+    schema_: Rate | None = Field(None, alias="schema")  # a JSON format: an object with exactly the keys
+    mean_prompt_tokens: float
+    mean_completion_tokens: float
+    batched_seconds_per_request: float
+    latency_s: Latency
+
+
+class Training(Closed):
+    method: str
+    epochs: int | str
+    examples: int
+    train_tokens: int
+    seconds: float
+
+
+class BreakEven(Closed):
+    finetuned: str
+    against: str
+    prompt_tokens_saved: float
+    training_tokens: int
+    training_seconds: float
+    requests_by_tokens: int | None
+    seconds_saved: float
+    requests_by_seconds: int | None
+
+
+class Result(Closed):
+    task: Task
+    rules: dict[str, str]
+    note: str
+    arms: dict[str, Arm]
+    training: dict[str, Training]
+    comparisons: dict[str, list[Comparison]]
+    break_even: list[BreakEven]
 
 
 def best_arm(arms: dict, key: str = "all_rules") -> str | None:
@@ -155,6 +218,6 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="behaviour", order=90, phase="trained", run=run, section=section, charts=charts, check=check,
+    name="behaviour", order=90, phase="trained", run=run, result=Result, section=section, charts=charts, check=check,
     needs=(Need(90, house_style), Need(91, output_format), Need(92, short_prompts)), approaches=approaches,
     trains_after=True, summary="a house style (tone, format) held by prompting against fine-tuning (config behaviour:)")

@@ -10,12 +10,30 @@ from ragft.evaluate.lifecycle import check_edits, run_edits
 from ragft.report.lifecycle_plots import deletion_png
 from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, study
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Need, Study
 
 NOTE = ("Some facts are deleted. Revealed: the share of questions about them whose answer still states the deleted "
         "value, before and after each arm's deletion; kept: accuracy on the unchanged facts after. The lecture's "
         "claim: data baked into the weights stays until the model is retrained, while a passage deleted from the "
         "knowledge base is gone.")
+
+
+class Arm(Closed):
+    how: str
+    before: Rate | None  # the deleted facts still stated
+    delete_seconds: float | None = None  # absent: not deleting (the base model)
+    after: Rate | None = None
+    kept: Rate | None = None  # accuracy on the unchanged facts after deleting
+
+
+class Result(Closed):
+    fraction: float
+    facts: int
+    deleted: int
+    finetune: str
+    examples: list[str]
+    arms: dict[str, Arm]
 
 
 def section(results: dict) -> Section | None:
@@ -78,6 +96,7 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="deletion", order=50, phase="trained", run=run_edits, section=section, charts=charts, needs=(Need(30, need),),
+    name="deletion", order=50, phase="trained", run=run_edits, result=Result, section=section, charts=charts,
+    needs=(Need(30, need),),
     check=functools.partial(check_edits, "deletion"), edits_knowledge=True, trains_after=True, stage="lifecycle",
     summary="some facts are deleted: from the knowledge base against retraining without them")

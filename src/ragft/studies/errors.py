@@ -9,11 +9,22 @@ from ragft.evaluate.records import rate
 from ragft.rag.citations import without_citations
 from ragft.report.numbers import has, listing, rate_cell, study
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Study, StudyInput
 
 NOTE = ("Every arm's answers to the questions the data answers: right (the reference's value stated), abstained "
         "(\"I don't know\" or an equivalent, ragft's abstention detector) or stated wrong (anything else). The "
         "shares add up to one per arm.")
+
+
+class Arm(Closed):
+    right: Rate
+    abstained: Rate
+    stated_wrong: Rate
+
+
+class Result(Closed):
+    arms: dict[str, Arm]
 
 
 def errors(rows: list[dict], arms: list) -> dict:
@@ -47,5 +58,5 @@ def section(results: dict) -> Section | None:
                    None, headline)
 
 
-STUDY = Study(name="errors", order=100, phase="records", run=run, section=section,
+STUDY = Study(name="errors", order=100, phase="records", run=run, result=Result, section=section,
               summary="each arm's answers split into right, abstained and stated wrong")

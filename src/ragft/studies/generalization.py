@@ -9,6 +9,7 @@ from ragft.evaluate.records import family_metrics
 from ragft.report.numbers import pct, rate_cell, study as results_of
 from ragft.report.plots import generalization_png
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Study, StudyInput
 
 FAMILIES = {
@@ -20,6 +21,13 @@ NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), 
         "training (paraphrase), and backwards, for the entity by a value only it has (reversed). A fine-tune that "
         "learned the knowledge, not the strings, scores alike on all three; RAG reads the same passage whatever the "
         "phrasing.")
+
+
+class Result(Closed):
+    families: dict[str, str]  # {family: what it asks}
+    arms: dict[str, dict[str, Rate]]  # {arm: {family: accuracy}}
+    comparisons: dict[str, list[Comparison]]  # {family: every pair of arms}
+    domains: dict[str, dict[str, dict[str, Rate]]] | None = None  # a mix: {domain: {arm: {family: accuracy}}}
 
 
 def generalization(rows: list[dict], arms: list, domains: list[str] | None = None) -> dict:
@@ -107,5 +115,6 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="generalization", order=10, phase="records", probes=True, run=run, section=section, charts=charts,
+    name="generalization", order=10, phase="records", probes=True, run=run, result=Result, section=section,
+    charts=charts,
     summary="accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm")

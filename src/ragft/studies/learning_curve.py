@@ -6,11 +6,37 @@ from __future__ import annotations
 from ragft.report.numbers import pct, rate_cell, study as results_of
 from ragft.report.plots import learning_curve_png
 from ragft.report.section import Section
+from pydantic import ConfigDict
+
+from ragft.evaluate.results import Closed
 from ragft.studies.registry import Study, StudyInput
 
 NOTE = ("Checkpoints of one training run per fine-tune (not a retrain per point): closed-book accuracy on the first "
         "questions of each probe family every few epochs; seconds are training time only (evaluation excluded). "
         "Gekhman et al. found new facts fitted slowly, and fitting them raising hallucination.")
+
+
+class Point(Closed):
+    model_config = ConfigDict(extra="allow")  # plus {family: accuracy} for each probe family asked
+
+    epoch: int
+    seconds: float
+    train_tokens: int
+
+
+class Curve(Closed):
+    method: str
+    epochs: int | str
+    points: list[Point]
+    trainable_parameters: int
+    total_parameters: int
+    trainable_share: float
+
+
+class Result(Closed):
+    every: int
+    questions_per_family: int
+    finetunes: dict[str, Curve]
 
 
 def run(inp: StudyInput) -> tuple[dict, list[dict]]:
@@ -47,5 +73,6 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="learning_curve", order=30, phase="records", probes=True, watches_training=True, run=run, section=section,
+    name="learning_curve", order=30, phase="records", probes=True, watches_training=True, run=run, result=Result,
+    section=section,
     charts=charts, summary="each fine-tune's closed-book accuracy every curve_every epochs")

@@ -9,11 +9,32 @@ from ragft.report.lifecycle_plots import long_context_png
 from ragft.report.numbers import (DASH, context_vs_rag, count, has, largest_fit, prompt_tokens, rate_cell, said,
                                   seconds, study)
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Need, Study, StudyInput
 
 NOTE = ("The untouched model with every fact in its prompt (context) against grounded RAG over the same facts, as the "
         "knowledge grows; a size whose prompt does not fit the model's window is asked with RAG only. The lecture's "
         "claim: prompting works for what fits in the context window.")
+
+
+class Asked(Closed):
+    accuracy: Rate
+    mean_prompt_tokens: float | None
+    mean_latency_s: float | None
+
+
+class Size(Closed):
+    facts: int
+    skipped: str | None = None  # why it was not asked (the data has fewer facts)
+    questions: int | None = None
+    context_tokens: int | None = None
+    fits: bool | None = None
+    arms: dict[str, Asked] | None = None
+
+
+class Result(Closed):
+    window: int | None
+    sizes: list[Size]
 
 
 def run(inp: StudyInput) -> tuple[dict, list[dict]]:
@@ -92,5 +113,5 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="long_context", order=70, phase="untouched", run=run, section=section, charts=charts,
+    name="long_context", order=70, phase="untouched", run=run, result=Result, section=section, charts=charts,
     needs=(Need(70, need),), summary="the whole knowledge in the prompt at growing sizes, against RAG")

@@ -8,11 +8,26 @@ from ragft.evaluate.records import family_metrics
 from ragft.report.lifecycle_plots import raft_png
 from ragft.report.numbers import DASH, count, listing, measured, rate_cell, seconds, sentence, study
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Study, StudyInput
 
 NOTE = ("RAFT (Zhang et al. 2024) fine-tunes the model to answer from retrieved passages, distractors included. It is "
         "compared with the plain fine-tune and the untouched model given the same passages, on the same questions "
         "(exact McNemar, Holm-corrected).")
+
+
+class Training(Closed):
+    examples: int
+    train_tokens: int
+    seconds: float
+    epochs: int | str
+    method: str
+
+
+class Result(Closed):
+    arms: dict[str, Rate]
+    comparisons: list[Comparison]
+    training: dict[str, Training]
 
 
 def check(config, arms: list) -> None:
@@ -67,5 +82,5 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 # Its decision row is evaluate/decision.py's `combine`, which reads this study where the run made it.
 STUDY = Study(
-    name="raft", order=80, phase="records", run=run, section=section, charts=charts, check=check,
+    name="raft", order=80, phase="records", run=run, result=Result, section=section, charts=charts, check=check,
     summary="the fine-tune trained on retrieved passages against finetuned+rag and rag")

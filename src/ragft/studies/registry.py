@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from ragft.data.unknowns import UNKNOWN
 from ragft.errors import RagftError
 from ragft.report.section import Section
@@ -82,6 +84,7 @@ class Study:
     phase: Phase
     run: Run
     section: Callable[[dict], Section | None]  # from results.json (None: nothing to show)
+    result: type[BaseModel] | None = None  # its results.json["experiments"][name], checked before it is written
     charts: Callable[[dict], dict[str, bytes | None]] = _no_charts  # {PNG file name: bytes, None when not drawn}
     needs: tuple[Need, ...] = ()
     stage: str | None = None  # the timings' name for its run (default: its name; "records" studies are not timed)
@@ -134,6 +137,15 @@ def get(name: str) -> Study:
     if name not in _registry:
         raise RagftError(f"unknown study {name!r}; known: {', '.join(names())}")
     return _registry[name]
+
+
+def check_results(results: dict[str, dict]) -> None:
+    """Each study's results against its `result` type: a number of the wrong kind or an unknown key fails the run
+    before results.json is written, not a reader later."""
+    for name, found in results.items():
+        result = get(name).result
+        if result is not None:
+            result.model_validate(found)
 
 
 def selected(experiments: list[str]) -> list[Study]:

@@ -9,12 +9,26 @@ from ragft.evaluate.unknowns import unknowns_results
 from ragft.report.lifecycle_plots import unknowns_png
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, study
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Need, Study, StudyInput
 
 NOTE = ("Questions about entities that are not in the data: the right reply is to abstain, any answer is invented. "
         "Gekhman et al. (2024) found fine-tuning on new knowledge raising hallucination; the idk fine-tune is trained "
         "to say it does not know. Invention is compared with the base model's by exact McNemar tests "
         "(Holm-corrected).")
+
+
+class Arm(Closed):
+    abstained: Rate
+    invented: Rate
+    known_accuracy: Rate | None
+    known_abstained: Rate | None
+
+
+class Result(Closed):
+    questions: int
+    arms: dict[str, Arm]
+    invention_vs_base: list[Comparison]
 
 
 def check(config, arms: list) -> None:
@@ -98,6 +112,7 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="unknowns", order=60, phase="records", asks_unknowns=True, run=run, section=section, charts=charts,
+    name="unknowns", order=60, phase="records", asks_unknowns=True, run=run, result=Result, section=section,
+    charts=charts,
     needs=(Need(40, need),), check=check,
     summary="questions about entities not in the data: abstained or invented, per arm")

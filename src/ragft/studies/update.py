@@ -10,11 +10,37 @@ from ragft.evaluate.lifecycle import NOT_UPDATED, check_edits, run_edits
 from ragft.report.lifecycle_plots import update_png
 from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, study
 from ragft.report.section import Section
+from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Need, Study
 
 NOTE = ("Some facts change value. Each approach is asked about them before and after its update (scored against the "
         "new value; stale: still stating the old one) and about unchanged facts; the seconds are the update itself. "
         "The lecture's claim: a fine-tune is updated by training again (slow), RAG by replacing passages (instant).")
+
+
+class Approach(Closed):
+    how: str
+    update_seconds: float
+    before: dict[str, Rate]  # changed (against the new value), unchanged, stale (the old value still stated)
+    after: dict[str, Rate]
+    train_tokens: int | None = None  # the fine-tunes trained to update
+    examples: int | None = None
+
+
+class Change(Closed):
+    before: str
+    after: str
+
+
+class Result(Closed):
+    fraction: float
+    facts: int
+    changed: int
+    finetune: str
+    unchanged_asked: int
+    examples: list[Change]
+    retrained_with_deletions: bool
+    approaches: dict[str, Approach]
 
 
 def section(results: dict) -> Section | None:
@@ -90,6 +116,7 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="update", order=40, phase="trained", run=run_edits, section=section, charts=charts, needs=(Need(20, need),),
+    name="update", order=40, phase="trained", run=run_edits, result=Result, section=section, charts=charts,
+    needs=(Need(20, need),),
     check=functools.partial(check_edits, "update"), edits_knowledge=True, trains_after=True, stage="lifecycle",
     summary="some facts change value: RAG upsert against continued training and retraining")
