@@ -17,7 +17,7 @@ from ragft.studies.long_context import section as long_context_section
 from ragft.studies.raft import section as raft_section
 from ragft.studies.unknowns import section as unknowns_section
 from ragft.studies.update import section as update_section
-from ragft.report.markdown import DECISION_TITLE
+from ragft.report.content import DECISION_TITLE
 from ragft.report.studies import study_pngs, study_sections
 from tests.report.test_browser import BROWSER, _probe
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
-from string import Template
 
 from ragft.atomic import write_bytes, write_text
-from ragft.report.html import html_table
-from ragft.report.markdown import markdown_table
+from ragft.report.document import Bullets, Document, Image, Links, Note, Part, Table
+from ragft.report.html import render_document as render_html
+from ragft.report.markdown import render_document as render_markdown
 from ragft.report.plots import load_pyplot, png_bytes
 
 NOTE = ("Each seed is a complete run (its own generated data and training seed; see seed-<i>/report.html). "
@@ -58,24 +57,18 @@ def seeds_png(results: dict) -> bytes:
     return png_bytes(fig, plt)
 
 
-def render_seed_reports(results: dict, out_dir: Path) -> None:
-    import base64
-    import html
-
+def seed_document(results: dict) -> Document:
     head, rows = seed_rows(results)
+    links = [(f"{r['run']}/report.html", f"seed {r['seed']}") for r in results["experiments"]["seeds"]["seeds"]]
+    return Document(f"ragft report: {results['run_name']} (seeds)", "", [
+        Part("Findings", [Bullets(findings(results))]),
+        Part("Seeds", [Table(head, rows), Note(NOTE), Image("seeds.png", "Accuracy per seed")]),
+        Part("Each seed's report", [Links(links)])])
+
+
+def render_seed_reports(results: dict, out_dir: Path) -> None:
     png = seeds_png(results)
     write_bytes(out_dir / "seeds.png", png)
-    md = [f"# ragft report: {results['run_name']} (seeds)", "", "## Findings", "",
-          *[f"- {s}" for s in findings(results)], "", "## Seeds", "", *markdown_table(head, rows),
-          "", NOTE, "", "![Accuracy per seed](seeds.png)", ""]
-    write_text(out_dir / "report.md", "\n".join(md))
-    e = html.escape
-    table = html_table(head, rows)
-    links = "".join(f'<li><a href="{e(r["run"])}/report.html">seed {r["seed"]}</a></li>'
-                    for r in results["experiments"]["seeds"]["seeds"])
-    body = (f"<h1>{e(results['run_name'])} (seeds)</h1><h2>Findings</h2><ul>"
-            + "".join(f"<li>{e(s)}</li>" for s in findings(results)) + f"</ul><h2>Seeds</h2>{table}"
-            f'<p class="note">{e(NOTE)}</p><img alt="Accuracy per seed" src="data:image/png;base64,'
-            f'{base64.b64encode(png).decode("ascii")}"><h2>Each seed\'s report</h2><ul>{links}</ul>')
-    template = resources.files("ragft.report").joinpath("template.html").read_text(encoding="utf-8")
-    write_text(out_dir / "report.html", Template(template).substitute(title=e(results["run_name"]), body=body))
+    doc = seed_document(results)
+    write_text(out_dir / "report.md", render_markdown(doc))
+    write_text(out_dir / "report.html", render_html(doc, {"seeds.png": png}))
