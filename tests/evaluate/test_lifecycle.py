@@ -11,13 +11,17 @@ from ragft.rag.store import KnowledgeBase
 EXPERIMENTS = ["update", "deletion", "unknowns", "long_context", "raft"]
 
 
-class Recording(Experiment):
-    """Keeps the weights the lifecycle took for the run's fine-tune."""
+def recording(experiment: Experiment) -> Experiment:
+    """Keeps the weights the lifecycle took for the run's fine-tune, as `experiment.lifecycle_weights`."""
+    default_finetune = experiment.models.default_finetune
 
-    def default_finetune(self):
-        loaded = super().default_finetune()
-        self.lifecycle_weights = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+    def kept():
+        loaded = default_finetune()
+        experiment.lifecycle_weights = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
         return loaded
+
+    experiment.models.default_finetune = kept
+    return experiment
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,7 @@ def run(tmp_path_factory, tiny_model_dir):
         "generation.max_new_tokens": 4, "arms": ["base", "rag", "context", "finetuned", "finetuned+rag", "raft", "idk"],
         "experiments": EXPERIMENTS, "lifecycle": {"context_sizes": [5, 12, 400], "context_questions": 3}})
     run_dir = tmp_path_factory.mktemp("lifecycle")
-    experiment = Recording(config, run_dir)
+    experiment = recording(Experiment(config, run_dir))
     out = experiment.run()
     out.lifecycle_weights = experiment.lifecycle_weights
     return out
@@ -114,7 +118,7 @@ def test_the_lifecycle_may_use_another_fine_tune(tmp_path, tiny_model_dir):
         "model": str(tiny_model_dir), "data.source": "cities", "data.n": 10, "finetune.epochs": 1,
         "generation.max_new_tokens": 2, "arms": ["rag", "long"], "variants": [{"name": "long", "epochs": 2}],
         "experiments": ["update"], "lifecycle.variant": "long"})
-    experiment = Recording(config, tmp_path)
+    experiment = recording(Experiment(config, tmp_path))
     results = experiment.run().results
     update = results["experiments"]["update"]
     assert update["finetune"] == "long" and update["approaches"]["finetuned-retrained"]["examples"] == 10

@@ -136,10 +136,10 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
     training: dict[str, dict] = {}
     for model_kind in dict.fromkeys(a.model for a in arms):
         if model_kind == UNTOUCHED:
-            chat = lab.untouched_chat()
+            chat = lab.models.untouched_chat()
         else:
             recipe = config.finetune.model_copy(update={"method": "full" if model_kind == "finetuned" else "lora"})
-            chat, result = lab.train(None, task.train, model_kind, recipe=recipe, folder="behaviour")
+            chat, result = lab.models.train(None, task.train, model_kind, recipe=recipe, folder="behaviour")
             training[model_kind] = {k: result[k] for k in ("method", "epochs", "examples", "train_tokens", "seconds")}
         for arm in (a for a in arms if a.model == model_kind):
             prompts = [arm.messages(task, examples, r) for r in task.test]
@@ -159,7 +159,7 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
     results = {
         "task": {"source": task.description, "train": len(task.train), "test": len(task.test),
                  "system": task.system, "instructions": task.instructions, "shots": len(examples),
-                 "instructions_tokens": lab.prompt_tokens([{"role": "system", "content": task.instructions}])
+                 "instructions_tokens": lab.models.prompt_tokens([{"role": "system", "content": task.instructions}])
                  if task.instructions else None},
         "rules": style.rules(), "note": NOTE, "arms": metrics, "training": training,
         "comparisons": comparisons, "break_even": break_even(metrics, training)}

@@ -41,16 +41,13 @@ class Lab(Protocol):
 
     config: object
     reporter: object
+    models: object
 
     def ask(self, arm: Arm, model, items: list[QAItem], hits: dict | None, label: str,
             knowledge: dict | None = None) -> list[dict]: ...
     def grounded_hits(self, items: list[QAItem], kb=None) -> dict: ...
     def knowledge_base(self, name: str | None = None): ...
-    def prompt_tokens(self, messages: list[dict]) -> int: ...
-    def untouched_chat(self): ...
-    def default_finetune(self): ...  # the run's fine-tune named by lifecycle.variant, in a model of its own
-    def chat(self, loaded): ...
-    def train(self, start, conversations: list[dict], name: str) -> tuple[object, dict]: ...  # start None: untouched
+    # and `models`, the run's ModelPool (evaluate/pool.py): untouched_chat, default_finetune, chat, train
 
 
 @dataclass
@@ -111,7 +108,7 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
         records.extend(rows)
 
     everything = groups.changed_now + groups.unchanged + groups.deleted
-    untouched = lab.untouched_chat()
+    untouched = lab.models.untouched_chat()
     ask(RAG, untouched, "rag", "before", everything, lab.grounded_hits(everything))
     if groups.deleted:
         ask(BASE, untouched, "base", "before", groups.deleted)
@@ -119,16 +116,16 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     ask(RAG, untouched, "rag", "after", everything, lab.grounded_hits(everything))
     untouched = None
 
-    finetuned = lab.default_finetune()
-    ask(finetuned_arm, lab.chat(finetuned), "finetuned", "before", everything)
+    finetuned = lab.models.default_finetune()
+    ask(finetuned_arm, lab.models.chat(finetuned), "finetuned", "before", everything)
     trained: dict[str, dict] = {}
     if plan.changes:
-        continued, trained["finetuned-continued"] = lab.train(finetuned, plan.changed_conversations(task.train),
+        continued, trained["finetuned-continued"] = lab.models.train(finetuned, plan.changed_conversations(task.train),
                                                               "continued")
         ask(finetuned_arm, continued, "finetuned-continued", "after", groups.changed_now + groups.unchanged)
         continued = None
     finetuned = None
-    retrained, trained["finetuned-retrained"] = lab.train(None, plan.conversations(task.train), "retrained")
+    retrained, trained["finetuned-retrained"] = lab.models.train(None, plan.conversations(task.train), "retrained")
     ask(finetuned_arm, retrained, "finetuned-retrained", "after", everything)
     for name, summary in trained.items():
         seconds[name] = round(summary["seconds"], 3)

@@ -58,7 +58,7 @@ def long_context(lab, task, model, window: int | None) -> tuple[dict, list[dict]
         passages, items = found
         items = spread(items, settings.context_questions)
         everything = [Hit(i, t, 1.0) for i, t in passages.items()]
-        tokens = lab.prompt_tokens(CONTEXT.messages(items[0].question, lab.config.prompts, everything))
+        tokens = lab.models.prompt_tokens(CONTEXT.messages(items[0].question, lab.config.prompts, everything))
         fits = window is None or tokens + lab.config.generation.max_new_tokens <= window
         point = {"facts": len(passages), "questions": len(items), "context_tokens": tokens, "fits": fits, "arms": {}}
         arms = [(CONTEXT, {i.id: everything for i in items})] if fits else []

@@ -33,19 +33,15 @@ from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
 from ragft.evaluate.checkpoints import Checkpoints
 from ragft.evaluate.decision import decision_table
-from ragft.evaluate.finetunes import FinetuneSpec, LearningCurve, UntouchedWeights
 from ragft.evaluate.judge import JudgeSettings, judge_answers
-from ragft.evaluate.lab import LabMixin
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.passages import context_passages, grounded_passages
+from ragft.evaluate.pool import ModelPool
 from ragft.evaluate.results import METRICS, RESULTS, RunResults
 from ragft.evaluate.run_dir import check_same_questions
-from ragft.finetune.openai_jobs import finetune_remote
-from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
-from ragft.models.loading import context_window, load_model
-from ragft.models.openai_backend import OpenAIChatModel, openai_client
-from ragft.models.precision import resolve_precision
+from ragft.models.generation import ChatModel, GenerationSettings
+from ragft.models.loading import context_window
 from ragft.progress import Reporter
 from ragft.rag.answer import answer_grounded
 from ragft.rag.citations import without_citations
@@ -63,14 +59,13 @@ class RunOutput:
     results: dict
 
 
-class Experiment(LabMixin):
+class Experiment:
     def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
                  api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None,
                  resume: bool = False):
         self.config = config
         self.resume = resume  # read back the arms and fine-tunes a killed run finished (evaluate/checkpoints.py)
         self.checkpoints = Checkpoints(run_dir)
-        self.api_key = api_key  # for an openai backend; never written anywhere
         self.judge_api_key = judge_api_key or api_key
         self.rewriter_api_key = rewriter_api_key
         self.run_dir = run_dir
@@ -78,15 +73,12 @@ class Experiment(LabMixin):
         self.arms = config.arm_specs()
         self.studies = selected_studies(config.experiments)  # studies/registry.py, in report order
         self.edits_knowledge = any(s.edits_knowledge for s in self.studies)  # lifecycle.variant's weights are kept
-        self.curves: dict[str, dict] = {}  # learning_curve: {variant: its points}
         self.kb = None  # the run's knowledge base, once indexed
         self.unknowns = None  # data/unknowns.py: asked (unknowns experiment) and taught (idk fine-tune)
-        self.weights: UntouchedWeights | None = None
-        self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
-        self.loaded = None  # the LoadedModel of a local model
-        self.default_state = None  # the lifecycle's fine-tune's weights (lifecycle.variant), kept for it
         self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size,
                                              config.generation.loop_guard)
+        self.models = ModelPool(config, run_dir, self.reporter, self.generation, api_key)
+        self.models.keep_default = self.edits_knowledge
 
     def run(self) -> RunOutput:
         began = time.perf_counter()
@@ -111,7 +103,8 @@ class Experiment(LabMixin):
                 raise RagftError(f"{task.description}: no questions (a user message followed by an assistant answer)")
         r.log(f"{len(items)} questions, {len(task.passages)} passages from {task.description}")
 
-        model, loaded = self._untouched_model()
+        model = self.models.untouched_model()
+        loaded = self.models.loaded
 
         hits = self._retrieve(task) if self._needs_index() else {}  # by pipeline
         records: list[Record] = []
@@ -125,23 +118,20 @@ class Experiment(LabMixin):
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
         trains_after = any(s.trains_after for s in self.studies)
-        self.weights = weights = UntouchedWeights(loaded, len(variants) > 1 or trains_after)
+        self.models.keep_untouched(len(variants) > 1 or trains_after)
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             done = self.checkpoints.finetune(variant) if self.resume else None
             if done is None:
-                model, finetunes[variant] = self._finetune(weights, variant, task)
-                self.checkpoints.save_finetune(variant, finetunes[variant], self.curves.get(variant))
+                model, finetunes[variant] = self._finetune(variant, task)
+                self.checkpoints.save_finetune(variant, finetunes[variant], self.models.curves.get(variant))
                 fine_tuned = lambda: model  # noqa: E731
             else:
                 finetunes[variant] = done["summary"]
-                if "saved_to" in finetunes[variant]:
-                    self.saved[variant] = self.run_dir / finetunes[variant]["saved_to"]
-                if done["curve"]:
-                    self.curves[variant] = done["curve"]
+                self.models.resumed(variant, finetunes[variant], done["curve"])
                 r.log(f"resumed: fine-tune {variant}, trained before")
                 # loaded only if an arm of it is still to answer, or the lifecycle needs its weights
-                fine_tuned = functools.cache(functools.partial(self._saved_finetune, variant, finetunes[variant]))
+                fine_tuned = functools.cache(functools.partial(self.models.load_saved, variant, finetunes[variant]))
                 if self.edits_knowledge and variant == self.config.lifecycle.variant:
                     fine_tuned()
             for arm in (a for a in self.arms if a.variant == variant):
@@ -156,16 +146,17 @@ class Experiment(LabMixin):
         if extra_rows:
             atomic.write_jsonl(self.run_dir / "experiments.jsonl", extra_rows)
         known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
-        self._run_studies("records", StudyInput(self, task, names, rows=rows, finetunes=finetunes, curves=self.curves),
-                          found, [])
+        self._run_studies("records", StudyInput(self, task, names, rows=rows, finetunes=finetunes,
+                                                curves=self.models.curves), found, [])
         results = RunResults(
             ragft_version=__version__,
             run_name=self.run_dir.name,
             created=dt.datetime.now().isoformat(timespec="seconds"),
             config=self.config.model_dump(mode="json"),
             model={"name": loaded.name, "source": loaded.source, "device": loaded.device,
-                   "precision": self.precision_of(loaded)} if loaded else
-                  {"name": self.config.model, "source": redact_url(str(self._client().base_url)), "device": "remote"},
+                   "precision": self.models.precision_of(loaded)} if loaded else
+                  {"name": self.config.model, "source": redact_url(str(self.models.client().base_url)),
+                   "device": "remote"},
             dataset={"source": task.description, "conversations": len(task.train), "questions": len(items),
                      "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
                      "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
@@ -249,17 +240,10 @@ class Experiment(LabMixin):
         self.checkpoints.save_answers(arm.name, records)
         return records
 
-    def _saved_finetune(self, variant: str, summary: dict) -> ChatModel:
-        """A fine-tune a killed run trained and saved whole, loaded back from the run directory."""
-        if self.config.backend.finetune == "openai":
-            return self._remote(summary["fine_tuned_model"])
-
-        out = self.run_dir / summary["saved_to"]
-        with self.reporter.stage(f"load_finetune:{variant}"), self.reporter.spinner(f"loading fine-tune {variant}"):
-            loaded = load_model(str(out), self.config.device)
-        if variant == self.config.lifecycle.variant and summary.get("method") == "full":
-            self.default_state = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
-        return LocalChatModel(loaded.model, loaded.tokenizer, self.precision_of(loaded))
+    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
+            knowledge: dict[str, str] | None = None) -> list[dict]:
+        """`answer_items` as per-question records (dicts): what the studies keep in experiments.jsonl."""
+        return [rec.to_dict() for rec in self.answer_items(arm, model, items, hits or {}, label, knowledge)]
 
     def answer_items(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
                 knowledge: dict[str, str] | None = None) -> list[Record]:
@@ -309,33 +293,6 @@ class Experiment(LabMixin):
         for record, v in zip(records, verdicts):
             record.judge = {"correct": v.correct, "reply": v.reply, "prompt": v.prompt, "error": v.error}
 
-    def _untouched_model(self) -> tuple[ChatModel, object]:
-        """The untouched arms' model and the LoadedModel behind it (None: nothing loaded, an openai backend)."""
-        if self.config.backend.type == "openai":
-            return self._remote(self.config.model), None
-
-        with self.reporter.stage("load_model"), self.reporter.spinner(f"loading {self.config.model}"):
-            loaded = load_model(self.config.model, self.config.device)
-        self.loaded = loaded
-        return LocalChatModel(loaded.model, loaded.tokenizer, self.precision_of(loaded)), loaded
-
-    def precision_of(self, loaded) -> str:
-        return resolve_precision(self.config.precision, loaded.device)
-
-    def _client(self):
-        return openai_client(self.config.backend.base_url, self.api_key)
-
-    def _remote(self, model_name: str) -> ChatModel:
-        return OpenAIChatModel(self._client(), model_name, self.config.backend.concurrency)
-
-    def finetune_spec(self, variant: str) -> FinetuneSpec:
-        """How one fine-tune of this run trains, resolved from the config."""
-        v = next((v for v in self.config.variants if v.name == variant), None)
-        if v is None:  # a built-in fine-tune: finetuned, raft, idk (evaluate/arms.py)
-            return FinetuneSpec(self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant])
-        return FinetuneSpec(v.recipe(self.config.finetune), v.phrasings,
-                            self.config.seed if v.seed is None else v.seed, v.train_on)
-
     def _training_data(self, task: KnowledgeTask, phrasings: int, train_on: str, seed: int) -> list[dict]:
         """What a fine-tune trains on: the task's training data, or each generated fact stated in k phrasings
         (data/probes.py); with retrieved passages to answer from (RAFT, data/raft.py); plus "I don't know"
@@ -358,42 +315,14 @@ class Experiment(LabMixin):
             return conversations + idk_conversations(self.unknowns.taught, system)
         return conversations
 
-    def _finetune(self, weights: UntouchedWeights, variant: str, task: KnowledgeTask):
+    def _finetune(self, variant: str, task: KnowledgeTask):
         """Train one fine-tune from the untouched weights: on the task's training data (QA chats, or the
         document chunks: continued pre-training), or on k phrasings per fact."""
-        from ragft.finetune.run import finetune_with_progress, settings_from_config
-
-        recipe, phrasings, seed, train_on = self.finetune_spec(variant)
-        conversations = self._training_data(task, phrasings, train_on, seed)
-        if self.config.backend.finetune == "openai":
-            ft = self.config.finetune
-            summary = finetune_remote(self._client(), conversations, self.config.model, ft.epochs, ft.batch_size,
-                                      self.config.seed, self.reporter, self.config.backend.poll_interval_s)
-            return self._remote(summary["fine_tuned_model"]), summary
-
-        loaded = weights.untouched()
-        precision = self.precision_of(loaded)
-        settings = settings_from_config(recipe, len(conversations), seed, precision)
+        spec = self.models.spec(variant)
+        conversations = self._training_data(task, spec.phrasings, spec.train_on, spec.seed)
         # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
-        stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
         curved = (any(s.watches_training for s in self.studies)
                   and variant in (self.config.curve_variants or [variant]))
-        curve = (LearningCurve(loaded, task.items, settings.epochs, self.config, self.generation, precision)
-                 if curved else None)
-        if curve:
-            curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
-        trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)
-        if curve:
-            self.curves[variant] = {"method": result.method, "epochs": result.epochs, "points": curve.points,
-                                    "trainable_parameters": result.trainable_parameters,
-                                    "total_parameters": result.total_parameters,
-                                    "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
-        weights.trained(trained)
-        self.saved[variant] = out
-        if variant == self.config.lifecycle.variant and result.method == "full" and self.edits_knowledge:
-            self.default_state = {k: v.detach().clone() for k, v in trained.state_dict().items()}
-        summary = {**result.to_dict(), "variant": variant, "phrasings": phrasings, "seed": seed, "train_on": train_on,
-                   "saved_to": str(out.relative_to(self.run_dir))}
-        return LocalChatModel(trained, loaded.tokenizer, precision), summary
+        return self.models.finetune(variant, conversations, out, task.items if curved else None)
