@@ -221,9 +221,9 @@ def native_bf16(cpu_info: dict) -> bool:
 
 def study(workdir: str, preset: str) -> dict:
     """The study preset end to end (its own process), as a user runs it."""
-    from ragft.commands import run_experiment
+    from ragft.commands import run_config, run_experiment
 
-    run_experiment(preset, None, None, None, Path(workdir) / preset, None, None, None, None, None, True)
+    run_experiment(run_config(preset, None, {}), Path(workdir) / preset, True)
     return {"preset": preset}
 
 

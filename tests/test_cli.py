@@ -242,3 +242,19 @@ def test_the_lifecycle_on_users_own_data(tmp_path, tiny_model_dir):
     sizes = studies["long_context"]["sizes"]
     assert [s["facts"] for s in sizes] == [10, 30, 100, 300] and sizes[0]["arms"]
     assert all("skipped" in s for s in sizes[1:])  # 12 facts of your own are not 30
+
+
+def test_every_run_option_is_mapped_to_a_config_key_in_one_table():
+    import inspect
+
+    from ragft.cli import run
+    from ragft.commands import RUN_OPTIONS, run_config
+
+    not_config = {"ctx", "preset", "config", "out", "resume", "quiet", "api_key", "judge_api_key", "rewriter_api_key"}
+    assert set(inspect.signature(run).parameters) - not_config == set(RUN_OPTIONS)
+    config = run_config(None, None, {"arms": "base, rag", "epochs": "3", "limit": 7, "data": "people:2+cities:3",
+                                     "precision": "fp32", "experiments": None})
+    assert (config.arms, config.finetune.epochs, config.limit, config.data.source, config.precision) == \
+        (["base", "rag"], 3, 7, "people:2+cities:3", "fp32")
+    assert config.preset is None  # --data names the knowledge: no seed preset underneath
+    assert run_config(None, None, {}).preset == "seed"

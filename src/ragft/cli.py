@@ -13,7 +13,8 @@ import typer
 from typer.core import TyperGroup
 
 from ragft import atomic
-from ragft.commands import finetune_file, resume_experiment, run_experiment, serve as serve_api, validate
+from ragft.commands import (RUN_OPTIONS, ApiKeys, finetune_file, resume_experiment, run_config, run_experiment,
+                            serve as serve_api, validate)
 from ragft.data import support
 from ragft.data.cities import to_jsonl
 from ragft.data.sources import generate
@@ -317,19 +318,17 @@ def run(
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
+    keys = ApiKeys(api_key, judge_api_key, rewriter_api_key)
     if resume is not None:
-        keys = {"resume", "api_key", "judge_api_key", "rewriter_api_key", "quiet"}  # not the experiment
+        not_experiment = {"resume", "api_key", "judge_api_key", "rewriter_api_key", "quiet"}
         given = [p.opts[0] for p in ctx.command.params  # typer carries its own click: compare by name
-                 if p.name not in keys and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"]
+                 if p.name not in not_experiment
+                 and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"]
         if given:
             raise RagftError(f"--resume continues {resume} with its own config.yaml; drop {', '.join(given)}")
-        return resume_experiment(resume, quiet, api_key, judge_api_key, rewriter_api_key)
-    run_experiment(preset, config, data, arms, out, limit, model, method, epochs, device, quiet,
-                   backend=backend, base_url=base_url, api_key=api_key, finetune_backend=finetune_backend,
-                   chroma_url=chroma_url, precision=precision, docs=docs, questions=questions, train=train,
-                   judge_model=judge_model, judge_url=judge_url, judge_api_key=judge_api_key, seeds=seeds,
-                   test=test, rewriter_url=rewriter_url, rewriter_model=rewriter_model,
-                   rewriter_api_key=rewriter_api_key, experiments=experiments)
+        return resume_experiment(resume, quiet, keys)
+    options = {name: ctx.params[name] for name in RUN_OPTIONS}
+    run_experiment(run_config(preset, config, options), out, quiet, keys)
 
 
 @app.command("arms")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ragft import atomic
-from ragft.config import load_config, one_line_error
+from ragft.config import ExperimentConfig, load_config, one_line_error
 from ragft.finetune.config import FinetuneConfig
 from ragft.data.load import read_chat_file
 from ragft.data.sources import generator_names, is_generator
@@ -96,50 +98,74 @@ def _listed(option: str | None) -> list[str] | None:
     return [a.strip() for a in option.split(",") if a.strip()] if option is not None else None
 
 
-def run_experiment(preset, config_file, data, arms, out_dir, limit, model, method, epochs, device, quiet,
-                   backend=None, base_url=None, api_key=None, finetune_backend=None, chroma_url=None,
-                   precision=None, docs=None, questions=None, train=None, judge_model=None, judge_url=None,
-                   judge_api_key=None, seeds=None, test=None, rewriter_url=None, rewriter_model=None,
-                   rewriter_api_key=None, experiments=None) -> None:
+def _path(value) -> str:
+    return str(value)
+
+
+# `ragft run`'s options and the config key each sets, with how its text becomes the key's value: the one place a
+# command-line option meets the config (an option not given leaves the preset's or the config file's value).
+RUN_OPTIONS: dict[str, tuple[str, Callable | None]] = {
+    "data": ("data.source", _path), "docs": ("data.docs", _path), "questions": ("data.questions", _path),
+    "train": ("data.train", _path), "test": ("data.test", _path), "rewriter_url": ("data.rewriter_url", None),
+    "rewriter_model": ("data.rewriter_model", None), "judge_model": ("judge.model", None),
+    "judge_url": ("judge.url", None), "arms": ("arms", _listed), "experiments": ("experiments", _listed),
+    "limit": ("limit", None), "model": ("model", None), "method": ("finetune.method", None),
+    "epochs": ("finetune.epochs", _parse_epochs), "device": ("device", None), "precision": ("precision", None),
+    "backend": ("backend.type", None), "base_url": ("backend.base_url", None),
+    "finetune_backend": ("backend.finetune", None), "chroma_url": ("rag.chroma_url", None), "seeds": ("seeds", None),
+}
+
+
+class ApiKeys(NamedTuple):
+    """Keys for the endpoints a run talks to: never part of the config, never written to the run directory."""
+
+    api_key: str | None = None
+    judge: str | None = None
+    rewriter: str | None = None
+
+
+def run_config(preset: str | None, config_file: Path | None, options: dict) -> ExperimentConfig:
+    """The config `ragft run` runs: the preset (seed when nothing else names the knowledge), the config file on top,
+    then each option given (`options`: {RUN_OPTIONS name: value or None})."""
+    data, docs = options.get("data"), options.get("docs")
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and not is_generator(data) and not Path(data).is_file():
         raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())}, "
                          "or a mix like people:2+cities:10)")
-    for option, path in (("--docs", docs), ("--questions", questions), ("--train", train), ("--test", test)):
+    for option in ("docs", "questions", "train", "test"):
+        path = options.get(option)
         if path is not None and not Path(path).exists():
-            raise RagftError(f"{option} {path}: no such file or directory")
-    overrides = {
-        "data.source": str(data) if data else None,
-        "data.docs": str(docs) if docs else None, "data.questions": str(questions) if questions else None,
-        "data.train": str(train) if train else None, "data.test": str(test) if test else None,
-        "data.rewriter_url": rewriter_url, "data.rewriter_model": rewriter_model,
-        "judge.model": judge_model, "judge.url": judge_url,
-        "arms": _listed(arms), "experiments": _listed(experiments),
-        "limit": limit, "model": model, "finetune.method": method, "finetune.epochs": _parse_epochs(epochs),
-        "device": device, "precision": precision, "backend.type": backend, "backend.base_url": base_url,
-        "backend.finetune": finetune_backend, "rag.chroma_url": chroma_url, "seeds": seeds,
-    }
-    config = load_config(preset, config_file, overrides)
+            raise RagftError(f"--{option} {path}: no such file or directory")
+    overrides = {}
+    for name, value in options.items():
+        key, convert = RUN_OPTIONS[name]
+        if value is not None:
+            overrides[key] = convert(value) if convert else value
+    return load_config(preset, config_file, overrides)
+
+
+def run_experiment(config: ExperimentConfig, out_dir: Path | None, quiet: bool, keys: ApiKeys = ApiKeys()) -> None:
+    """Run `config` into OUT_DIR (default runs/<preset>-<time>) and print its summary."""
     if config.backend.type == "local":
         classify_model(config.model)  # fail on a bad --model before creating the run directory
     run_dir = prepare_run_dir(out_dir or default_run_dir(config))
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     if config.seeds > 1:
-        result = _marking_failure(run_dir, lambda: run_seeds(config, run_dir, reporter, api_key=api_key,
-                                                             judge_api_key=judge_api_key,
-                                                             rewriter_api_key=rewriter_api_key))
+        result = _marking_failure(run_dir, lambda: run_seeds(config, run_dir, reporter, api_key=keys.api_key,
+                                                             judge_api_key=keys.judge,
+                                                             rewriter_api_key=keys.rewriter))
         print_seeds(result.results)
         typer.echo(f"report: {run_dir / 'report.html'}")
         return
-    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key,
-                                                  judge_api_key=judge_api_key, rewriter_api_key=rewriter_api_key).run)
+    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=keys.api_key,
+                                                  judge_api_key=keys.judge, rewriter_api_key=keys.rewriter).run)
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 
 
-def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=None, rewriter_api_key=None) -> None:
+def resume_experiment(run_dir: Path, quiet: bool, keys: ApiKeys = ApiKeys()) -> None:
     """`ragft run --resume RUN_DIR`: the killed run again, from its config.yaml, its finished stages read back."""
     if not (run_dir / "config.yaml").is_file():
         raise RagftError(f"--resume {run_dir}: not a run directory (no config.yaml)")
@@ -151,8 +177,8 @@ def resume_experiment(run_dir: Path, quiet: bool, api_key=None, judge_api_key=No
     (run_dir / "FAILED").unlink(missing_ok=True)  # written again if this try fails too
     reporter = Reporter(quiet)
     reporter.log(f"resuming {run_dir}")
-    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=api_key,
-                                                  judge_api_key=judge_api_key, rewriter_api_key=rewriter_api_key,
+    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=keys.api_key,
+                                                  judge_api_key=keys.judge, rewriter_api_key=keys.rewriter,
                                                   resume=True).run)
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
