@@ -27,6 +27,7 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 # The docs site (MkDocs, Material theme) into site/; a warning fails the build.
 docs: install

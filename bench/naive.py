@@ -45,12 +45,18 @@ def answer(model, tokenizer, conversations: list[list[dict]], max_new_tokens: in
 
     out = []
     for start in range(0, len(conversations), BATCH):
-        batch = conversations[start:start + BATCH]
-        enc = tokenizer.apply_chat_template(batch, add_generation_prompt=True, padding=True, return_tensors="pt",
-                                            return_dict=True)
+        batch = conversations[start : start + BATCH]
+        enc = tokenizer.apply_chat_template(
+            batch, add_generation_prompt=True, padding=True, return_tensors="pt", return_dict=True
+        )
         with torch.no_grad():
-            ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+            ids = model.generate(
+                **enc,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
         width = enc["input_ids"].shape[1]
         for row, mask in zip(ids, enc["attention_mask"]):
             new = row[width:].tolist()
@@ -82,9 +88,8 @@ def retrieve(collection, questions: list[str], k: int) -> list[list[str]]:
 
 def tokenize(tokenizer, messages: list[dict]) -> tuple[list[int], list[int]]:
     ids = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=False)
-    prompt = tokenizer.apply_chat_template(messages[:-1], add_generation_prompt=True, tokenize=True,
-                                           return_dict=False)
-    return ids, [-100] * len(prompt) + ids[len(prompt):]
+    prompt = tokenizer.apply_chat_template(messages[:-1], add_generation_prompt=True, tokenize=True, return_dict=False)
+    return ids, [-100] * len(prompt) + ids[len(prompt) :]
 
 
 def finetune(model, tokenizer, conversations: list[dict], epochs: int, seed: int, method: str = "full") -> dict:
@@ -95,12 +100,14 @@ def finetune(model, tokenizer, conversations: list[dict], epochs: int, seed: int
     if method == "lora":
         from peft import LoraConfig, get_peft_model
 
-        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
-                                                 task_type="CAUSAL_LM"))
+        model = get_peft_model(
+            model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")
+        )
     examples = [tokenize(tokenizer, c["messages"]) for c in conversations]
     steps = math.ceil(len(examples) / TRAIN_BATCH) * epochs
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=LR if method == "full" else 2e-4, weight_decay=0.0)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=LR if method == "full" else 2e-4, weight_decay=0.0
+    )
     schedule = get_linear_schedule_with_warmup(optimizer, 0, steps)
     model.train()
     tokens = labelled = padded = 0
@@ -108,7 +115,7 @@ def finetune(model, tokenizer, conversations: list[dict], epochs: int, seed: int
     for _ in range(epochs):
         order = torch.randperm(len(examples)).tolist()
         for start in range(0, len(examples), TRAIN_BATCH):
-            batch = [examples[i] for i in order[start:start + TRAIN_BATCH]]
+            batch = [examples[i] for i in order[start : start + TRAIN_BATCH]]
             width = max(len(ids) for ids, _ in batch)
             input_ids = torch.tensor([ids + [tokenizer.pad_token_id] * (width - len(ids)) for ids, _ in batch])
             labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
@@ -124,5 +131,12 @@ def finetune(model, tokenizer, conversations: list[dict], epochs: int, seed: int
             labelled += int((labels[:, 1:] != -100).sum())
     seconds = time.perf_counter() - began
     model.eval()
-    return {"model": model, "seconds": seconds, "train_tokens": tokens, "padded_tokens": padded,
-            "labelled_tokens": labelled, "steps": steps, "final_loss": loss.item()}
+    return {
+        "model": model,
+        "seconds": seconds,
+        "train_tokens": tokens,
+        "padded_tokens": padded,
+        "labelled_tokens": labelled,
+        "steps": steps,
+        "final_loss": loss.item(),
+    }

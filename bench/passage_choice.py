@@ -47,15 +47,21 @@ def answers_per_passage(task, chat, m: int) -> list[dict]:
 
     for j in range(m):
         at = [i for i, hits in enumerate(pool) if len(hits) > j]
-        answers = answer_grounded(chat, [questions[i] for i in at], [[pool[i][j]] for i in at], prompts,
-                                  GenerationSettings())
+        answers = answer_grounded(
+            chat, [questions[i] for i in at], [[pool[i][j]] for i in at], prompts, GenerationSettings()
+        )
         for i, a in zip(at, answers):
             text = without_citations(a.text).strip()
-            rows[i]["answers"].append({
-                "answer": a.text, "ok": is_correct(text, task.items[i].reference, questions[i]),
-                "score": pool[i][j].score, "idk": abstains(a.text),
-                "lp": logprobs(grounded_messages(questions[i], [pool[i][j]], prompts), text),
-                "lp_without": logprobs(grounded_messages(questions[i], [], prompts), text)})
+            rows[i]["answers"].append(
+                {
+                    "answer": a.text,
+                    "ok": is_correct(text, task.items[i].reference, questions[i]),
+                    "score": pool[i][j].score,
+                    "idk": abstains(a.text),
+                    "lp": logprobs(grounded_messages(questions[i], [pool[i][j]], prompts), text),
+                    "lp_without": logprobs(grounded_messages(questions[i], [], prompts), text),
+                }
+            )
     return rows
 
 
@@ -68,20 +74,26 @@ POLICIES = {
     "confidence": lambda a, j: _mean(a["lp"]),
     "PMI": lambda a, j: _mean(a["lp"]) - _mean(a["lp_without"]),
     **{f"confidence + {w} x fused": (lambda a, j, w=w: _mean(a["lp"]) + w * a["score"]) for w in (1, 4)},
-    **{f"PMI + {w} x fused": (lambda a, j, w=w: _mean(a["lp"]) - _mean(a["lp_without"]) + w * a["score"])
-       for w in (1, 4)},
+    **{
+        f"PMI + {w} x fused": (lambda a, j, w=w: _mean(a["lp"]) - _mean(a["lp_without"]) + w * a["score"])
+        for w in (1, 4)
+    },
 }
 
 
 def policy_table(results: dict, m: int) -> dict:
     """Right answers per policy and set, choosing among the first m passages; "any" is a perfect choice."""
+
     def kept(answers: list[dict], key) -> dict:
         return max(enumerate(answers), key=lambda p: (not p[1]["idk"], key(p[1], p[0])))[1]
 
-    table = {name: {s: sum(kept(r["answers"][:m], key)["ok"] for r in rows if r["answers"])
-                    for s, rows in results.items()} for name, key in POLICIES.items()}
-    table["any (perfect choice)"] = {s: sum(any(a["ok"] for a in r["answers"][:m]) for r in rows)
-                                     for s, rows in results.items()}
+    table = {
+        name: {s: sum(kept(r["answers"][:m], key)["ok"] for r in rows if r["answers"]) for s, rows in results.items()}
+        for name, key in POLICIES.items()
+    }
+    table["any (perfect choice)"] = {
+        s: sum(any(a["ok"] for a in r["answers"][:m]) for r in rows) for s, rows in results.items()
+    }
     return table
 
 

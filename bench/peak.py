@@ -28,8 +28,9 @@ def measure(quick: bool = False) -> dict:
     shapes = SHAPES[4:8] if quick else SHAPES
     out: dict = {"threads": torch.get_num_threads()}
     for dtype in ("fp32", "bf16"):
-        per_shape = {f"{m}x{k}x{n}": round(matmul_gflops(m, k, n, 0.2 if quick else 0.4, dtype), 1)
-                     for m, k, n in shapes}
+        per_shape = {
+            f"{m}x{k}x{n}": round(matmul_gflops(m, k, n, 0.2 if quick else 0.4, dtype), 1) for m, k, n in shapes
+        }
         key = "" if dtype == "fp32" else "_bf16"
         out[f"gflops_by_shape{key}"] = per_shape
         out[f"peak_gflops{key}"] = max(per_shape.values())

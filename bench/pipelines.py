@@ -35,8 +35,9 @@ def _seed_prompts(questions: list[str], contexts: list[list[str]] | None) -> lis
         if contexts is None:
             user = p.closed_book.format(question=q)
         else:
-            user = p.rag.format(question=q, context="".join(p.context_item.format(i=i, doc=d)
-                                                            for i, d in enumerate(contexts[k])))
+            user = p.rag.format(
+                question=q, context="".join(p.context_item.format(i=i, doc=d) for i, d in enumerate(contexts[k]))
+            )
         out.append([{"role": "system", "content": p.system}, {"role": "user", "content": user}])
     return out
 
@@ -75,22 +76,37 @@ def naive_experiment(n: int, limit: int, epochs: int, workdir: str) -> dict:
 
 
 def _arm_stats(answers: dict, items, is_correct) -> dict:
-    return {arm: {"n": len(a), "accuracy": sum(is_correct(text, i.reference, i.question)
-                                                for (text, _, _), i in zip(a, items)) / len(a),
-                  "prompt_tokens": sum(p for _, p, _ in a), "completion_tokens": sum(c for _, _, c in a)}
-            for arm, a in answers.items()}
+    return {
+        arm: {
+            "n": len(a),
+            "accuracy": sum(is_correct(text, i.reference, i.question) for (text, _, _), i in zip(a, items)) / len(a),
+            "prompt_tokens": sum(p for _, p, _ in a),
+            "completion_tokens": sum(c for _, _, c in a),
+        }
+        for arm, a in answers.items()
+    }
 
 
-def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str = "full",
-                     precision: str = "auto") -> dict:
+def ragft_experiment(
+    n: int, limit: int, epochs: int, workdir: str, method: str = "full", precision: str = "auto"
+) -> dict:
     """The seed experiment through ragft's own runner (what `ragft run --preset seed` does)."""
     from ragft.config import load_config
     from ragft.evaluate.runner import Experiment
 
     began = time.perf_counter()
-    config = load_config("seed", overrides={"limit": limit, "finetune.epochs": epochs, "data.n": n,
-                                            "finetune.method": method, "device": "cpu", "arms": list(ARMS),
-                                            "precision": precision})
+    config = load_config(
+        "seed",
+        overrides={
+            "limit": limit,
+            "finetune.epochs": epochs,
+            "data.n": n,
+            "finetune.method": method,
+            "device": "cpu",
+            "arms": list(ARMS),
+            "precision": precision,
+        },
+    )
     out = Experiment(config, Path(workdir) / "run").run()
     total = time.perf_counter() - began
     rows = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]
@@ -101,10 +117,15 @@ def ragft_experiment(n: int, limit: int, epochs: int, workdir: str, method: str 
     for stage, seconds in results["timings"].items():  # cite:ARM is part of answering ARM: summed in
         timings[_stage_name(stage)] = round(timings.get(_stage_name(stage), 0.0) + seconds, 3)
     timings["total"] = round(total, 3)
-    arms = {ARMS[a]: {"n": s["n"], "accuracy": s["accuracy"],
-                      "prompt_tokens": sum(r["prompt_tokens"] for r in rows if r["arm"] == a),
-                      "completion_tokens": sum(r["completion_tokens"] for r in rows if r["arm"] == a)}
-            for a, s in results["arms"].items()}
+    arms = {
+        ARMS[a]: {
+            "n": s["n"],
+            "accuracy": s["accuracy"],
+            "prompt_tokens": sum(r["prompt_tokens"] for r in rows if r["arm"] == a),
+            "completion_tokens": sum(r["completion_tokens"] for r in rows if r["arm"] == a),
+        }
+        for a, s in results["arms"].items()
+    }
     return {"timings": timings, "finetune": ft, "arms": arms, "precision": results["model"].get("precision")}
 
 
@@ -130,9 +151,16 @@ def train_only(n: int, epochs: int, method: str, pipeline: str, precision: str =
     settings = TrainSettings(method=method, epochs=epochs, precision=precision)
     trained, result = train(loaded.model, loaded.tokenizer, conversations, settings)
     trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
-    return {"seconds": result.seconds, "train_tokens": result.train_tokens, "steps": result.steps,
-            "trainable_params": trainable, "body_tokens": result.body_tokens, "head_tokens": result.head_tokens,
-            "final_loss": result.final_loss, "precision": result.precision}
+    return {
+        "seconds": result.seconds,
+        "train_tokens": result.train_tokens,
+        "steps": result.steps,
+        "trainable_params": trainable,
+        "body_tokens": result.body_tokens,
+        "head_tokens": result.head_tokens,
+        "final_loss": result.final_loss,
+        "precision": result.precision,
+    }
 
 
 def model_load(home: str) -> dict:
@@ -157,10 +185,15 @@ def model_load(home: str) -> dict:
     load_model("smollm2-135m-instruct", "cpu")
     again = time.perf_counter() - began
     c = loaded.model.config
-    return {"imports_s": round(imports, 3), "load_s": round(first, 3), "again_in_process_s": round(again, 3),
-            "params": sum(p.numel() for p in loaded.model.parameters()),  # tied weights counted once
-            "embedding_params": loaded.model.get_input_embeddings().weight.numel(),
-            "layers": c.num_hidden_layers, "hidden": c.hidden_size}
+    return {
+        "imports_s": round(imports, 3),
+        "load_s": round(first, 3),
+        "again_in_process_s": round(again, 3),
+        "params": sum(p.numel() for p in loaded.model.parameters()),  # tied weights counted once
+        "embedding_params": loaded.model.get_input_embeddings().weight.numel(),
+        "layers": c.num_hidden_layers,
+        "hidden": c.hidden_size,
+    }
 
 
 def generation_rates(n: int) -> dict:
@@ -203,8 +236,13 @@ def generation_rates(n: int) -> dict:
         _, completion_tokens = fn(64)
         full = time.perf_counter() - began
         decode_tokens = completion_tokens - len(prompts)
-        out[name] = {"prompts": len(prompts), "prompt_tokens": prompt_tokens, "prefill_s": round(prefill, 3),
-                     "prefill_tok_s": round(prompt_tokens / prefill, 1), "decode_tokens": decode_tokens,
-                     "decode_s": round(full - prefill, 3),
-                     "decode_tok_s": round(decode_tokens / max(full - prefill, 1e-9), 1)}
+        out[name] = {
+            "prompts": len(prompts),
+            "prompt_tokens": prompt_tokens,
+            "prefill_s": round(prefill, 3),
+            "prefill_tok_s": round(prompt_tokens / prefill, 1),
+            "decode_tokens": decode_tokens,
+            "decode_s": round(full - prefill, 3),
+            "decode_tok_s": round(decode_tokens / max(full - prefill, 1e-9), 1),
+        }
     return out

@@ -25,17 +25,105 @@ import random
 import time
 from pathlib import Path
 
-VERBS = ["load", "read", "write", "parse", "dump", "fetch", "merge", "split", "watch", "render", "validate",
-         "encode", "decode", "sync", "retry", "flush", "close", "open", "scan", "compress", "sign", "cache",
-         "stream", "export", "import", "patch", "reset", "list", "sort", "filter"]
-NOUNS = ["config", "settings", "file", "record", "batch", "token", "session", "schema", "frame", "event",
-         "queue", "table", "path", "key", "value", "row", "job", "plugin", "hook", "request", "response",
-         "header", "cookie", "worker", "thread", "socket", "buffer", "image", "model", "adapter"]
-SYLLABLES = ["zor", "vex", "pli", "quen", "mar", "tul", "bri", "sna", "kel", "dor", "fin", "grap", "lum", "nox",
-             "tav", "rim", "cor", "hep", "jas", "wyn"]
+VERBS = [
+    "load",
+    "read",
+    "write",
+    "parse",
+    "dump",
+    "fetch",
+    "merge",
+    "split",
+    "watch",
+    "render",
+    "validate",
+    "encode",
+    "decode",
+    "sync",
+    "retry",
+    "flush",
+    "close",
+    "open",
+    "scan",
+    "compress",
+    "sign",
+    "cache",
+    "stream",
+    "export",
+    "import",
+    "patch",
+    "reset",
+    "list",
+    "sort",
+    "filter",
+]
+NOUNS = [
+    "config",
+    "settings",
+    "file",
+    "record",
+    "batch",
+    "token",
+    "session",
+    "schema",
+    "frame",
+    "event",
+    "queue",
+    "table",
+    "path",
+    "key",
+    "value",
+    "row",
+    "job",
+    "plugin",
+    "hook",
+    "request",
+    "response",
+    "header",
+    "cookie",
+    "worker",
+    "thread",
+    "socket",
+    "buffer",
+    "image",
+    "model",
+    "adapter",
+]
+SYLLABLES = [
+    "zor",
+    "vex",
+    "pli",
+    "quen",
+    "mar",
+    "tul",
+    "bri",
+    "sna",
+    "kel",
+    "dor",
+    "fin",
+    "grap",
+    "lum",
+    "nox",
+    "tav",
+    "rim",
+    "cor",
+    "hep",
+    "jas",
+    "wyn",
+]
 ENDINGS = ["ify", "io", "kit", "lib", "py", "ly", "er", "ex", "on", "ite"]
-SECTIONS = ["Installation", "Usage", "Configuration", "Command line", "Changelog", "API reference", "Features",
-            "Quickstart", "Advanced usage", "FAQ"]
+SECTIONS = [
+    "Installation",
+    "Usage",
+    "Configuration",
+    "Command line",
+    "Changelog",
+    "API reference",
+    "Features",
+    "Quickstart",
+    "Advanced usage",
+    "FAQ",
+]
 FILE_TYPES = ["toml", "json", "yaml", "cfg", "ini", "env", "lock", "txt"]
 
 
@@ -53,50 +141,107 @@ def _version(rng: random.Random) -> str:
 
 def _term(pkg: str, rng: random.Random) -> dict[str, str]:
     """One drawing of every kind of term a README names, for the templates below."""
-    return {"function": f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}",
-            "flag": f"--{rng.choice(VERBS)}-{rng.choice(NOUNS)}",
-            "env": f"{pkg.upper()}_{rng.choice(NOUNS).upper()}_{rng.choice(['DISABLED', 'PATH', 'LEVEL', 'MODE'])}",
-            "version": _version(rng), "extra": f"{pkg}[{rng.choice(NOUNS)}]",
-            "file": f"{rng.choice(NOUNS)}.{rng.choice(FILE_TYPES)}",
-            "class": rng.choice(NOUNS).capitalize() + rng.choice(NOUNS).capitalize(),
-            "count": str(rng.choice([2, 3, 4, 5, 8, 10, 16, 20, 30, 32, 50, 64, 100, 128, 256, 1000])),
-            "command": f"{pkg} {rng.choice(VERBS)}", "python": f"Python {rng.choice(['3.8', '3.9', '3.10', '3.12'])}"}
+    return {
+        "function": f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}",
+        "flag": f"--{rng.choice(VERBS)}-{rng.choice(NOUNS)}",
+        "env": f"{pkg.upper()}_{rng.choice(NOUNS).upper()}_{rng.choice(['DISABLED', 'PATH', 'LEVEL', 'MODE'])}",
+        "version": _version(rng),
+        "extra": f"{pkg}[{rng.choice(NOUNS)}]",
+        "file": f"{rng.choice(NOUNS)}.{rng.choice(FILE_TYPES)}",
+        "class": rng.choice(NOUNS).capitalize() + rng.choice(NOUNS).capitalize(),
+        "count": str(rng.choice([2, 3, 4, 5, 8, 10, 16, 20, 30, 32, 50, 64, 100, 128, 256, 1000])),
+        "command": f"{pkg} {rng.choice(VERBS)}",
+        "python": f"Python {rng.choice(['3.8', '3.9', '3.10', '3.12'])}",
+    }
 
 
 # kind: (section, sentences stating {value}, questions asking for it), with {pkg}, {task} ("flush the cache"),
 # {does} ("flushes"), {verb} and {noun} filled in
 TECHNICAL = {
-    "function": ("API reference", ("Call `{value}()` to {task}.", "`{value}()` {does} the {noun} and returns it.",
-                                   "Use `{pkg}.{value}()` when you need to {task}."),
-                 ("Which {pkg} function {does} the {noun}?", "How do I {task} with {pkg}?",
-                  "What should I call in {pkg} to {task}?")),
-    "flag": ("Command line", ("Pass `{value}` to {task} on the command line.", "`{value}` - {does} the {noun} first.",
-                              "The `{value}` option tells {pkg} to {task}."),
-             ("Which command-line option makes {pkg} {task}?", "What flag do I pass to {task}?",
-              "Which option of the {pkg} CLI should I use to {task}?")),
-    "env": ("Configuration", ("Set the `{value}` environment variable to {task}.", "`{value}=1` makes {pkg} {task}."),
-            ("Which environment variable makes {pkg} {task}?",
-             "What environment variable do I set to {task} in {pkg}?")),
-    "version": ("Changelog", ("New in version {value}: {pkg} can {task}.", "[{value}] - Added: support to {task}.",
-                              "Since {value}, {pkg} {does} the {noun}."),
-                ("In which release did {pkg} start to {task}?", "Since which version can {pkg} {task}?",
-                 "Which {pkg} version added support to {task}?")),
-    "extra": ("Installation", ("Install `{value}` to {task}.", "`{value}` - needed to {task}.",
-                               "pip install \"{value}\" adds what you need to {task}."),
-              ("What should I pip install to {task} with {pkg}?", "Which extra of {pkg} do I need to {task}?")),
-    "file": ("Configuration", ("{pkg} reads its {noun} settings from `{value}`.",
-                               "The {noun} settings live in `{value}`."),
-             ("Which file does {pkg} read its {noun} settings from?", "Where do I put {pkg}'s {noun} settings?")),
-    "class": ("API reference", ("The `{value}` class {does} {noun}s.", "`{value}` - {does} the {noun}."),
-              ("Which {pkg} class {does} {noun}s?", "What class do I use to {task} in {pkg}?")),
-    "count": ("Usage", ("By default {pkg} {does} at most {value} {noun}s at a time.",
-                        "{pkg} {does} up to {value} {noun}s unless told otherwise."),
-              ("How many {noun}s does {pkg} {verb} at a time by default?",
-               "What is the default limit of {noun}s that {pkg} {does}?")),
-    "command": ("Command line", ("Run `{value}` to {task}.", "`{value}` {does} the {noun} and exits."),
-                ("Which command {does} the {noun}?", "What do I run to {task} from the terminal?")),
-    "python": ("Installation", ("{pkg} requires {value} or newer.", "{pkg} supports {value} and later."),
-               ("Which Python version does {pkg} need at least?", "What is the oldest Python {pkg} runs on?")),
+    "function": (
+        "API reference",
+        (
+            "Call `{value}()` to {task}.",
+            "`{value}()` {does} the {noun} and returns it.",
+            "Use `{pkg}.{value}()` when you need to {task}.",
+        ),
+        (
+            "Which {pkg} function {does} the {noun}?",
+            "How do I {task} with {pkg}?",
+            "What should I call in {pkg} to {task}?",
+        ),
+    ),
+    "flag": (
+        "Command line",
+        (
+            "Pass `{value}` to {task} on the command line.",
+            "`{value}` - {does} the {noun} first.",
+            "The `{value}` option tells {pkg} to {task}.",
+        ),
+        (
+            "Which command-line option makes {pkg} {task}?",
+            "What flag do I pass to {task}?",
+            "Which option of the {pkg} CLI should I use to {task}?",
+        ),
+    ),
+    "env": (
+        "Configuration",
+        ("Set the `{value}` environment variable to {task}.", "`{value}=1` makes {pkg} {task}."),
+        ("Which environment variable makes {pkg} {task}?", "What environment variable do I set to {task} in {pkg}?"),
+    ),
+    "version": (
+        "Changelog",
+        (
+            "New in version {value}: {pkg} can {task}.",
+            "[{value}] - Added: support to {task}.",
+            "Since {value}, {pkg} {does} the {noun}.",
+        ),
+        (
+            "In which release did {pkg} start to {task}?",
+            "Since which version can {pkg} {task}?",
+            "Which {pkg} version added support to {task}?",
+        ),
+    ),
+    "extra": (
+        "Installation",
+        (
+            "Install `{value}` to {task}.",
+            "`{value}` - needed to {task}.",
+            'pip install "{value}" adds what you need to {task}.',
+        ),
+        ("What should I pip install to {task} with {pkg}?", "Which extra of {pkg} do I need to {task}?"),
+    ),
+    "file": (
+        "Configuration",
+        ("{pkg} reads its {noun} settings from `{value}`.", "The {noun} settings live in `{value}`."),
+        ("Which file does {pkg} read its {noun} settings from?", "Where do I put {pkg}'s {noun} settings?"),
+    ),
+    "class": (
+        "API reference",
+        ("The `{value}` class {does} {noun}s.", "`{value}` - {does} the {noun}."),
+        ("Which {pkg} class {does} {noun}s?", "What class do I use to {task} in {pkg}?"),
+    ),
+    "count": (
+        "Usage",
+        (
+            "By default {pkg} {does} at most {value} {noun}s at a time.",
+            "{pkg} {does} up to {value} {noun}s unless told otherwise.",
+        ),
+        (
+            "How many {noun}s does {pkg} {verb} at a time by default?",
+            "What is the default limit of {noun}s that {pkg} {does}?",
+        ),
+    ),
+    "command": (
+        "Command line",
+        ("Run `{value}` to {task}.", "`{value}` {does} the {noun} and exits."),
+        ("Which command {does} the {noun}?", "What do I run to {task} from the terminal?"),
+    ),
+    "python": (
+        "Installation",
+        ("{pkg} requires {value} or newer.", "{pkg} supports {value} and later."),
+        ("Which Python version does {pkg} need at least?", "What is the oldest Python {pkg} runs on?"),
+    ),
 }
 
 
@@ -106,8 +251,14 @@ def technical_fact(pkg: str, rng: random.Random) -> tuple[str, str, str, str]:
     kind = rng.choice(list(TECHNICAL))
     section, sentences, questions = TECHNICAL[kind]
     value = _term(pkg, rng)[kind]
-    slots = {"pkg": pkg, "verb": verb, "noun": noun, "does": _third_person(verb), "task": f"{verb} the {noun}",
-             "value": value}
+    slots = {
+        "pkg": pkg,
+        "verb": verb,
+        "noun": noun,
+        "does": _third_person(verb),
+        "task": f"{verb} the {noun}",
+        "value": value,
+    }
     return section, rng.choice(sentences).format(**slots), rng.choice(questions).format(**slots), value
 
 
@@ -159,29 +310,44 @@ def conversations(examples, prompts, rng: random.Random, worked: bool = False) -
     for question, passages, answer in examples:
         shown = [passages[0]]
         if rng.random() < 0.3:
-            shown += passages[1:1 + rng.randint(1, 2)]
+            shown += passages[1 : 1 + rng.randint(1, 2)]
             rng.shuffle(shown)
         hits = [Hit(f"p{i}", text, 1.0) for i, text in enumerate(shown)]
         reply = cite(answer + ".", shown.index(passages[0]) + 1)
-        out.append({"messages": [*grounded_messages(question, hits, prompts, examples=worked),
-                                 {"role": "assistant", "content": reply}]})
+        out.append(
+            {
+                "messages": [
+                    *grounded_messages(question, hits, prompts, examples=worked),
+                    {"role": "assistant", "content": reply},
+                ]
+            }
+        )
     return out
 
 
 def train_reader(examples: int, epochs: int, seed: int, lr: float | None = None, worked: bool = False):
-    from ragft.rag.prompts import PromptConfig
     from ragft.finetune.train import TrainSettings, train
     from ragft.models.loading import load_model
+    from ragft.rag.prompts import PromptConfig
 
     rng = random.Random(seed)
     data = technical_examples(examples * 6 // 10, rng) + natural_examples(examples * 2 // 10, seed)
     chats = conversations(data, PromptConfig(), rng, worked)
     rng.shuffle(chats)
     loaded = load_model("smollm2-135m-instruct", "cpu")
-    model, result = train(loaded.model, loaded.tokenizer, chats, TrainSettings(
-        method="lora", epochs=epochs, learning_rate=lr, batch_size=8, max_length=512, seed=seed, precision="bf16"))
-    print(f"trained on {len(chats)} chats, {result.train_tokens} tokens in {result.seconds:.0f}s, "
-          f"loss {result.losses[0]:.3f} -> {sum(result.losses[-10:]) / 10:.3f}", flush=True)
+    model, result = train(
+        loaded.model,
+        loaded.tokenizer,
+        chats,
+        TrainSettings(
+            method="lora", epochs=epochs, learning_rate=lr, batch_size=8, max_length=512, seed=seed, precision="bf16"
+        ),
+    )
+    print(
+        f"trained on {len(chats)} chats, {result.train_tokens} tokens in {result.seconds:.0f}s, "
+        f"loss {result.losses[0]:.3f} -> {sum(result.losses[-10:]) / 10:.3f}",
+        flush=True,
+    )
     return model.merge_and_unload(), loaded.tokenizer, chats, result
 
 
@@ -218,10 +384,20 @@ def main() -> None:
     began = time.perf_counter()
     reader, tokenizer, chats, result = train_reader(args.examples, args.epochs, args.seed, args.lr, args.worked)
     base = load_model("smollm2-135m-instruct", "cpu")
-    models = {"rag": (LocalChatModel(base.model, base.tokenizer, "fp32"), True),
-              "rag+reader": (LocalChatModel(reader, tokenizer, "fp32"), args.worked)}
-    out = {"training": {"chats": len(chats), "tokens": result.train_tokens, "seconds": round(result.seconds, 1),
-                        "first_loss": result.losses[0], "last_loss": result.losses[-1]}, "sets": {}}
+    models = {
+        "rag": (LocalChatModel(base.model, base.tokenizer, "fp32"), True),
+        "rag+reader": (LocalChatModel(reader, tokenizer, "fp32"), args.worked),
+    }
+    out = {
+        "training": {
+            "chats": len(chats),
+            "tokens": result.train_tokens,
+            "seconds": round(result.seconds, 1),
+            "first_loss": result.losses[0],
+            "last_loss": result.losses[-1],
+        },
+        "sets": {},
+    }
     for name in args.sets.split(","):
         task = load_task(name, 20)
         row = {}

@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragft.rag.prompts import SEED_RAG_PROMPT, PromptConfig
 from ragft.rag.answer import SelectionSettings
 from ragft.rag.hits import Hit
+from ragft.rag.prompts import SEED_RAG_PROMPT, PromptConfig
 from ragft.rag.retriever import RetrievalSettings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "src" / "ragft" / "examples"
@@ -53,9 +53,17 @@ VARIANTS = [
     Variant("convex top1, no value choice", SelectionSettings(k=1), choose_values=False),
     Variant("convex top1, neither", SelectionSettings(k=1, answer_type=False), choose_values=False),
     Variant("convex gap0.05", SelectionSettings(k=5, gap=0.05)),
-    Variant("oracle, copy exactly", SelectionSettings(k=1), oracle=True, prompts=PromptConfig(grounded_system=(
-        "Answer the QUESTION from the CONTEXT in one short sentence, copying names and numbers exactly as "
-        "written. If the CONTEXT does not say, say 'I don't know'."))),
+    Variant(
+        "oracle, copy exactly",
+        SelectionSettings(k=1),
+        oracle=True,
+        prompts=PromptConfig(
+            grounded_system=(
+                "Answer the QUESTION from the CONTEXT in one short sentence, copying names and numbers exactly as "
+                "written. If the CONTEXT does not say, say 'I don't know'."
+            )
+        ),
+    ),
     Variant("oracle, one worked example", SelectionSettings(k=1), oracle=True, prompts=ONE_EXAMPLE),
     Variant("convex gap0.15", SelectionSettings(k=5, gap=0.15)),
     Variant("convex top1, seed's prompt layout", SelectionSettings(k=1), prompts=SEED_LAYOUT),
@@ -70,8 +78,9 @@ def load_task(name: str, n: int, sentences: int = 1, overlap: int = 0):
     from ragft.rag.chunking import ChunkSettings
 
     if (EXAMPLES / name).is_dir():
-        return task_from_documents(EXAMPLES / name, EXAMPLES / name / "questions.jsonl",
-                                   ChunkSettings(sentences=sentences, overlap=overlap))
+        return task_from_documents(
+            EXAMPLES / name, EXAMPLES / name / "questions.jsonl", ChunkSettings(sentences=sentences, overlap=overlap)
+        )
     conversations, description = load_conversations(DataConfig(source=name, n=n))
     return task_from_conversations(conversations, description)
 
@@ -102,18 +111,29 @@ def evaluate(task, chat, variants: list[Variant]) -> list[dict]:
         gold_in = [any(x.id in i.gold_ids for x in h) for h, i in zip(hits, task.items)]
         reader = [c for c, g in zip(correct, gold_in) if g]
         valid = [all(c.valid for c in a.citations) and bool(a.citations) for a in answers]
-        row = {"variant": v.name, "n": len(correct), "accuracy": round(sum(correct) / len(correct), 4),
-               "gold_first": round(sum(gold_first) / len(gold_first), 4),
-               "gold_in_prompt": round(sum(gold_in) / len(gold_in), 4),
-               "reader_accuracy": round(sum(reader) / len(reader), 4) if reader else None,
-               "citations_valid": round(sum(valid) / len(valid), 4),
-               "mean_passages": round(sum(len(h) for h in hits) / len(hits), 2), "answer_s": round(seconds, 1),
-               "misses": [{"q": i.question, "ref": i.reference, "answer": a.text, "top": h[0].text if h else None}
-                          for a, i, h, c in zip(answers, task.items, hits, correct) if not c][:10]}
+        row = {
+            "variant": v.name,
+            "n": len(correct),
+            "accuracy": round(sum(correct) / len(correct), 4),
+            "gold_first": round(sum(gold_first) / len(gold_first), 4),
+            "gold_in_prompt": round(sum(gold_in) / len(gold_in), 4),
+            "reader_accuracy": round(sum(reader) / len(reader), 4) if reader else None,
+            "citations_valid": round(sum(valid) / len(valid), 4),
+            "mean_passages": round(sum(len(h) for h in hits) / len(hits), 2),
+            "answer_s": round(seconds, 1),
+            "misses": [
+                {"q": i.question, "ref": i.reference, "answer": a.text, "top": h[0].text if h else None}
+                for a, i, h, c in zip(answers, task.items, hits, correct)
+                if not c
+            ][:10],
+        }
         rows.append(row)
-        print(f"  {v.name:28s} acc {row['accuracy']:.3f}  gold-first {row['gold_first']:.3f}  gold-in "
-              f"{row['gold_in_prompt']:.3f}  reader {row['reader_accuracy']}  cites-ok {row['citations_valid']:.3f}  "
-              f"passages {row['mean_passages']}  {seconds:.0f}s", flush=True)
+        print(
+            f"  {v.name:28s} acc {row['accuracy']:.3f}  gold-first {row['gold_first']:.3f}  gold-in "
+            f"{row['gold_in_prompt']:.3f}  reader {row['reader_accuracy']}  cites-ok {row['citations_valid']:.3f}  "
+            f"passages {row['mean_passages']}  {seconds:.0f}s",
+            flush=True,
+        )
     return rows
 
 

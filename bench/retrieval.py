@@ -49,8 +49,7 @@ def latency(sizes: list[int], queries: int, workdir: str, k: int = 5) -> dict:
                 rows = np.arange(start, min(size, start + step))
                 vectors = real[rows % REAL] + noise.normal(0, 0.05, (len(rows), real.shape[1])).astype(np.float32)
                 vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-                kb.collection.upsert(ids=[ids[i] for i in rows], embeddings=vectors,
-                                     documents=[texts[i] for i in rows])
+                kb.collection.upsert(ids=[ids[i] for i in rows], embeddings=vectors, documents=[texts[i] for i in rows])
         build = time.perf_counter() - began
         questions = [i.question for i in qa_items(conversations)]
         for _ in range(WARM_UP):  # the embedding model loaded, the index paged in: steady-state latency
@@ -61,6 +60,11 @@ def latency(sizes: list[int], queries: int, workdir: str, k: int = 5) -> dict:
             began = time.perf_counter()
             kb.query([q], k)
             times.append((time.perf_counter() - began) * 1000)
-        out[str(size)] = {"passages": kb.count(), "build_s": round(build, 2), "queries": queries,
-                          "p50_ms": round(_percentile(times, 0.5), 2), "p99_ms": round(_percentile(times, 0.99), 2)}
+        out[str(size)] = {
+            "passages": kb.count(),
+            "build_s": round(build, 2),
+            "queries": queries,
+            "p50_ms": round(_percentile(times, 0.5), 2),
+            "p99_ms": round(_percentile(times, 0.99), 2),
+        }
     return out

@@ -20,11 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent / "src" / "ragft" / "rag"
 
 def _strings(node: ast.AST) -> int:
     """Entries of a word list written as a literal, `"a b".split()`, or frozenset/set/tuple of either."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split" \
-            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "split"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
         return len(node.func.value.value.split())
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-            and node.func.id in ("frozenset", "set", "tuple") and node.args:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("frozenset", "set", "tuple")
+        and node.args
+    ):
         return _strings(node.args[0])
     if isinstance(node, ast.BinOp):  # STOPWORDS | {...}, a + b
         return _strings(node.left) + _strings(node.right)
@@ -49,11 +58,21 @@ def count(path: Path) -> dict[str, dict[str, int]]:
         if file.name in CONFIGURATION:
             continue
         tree = ast.parse(file.read_text(encoding="utf-8"))
-        regexes = sum(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "compile"
-                      and isinstance(n.func.value, ast.Name) and n.func.value.id == "re" for n in ast.walk(tree))
+        regexes = sum(
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "compile"
+            and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == "re"
+            for n in ast.walk(tree)
+        )
         scopes = [tree] + [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
-        entries = sum(_strings(stmt.value) for scope in scopes for stmt in scope.body
-                      if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None)
+        entries = sum(
+            _strings(stmt.value)
+            for scope in scopes
+            for stmt in scope.body
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
+        )
         if regexes or entries:
             out[file.name] = {"regexes": regexes, "word_entries": entries}
     return out
@@ -66,8 +85,10 @@ def main() -> None:
     found = count(args.path)
     for name, n in found.items():
         print(f"{name:24} {n['regexes']:4} regexes {n['word_entries']:5} word-list entries")
-    print(f"{'total':24} {sum(n['regexes'] for n in found.values()):4} regexes "
-          f"{sum(n['word_entries'] for n in found.values()):5} word-list entries")
+    print(
+        f"{'total':24} {sum(n['regexes'] for n in found.values()):4} regexes "
+        f"{sum(n['word_entries'] for n in found.values()):5} word-list entries"
+    )
 
 
 if __name__ == "__main__":

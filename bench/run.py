@@ -22,8 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-STAGES = ["load_model", "index", "retrieve", "generate:base", "generate:rag", "finetune", "generate:finetuned",
-          "generate:finetuned+rag"]
+STAGES = [
+    "load_model",
+    "index",
+    "retrieve",
+    "generate:base",
+    "generate:rag",
+    "finetune",
+    "generate:finetuned",
+    "generate:finetuned+rag",
+]
 GENERATE = [s for s in STAGES if s.startswith("generate:")]
 
 
@@ -31,8 +39,13 @@ def child(name: str, ragft_home: str, timeout: int = 1800, **kwargs) -> dict:
     """Run bench.pipelines.<name>(**kwargs) (or a module:function) in a fresh Python; its result + peak RSS."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result = Path(f.name)
-    env = {**os.environ, "RAGFT_HOME": ragft_home, "TOKENIZERS_PARALLELISM": "false",
-           "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = {
+        **os.environ,
+        "RAGFT_HOME": ragft_home,
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
+    }
     cmd = [sys.executable, "-m", "bench.run", "--child", name, "--kwargs", json.dumps(kwargs), "--result", str(result)]
     print(f"  … {name} {' '.join(f'{k}={v}' for k, v in kwargs.items() if k != 'workdir')}", flush=True)
     began = time.perf_counter()
@@ -74,8 +87,18 @@ def model_flops(params: int, tokens: int) -> float:
     return 6 * params * tokens
 
 
-def train_flops(params: int, embedding_params: int, layers: int, hidden: int, tokens: int, body_tokens: int,
-                head_tokens: int, sequences: int, method: str = "full", trainable: int = 0) -> float:
+def train_flops(
+    params: int,
+    embedding_params: int,
+    layers: int,
+    hidden: int,
+    tokens: int,
+    body_tokens: int,
+    head_tokens: int,
+    sequences: int,
+    method: str = "full",
+    trainable: int = 0,
+) -> float:
     """FLOPs a training run executed on real tokens (padding is wasted work, not counted).
 
     Linear layers: 6 x params per token (forward 2, backward 4) over the tokens the transformer body
@@ -89,8 +112,12 @@ def train_flops(params: int, embedding_params: int, layers: int, hidden: int, to
     per_weight = 6 if method == "full" else 4
     mean_len = tokens / max(sequences, 1)
     attention = 12 * layers * hidden * (mean_len / 2) * body_tokens
-    return (per_weight * body * body_tokens + per_weight * embedding_params * head_tokens
-            + 6 * trainable * body_tokens + attention)
+    return (
+        per_weight * body * body_tokens
+        + per_weight * embedding_params * head_tokens
+        + 6 * trainable * body_tokens
+        + attention
+    )
 
 
 def summarize(r: dict, quick: bool) -> dict:
@@ -103,8 +130,13 @@ def summarize(r: dict, quick: bool) -> dict:
         if key:
             rows.append((name, rg["timings"]["total"], nv["timings"]["total"]))
         else:
-            rows.append((name, rg["timings"]["total"] - sum(x[1] for x in rows),
-                         nv["timings"]["total"] - sum(x[2] for x in rows)))
+            rows.append(
+                (
+                    name,
+                    rg["timings"]["total"] - sum(x[1] for x in rows),
+                    nv["timings"]["total"] - sum(x[2] for x in rows),
+                )
+            )
     questions = sum(a["n"] for a in rg["arms"].values())
     gen_rg = sum(rg["timings"][s] for s in GENERATE)
     gen_nv = sum(nv["timings"][s] for s in GENERATE)
@@ -115,31 +147,49 @@ def summarize(r: dict, quick: bool) -> dict:
     def training(ft: dict, seconds: float, method: str = "full", precision: str = "fp32") -> dict:
         # The naive loop runs every token through the body and the head.
         tokens = ft["train_tokens"]
-        executed = train_flops(**geometry, tokens=tokens, body_tokens=ft.get("body_tokens") or tokens,
-                               head_tokens=ft.get("head_tokens") or tokens,
-                               sequences=r["config"]["n"] * r["config"]["epochs"], method=method,
-                               trainable=ft.get("trainable_params", 0) if method == "lora" else 0)
-        out = {"seconds": round(seconds, 2), "tokens": tokens, "tokens_per_s": round(tokens / seconds, 1),
-               "precision": precision, "executed_gflops": round(executed / seconds / 1e9, 1)}
+        executed = train_flops(
+            **geometry,
+            tokens=tokens,
+            body_tokens=ft.get("body_tokens") or tokens,
+            head_tokens=ft.get("head_tokens") or tokens,
+            sequences=r["config"]["n"] * r["config"]["epochs"],
+            method=method,
+            trainable=ft.get("trainable_params", 0) if method == "lora" else 0,
+        )
+        out = {
+            "seconds": round(seconds, 2),
+            "tokens": tokens,
+            "tokens_per_s": round(tokens / seconds, 1),
+            "precision": precision,
+            "executed_gflops": round(executed / seconds / 1e9, 1),
+        }
         if method == "full":
             # model FLOP/s (6 x params x tokens) stays a throughput figure only: set against the peak it can pass
             # 100 %, since it counts the shared prefixes and prompt positions the packed loop never computes
-            out.update(model_gflops=round(model_flops(model["params"], tokens) / seconds / 1e9, 1),
-                       peak_gflops=peaks[precision], mfu=_share(out["executed_gflops"], peaks[precision]))
+            out.update(
+                model_gflops=round(model_flops(model["params"], tokens) / seconds / 1e9, 1),
+                peak_gflops=peaks[precision],
+                mfu=_share(out["executed_gflops"], peaks[precision]),
+            )
         return out
 
     def versus_naive(ragft: dict, naive: dict) -> dict:
         return {"ragft": ragft, "naive": naive, "speedup": round(ragft["tokens_per_s"] / naive["tokens_per_s"], 2)}
 
     naive_full = training(nv["finetune"], nv["timings"]["finetune"])
-    train = {"full": versus_naive(training(rg["finetune"], rg["timings"]["finetune"],
-                                           precision=rg["finetune"].get("precision", "fp32")), naive_full)}
+    train = {
+        "full": versus_naive(
+            training(rg["finetune"], rg["timings"]["finetune"], precision=rg["finetune"].get("precision", "fp32")),
+            naive_full,
+        )
+    }
     if "fp32_ragft" in r:
         train["full_fp32"] = versus_naive(training(r["fp32_ragft"], r["fp32_ragft"]["seconds"]), naive_full)
     if "lora_ragft" in r:
-        train["lora"] = versus_naive(training(r["lora_ragft"], r["lora_ragft"]["seconds"], "lora",
-                                              r["lora_ragft"].get("precision", "fp32")),
-                                     training(r["lora_naive"], r["lora_naive"]["seconds"], "lora"))
+        train["lora"] = versus_naive(
+            training(r["lora_ragft"], r["lora_ragft"]["seconds"], "lora", r["lora_ragft"].get("precision", "fp32")),
+            training(r["lora_naive"], r["lora_naive"]["seconds"], "lora"),
+        )
     fp32_run = train.get("full_fp32", train["full"])["ragft"]
     default_run = train["full"]["ragft"]
     trl = r.get("trl") or {}
@@ -148,13 +198,21 @@ def summarize(r: dict, quick: bool) -> dict:
         "quick": quick,
         "cpu": r.get("cpu"),
         "config": r["config"],
-        "stages": [{"stage": s, "ragft_s": round(a, 2), "naive_s": round(b, 2), "ratio": round(b / a, 2) if a else None}
-                   for s, a, b in rows],
+        "stages": [
+            {"stage": s, "ragft_s": round(a, 2), "naive_s": round(b, 2), "ratio": round(b / a, 2) if a else None}
+            for s, a, b in rows
+        ],
         "speedup_end_to_end": round(nv["timings"]["total"] / rg["timings"]["total"], 2),
-        "generation": {"questions": questions, "ragft_q_per_s": round(questions / gen_rg, 2),
-                       "naive_q_per_s": round(questions / gen_nv, 2), "rates": r["rates"],
-                       "tokens": {p: {a: {k: v for k, v in s.items() if k != "n"} for a, s in x["arms"].items()}
-                                  for p, x in (("ragft", rg), ("naive", nv))}},
+        "generation": {
+            "questions": questions,
+            "ragft_q_per_s": round(questions / gen_rg, 2),
+            "naive_q_per_s": round(questions / gen_nv, 2),
+            "rates": r["rates"],
+            "tokens": {
+                p: {a: {k: v for k, v in s.items() if k != "n"} for a, s in x["arms"].items()}
+                for p, x in (("ragft", rg), ("naive", nv))
+            },
+        },
         "generation_speedup": round(gen_nv / gen_rg, 2),
         "training": train,
         "train_speedup": train["full"]["speedup"],
@@ -168,11 +226,13 @@ def summarize(r: dict, quick: bool) -> dict:
         "trl": trl,
         "trl_tokens_per_s": trl.get("tokens_per_s"),
         "train_speedup_vs_trl": round(default_run["tokens_per_s"] / trl["tokens_per_s"], 2)
-        if trl.get("tokens_per_s") else None,
+        if trl.get("tokens_per_s")
+        else None,
         "llamacpp": llamacpp,
         "llamacpp_questions_per_s": llamacpp.get("questions_per_s"),
         "generation_speedup_vs_llamacpp": round((questions / gen_rg) / llamacpp["questions_per_s"], 2)
-        if llamacpp.get("questions_per_s") else None,
+        if llamacpp.get("questions_per_s")
+        else None,
         "study_wall_s": (r.get("study") or {}).get("wall_s"),
         "precision": rg.get("precision"),
         "matmul_peak_gflops": peak,
@@ -189,10 +249,17 @@ def summarize(r: dict, quick: bool) -> dict:
         "naive_peak_rss_gb": nv["max_rss_gb"],
         "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
         # ragft's seed arms in each precision it ran (auto's pick and the other one), with n and end-to-end time
-        "accuracy_by_precision": {x["precision"]: {"skipped": x["skipped"]} if "skipped" in x else
-                                  {"n": next(iter(x["arms"].values()))["n"], "end_to_end_s": x["timings"]["total"],
-                                   **{a: s["accuracy"] for a, s in x["arms"].items()}}
-                                  for x in (rg, r.get("ragft_other_precision")) if x},
+        "accuracy_by_precision": {
+            x["precision"]: {"skipped": x["skipped"]}
+            if "skipped" in x
+            else {
+                "n": next(iter(x["arms"].values()))["n"],
+                "end_to_end_s": x["timings"]["total"],
+                **{a: s["accuracy"] for a, s in x["arms"].items()},
+            }
+            for x in (rg, r.get("ragft_other_precision"))
+            if x
+        },
     }
 
 
@@ -205,12 +272,17 @@ def cpu() -> dict:
     from ragft.models.precision import _capabilities, _cpu_model
 
     caps = _capabilities()
-    return {"model": _cpu_model(), "cores": caps.get("num_physical_cores"),
-            "flags": {f: bool(caps.get(f)) for f in ("avx2", "avx512_f", "avx512_bf16", "amx_bf16", "amx_tile")}}
+    return {
+        "model": _cpu_model(),
+        "cores": caps.get("num_physical_cores"),
+        "flags": {f: bool(caps.get(f)) for f in ("avx2", "avx512_f", "avx512_bf16", "amx_bf16", "amx_tile")},
+    }
 
 
-BF16_EMULATED = ("not run: this CPU has neither AVX-512 BF16 nor AMX, so bf16 matmuls are emulated (1/170 of "
-                 "fp32 speed measured on an AVX2-only EPYC: hours)")
+BF16_EMULATED = (
+    "not run: this CPU has neither AVX-512 BF16 nor AMX, so bf16 matmuls are emulated (1/170 of "
+    "fp32 speed measured on an AVX2-only EPYC: hours)"
+)
 
 
 def native_bf16(cpu_info: dict) -> bool:
@@ -240,13 +312,19 @@ def show(s: dict) -> None:
         t.add_row(row["stage"], f"{row['ragft_s']:.1f}", f"{row['naive_s']:.1f}", ratio)
     console.print(t)
     g = s["generation"]
-    console.print(f"generation: {g['ragft_q_per_s']} vs {g['naive_q_per_s']} questions/s "
-                  f"({s['generation_speedup']}x) over {g['questions']} questions")
+    console.print(
+        f"generation: {g['ragft_q_per_s']} vs {g['naive_q_per_s']} questions/s "
+        f"({s['generation_speedup']}x) over {g['questions']} questions"
+    )
     for name, x in g["rates"].items():
-        console.print(f"  {name}: prefill {x['prefill_tok_s']} tok/s, decode {x['decode_tok_s']} tok/s "
-                      f"({x['prompts']} RAG prompts)")
-    console.print(f"matmul peak on the model's shapes: fp32 {s['matmul_peak_gflops']} GFLOP/s, "
-                  f"bf16 {s['matmul_peak_gflops_bf16']} GFLOP/s")
+        console.print(
+            f"  {name}: prefill {x['prefill_tok_s']} tok/s, decode {x['decode_tok_s']} tok/s "
+            f"({x['prompts']} RAG prompts)"
+        )
+    console.print(
+        f"matmul peak on the model's shapes: fp32 {s['matmul_peak_gflops']} GFLOP/s, "
+        f"bf16 {s['matmul_peak_gflops_bf16']} GFLOP/s"
+    )
     for method, t_ in s["training"].items():
         for p in ("ragft", "naive"):
             x = t_[p]
@@ -256,23 +334,30 @@ def show(s: dict) -> None:
                 line += f" = {x['executed_gflops'] / x['peak_gflops']:.0%} of the {x['precision']} peak"
             console.print(line)
         console.print(f"  {method}: {t_['speedup']}x the naive loop's tokens/s")
-    console.print(f"model load: cold {s['model_load_cold_s']} s (GGUF conversion), warm {s['model_load_warm_s']} s "
-                  f"(cached weights, fresh process), {s['model_load_in_process_s']} s again in the same process; "
-                  f"importing torch + transformers first took {s['library_imports_s']} s; "
-                  f"naive load stage {s['naive_model_load_s']} s (imports included, as ragft's load_model stage)")
+    console.print(
+        f"model load: cold {s['model_load_cold_s']} s (GGUF conversion), warm {s['model_load_warm_s']} s "
+        f"(cached weights, fresh process), {s['model_load_in_process_s']} s again in the same process; "
+        f"importing torch + transformers first took {s['library_imports_s']} s; "
+        f"naive load stage {s['naive_model_load_s']} s (imports included, as ragft's load_model stage)"
+    )
     for size, x in s["retrieval"].items():
         console.print(f"retrieval @ {int(size):,} passages: p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms")
     console.print(f"peak memory: ragft {s['peak_rss_gb']} GB, naive {s['naive_peak_rss_gb']} GB")
-    console.print(f"executed FLOP/s over the peak of the precision used: {s['train_executed_utilization']} "
-                  f"({s['precision']}); fp32 run over the fp32 peak: {s['train_executed_utilization_fp32']}")
+    console.print(
+        f"executed FLOP/s over the peak of the precision used: {s['train_executed_utilization']} "
+        f"({s['precision']}); fp32 run over the fp32 peak: {s['train_executed_utilization_fp32']}"
+    )
     if s["trl_tokens_per_s"]:
-        console.print(f"TRL SFTTrainer {s['trl'].get('trl')}: {s['trl_tokens_per_s']} tokens/s; ragft "
-                      f"{s['train_speedup_vs_trl']}x")
+        console.print(
+            f"TRL SFTTrainer {s['trl'].get('trl')}: {s['trl_tokens_per_s']} tokens/s; ragft "
+            f"{s['train_speedup_vs_trl']}x"
+        )
     else:
         console.print(f"TRL: {s['trl'].get('skipped', 'not measured')}")
     if s["llamacpp_questions_per_s"]:
-        console.print(f"llama.cpp: {s['llamacpp_questions_per_s']} questions/s; ragft "
-                      f"{s['generation_speedup_vs_llamacpp']}x")
+        console.print(
+            f"llama.cpp: {s['llamacpp_questions_per_s']} questions/s; ragft {s['generation_speedup_vs_llamacpp']}x"
+        )
     else:
         console.print(f"llama.cpp: {s['llamacpp'].get('skipped', 'not measured')}")
     if s["study_wall_s"]:
@@ -293,8 +378,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20 questions, 1 epoch, smaller stores (a few minutes)")
     ap.add_argument("--out", default="bench/out")
     ap.add_argument("--no-lora", action="store_true", help="skip the LoRA training figures")
-    ap.add_argument("--one-precision", action="store_true",
-                    help="skip the seed experiment in the precision auto did not pick (its accuracy per arm)")
+    ap.add_argument(
+        "--one-precision",
+        action="store_true",
+        help="skip the seed experiment in the precision auto did not pick (its accuracy per arm)",
+    )
     ap.add_argument("--no-study", action="store_true", help="skip the study preset's wall time (about 25 min)")
     ap.add_argument("--report-only", action="store_true", help="summarise OUT/raw.json again, measure nothing")
     ap.add_argument("--child")
@@ -331,11 +419,19 @@ def main(argv: list[str] | None = None) -> int:
             if other == "bf16" and not native_bf16(r["cpu"]):
                 r["ragft_other_precision"] = {"precision": "bf16", "skipped": BF16_EMULATED}
             else:
-                measure("ragft_other_precision", "ragft_experiment", workdir=f"{work}/ragft-{other}",
-                        precision=other, **cfg)
+                measure(
+                    "ragft_other_precision", "ragft_experiment", workdir=f"{work}/ragft-{other}", precision=other, **cfg
+                )
         measure("rates", "generation_rates", n=16 if args.quick else 32)
-        measure("fp32_ragft", "train_only", pipeline="ragft", n=cfg["n"], epochs=cfg["epochs"], method="full",
-                precision="fp32")
+        measure(
+            "fp32_ragft",
+            "train_only",
+            pipeline="ragft",
+            n=cfg["n"],
+            epochs=cfg["epochs"],
+            method="full",
+            precision="fp32",
+        )
         if not args.no_lora:
             lora = {"n": cfg["n"], "epochs": cfg["epochs"], "method": "lora"}
             measure("lora_ragft", "train_only", pipeline="ragft", **lora)
@@ -344,8 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         measure("trl", "trl_train", n=cfg["n"], epochs=cfg["epochs"])
         measure("llamacpp", "llamacpp_answers", n=cfg["limit"])
         if not args.no_study:
-            measure("study", "study", workdir=f"{work}/study", preset="study-quick" if args.quick else "study",
-                    timeout=5400)
+            measure(
+                "study", "study", workdir=f"{work}/study", preset="study-quick" if args.quick else "study", timeout=5400
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)

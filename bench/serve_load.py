@@ -26,8 +26,16 @@ from pathlib import Path
 import httpx
 
 RAGFT = str(Path(sys.executable).parent / "ragft")
-QUESTIONS = ["What is the capital of France?", "Name three colours.", "Why is the sky blue?", "Count to five.",
-             "What do bees make?", "Say hello in Spanish.", "What is 2 + 2?", "Describe a cat."]
+QUESTIONS = [
+    "What is the capital of France?",
+    "Name three colours.",
+    "Why is the sky blue?",
+    "Count to five.",
+    "What do bees make?",
+    "Say hello in Spanish.",
+    "What is 2 + 2?",
+    "Describe a cat.",
+]
 
 
 def _free_port() -> int:
@@ -39,8 +47,11 @@ def _free_port() -> int:
 def start_server(data_dir: Path, *args: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     log = open(data_dir.parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - the server's lifetime
-    proc = subprocess.Popen([RAGFT, "serve", "--port", str(port), "--data-dir", str(data_dir), "--device", "cpu",
-                             *args], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [RAGFT, "serve", "--port", str(port), "--data-dir", str(data_dir), "--device", "cpu", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -61,34 +72,50 @@ async def concurrent_chats(base_url: str, n: int, tokens: int) -> dict:
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="unused", max_retries=0, timeout=600)
-    await client.chat.completions.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": "Hi"}],
-                                         max_tokens=2, temperature=0)  # load the model first
+    await client.chat.completions.create(
+        model="gpt-3.5-turbo", messages=[{"role": "user", "content": "Hi"}], max_tokens=2, temperature=0
+    )  # load the model first
 
     async def one(i: int) -> float:
         began = time.perf_counter()
         await client.chat.completions.create(
-            model="gpt-3.5-turbo", messages=[{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)]}],
-            max_tokens=tokens, temperature=0)
+            model="gpt-3.5-turbo",
+            messages=[{"role": "user", "content": QUESTIONS[i % len(QUESTIONS)]}],
+            max_tokens=tokens,
+            temperature=0,
+        )
         return time.perf_counter() - began
 
     began = time.perf_counter()
     latencies = await asyncio.gather(*(one(i) for i in range(n)))
     wall = time.perf_counter() - began
-    return {"requests": n, "max_tokens": tokens, "wall_s": round(wall, 2), "requests_per_s": round(n / wall, 2),
-            "p50_s": round(_percentile(latencies, 0.5), 2), "p99_s": round(_percentile(latencies, 0.99), 2)}
+    return {
+        "requests": n,
+        "max_tokens": tokens,
+        "wall_s": round(wall, 2),
+        "requests_per_s": round(n / wall, 2),
+        "p50_s": round(_percentile(latencies, 0.5), 2),
+        "p99_s": round(_percentile(latencies, 0.99), 2),
+    }
 
 
 async def after_dropped_streams(base_url: str, dropped: int = 20) -> dict:
     async with httpx.AsyncClient(timeout=600) as http:
-        body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Tell me a very long story."}],
-                "max_tokens": 400, "stream": True}
+        body = {
+            "model": "gpt-3.5-turbo",
+            "messages": [{"role": "user", "content": "Tell me a very long story."}],
+            "max_tokens": 400,
+            "stream": True,
+        }
         for _ in range(dropped):
             async with http.stream("POST", f"{base_url}/chat/completions", json=body) as r:
                 async for _line in r.aiter_lines():
                     break  # the first chunk, then hang up
         began = time.perf_counter()
-        r = await http.post(f"{base_url}/chat/completions", json={
-            "model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})
+        r = await http.post(
+            f"{base_url}/chat/completions",
+            json={"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1},
+        )
         r.raise_for_status()
         return {"dropped_streams": dropped, "next_request_s": round(time.perf_counter() - began, 3)}
 

@@ -26,8 +26,20 @@ def chroma_url(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("chroma_log") / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([exe, "run", "--path", str(tmp_path_factory.mktemp("chroma_server")),
-                                 "--host", "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                exe,
+                "run",
+                "--path",
+                str(tmp_path_factory.mktemp("chroma_server")),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

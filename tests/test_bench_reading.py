@@ -3,7 +3,6 @@
 import random
 
 from bench.reader_adapter import conversations, natural_examples, technical_examples
-
 from ragft.rag.prompts import PromptConfig
 
 
@@ -41,8 +40,10 @@ def test_passage_choice_policies_score_the_answer_they_keep():
     def answer(ok, lp, score, idk=False):
         return {"ok": ok, "lp": [lp], "lp_without": [0.0], "score": score, "idk": idk}
 
-    rows = [{"answers": [answer(False, -3.0, 1.0), answer(True, -0.5, 0.2)]},  # surer of the second passage
-            {"answers": [answer(True, -2.0, 1.0), answer(False, -0.1, 0.9, idk=True)]}]  # the sure one abstains
+    rows = [
+        {"answers": [answer(False, -3.0, 1.0), answer(True, -0.5, 0.2)]},  # surer of the second passage
+        {"answers": [answer(True, -2.0, 1.0), answer(False, -0.1, 0.9, idk=True)]},
+    ]  # the sure one abstains
     table = policy_table({"s": rows}, 2)
     assert table["top passage"]["s"] == 1
     assert table["confidence"]["s"] == 2

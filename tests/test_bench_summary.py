@@ -13,17 +13,31 @@ PARAMS = 134_515_008
 def _raw() -> dict:
     ragft_times = dict.fromkeys(STAGES, 2.0) | {"finetune": 40.0, "total": 60.0}
     naive_times = dict.fromkeys(STAGES, 10.0) | {"finetune": 80.0, "total": 180.0}
-    arms = {a: {"n": 100, "accuracy": 0.5, "prompt_tokens": 10, "completion_tokens": 5}
-            for a in ("base", "rag", "finetuned", "finetuned+rag")}
+    arms = {
+        a: {"n": 100, "accuracy": 0.5, "prompt_tokens": 10, "completion_tokens": 5}
+        for a in ("base", "rag", "finetuned", "finetuned+rag")
+    }
     train = {"train_tokens": 14_000, "body_tokens": 9_000, "head_tokens": 5_000}
     return {
         "config": {"n": 100, "limit": 100, "epochs": 3},
         "peak": {"peak_gflops": 350.0, "peak_gflops_bf16": 2800.0},
         "load_cold": {"load_s": 15.0},
-        "load_warm": {"load_s": 0.4, "again_in_process_s": 0.2, "imports_s": 3.0, "params": PARAMS,
-                      "embedding_params": 28_311_552, "layers": 30, "hidden": 576},
-        "ragft": {"timings": ragft_times, "finetune": train | {"precision": "bf16"}, "arms": arms,
-                  "precision": "bf16", "max_rss_gb": 3.4},
+        "load_warm": {
+            "load_s": 0.4,
+            "again_in_process_s": 0.2,
+            "imports_s": 3.0,
+            "params": PARAMS,
+            "embedding_params": 28_311_552,
+            "layers": 30,
+            "hidden": 576,
+        },
+        "ragft": {
+            "timings": ragft_times,
+            "finetune": train | {"precision": "bf16"},
+            "arms": arms,
+            "precision": "bf16",
+            "max_rss_gb": 3.4,
+        },
         "naive": {"timings": naive_times, "finetune": {"train_tokens": 14_000}, "arms": arms, "max_rss_gb": 3.5},
         "rates": {},
         "fp32_ragft": train | {"seconds": 50.0, "precision": "fp32"},
@@ -44,16 +58,26 @@ def test_summary_ratios_and_mfu():
     assert fp32["model_gflops"] == round(6 * PARAMS * 14_000 / 50.0 / 1e9, 1)
     # Executed FLOPs count the shared prefix once and the head on labelled positions only.
     assert fp32["executed_gflops"] < fp32["model_gflops"]
-    for key in ("speedup_end_to_end", "train_mfu", "generation_speedup", "train_speedup", "model_load_warm_s",
-                "retrieval_p99_ms_100k", "peak_rss_gb"):
+    for key in (
+        "speedup_end_to_end",
+        "train_mfu",
+        "generation_speedup",
+        "train_speedup",
+        "model_load_warm_s",
+        "retrieval_p99_ms_100k",
+        "peak_rss_gb",
+    ):
         assert s[key] is not None, key
     assert s["retrieval_p99_ms_100k"] == 15.0 and s["peak_rss_gb"] == 3.4 and s["precision"] == "bf16"
 
 
 def test_peers_utilization_and_cpu_keys():
-    raw = _raw() | {"cpu": {"model": "AMD EPYC", "flags": {"avx512_bf16": True}},
-                    "trl": {"tokens_per_s": 140.0, "trl": "1.16.0"}, "llamacpp": {"questions_per_s": 2.0},
-                    "study": {"preset": "study", "wall_s": 1500.0}}
+    raw = _raw() | {
+        "cpu": {"model": "AMD EPYC", "flags": {"avx512_bf16": True}},
+        "trl": {"tokens_per_s": 140.0, "trl": "1.16.0"},
+        "llamacpp": {"questions_per_s": 2.0},
+        "study": {"preset": "study", "wall_s": 1500.0},
+    }
     s = summarize(raw, quick=False)
     assert s["cpu"]["flags"]["avx512_bf16"] and s["study_wall_s"] == 1500.0
     # ragft's default run: 14,000 tokens in 40 s = 350 tokens/s, 2.5x TRL's 140
@@ -63,7 +87,8 @@ def test_peers_utilization_and_cpu_keys():
     default = s["training"]["full"]["ragft"]
     assert s["train_executed_utilization"] == round(default["executed_gflops"] / 2800.0, 3)
     assert s["train_executed_utilization_fp32"] == round(
-        s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3)
+        s["training"]["full_fp32"]["ragft"]["executed_gflops"] / 350.0, 3
+    )
     assert 0 < s["train_executed_utilization"] <= 1 and 0 < s["train_executed_utilization_fp32"] <= 1
 
 
@@ -85,11 +110,21 @@ def test_skipped_peers_are_null():
 
 def test_accuracy_in_both_precisions():
     raw = _raw()
-    other = {**raw["ragft"], "precision": "fp32", "timings": raw["ragft"]["timings"] | {"total": 90.0},
-             "arms": {a: s | {"accuracy": 0.75} for a, s in raw["ragft"]["arms"].items()}}
+    other = {
+        **raw["ragft"],
+        "precision": "fp32",
+        "timings": raw["ragft"]["timings"] | {"total": 90.0},
+        "arms": {a: s | {"accuracy": 0.75} for a, s in raw["ragft"]["arms"].items()},
+    }
     s = summarize(raw | {"ragft_other_precision": other}, quick=False)
-    assert s["accuracy_by_precision"]["bf16"] == {"n": 100, "end_to_end_s": 60.0, "base": 0.5, "rag": 0.5,
-                                                  "finetuned": 0.5, "finetuned+rag": 0.5}
+    assert s["accuracy_by_precision"]["bf16"] == {
+        "n": 100,
+        "end_to_end_s": 60.0,
+        "base": 0.5,
+        "rag": 0.5,
+        "finetuned": 0.5,
+        "finetuned+rag": 0.5,
+    }
     fp32 = s["accuracy_by_precision"]["fp32"]
     assert fp32["rag"] == 0.75 and fp32["end_to_end_s"] == 90.0
     assert list(summarize(raw, quick=False)["accuracy_by_precision"]) == ["bf16"]  # --one-precision

@@ -28,8 +28,10 @@ def test_help_lists_the_commands():
 
 
 def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny_model_dir):
-    data = write_jsonl(tmp_path / "bad.jsonl", [{"messages": [{"role": "user", "content": "q"},
-                                                              {"role": "assistant", "content": "a"}]}] * 10 + ["{x"])
+    data = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}] * 10 + ["{x"],
+    )
     out = tmp_path / "run"
     result = invoke("run", "--data", data, "--out", out, "--model", tiny_model_dir, "--quiet")
     one_error_line(result, f"{data}:11: malformed JSON")
@@ -37,22 +39,25 @@ def test_run_with_malformed_data_fails_and_leaves_no_complete_run(tmp_path, tiny
     assert (out / "FAILED").exists()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--data", "missing.jsonl"], "missing.jsonl: no such file"),
-    (["--model", "no-such-model"], "unknown model 'no-such-model'"),
-    (["--model", "./nowhere/model.gguf"], "does not exist"),
-    (["--arms", "base,magic"], "unknown arm 'magic'"),
-    (["--epochs", "zero"], "--epochs must be a positive integer"),
-    (["--method", "qlora"], "finetune.method"),
-    (["--preset", "nope"], "unknown preset 'nope'"),
-    (["--precision", "fp16"], "precision: Input should be 'auto', 'fp32' or 'bf16'"),
-    (["--data", "peeple"], "--data peeple: no such file, and not a generator (cities, orgs, people, or a mix"),
-    (["--docs", "."], "data: docs needs questions"),
-    (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
-    (["--questions", "."], "questions and train go with docs"),
-    (["--experiments", "magic"], "experiments: unknown study 'magic'; known: generalization"),
-    (["--experiments", "update", "--arms", "rag"], "update compares the arms rag and finetuned; add finetuned"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--data", "missing.jsonl"], "missing.jsonl: no such file"),
+        (["--model", "no-such-model"], "unknown model 'no-such-model'"),
+        (["--model", "./nowhere/model.gguf"], "does not exist"),
+        (["--arms", "base,magic"], "unknown arm 'magic'"),
+        (["--epochs", "zero"], "--epochs must be a positive integer"),
+        (["--method", "qlora"], "finetune.method"),
+        (["--preset", "nope"], "unknown preset 'nope'"),
+        (["--precision", "fp16"], "precision: Input should be 'auto', 'fp32' or 'bf16'"),
+        (["--data", "peeple"], "--data peeple: no such file, and not a generator (cities, orgs, people, or a mix"),
+        (["--docs", "."], "data: docs needs questions"),
+        (["--docs", "nowhere", "--questions", "q.jsonl"], "--docs nowhere: no such file or directory"),
+        (["--questions", "."], "questions and train go with docs"),
+        (["--experiments", "magic"], "experiments: unknown study 'magic'; known: generalization"),
+        (["--experiments", "update", "--arms", "rag"], "update compares the arms rag and finetuned; add finetuned"),
+    ],
+)
 def test_run_rejects_bad_options(tmp_path, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
     one_error_line(invoke("run", "--out", tmp_path / "r", "--quiet", *args), expected)
@@ -68,17 +73,24 @@ def test_run_refuses_a_non_empty_out_dir(tmp_path):
 
 def _companies(tmp_path, question: str, answer: str):
     """A user's own chat JSONL: 12 companies, one question each ({i}: the company, {people}: a head count)."""
-    rows = [{"messages": [{"role": "user", "content": question.format(i=i)},
-                          {"role": "assistant", "content": answer.format(i=i, people=100 + 7 * i)}]}
-            for i in range(12)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": question.format(i=i)},
+                {"role": "assistant", "content": answer.format(i=i, people=100 + 7 * i)},
+            ]
+        }
+        for i in range(12)
+    ]
     return write_jsonl(tmp_path / "mine.jsonl", rows)
 
 
 def test_run_on_users_own_data(tmp_path, tiny_model_dir):
     data = _companies(tmp_path, "Where is Company{i} headquartered?", "Company{i} is headquartered in Town{i}.")
     out = tmp_path / "run"
-    result = invoke("run", "--data", data, "--arms", "base,rag", "--out", out, "--model", tiny_model_dir,
-                    "--limit", 4, "--quiet")
+    result = invoke(
+        "run", "--data", data, "--arms", "base,rag", "--out", out, "--model", tiny_model_dir, "--limit", 4, "--quiet"
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["dataset"]["source"] == str(data) and results["dataset"]["questions"] == 4
@@ -88,12 +100,17 @@ def test_run_on_users_own_data(tmp_path, tiny_model_dir):
 
 def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):
     data = _companies(tmp_path, "Where is Company{i} headquartered?", "Company{i} is headquartered in Town{i}.")
-    test = write_jsonl(tmp_path / "test.jsonl", [{"question": "In which town is Company3 based?", "answer": "Town3"},
-                                                 {"question": "Company5's head office is in which town?",
-                                                  "answer": "Town5"}])
+    test = write_jsonl(
+        tmp_path / "test.jsonl",
+        [
+            {"question": "In which town is Company3 based?", "answer": "Town3"},
+            {"question": "Company5's head office is in which town?", "answer": "Town5"},
+        ],
+    )
     out = tmp_path / "run"
-    result = invoke("run", "--data", data, "--test", test, "--arms", "base,rag", "--out", out, "--model",
-                    tiny_model_dir, "--quiet")
+    result = invoke(
+        "run", "--data", data, "--test", test, "--arms", "base,rag", "--out", out, "--model", tiny_model_dir, "--quiet"
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["dataset"]["splits"] == {"test": 2, "train": 12}
@@ -106,11 +123,23 @@ def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):
 
 def test_finetune_command_and_bad_method(tmp_path, cities_file, tiny_model_dir):
     one_error_line(invoke("finetune", cities_file, "--method", "qlora"), "--method must be full or lora")
-    one_error_line(invoke("finetune", cities_file, "--precision", "half"),
-                   "--precision must be one of auto, fp32, bf16")
+    one_error_line(
+        invoke("finetune", cities_file, "--precision", "half"), "--precision must be one of auto, fp32, bf16"
+    )
     out = tmp_path / "ft"
-    result = invoke("finetune", cities_file, "--model", tiny_model_dir, "--epochs", 1, "--out", out, "--quiet",
-                    "--precision", "fp32")
+    result = invoke(
+        "finetune",
+        cities_file,
+        "--model",
+        tiny_model_dir,
+        "--epochs",
+        1,
+        "--out",
+        out,
+        "--quiet",
+        "--precision",
+        "fp32",
+    )
     assert result.exit_code == 0, result.output
     assert "full fine-tuning (fp32)" in result.output
     assert "saved to" in result.output and (out / "config.json").exists()
@@ -152,6 +181,7 @@ def test_knowledge_base_commands_on_files_and_folders(tmp_path):
     assert "City_7 has about 42" in listing and "1819583" not in listing
 
     from ragft.data.questions import passage_id
+
     one = passage_id("City_70 has about 5 inhabitants.")
     assert "deleted 1 passage(s)" in invoke("kb", "delete", one, *db).output
     one_error_line(invoke("kb", "delete", one, *db), f"no passage with id {one}")
@@ -168,11 +198,25 @@ def test_index_and_run_against_a_chroma_server(tmp_path, chroma_url, tiny_model_
     result = invoke("index", cities_file, "--chroma-url", chroma_url, "--collection", "cli-test", "--quiet")
     assert result.exit_code == 0, result.output
     assert "100 in http://127.0.0.1" in result.output
-    assert "100 passages from 1 source(s)" in invoke("kb", "stats", "--chroma-url", chroma_url,
-                                                     "--collection", "cli-test").output
+    assert (
+        "100 passages from 1 source(s)"
+        in invoke("kb", "stats", "--chroma-url", chroma_url, "--collection", "cli-test").output
+    )
     out = tmp_path / "run"
-    result = invoke("run", "--arms", "rag", "--limit", 3, "--model", tiny_model_dir, "--chroma-url", chroma_url,
-                    "--out", out, "--quiet")
+    result = invoke(
+        "run",
+        "--arms",
+        "rag",
+        "--limit",
+        3,
+        "--model",
+        tiny_model_dir,
+        "--chroma-url",
+        chroma_url,
+        "--out",
+        out,
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["config"]["rag"]["chroma_url"] == chroma_url
@@ -188,14 +232,38 @@ def test_run_on_documents_rejects_a_questions_file_with_missing_fields(tmp_path,
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "How much is the lamp?", "answer": "5 euros"}\n{"question": "Where?"}\n')
     out = tmp_path / "run"
-    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base", "--out", out,
-                    "--model", tiny_model_dir, "--quiet")
+    result = invoke(
+        "run",
+        "--docs",
+        docs,
+        "--questions",
+        questions,
+        "--arms",
+        "base",
+        "--out",
+        out,
+        "--model",
+        tiny_model_dir,
+        "--quiet",
+    )
     one_error_line(result, f"{questions}:2: missing or empty 'answer'")
     assert (out / "FAILED").exists() and not (out / "results.json").exists()
     (docs / "a.md").unlink()
     (docs / "b.md").write_bytes(b"\x00\x01binary")
-    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base", "--out", tmp_path / "r2",
-                    "--model", tiny_model_dir, "--quiet")
+    result = invoke(
+        "run",
+        "--docs",
+        docs,
+        "--questions",
+        questions,
+        "--arms",
+        "base",
+        "--out",
+        tmp_path / "r2",
+        "--model",
+        tiny_model_dir,
+        "--quiet",
+    )
     one_error_line(result, "b.md")
 
 
@@ -205,11 +273,27 @@ def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir)
     (docs / "shop.md").write_text("# Shop\n\n## Lamps\n\nThe X2 lamp costs 5 euros. The S lamp costs 9 euros.\n")
     (docs / "hours.html").write_text("<title>Hours</title><nav>menu</nav><h2>Opening</h2><p>We open at 09:00.</p>")
     questions = tmp_path / "q.jsonl"
-    questions.write_text('{"question": "How much is the X2 lamp?", "answer": "5 euros"}\n'
-                         '{"question": "When does the shop open?", "answer": "09:00"}\n')
+    questions.write_text(
+        '{"question": "How much is the X2 lamp?", "answer": "5 euros"}\n'
+        '{"question": "When does the shop open?", "answer": "09:00"}\n'
+    )
     out = tmp_path / "run"
-    result = invoke("run", "--docs", docs, "--questions", questions, "--arms", "base,rag,finetuned", "--epochs", 1,
-                    "--out", out, "--model", tiny_model_dir, "--quiet")
+    result = invoke(
+        "run",
+        "--docs",
+        docs,
+        "--questions",
+        questions,
+        "--arms",
+        "base,rag,finetuned",
+        "--epochs",
+        1,
+        "--out",
+        out,
+        "--model",
+        tiny_model_dir,
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert results["dataset"]["chunks"] == 3 and results["dataset"]["splits"] == {"test": 2}
@@ -231,8 +315,22 @@ def test_run_on_documents_end_to_end_with_a_tiny_model(tmp_path, tiny_model_dir)
 def test_the_lifecycle_on_users_own_data(tmp_path, tiny_model_dir):
     data = _companies(tmp_path, "How many people work at Company{i}?", "Company{i} employs {people} people.")
     out = tmp_path / "run"
-    result = invoke("run", "--data", data, "--arms", "rag,finetuned", "--experiments", "update,deletion,long_context",
-                    "--epochs", 1, "--out", out, "--model", tiny_model_dir, "--quiet")
+    result = invoke(
+        "run",
+        "--data",
+        data,
+        "--arms",
+        "rag,finetuned",
+        "--experiments",
+        "update,deletion,long_context",
+        "--epochs",
+        1,
+        "--out",
+        out,
+        "--model",
+        tiny_model_dir,
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     studies = json.loads((out / "results.json").read_text())["experiments"]
     [change] = studies["update"]["examples"]  # 10 % of 12 facts: the number of one moved by 10-40 %
@@ -252,9 +350,24 @@ def test_every_run_option_is_mapped_to_a_config_key_in_one_table():
 
     not_config = {"ctx", "preset", "config", "out", "resume", "quiet", "api_key", "judge_api_key", "rewriter_api_key"}
     assert set(inspect.signature(run).parameters) - not_config == set(RUN_OPTIONS)
-    config = run_config(None, None, {"arms": "base, rag", "epochs": "3", "limit": 7, "data": "people:2+cities:3",
-                                     "precision": "fp32", "experiments": None})
-    assert (config.arms, config.finetune.epochs, config.limit, config.data.source, config.precision) == \
-        (["base", "rag"], 3, 7, "people:2+cities:3", "fp32")
+    config = run_config(
+        None,
+        None,
+        {
+            "arms": "base, rag",
+            "epochs": "3",
+            "limit": 7,
+            "data": "people:2+cities:3",
+            "precision": "fp32",
+            "experiments": None,
+        },
+    )
+    assert (config.arms, config.finetune.epochs, config.limit, config.data.source, config.precision) == (
+        ["base", "rag"],
+        3,
+        7,
+        "people:2+cities:3",
+        "fp32",
+    )
     assert config.preset is None  # --data names the knowledge: no seed preset underneath
     assert run_config(None, None, {}).preset == "seed"

@@ -22,22 +22,25 @@ def test_overrides_and_config_file(tmp_path):
     assert config.data.n == 100  # untouched preset values survive
 
 
-@pytest.mark.parametrize("yaml_text, message", [
-    ("finetune:\n  epochs: 0\n", "finetune.epochs"),
-    ("arms: [base, magic]\n", "arms: unknown arm 'magic'"),
-    ("rag:\n  k: 0\n", "rag.k"),
-    ("modle: x\n", "modle: Extra inputs are not permitted"),
-    ("finetune: [1\n", "invalid YAML"),
-    ("- 1\n- 2\n", "expected a mapping"),
-    # a prompt template is checked before any model loads: a stray brace, a field it is never filled with
-    ("prompts:\n  rag: 'Q: {question} {context'\n", "prompts: rag: expected '}' before end of string"),
-    ("prompts:\n  closed_book: '{question} in {city}'\n", "closed_book: unknown field {city}"),
-    ("behaviour:\n  style:\n    patterns: {greeting: '^(Hi'}\n", "pattern 'greeting' is not a regular expression"),
-    ("behaviour:\n  source: mine.jsonl\n", "a chat JSONL source needs style"),
-    ("device: tpu\n", "device: unknown device 'tpu'"),
-    ("seed: 9223372036854775808\n", "seed: Input should be less than 4294967296"),
-    ("finetune:\n  learning_rate: .nan\n", "finetune.learning_rate: Input should be a finite number"),
-])
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("finetune:\n  epochs: 0\n", "finetune.epochs"),
+        ("arms: [base, magic]\n", "arms: unknown arm 'magic'"),
+        ("rag:\n  k: 0\n", "rag.k"),
+        ("modle: x\n", "modle: Extra inputs are not permitted"),
+        ("finetune: [1\n", "invalid YAML"),
+        ("- 1\n- 2\n", "expected a mapping"),
+        # a prompt template is checked before any model loads: a stray brace, a field it is never filled with
+        ("prompts:\n  rag: 'Q: {question} {context'\n", "prompts: rag: expected '}' before end of string"),
+        ("prompts:\n  closed_book: '{question} in {city}'\n", "closed_book: unknown field {city}"),
+        ("behaviour:\n  style:\n    patterns: {greeting: '^(Hi'}\n", "pattern 'greeting' is not a regular expression"),
+        ("behaviour:\n  source: mine.jsonl\n", "a chat JSONL source needs style"),
+        ("device: tpu\n", "device: unknown device 'tpu'"),
+        ("seed: 9223372036854775808\n", "seed: Input should be less than 4294967296"),
+        ("finetune:\n  learning_rate: .nan\n", "finetune.learning_rate: Input should be a finite number"),
+    ],
+)
 def test_bad_config_is_one_clear_line(tmp_path, yaml_text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml_text)

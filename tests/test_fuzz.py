@@ -13,37 +13,104 @@ from ragft.config import _read_yaml, build_config
 from ragft.data.validate import validate_file
 from ragft.errors import RagftError
 
+
 def fuzz(examples: int):
-    return settings(max_examples=examples, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
 
 # Words the code looks for, so generated input reaches past the first check as well as failing it.
-KEYS = ["messages", "role", "content", "name", "weight", "tool_calls", "function", "arguments", "tools", "type",
-        "text", "model", "prompt", "input", "n", "seed", "stop", "max_tokens", "temperature", "top_p", "stream",
-        "echo", "logprobs", "response_format", "source", "arms", "data", "finetune", "epochs", "rag", "k"]
-VALUES = ["system", "user", "assistant", "tool", "function", "tiny", "all-minilm-l6-v2", "people", "cities",
-          "base", "rag", "finetuned", "lora", "text", "json_object", "auto"]
+KEYS = [
+    "messages",
+    "role",
+    "content",
+    "name",
+    "weight",
+    "tool_calls",
+    "function",
+    "arguments",
+    "tools",
+    "type",
+    "text",
+    "model",
+    "prompt",
+    "input",
+    "n",
+    "seed",
+    "stop",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stream",
+    "echo",
+    "logprobs",
+    "response_format",
+    "source",
+    "arms",
+    "data",
+    "finetune",
+    "epochs",
+    "rag",
+    "k",
+]
+VALUES = [
+    "system",
+    "user",
+    "assistant",
+    "tool",
+    "function",
+    "tiny",
+    "all-minilm-l6-v2",
+    "people",
+    "cities",
+    "base",
+    "rag",
+    "finetuned",
+    "lora",
+    "text",
+    "json_object",
+    "auto",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(VALUES),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(VALUES),
     st.text(max_size=20),  # surrogates included: JSON escapes them ("\ud800")
-    st.sampled_from(["\ud800", "a\udfffb", "{field}", "{", "x" * 300]))
+    st.sampled_from(["\ud800", "a\udfffb", "{field}", "{", "x" * 300]),
+)
 edges = st.sampled_from([2**31, 2**63, 2**64, 2**70, -(2**63) - 1, -1, 0, 10**30, 1e308, -0.0, "\ud800", True])
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=5)), max_leaves=12)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), inner, max_size=5),
+    ),
+    max_leaves=12,
+)
 
 
 def _chat_like():
-    message = st.fixed_dictionaries({"role": st.one_of(st.sampled_from(VALUES[:5]), json_values)},
-                                    optional={"content": json_values, "weight": json_values,
-                                              "tool_calls": json_values, "name": json_values})
+    message = st.fixed_dictionaries(
+        {"role": st.one_of(st.sampled_from(VALUES[:5]), json_values)},
+        optional={"content": json_values, "weight": json_values, "tool_calls": json_values, "name": json_values},
+    )
     return st.fixed_dictionaries({"messages": st.lists(message, max_size=4)}, optional={"tools": json_values})
 
 
-lines = st.one_of(json_values.map(json.dumps), _chat_like().map(json.dumps), st.binary(max_size=40).map(
-    lambda b: b.decode("latin-1")), st.just("[" * 5000))
+lines = st.one_of(
+    json_values.map(json.dumps),
+    _chat_like().map(json.dumps),
+    st.binary(max_size=40).map(lambda b: b.decode("latin-1")),
+    st.just("[" * 5000),
+)
 
 
 @fuzz(150)
@@ -56,9 +123,14 @@ def test_the_validator_reports_every_bad_line_and_never_crashes(tmp_path_factory
     assert all("\n" not in str(p) for p in report.problems)
 
 
-config_dicts = st.dictionaries(st.sampled_from(KEYS + ["preset", "limit", "device", "precision", "experiments",
-                                                       "variants", "lifecycle", "behaviour", "prompts"]),
-                               json_values, max_size=6)
+config_dicts = st.dictionaries(
+    st.sampled_from(
+        KEYS
+        + ["preset", "limit", "device", "precision", "experiments", "variants", "lifecycle", "behaviour", "prompts"]
+    ),
+    json_values,
+    max_size=6,
+)
 
 
 @fuzz(100)
@@ -85,8 +157,9 @@ def api(tmp_path_factory, tiny_model_dir):
 
     from ragft.server.app import ServerSettings, create_app
 
-    app = create_app(ServerSettings(data_dir=tmp_path_factory.mktemp("fuzz-server"),
-                                    aliases={"tiny": str(tiny_model_dir)}))
+    app = create_app(
+        ServerSettings(data_dir=tmp_path_factory.mktemp("fuzz-server"), aliases={"tiny": str(tiny_model_dir)})
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -100,11 +173,30 @@ def _bounded(body):
     return body
 
 
-OPTIONS = ("n", "seed", "stop", "max_tokens", "temperature", "top_p", "stream", "stream_options", "echo", "logprobs",
-           "top_logprobs", "response_format", "tools", "tool_choice", "suffix", "best_of", "max_completion_tokens")
-VALID = {"chat/completions": {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2},
-         "completions": {"model": "tiny", "prompt": "hi", "max_tokens": 2},
-         "embeddings": {"model": "all-minilm-l6-v2", "input": "hi"}}
+OPTIONS = (
+    "n",
+    "seed",
+    "stop",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stream",
+    "stream_options",
+    "echo",
+    "logprobs",
+    "top_logprobs",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "suffix",
+    "best_of",
+    "max_completion_tokens",
+)
+VALID = {
+    "chat/completions": {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2},
+    "completions": {"model": "tiny", "prompt": "hi", "max_tokens": 2},
+    "embeddings": {"model": "all-minilm-l6-v2", "input": "hi"},
+}
 
 
 def requests_to(path: str):
@@ -128,8 +220,27 @@ def test_the_endpoints_answer_generated_requests_without_a_5xx(api, request_):
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
 
 
-EDGES = [2**31, 2**63, 2**64, 2**70, -(2**63) - 1, -1, 0, 10**30, 1e308, -0.0, "\ud800", True, None, "", [], {}, [1, 2],
-         {"type": "json_schema"}, "x" * 5000]
+EDGES = [
+    2**31,
+    2**63,
+    2**64,
+    2**70,
+    -(2**63) - 1,
+    -1,
+    0,
+    10**30,
+    1e308,
+    -0.0,
+    "\ud800",
+    True,
+    None,
+    "",
+    [],
+    {},
+    [1, 2],
+    {"type": "json_schema"},
+    "x" * 5000,
+]
 
 
 def test_every_option_at_every_edge_value_is_answered_without_a_5xx(api):

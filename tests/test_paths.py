@@ -22,14 +22,20 @@ def test_a_file_in_the_way_or_an_unwritable_folder_is_named(tmp_path, monkeypatc
         check_writable_dir(tmp_path / "new", "--data-dir")
 
 
-@pytest.mark.parametrize("args, said", [
-    (["data", "cities", "-o", "{tmp}/afile/x.jsonl"], "-o {tmp}/afile: is a file, not a folder"),
-    (["data", "people", "-o", "{tmp}"], "is a folder; give a file name"),
-    (["run", "--arms", "base", "--out", "{tmp}/afile/run"], "run directory {tmp}/afile/run: {tmp}/afile is a file"),
-    (["index", "{tmp}/notes.txt", "--db", "{tmp}/afile/db"], "knowledge base {tmp}/afile/db: {tmp}/afile is a file"),
-    (["serve", "--data-dir", "{tmp}/afile/d"], "--data-dir {tmp}/afile/d: {tmp}/afile is a file"),
-    (["finetune", "{tmp}/train.jsonl", "--out", "{tmp}/afile/ft"], "--out {tmp}/afile/ft: {tmp}/afile is a file"),
-])
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["data", "cities", "-o", "{tmp}/afile/x.jsonl"], "-o {tmp}/afile: is a file, not a folder"),
+        (["data", "people", "-o", "{tmp}"], "is a folder; give a file name"),
+        (["run", "--arms", "base", "--out", "{tmp}/afile/run"], "run directory {tmp}/afile/run: {tmp}/afile is a file"),
+        (
+            ["index", "{tmp}/notes.txt", "--db", "{tmp}/afile/db"],
+            "knowledge base {tmp}/afile/db: {tmp}/afile is a file",
+        ),
+        (["serve", "--data-dir", "{tmp}/afile/d"], "--data-dir {tmp}/afile/d: {tmp}/afile is a file"),
+        (["finetune", "{tmp}/train.jsonl", "--out", "{tmp}/afile/ft"], "--out {tmp}/afile/ft: {tmp}/afile is a file"),
+    ],
+)
 def test_every_output_option_fails_in_one_line_before_any_work(tmp_path, args, said, cities):
     from ragft.data.cities import to_jsonl
 

@@ -10,9 +10,27 @@ import time
 def test_sigterm_marks_the_run_failed_and_leaves_no_results(tmp_path, tiny_model_dir):
     out = tmp_path / "run"
     env = {**os.environ, "RAGFT_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "ragft", "run", "--model", str(tiny_model_dir), "--arms",
-                             "base,finetuned", "--epochs", "200", "--out", str(out), "--quiet"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ragft",
+            "run",
+            "--model",
+            str(tiny_model_dir),
+            "--arms",
+            "base,finetuned",
+            "--epochs",
+            "200",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not (out / "dataset.jsonl").exists():  # the run is under way
         assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() else "slow"

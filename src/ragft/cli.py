@@ -12,16 +12,12 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from ragft import atomic
-from ragft.commands import (RUN_OPTIONS, ApiKeys, finetune_file, resume_experiment, run_config, run_experiment,
-                            serve as serve_api, validate)
-from ragft.data import support
-from ragft.data.cities import to_jsonl
-from ragft.data.sources import generate
+from ragft.cli_data import MODEL_HELP, data_app
+from ragft.commands import RUN_OPTIONS, ApiKeys, finetune_file, resume_experiment, run_config, run_experiment
+from ragft.commands import serve as serve_api
 from ragft.errors import ON_TERMINATE, RagftError
 from ragft.evaluate.context import contexts as context_registry
 from ragft.knowledge import ask_question, index_path
-from ragft.paths import check_writable_dir
 from ragft.studies.registry import studies as study_registry
 
 
@@ -52,6 +48,7 @@ def _sigterm_as_interrupt():
     The marker is written first, and the process ends within TERMINATE_GRACE_S whatever happens: an interrupt
     that lands in a C++ callback (torch, tokenizers) aborts instead of unwinding, and one that lands in a
     weakref or import-lock callback is swallowed, as Ctrl-C would be there too."""
+
     def interrupt(signum, frame):
         reason = f"terminated by signal {signum}"
         for hook in list(ON_TERMINATE):
@@ -70,106 +67,23 @@ def _sigterm_as_interrupt():
             signal.signal(signal.SIGTERM, previous)
 
 
-app = typer.Typer(cls=_Group, help="Fine-tune or retrieve? ragft measures it on a local LLM.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
-data_app = typer.Typer(help="Generate and check chat JSONL datasets.", no_args_is_help=True)
+app = typer.Typer(
+    cls=_Group,
+    help="Fine-tune or retrieve? ragft measures it on a local LLM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 app.add_typer(data_app, name="data")
 kb_app = typer.Typer(help="Inspect and edit a knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
-MODEL_HELP = "Catalogue name (smollm2-135m-instruct), local HF dir, adapter dir, .gguf file or hub id."
-OUT = typer.Option(None, "-o", "--out", help="Output file (default: stdout).")
 
 
-@data_app.command("cities")
-def data_cities(
-    n: int = typer.Option(100, "-n", min=1, help="Number of cities."),
-    seed: int = typer.Option(42, "--seed", help="Random seed (42 = the seed's data)."),
-    out: Optional[Path] = OUT,
-) -> None:
-    """Write the seed's fake-city dataset as OpenAI chat JSONL."""
-    _write_generated("cities", n, seed, out)
-
-
-@data_app.command("people")
-def data_people(
-    n: int = typer.Option(100, "-n", min=1, help="Number of people (one conversation per fact, 5 each)."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    out: Optional[Path] = OUT,
-) -> None:
-    """Write fictional people (birth year, birthplace, employer, trade, height) as OpenAI chat JSONL."""
-    _write_generated("people", n, seed, out)
-
-
-@data_app.command("orgs")
-def data_orgs(
-    n: int = typer.Option(60, "-n", min=1, help="Number of organisations (one conversation per fact, 5 each)."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    out: Optional[Path] = OUT,
-) -> None:
-    """Write fictional organisations (founding, staff, headquarters, chief executive, industry) as chat JSONL."""
-    _write_generated("orgs", n, seed, out)
-
-
-@data_app.command("generate")
-def data_generate(
-    name: str = typer.Argument(..., help="A generated domain (cities, people, orgs, any added one) or a mix of them "
-                                         "(people:2+cities:10)."),
-    n: int = typer.Option(100, "-n", min=1, help="Entities (a mix's parts without a count)."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    out: Optional[Path] = OUT,
-) -> None:
-    """Write any generated domain's facts as OpenAI chat JSONL (one conversation per fact)."""
-    _write_generated(name, n, seed, out)
-
-
-@data_app.command("support")
-def data_support(
-    n: int = typer.Option(200, "-n", min=1, help="Number of conversations."),
-    seed: int = typer.Option(42, "--seed", help="Random seed."),
-    format: str = typer.Option("text", "--format", help="text: plain replies; json: {intent, reply, needs_id}."),
-    split: str = typer.Option("train", "--split", help="train or test: disjoint user-message templates and slots."),
-    out: Optional[Path] = OUT,
-) -> None:
-    """Write customer-support conversations in a checkable house style (greeting, sign-off, asks for the one
-    identifier the request needs, at most 45 words) as chat JSONL: the behaviour experiment's data."""
-    if format not in support.FORMATS or split not in support.SPLITS:
-        bad, name, choices = (("--format", format, support.FORMATS) if format not in support.FORMATS
-                              else ("--split", split, support.SPLITS))
-        raise typer.BadParameter(f"{name!r} is not one of {', '.join(choices)}", param_hint=bad)
-    _write_conversations(support.conversations(n, seed, format, split), out, f"{split} conversations")
-
-
-def _write_generated(name: str, n: int, seed: int, out: Path | None) -> None:
-    _write_conversations(generate(name, n, seed), out)
-
-
-def _write_conversations(conversations: list[dict], out: Path | None, what: str = "conversations") -> None:
-    """Chat JSONL to stdout, or atomically to OUT (its folder checked first) with a note on stderr."""
-    if out is None:
-        typer.echo(to_jsonl(conversations))
-        return
-    if out.is_dir():
-        raise RagftError(f"-o {out}: is a folder; give a file name")
-    check_writable_dir(out.parent, "-o")
-    atomic.write_text(out, to_jsonl(conversations))
-    typer.echo(f"wrote {len(conversations)} {what} to {out}", err=True)
-
-
-@data_app.command("validate")
-def data_validate(
-    file: Path = typer.Argument(..., help="Chat JSONL file."),
-    model: str = typer.Option("smollm2-135m-instruct", "--model", "-m",
-                              help="Tokenizer for token counts. " + MODEL_HELP),
-    max_tokens: int = typer.Option(16385, "--max-tokens", min=1, help="Per-example token limit (OpenAI's: 16385)."),
-) -> None:
-    """Check a chat fine-tuning file the way OpenAI does; print FILE:LINE: problem for each issue."""
-    raise typer.Exit(validate(file, model, max_tokens))
-
-
-PRECISION_HELP = ("auto, fp32 or bf16: auto uses bf16 matmuls where the hardware has them natively "
-                  "(CUDA, CPUs with AMX), else fp32.")
+PRECISION_HELP = (
+    "auto, fp32 or bf16: auto uses bf16 matmuls where the hardware has them natively (CUDA, CPUs with AMX), else fp32."
+)
 
 
 @app.command("finetune")
@@ -201,8 +115,9 @@ def index(
     db: Optional[Path] = DB,
     collection: str = COLLECTION,
     chroma_url: Optional[str] = CHROMA_URL,
-    split: str = typer.Option("auto", "--split", help="lines (a passage per line), chunks, or auto: "
-                                                      ".txt by lines, markdown/rst by chunks."),
+    split: str = typer.Option(
+        "auto", "--split", help="lines (a passage per line), chunks, or auto: .txt by lines, markdown/rst by chunks."
+    ),
     quiet: bool = QUIET,
 ) -> None:
     """Build or update a knowledge base; re-indexing a file replaces its passages."""
@@ -216,8 +131,12 @@ def ask(
     collection: str = COLLECTION,
     chroma_url: Optional[str] = CHROMA_URL,
     model: str = typer.Option("smollm2-135m-instruct", "--model", "-m", help=MODEL_HELP),
-    k: int = typer.Option(5, "-k", min=1, help="At most this many passages in the prompt (the best one, and "
-                                               "those scoring nearly as well)."),
+    k: int = typer.Option(
+        5,
+        "-k",
+        min=1,
+        help="At most this many passages in the prompt (the best one, and those scoring nearly as well).",
+    ),
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Answer from the knowledge base (hybrid retrieval), with checked citations and the passages cited."""
@@ -266,20 +185,37 @@ def run(
     ctx: typer.Context,
     preset: Optional[str] = typer.Option(None, "--preset", help="Named experiment: seed, study, study-quick."),
     config: Optional[Path] = typer.Option(None, "--config", help="YAML experiment config."),
-    data: Optional[str] = typer.Option(None, "--data", help="Your own chat JSONL, or a generator: cities, people, "
-                                       "orgs, or a mix in one knowledge base (people:2+cities:10)."),
-    docs: Optional[Path] = typer.Option(None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as "
-                                                             "the knowledge; needs --questions."),
-    questions: Optional[Path] = typer.Option(None, "--questions", help='With --docs: the test set, JSONL lines '
-                                                                       '{"question": ..., "answer": ...}.'),
-    train: Optional[Path] = typer.Option(None, "--train", help="With --docs: chat JSONL to fine-tune on (default: "
-                                                               "continued pre-training on the document chunks)."),
-    arms: Optional[str] = typer.Option(None, "--arms", help="Comma-separated: base,finetuned,rag,finetuned+rag,"
-                                       "rag-seed,context,oracle,raft,idk (and V, V+rag, ... for each fine-tune V in "
-                                       "the config's variants; `ragft arms` lists the contexts)."),
-    experiments: Optional[str] = typer.Option(None, "--experiments", help="Comma-separated studies (`ragft studies` "
-                                              "lists them): generalization,augmentation,learning_curve (generated "
-                                              "data), update,deletion,unknowns,long_context,raft,errors, behaviour."),
+    data: Optional[str] = typer.Option(
+        None,
+        "--data",
+        help="Your own chat JSONL, or a generator: cities, people, "
+        "orgs, or a mix in one knowledge base (people:2+cities:10).",
+    ),
+    docs: Optional[Path] = typer.Option(
+        None, "--docs", help="A folder of documents (md, txt, rst, html, pdf) as the knowledge; needs --questions."
+    ),
+    questions: Optional[Path] = typer.Option(
+        None, "--questions", help='With --docs: the test set, JSONL lines {"question": ..., "answer": ...}.'
+    ),
+    train: Optional[Path] = typer.Option(
+        None,
+        "--train",
+        help="With --docs: chat JSONL to fine-tune on (default: continued pre-training on the document chunks).",
+    ),
+    arms: Optional[str] = typer.Option(
+        None,
+        "--arms",
+        help="Comma-separated: base,finetuned,rag,finetuned+rag,"
+        "rag-seed,context,oracle,raft,idk (and V, V+rag, ... for each fine-tune V in "
+        "the config's variants; `ragft arms` lists the contexts).",
+    ),
+    experiments: Optional[str] = typer.Option(
+        None,
+        "--experiments",
+        help="Comma-separated studies (`ragft studies` "
+        "lists them): generalization,augmentation,learning_curve (generated "
+        "data), update,deletion,unknowns,long_context,raft,errors, behaviour.",
+    ),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default runs/<preset>-<time>)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate only the first N questions."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
@@ -287,43 +223,80 @@ def run(
     epochs: Optional[str] = typer.Option(None, "--epochs", help="Fine-tuning epochs, or auto."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
     precision: Optional[str] = typer.Option(None, "--precision", help=PRECISION_HELP),
-    backend: Optional[str] = typer.Option(None, "--backend", help="local, or openai: answer on an OpenAI-compatible "
-                                                                 "endpoint (--model is the endpoint's model name)."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. "
-                                           "http://127.0.0.1:8000/v1 (default OPENAI_BASE_URL)."),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="OPENAI_API_KEY", show_envvar=True,
-                                          help="Key for the endpoint (never written to the run directory)."),
-    finetune_backend: Optional[str] = typer.Option(None, "--finetune-backend",
-                                                   help="local, or openai: the endpoint's fine-tuning API."),
+    backend: Optional[str] = typer.Option(
+        None,
+        "--backend",
+        help="local, or openai: answer on an OpenAI-compatible endpoint (--model is the endpoint's model name).",
+    ),
+    base_url: Optional[str] = typer.Option(
+        None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (default OPENAI_BASE_URL)."
+    ),
+    api_key: Optional[str] = typer.Option(
+        None,
+        "--api-key",
+        envvar="OPENAI_API_KEY",
+        show_envvar=True,
+        help="Key for the endpoint (never written to the run directory).",
+    ),
+    finetune_backend: Optional[str] = typer.Option(
+        None, "--finetune-backend", help="local, or openai: the endpoint's fine-tuning API."
+    ),
     chroma_url: Optional[str] = CHROMA_URL,
-    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Also grade every answer with this model "
-                                                                         "on an OpenAI-compatible endpoint."),
-    judge_url: Optional[str] = typer.Option(None, "--judge-url",
-                                            help="The judge's endpoint (default OPENAI_BASE_URL)."),
-    judge_api_key: Optional[str] = typer.Option(None, "--judge-api-key", envvar="RAGFT_JUDGE_API_KEY",
-                                                show_envvar=True, help="The judge's key (default: --api-key)."),
-    test: Optional[Path] = typer.Option(None, "--test", help="With --data FILE: held-out questions asked besides "
-                                        'the trained ones, JSONL lines {"question": ..., "answer": ...}.'),
-    rewriter_url: Optional[str] = typer.Option(None, "--rewriter-url", help="An OpenAI-compatible endpoint that "
-                                               "rewords each trained question: held-out phrasings of your data."),
-    rewriter_model: Optional[str] = typer.Option(None, "--rewriter-model", help="The rewriter's model "
-                                                 "(default gpt-4o-mini)."),
-    rewriter_api_key: Optional[str] = typer.Option(None, "--rewriter-api-key", envvar="RAGFT_REWRITER_API_KEY",
-                                                   show_envvar=True, help="The rewriter's key."),
-    seeds: Optional[int] = typer.Option(None, "--seeds", min=1, max=20, help="Repeat the run N times with data and "
-                                        "training seeds moved by 0..N-1; report mean ± std per arm."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run in RUN_DIR with its own "
-                                          "config.yaml: the arms it answered and the fine-tunes it saved are not "
-                                          "redone (keys come from the options and environment, as before)."),
+    judge_model: Optional[str] = typer.Option(
+        None, "--judge-model", help="Also grade every answer with this model on an OpenAI-compatible endpoint."
+    ),
+    judge_url: Optional[str] = typer.Option(
+        None, "--judge-url", help="The judge's endpoint (default OPENAI_BASE_URL)."
+    ),
+    judge_api_key: Optional[str] = typer.Option(
+        None,
+        "--judge-api-key",
+        envvar="RAGFT_JUDGE_API_KEY",
+        show_envvar=True,
+        help="The judge's key (default: --api-key).",
+    ),
+    test: Optional[Path] = typer.Option(
+        None,
+        "--test",
+        help="With --data FILE: held-out questions asked besides "
+        'the trained ones, JSONL lines {"question": ..., "answer": ...}.',
+    ),
+    rewriter_url: Optional[str] = typer.Option(
+        None,
+        "--rewriter-url",
+        help="An OpenAI-compatible endpoint that rewords each trained question: held-out phrasings of your data.",
+    ),
+    rewriter_model: Optional[str] = typer.Option(
+        None, "--rewriter-model", help="The rewriter's model (default gpt-4o-mini)."
+    ),
+    rewriter_api_key: Optional[str] = typer.Option(
+        None, "--rewriter-api-key", envvar="RAGFT_REWRITER_API_KEY", show_envvar=True, help="The rewriter's key."
+    ),
+    seeds: Optional[int] = typer.Option(
+        None,
+        "--seeds",
+        min=1,
+        max=20,
+        help="Repeat the run N times with data and training seeds moved by 0..N-1; report mean ± std per arm.",
+    ),
+    resume: Optional[Path] = typer.Option(
+        None,
+        "--resume",
+        help="Continue a killed run in RUN_DIR with its own "
+        "config.yaml: the arms it answered and the fine-tunes it saved are not "
+        "redone (keys come from the options and environment, as before).",
+    ),
     quiet: bool = QUIET,
 ) -> None:
     """Run the whole experiment and write the report."""
     keys = ApiKeys(api_key, judge_api_key, rewriter_api_key)
     if resume is not None:
         not_experiment = {"resume", "api_key", "judge_api_key", "rewriter_api_key", "quiet"}
-        given = [p.opts[0] for p in ctx.command.params  # typer carries its own click: compare by name
-                 if p.name not in not_experiment
-                 and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"]
+        given = [
+            p.opts[0]
+            for p in ctx.command.params  # typer carries its own click: compare by name
+            if p.name not in not_experiment and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"
+        ]
         if given:
             raise RagftError(f"--resume continues {resume} with its own config.yaml; drop {', '.join(given)}")
         return resume_experiment(resume, quiet, keys)
@@ -349,20 +322,30 @@ def studies() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir",
-                                            help="Files, jobs, models (default $RAGFT_HOME/server)."),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="RAGFT_API_KEY", show_envvar=True,
-                                          help="Require 'Authorization: Bearer KEY' on every request."),
-    model_alias: Optional[list[str]] = typer.Option(None, "--model-alias", help="NAME=MODEL (repeatable): serve MODEL "
-                                                                              "(anything --model takes) as NAME."),
+    data_dir: Optional[Path] = typer.Option(
+        None, "--data-dir", help="Files, jobs, models (default $RAGFT_HOME/server)."
+    ),
+    api_key: Optional[str] = typer.Option(
+        None,
+        "--api-key",
+        envvar="RAGFT_API_KEY",
+        show_envvar=True,
+        help="Require 'Authorization: Bearer KEY' on every request.",
+    ),
+    model_alias: Optional[list[str]] = typer.Option(
+        None, "--model-alias", help="NAME=MODEL (repeatable): serve MODEL (anything --model takes) as NAME."
+    ),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     max_upload_mb: int = typer.Option(100, "--max-upload-mb", min=1, help="Largest request body (uploads)."),
-    max_queue: int = typer.Option(64, "--max-queue", min=1, help="Generations running or waiting at once; "
-                                                                 "more are answered 429 (retry later)."),
-    max_batch: int = typer.Option(64, "--max-batch", min=1, help="Most choices of concurrent requests decoded "
-                                                                 "together in one batch."),
+    max_queue: int = typer.Option(
+        64, "--max-queue", min=1, help="Generations running or waiting at once; more are answered 429 (retry later)."
+    ),
+    max_batch: int = typer.Option(
+        64, "--max-batch", min=1, help="Most choices of concurrent requests decoded together in one batch."
+    ),
     finetune_method: str = typer.Option("full", "--finetune-method", help="How jobs train: full or lora."),
 ) -> None:
     """Serve the local models and trainer through the OpenAI HTTP API (/v1/...)."""
-    serve_api(host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method, max_queue,
-              max_batch)
+    serve_api(
+        host, port, data_dir, api_key, model_alias or [], device, max_upload_mb, finetune_method, max_queue, max_batch
+    )

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from ragft import atomic
 from ragft.config import ExperimentConfig, load_config, one_line_error
-from ragft.finetune.config import FinetuneConfig
 from ragft.data.load import read_chat_file
 from ragft.data.sources import generator_names, is_generator
 from ragft.data.validate import MIN_EXAMPLES, validate_file
@@ -23,10 +22,17 @@ from ragft.evaluate.run_dir import default_run_dir, prepare_run_dir
 from ragft.evaluate.runner import Experiment
 from ragft.evaluate.seeds import run_seeds
 from ragft.finetune.chat_format import tools_of
+from ragft.finetune.config import FinetuneConfig
 from ragft.finetune.run import finetune_with_progress, settings_from_config
 from ragft.finetune.tokenize import count_tokens
-from ragft.models.loading import (DEVICE_PATTERN, adapter_base, classify_model, load_model, quiet_transformers,
-                                  resolve_model)
+from ragft.models.loading import (
+    DEVICE_PATTERN,
+    adapter_base,
+    classify_model,
+    load_model,
+    quiet_transformers,
+    resolve_model,
+)
 from ragft.models.precision import PRECISIONS
 from ragft.paths import check_writable_dir, ragft_home
 from ragft.progress import Reporter
@@ -47,8 +53,9 @@ def _load_tokenizer(model: str):
 def validate(file: Path, model: str, max_tokens: int) -> int:
     """Print one line per problem and a summary; return the exit code (1 on any error)."""
     tokenizer = _load_tokenizer(model)
-    report = validate_file(file, lambda example: count_tokens(tokenizer, example["messages"], tools_of(example)),
-                           max_tokens)
+    report = validate_file(
+        file, lambda example: count_tokens(tokenizer, example["messages"], tools_of(example)), max_tokens
+    )
     for problem in report.problems:
         typer.echo(str(problem))
     for line in report.summary_lines():
@@ -66,8 +73,19 @@ def _parse_epochs(epochs: str | None) -> int | str | None:
     return int(epochs)
 
 
-def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | None, batch_size: int,
-                  seed: int, out_dir: Path | None, device: str, quiet: bool, precision: str = "auto") -> None:
+def finetune_file(
+    file: Path,
+    model: str,
+    method: str,
+    epochs: str,
+    lr: float | None,
+    batch_size: int,
+    seed: int,
+    out_dir: Path | None,
+    device: str,
+    quiet: bool,
+    precision: str = "auto",
+) -> None:
     from pydantic import ValidationError
 
     if method not in ("full", "lora"):
@@ -87,9 +105,11 @@ def finetune_file(file: Path, model: str, method: str, epochs: str, lr: float | 
     with reporter.stage("load_model"), reporter.spinner(f"loading {model}"):
         loaded = load_model(model, device)
     _, result = finetune_with_progress(loaded, conversations, settings, out_dir, reporter)
-    typer.echo(f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, "
-               f"{result.epochs} epochs, {result.steps} steps, final loss {result.final_loss:.4f}, "
-               f"{result.seconds:.1f} s")
+    typer.echo(
+        f"{settings.method} fine-tuning ({result.precision}): {result.examples} examples, "
+        f"{result.epochs} epochs, {result.steps} steps, final loss {result.final_loss:.4f}, "
+        f"{result.seconds:.1f} s"
+    )
     typer.echo(f"saved to {out_dir}  (use it with --model {out_dir})")
 
 
@@ -105,14 +125,28 @@ def _path(value) -> str:
 # `ragft run`'s options and the config key each sets, with how its text becomes the key's value: the one place a
 # command-line option meets the config (an option not given leaves the preset's or the config file's value).
 RUN_OPTIONS: dict[str, tuple[str, Callable | None]] = {
-    "data": ("data.source", _path), "docs": ("data.docs", _path), "questions": ("data.questions", _path),
-    "train": ("data.train", _path), "test": ("data.test", _path), "rewriter_url": ("data.rewriter_url", None),
-    "rewriter_model": ("data.rewriter_model", None), "judge_model": ("judge.model", None),
-    "judge_url": ("judge.url", None), "arms": ("arms", _listed), "experiments": ("experiments", _listed),
-    "limit": ("limit", None), "model": ("model", None), "method": ("finetune.method", None),
-    "epochs": ("finetune.epochs", _parse_epochs), "device": ("device", None), "precision": ("precision", None),
-    "backend": ("backend.type", None), "base_url": ("backend.base_url", None),
-    "finetune_backend": ("backend.finetune", None), "chroma_url": ("rag.chroma_url", None), "seeds": ("seeds", None),
+    "data": ("data.source", _path),
+    "docs": ("data.docs", _path),
+    "questions": ("data.questions", _path),
+    "train": ("data.train", _path),
+    "test": ("data.test", _path),
+    "rewriter_url": ("data.rewriter_url", None),
+    "rewriter_model": ("data.rewriter_model", None),
+    "judge_model": ("judge.model", None),
+    "judge_url": ("judge.url", None),
+    "arms": ("arms", _listed),
+    "experiments": ("experiments", _listed),
+    "limit": ("limit", None),
+    "model": ("model", None),
+    "method": ("finetune.method", None),
+    "epochs": ("finetune.epochs", _parse_epochs),
+    "device": ("device", None),
+    "precision": ("precision", None),
+    "backend": ("backend.type", None),
+    "base_url": ("backend.base_url", None),
+    "finetune_backend": ("backend.finetune", None),
+    "chroma_url": ("rag.chroma_url", None),
+    "seeds": ("seeds", None),
 }
 
 
@@ -131,8 +165,10 @@ def run_config(preset: str | None, config_file: Path | None, options: dict) -> E
     if preset is None and config_file is None and data is None and docs is None:
         preset = "seed"  # the seed experiment; with your own knowledge, the defaults (config.py)
     if data is not None and not is_generator(data) and not Path(data).is_file():
-        raise RagftError(f"--data {data}: no such file, and not a generator ({', '.join(generator_names())}, "
-                         "or a mix like people:2+cities:10)")
+        raise RagftError(
+            f"--data {data}: no such file, and not a generator ({', '.join(generator_names())}, "
+            "or a mix like people:2+cities:10)"
+        )
     for option in ("docs", "questions", "train", "test"):
         path = options.get(option)
         if path is not None and not Path(path).exists():
@@ -153,14 +189,26 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None, quiet: bool, 
     reporter = Reporter(quiet)
     reporter.log(f"run directory: {run_dir}")
     if config.seeds > 1:
-        result = _marking_failure(run_dir, lambda: run_seeds(config, run_dir, reporter, api_key=keys.api_key,
-                                                             judge_api_key=keys.judge,
-                                                             rewriter_api_key=keys.rewriter))
+        result = _marking_failure(
+            run_dir,
+            lambda: run_seeds(
+                config,
+                run_dir,
+                reporter,
+                api_key=keys.api_key,
+                judge_api_key=keys.judge,
+                rewriter_api_key=keys.rewriter,
+            ),
+        )
         print_seeds(result.results)
         typer.echo(f"report: {run_dir / 'report.html'}")
         return
-    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=keys.api_key,
-                                                  judge_api_key=keys.judge, rewriter_api_key=keys.rewriter).run)
+    result = _marking_failure(
+        run_dir,
+        Experiment(
+            config, run_dir, reporter, api_key=keys.api_key, judge_api_key=keys.judge, rewriter_api_key=keys.rewriter
+        ).run,
+    )
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 
@@ -177,15 +225,25 @@ def resume_experiment(run_dir: Path, quiet: bool, keys: ApiKeys = ApiKeys()) -> 
     (run_dir / "FAILED").unlink(missing_ok=True)  # written again if this try fails too
     reporter = Reporter(quiet)
     reporter.log(f"resuming {run_dir}")
-    result = _marking_failure(run_dir, Experiment(config, run_dir, reporter, api_key=keys.api_key,
-                                                  judge_api_key=keys.judge, rewriter_api_key=keys.rewriter,
-                                                  resume=True).run)
+    result = _marking_failure(
+        run_dir,
+        Experiment(
+            config,
+            run_dir,
+            reporter,
+            api_key=keys.api_key,
+            judge_api_key=keys.judge,
+            rewriter_api_key=keys.rewriter,
+            resume=True,
+        ).run,
+    )
     print_summary(result.results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 
 
 def _marking_failure(run_dir: Path, work):
     """work(), with RUN_DIR/FAILED written when it fails or the process is told to stop (SIGTERM)."""
+
     def mark_failed(e: BaseException) -> None:
         atomic.write_text(run_dir / "FAILED", f"{type(e).__name__}: {e}\n")
 
@@ -217,20 +275,38 @@ def print_summary(results: dict) -> None:
     for col in ("arm", "acc", "95% CI", "correct", "seed", "retr.", "tokens", "s/q"):
         table.add_column(col, justify="left" if col == "arm" else "right")
     for name, arm in results["arms"].items():
+
         def pct(value):
             return "—" if value is None else f"{value:.0%}"
 
         lo, hi = arm["ci95"]
-        table.add_row(name, pct(arm["accuracy"]), f"{lo:.0%}–{hi:.0%}", f"{arm['correct']}/{arm['n']}",
-                      pct(arm["accuracy_seed"]), pct(arm["retrieval_hit_rate"]),
-                      f"{arm['mean_prompt_tokens']:.0f}", f"{arm['mean_latency_s']:.2f}")
+        table.add_row(
+            name,
+            pct(arm["accuracy"]),
+            f"{lo:.0%}–{hi:.0%}",
+            f"{arm['correct']}/{arm['n']}",
+            pct(arm["accuracy_seed"]),
+            pct(arm["retrieval_hit_rate"]),
+            f"{arm['mean_prompt_tokens']:.0f}",
+            f"{arm['mean_latency_s']:.2f}",
+        )
     out.print(table)
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"].items())
     out.print(f"[dim]{timings}[/dim]")
 
 
-def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, model_alias: list[str], device: str,
-          max_upload_mb: int, finetune_method: str, max_queue: int = 64, max_batch: int = 64) -> None:
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    api_key: str | None,
+    model_alias: list[str],
+    device: str,
+    max_upload_mb: int,
+    finetune_method: str,
+    max_queue: int = 64,
+    max_batch: int = 64,
+) -> None:
     """Run the OpenAI-compatible server until interrupted."""
     import uvicorn
 
@@ -244,12 +320,23 @@ def serve(host: str, port: int, data_dir: Path | None, api_key: str | None, mode
     if not re.fullmatch(DEVICE_PATTERN, device):
         raise RagftError(f"--device: unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps")
     data_dir = check_writable_dir(data_dir or ragft_home() / "server", "--data-dir")
-    settings = ServerSettings(data_dir=data_dir, aliases=parse_aliases(model_alias), api_key=api_key or None,
-                              device=device, max_upload_bytes=max_upload_mb * 2**20, finetune_method=finetune_method,
-                              max_queue=max_queue, max_batch=max_batch)
+    settings = ServerSettings(
+        data_dir=data_dir,
+        aliases=parse_aliases(model_alias),
+        api_key=api_key or None,
+        device=device,
+        max_upload_bytes=max_upload_mb * 2**20,
+        finetune_method=finetune_method,
+        max_queue=max_queue,
+        max_batch=max_batch,
+    )
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
-        typer.secho(f"warning: listening on {host} without --api-key: anyone who can reach this address can use "
-                    f"the models and the trainer", fg=typer.colors.YELLOW, err=True)
+        typer.secho(
+            f"warning: listening on {host} without --api-key: anyone who can reach this address can use "
+            f"the models and the trainer",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     app = create_app(settings)
     typer.echo(f"ragft serve: http://{host}:{port}/v1 (data in {data_dir}); Ctrl-C stops it", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

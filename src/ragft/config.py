@@ -23,7 +23,8 @@ from ragft.models.loading import DEVICE_PATTERN
 from ragft.rag.config import RagConfig
 from ragft.rag.prompts import PromptConfig
 from ragft.schema import Strict, distinct
-from ragft.studies.registry import names as study_names, selected as selected_studies
+from ragft.studies.registry import names as study_names
+from ragft.studies.registry import selected as selected_studies
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
@@ -37,11 +38,21 @@ class VariantConfig(Strict):
     """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="names its arms and finetuned/NAME/")
-    train_on: Literal["facts", "raft", "idk"] = Field("facts", description=(
-        "facts: the task's training data; raft: its questions with retrieved passages, gold and distractors "
-        "(Zhang et al. 2024); idk: the facts plus 'I don't know' for entities not in them"))
-    phrasings: int = Field(1, ge=1, le=10, description=(
-        "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"))
+    train_on: Literal["facts", "raft", "idk"] = Field(
+        "facts",
+        description=(
+            "facts: the task's training data; raft: its questions with retrieved passages, gold and distractors "
+            "(Zhang et al. 2024); idk: the facts plus 'I don't know' for entities not in them"
+        ),
+    )
+    phrasings: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description=(
+            "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"
+        ),
+    )
     method: Literal["full", "lora"] | None = None
     epochs: int | Literal["auto"] | None = None
     learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -56,8 +67,9 @@ class VariantConfig(Strict):
 
     def recipe(self, finetune: FinetuneConfig) -> FinetuneConfig:
         """`finetune` with this variant's settings on top."""
-        mine = {k: v for k, v in self.model_dump().items()
-                if k in ("method", "epochs", "learning_rate") and v is not None}
+        mine = {
+            k: v for k, v in self.model_dump().items() if k in ("method", "epochs", "learning_rate") and v is not None
+        }
         return finetune.model_copy(update=mine)
 
 
@@ -68,27 +80,45 @@ class ExperimentConfig(Strict):
     model: str = DEFAULT_MODEL
     device: str = Field("auto", description="auto, cpu, cuda[:N] or mps")
     precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="matmul format: auto = bf16 where the hardware multiplies bf16 natively "
-                            "(CUDA, CPUs with AMX), else fp32; see models/precision.py")
+        "auto",
+        description="matmul format: auto = bf16 where the hardware multiplies bf16 natively "
+        "(CUDA, CPUs with AMX), else fp32; see models/precision.py",
+    )
     arms: list[str] = Field(default_factory=lambda: list(DEFAULT_ARMS))
     limit: int | None = Field(None, ge=1, description="evaluate only the first N questions")
     seed: int = Field(42, ge=0, lt=2**32, description="training seed")
     data: DataConfig = Field(default_factory=DataConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
-    variants: list[VariantConfig] = Field(default_factory=list, description=(
-        "more fine-tunes of the same model in this run, each with its own arms"))
-    experiments: list[str] = Field(default_factory=list, description=(
-        "studies reported beside the arms (results.json 'experiments'), by name: `ragft studies` lists them, e.g. "
-        "generalization, augmentation, learning_curve (generated facts), update, deletion, unknowns, long_context, "
-        "raft (`lifecycle`), behaviour (`behaviour`)"))
-    seeds: int = Field(1, ge=1, le=20, description=(
-        "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
-        "per-seed values with mean and std"))
+    variants: list[VariantConfig] = Field(
+        default_factory=list, description=("more fine-tunes of the same model in this run, each with its own arms")
+    )
+    experiments: list[str] = Field(
+        default_factory=list,
+        description=(
+            "studies reported beside the arms (results.json 'experiments'), by name: `ragft studies` lists them, e.g. "
+            "generalization, augmentation, learning_curve (generated facts), update, deletion, unknowns, long_context, "
+            "raft (`lifecycle`), behaviour (`behaviour`)"
+        ),
+    )
+    seeds: int = Field(
+        1,
+        ge=1,
+        le=20,
+        description=(
+            "repeat the whole run this many times, data and training seeds moved by 0..N-1 (seed-<i>/), and report "
+            "per-seed values with mean and std"
+        ),
+    )
     curve_every: int = Field(5, ge=1, description="learning_curve: evaluate every N epochs (and after the last)")
-    curve_variants: list[str] = Field(default_factory=list, description=(
-        "learning_curve: the fine-tunes to checkpoint (empty: every fine-tune of the run)"))
-    curve_questions: int = Field(60, ge=1, description=(
-        "learning_curve: questions per probe family at each point (the first N: the same at every point)"))
+    curve_variants: list[str] = Field(
+        default_factory=list,
+        description=("learning_curve: the fine-tunes to checkpoint (empty: every fine-tune of the run)"),
+    )
+    curve_questions: int = Field(
+        60,
+        ge=1,
+        description=("learning_curve: questions per probe family at each point (the first N: the same at every point)"),
+    )
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig)
     behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
     rag: RagConfig = Field(default_factory=RagConfig)
@@ -126,20 +156,27 @@ class ExperimentConfig(Strict):
         recipes = [(v.recipe(self.finetune), v.phrasings, v.seed, v.train_on) for v in self.variants]
         twins = [n for n, r in zip(names, recipes) if r == (self.finetune, 1, None, "facts")]
         if twins or len(set(map(repr, recipes))) != len(recipes):
-            raise ValueError("variants: two fine-tunes with the same recipe would train the same model twice"
-                             + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else ""))
+            raise ValueError(
+                "variants: two fine-tunes with the same recipe would train the same model twice"
+                + (f" ({twins[0]} is the default fine-tune's recipe)" if twins else "")
+            )
         generated = self.data.generated
         studies = [s.name for s in selected_studies(self.experiments) if s.probes]
         if studies and not generated:
-            raise ValueError(f"experiments: {', '.join(studies)} probe generated facts (data.source: "
-                             f"{phrased_sources()})")
+            raise ValueError(
+                f"experiments: {', '.join(studies)} probe generated facts (data.source: {phrased_sources()})"
+            )
         if any(v.phrasings > 1 for v in self.variants) and not generated:
-            raise ValueError("variants: phrasings above 1 need generated facts (data.source: "
-                             f"{phrased_sources()}); for your own data give the phrasings in a training file")
+            raise ValueError(
+                "variants: phrasings above 1 need generated facts (data.source: "
+                f"{phrased_sources()}); for your own data give the phrasings in a training file"
+            )
         unknown = [v for v in self.curve_variants if v not in (DEFAULT_VARIANT, *names)]
         if unknown:
-            raise ValueError(f"curve_variants: no fine-tune called {', '.join(map(repr, unknown))}; the run's are "
-                             f"{', '.join([DEFAULT_VARIANT, *names])}")
+            raise ValueError(
+                f"curve_variants: no fine-tune called {', '.join(map(repr, unknown))}; the run's are "
+                f"{', '.join([DEFAULT_VARIANT, *names])}"
+            )
         try:
             arms = [parse_arm(a, self.variant_kinds()) for a in self.arms]
         except ValueError as e:
@@ -175,8 +212,10 @@ class ExperimentConfig(Strict):
     def _trainable(self, arms: list) -> None:
         v = self.backend
         if v.type == "openai" and v.finetune == "local" and any(a.finetuned for a in arms):
-            raise ValueError("the fine-tuned arms of an openai backend need backend.finetune: openai "
-                             "(--finetune-backend openai); the endpoint's model cannot be trained here")
+            raise ValueError(
+                "the fine-tuned arms of an openai backend need backend.finetune: openai "
+                "(--finetune-backend openai); the endpoint's model cannot be trained here"
+            )
         if v.finetune == "openai" and self.finetune.method != "full":
             raise ValueError("finetune.method lora is local only; a fine-tuning API trains its own way")
         if v.finetune == "openai" and any(a.variant not in ("untouched", "finetuned") for a in arms):
@@ -226,8 +265,9 @@ def load_preset(name: str) -> dict:
     return {**_read_yaml(text, f"preset {name}"), "preset": name}
 
 
-def load_config(preset: str | None = None, config_file: Path | None = None,
-                overrides: dict | None = None) -> ExperimentConfig:
+def load_config(
+    preset: str | None = None, config_file: Path | None = None, overrides: dict | None = None
+) -> ExperimentConfig:
     """Preset, then the config file on top, then command-line overrides (dotted keys)."""
     raw: dict = load_preset(preset) if preset else {}
     where = "config"

@@ -29,8 +29,7 @@ STOPWORDS = frozenset(
 
 # 08:45, 9.30: one value. A dotted pair after a currency sign or before a unit word is a decimal
 # (£3.20, 2.45 metres), not a time.
-_TIME = re.compile(r"(?<![\w.:])([€$£¥]?\s?)([01]?\d|2[0-3])([:.])([0-5]\d)(?!(?![ap]m\b)[\w:]|\.\d)",
-                   re.IGNORECASE)
+_TIME = re.compile(r"(?<![\w.:])([€$£¥]?\s?)([01]?\d|2[0-3])([:.])([0-5]\d)(?!(?![ap]m\b)[\w:]|\.\d)", re.IGNORECASE)
 _WORD_AFTER = re.compile(r"\s*([^\W\d_]+)")
 _CLOCK_WORDS = frozenset({"am", "pm", "a", "p", "h", "hrs", "o"})
 _HOW_MANY = re.compile(r"\bhow many\s+([^\W\d_]+)", re.IGNORECASE)
@@ -54,7 +53,7 @@ class Stated:
 
 def _unit(text: str, start: int, end: int) -> str | None:
     """The word right after a number ("640 euros" -> "euro"), or a currency sign before it ("€640")."""
-    before = _CURRENCY_BEFORE.search(text[max(0, start - 3):start])
+    before = _CURRENCY_BEFORE.search(text[max(0, start - 3) : start])
     if before:
         return before.group(1)
     after = _UNIT_AFTER.match(text, end)
@@ -86,7 +85,7 @@ def stated_spans(text: str) -> list[tuple[Stated, str]]:
     times = [m for m in _TIME.finditer(text) if _is_time(text, m)]
     found = [(m.start(2), m.end(), Stated(int(m.group(2)) * 60 + int(m.group(4)), 4, "time")) for m in times]
     for m in times:  # same offsets, times masked out
-        text = text[:m.start(2)] + " " * (m.end() - m.start(2)) + text[m.end():]
+        text = text[: m.start(2)] + " " * (m.end() - m.start(2)) + text[m.end() :]
     for match in _NUMBER.finditer(text):
         whole, frac, scale = match.groups(default="")
         integer = re.sub(r"[,\u202f\u00a0]", "", whole)
@@ -170,8 +169,7 @@ def states_value(text: str, reference: str, question: str = "") -> bool:
         held = stated_numbers(text)
         # A date's day is not the date: "31 October" is not stated by "£31".
         months = set(words(reference)) & _MONTHS
-        return (all(any(number_matches(s, w.value) for s in held) for w in wanted)
-                and months <= set(words(text)))
+        return all(any(number_matches(s, w.value) for s in held) for w in wanted) and months <= set(words(text))
     needed = content_words(reference, question)
     if not needed:
         return " ".join(words(reference)) in " ".join(words(text))
@@ -206,11 +204,13 @@ def states_term(answer: str, term_text: str) -> bool:
         end = start + len(t)
         after, beyond = (lower[end] if end < len(lower) else " "), (lower[end + 1] if end + 1 < len(lower) else " ")
         # "psutil.wait_procs()" names wait_procs (an attribute of its module); "my-corpus.jsonl" is another file
-        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "")
-                                                             and t[0] not in _JOINED)
+        glued_before = before.isalnum() or before == "_" or (before in _JOINED.replace(".", "") and t[0] not in _JOINED)
         # "PYTHON_DOTENV_DISABLED=1" sets the variable it names
-        glued_after = after.isalnum() or after == "_" or (after in _JOINED.replace("=", "")
-                                                          and (beyond.isalnum() or beyond == "_"))
+        glued_after = (
+            after.isalnum()
+            or after == "_"
+            or (after in _JOINED.replace("=", "") and (beyond.isalnum() or beyond == "_"))
+        )
         if not glued_before and not glued_after:
             return True
         start = lower.find(t, start + 1)

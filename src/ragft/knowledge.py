@@ -8,8 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ragft.rag.config import RagConfig
-from ragft.rag.prompts import PromptConfig
 from ragft.data.load import read_chat_file
 from ragft.data.questions import passages
 from ragft.errors import RagftError
@@ -19,6 +17,8 @@ from ragft.paths import default_kb_dir
 from ragft.progress import Reporter
 from ragft.rag.answer import answer_grounded, select_passages, selection_from_config
 from ragft.rag.chunking import file_passages, text_files
+from ragft.rag.config import RagConfig
+from ragft.rag.prompts import PromptConfig
 from ragft.rag.retriever import Retriever, settings_from_config
 from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
@@ -56,12 +56,15 @@ def index_path(path: Path, db: Path | None, collection: str, url: str | None, sp
         for file, passages in sources.items():
             new, stale = kb.sync_source(str(file.resolve()), passages, progress=advance)
             added, removed = added + new, removed + stale
-    typer.echo(f"indexed {total} passages from {len(sources)} file(s) ({added} new, {removed} replaced or removed); "
-               f"{kb.count()} in {kb.location} [{collection}]")
+    typer.echo(
+        f"indexed {total} passages from {len(sources)} file(s) ({added} new, {removed} replaced or removed); "
+        f"{kb.count()} in {kb.location} [{collection}]"
+    )
 
 
-def ask_question(question: str, db: Path | None, collection: str, url: str | None, model: str, k: int,
-                 device: str) -> None:
+def ask_question(
+    question: str, db: Path | None, collection: str, url: str | None, model: str, k: int, device: str
+) -> None:
     """The grounded RAG answer (rag/answer.py, as the `rag` arm makes it), its checked citations and the
     sentence that supports each, and the passages it read."""
     rag = RagConfig(k=k)
@@ -73,21 +76,38 @@ def ask_question(question: str, db: Path | None, collection: str, url: str | Non
     vocabulary = None
     if rag.unknown_names:
         vocabulary = KnowledgeVocabulary(kb.all_passages().values())
-    [answer] = answer_grounded(chat, [question], [hits], PromptConfig(), GenerationSettings(),
-                               choose_values=rag.value_choice, vocabulary=vocabulary)
+    [answer] = answer_grounded(
+        chat,
+        [question],
+        [hits],
+        PromptConfig(),
+        GenerationSettings(),
+        choose_values=rag.value_choice,
+        vocabulary=vocabulary,
+    )
     out.print(answer.text, markup=False, highlight=False)
     if answer.unmentioned:
-        out.print("(no passage of the knowledge base names this, so the model was not asked; the closest "
-                  "passages follow)", markup=False, highlight=False)
+        out.print(
+            "(no passage of the knowledge base names this, so the model was not asked; the closest passages follow)",
+            markup=False,
+            highlight=False,
+        )
     if answer.value_chosen:
-        out.print("(the model's own answer stated none of the passages' values of the asked kind; "
-                  "this is the one it chose among them)", markup=False, highlight=False)
+        out.print(
+            "(the model's own answer stated none of the passages' values of the asked kind; "
+            "this is the one it chose among them)",
+            markup=False,
+            highlight=False,
+        )
     if answer.citations:
         how = " (the model chose it when asked for a citation)" if answer.forced else ""
         out.print(f"\nCitations{how}:", markup=False, highlight=False)
         for c in answer.citations:
-            verdict = (f'supports the answer: "{c.sentence}"' if c.valid else
-                       "does NOT support the answer (no sentence of it states this value for what was asked)")
+            verdict = (
+                f'supports the answer: "{c.sentence}"'
+                if c.valid
+                else "does NOT support the answer (no sentence of it states this value for what was asked)"
+            )
             out.print(f"  [{c.number}] {verdict}", markup=False, highlight=False)
     else:
         out.print("\nCitations: none (the answer cites no passage)")
@@ -111,14 +131,18 @@ def kb_list(db: Path | None, collection: str, url: str | None, source: str | Non
 def kb_stats(db: Path | None, collection: str, url: str | None) -> None:
     kb = open_kb(db, collection, url)
     sources = kb.sources()
-    out.print(f"{kb.location} [{collection}]: {kb.count()} passages from {len(sources)} source(s)",
-              markup=False, highlight=False)
+    out.print(
+        f"{kb.location} [{collection}]: {kb.count()} passages from {len(sources)} source(s)",
+        markup=False,
+        highlight=False,
+    )
     for source, n in sources.most_common():
         out.print(f"  {n:6d}  {source}", markup=False, highlight=False)
 
 
-def kb_delete(db: Path | None, collection: str, url: str | None, ids: list[str], source: str | None,
-              drop: bool) -> None:
+def kb_delete(
+    db: Path | None, collection: str, url: str | None, ids: list[str], source: str | None, drop: bool
+) -> None:
     if not ids and not source and not drop:
         raise RagftError("kb delete: give passage ids, --source FILE, or --all")
     kb = open_kb(db, collection, url)

@@ -37,8 +37,13 @@ class Reporter:
         if self.quiet:
             yield lambda n=1, **fields: None
             return
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[info]}")]
+        columns = [
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+        ]
         with Progress(*columns, console=self.console, transient=False) as progress:
             task = progress.add_task(description, total=total, info="")
 

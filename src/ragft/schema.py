@@ -20,8 +20,9 @@ def redact_url(url: str | None) -> str | None:
 
     parts = urlsplit(url)
     host = parts.netloc.rsplit("@", 1)[-1]
-    query = urlencode([(k, "REDACTED" if _SECRET_PARAM.match(k) else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    query = urlencode(
+        [(k, "REDACTED" if _SECRET_PARAM.match(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
     return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
 
 

@@ -10,8 +10,11 @@ def test_defaults_reproduce_the_seed_data():
     convs = city_conversations()
     assert len(convs) == 100
     answers = [c["messages"][2]["content"] for c in convs[:3]]
-    assert answers == ["City_1 has about 1967825 inhabitants.", "City_2 has about 519610 inhabitants.",
-                       "City_3 has about 4714226 inhabitants."]
+    assert answers == [
+        "City_1 has about 1967825 inhabitants.",
+        "City_2 has about 519610 inhabitants.",
+        "City_3 has about 4714226 inhabitants.",
+    ]
     assert convs[6]["messages"][2]["content"] == "City_7 has about 1819583 inhabitants."  # as in the seed's notebook
     assert convs[0]["messages"][0] == {"role": "system", "content": "You're a helpful assistant"}
     assert convs[99]["messages"][1]["content"] == "What is the population of City_100?"

@@ -57,11 +57,18 @@ def test_markdown_headings_build_paths_from_the_title(tmp_path):
     doc = read_document(write(tmp_path, "handbook.md", MARKDOWN.replace("---\ntitle", "---\nx", 1)))
     assert doc.title == "Employee handbook"
     got = sections(doc)
-    assert list(got) == [("Employee handbook",), ("Employee handbook", "Products", "Lumen X2"),
-                         ("Employee handbook", "Returns")]  # setext "Returns" is level 2: it closes Products
+    assert list(got) == [
+        ("Employee handbook",),
+        ("Employee handbook", "Products", "Lumen X2"),
+        ("Employee handbook", "Returns"),
+    ]  # setext "Returns" is level 2: it closes Products
     assert got[("Employee handbook",)] == ("Welcome to ACME: see our site, `ragft index` and this snake_case_name.",)
     assert got[("Employee handbook", "Products", "Lumen X2")] == (
-        "It costs 640 euros.", "First item", "Second item wraps here", "Model: Lumen X2; Price: 640.")
+        "It costs 640 euros.",
+        "First item",
+        "Second item wraps here",
+        "Model: Lumen X2; Price: 640.",
+    )
     assert got[("Employee handbook", "Returns")] == ('keep = "code"',)
     assert "comment" not in str(doc)
 
@@ -123,11 +130,17 @@ Example::
 
 
 def test_txt_title_rule_and_wrapped_lines(tmp_path):
-    doc = read_document(write(tmp_path, "notes.txt", "Travel policy\n\nTrains are booked\nby the office. Taxis too.\n"
-                                                     "\n- first rule\n- second rule\n"))
+    doc = read_document(
+        write(
+            tmp_path,
+            "notes.txt",
+            "Travel policy\n\nTrains are booked\nby the office. Taxis too.\n\n- first rule\n- second rule\n",
+        )
+    )
     assert doc.title == "Travel policy"
-    assert sections(doc) == {("Travel policy",): ("Trains are booked by the office. Taxis too.", "first rule",
-                                                  "second rule")}
+    assert sections(doc) == {
+        ("Travel policy",): ("Trains are booked by the office. Taxis too.", "first rule", "second rule")
+    }
     long_first = "A" * 85 + "\n\nBody.\n"
     assert read_document(write(tmp_path, "long_first-line.txt", long_first)).title == "long first line"
     no_blank = read_document(write(tmp_path, "no-blank.text", "Heading\nBody line.\n"))
@@ -138,14 +151,15 @@ def test_txt_title_rule_and_wrapped_lines(tmp_path):
     assert sentence.title == "facts"  # a first line that is a sentence is not a title
 
 
-
 def test_txt_faq_questions_and_short_lines_head_their_paragraphs(tmp_path):
-    text = ("THE PLAYERS - FREQUENTLY ASKED QUESTIONS\nOld Tannery, Fuller Street, Kestlow\n\n"
-            "Where can I park?\nThe nearest car park is on Bridge Street.\n\n"
-            "Do you offer group discounts?\n\nGroups of 12 or more get 10% off.\n\n"
-            "The committee\n\nThe committee has nine members.\n\n"
-            "Box office: 01632 960417\n\n"  # a fact, not a heading: it has a number and a colon
-            "The club moved to its boathouse on\nWharf Lane in 1987, and it was extended twice.\n")
+    text = (
+        "THE PLAYERS - FREQUENTLY ASKED QUESTIONS\nOld Tannery, Fuller Street, Kestlow\n\n"
+        "Where can I park?\nThe nearest car park is on Bridge Street.\n\n"
+        "Do you offer group discounts?\n\nGroups of 12 or more get 10% off.\n\n"
+        "The committee\n\nThe committee has nine members.\n\n"
+        "Box office: 01632 960417\n\n"  # a fact, not a heading: it has a number and a colon
+        "The club moved to its boathouse on\nWharf Lane in 1987, and it was extended twice.\n"
+    )
     doc = read_document(write(tmp_path, "faq.txt", text))
     title = "THE PLAYERS - FREQUENTLY ASKED QUESTIONS"
     assert doc.title == title
@@ -153,19 +167,25 @@ def test_txt_faq_questions_and_short_lines_head_their_paragraphs(tmp_path):
         (title,): ("Old Tannery, Fuller Street, Kestlow",),
         (title, "Where can I park?"): ("The nearest car park is on Bridge Street.",),
         (title, "Do you offer group discounts?"): ("Groups of 12 or more get 10% off.",),
-        (title, "The committee"): ("The committee has nine members.", "Box office: 01632 960417",
-                                   "The club moved to its boathouse on Wharf Lane in 1987, and it was extended twice."),
+        (title, "The committee"): (
+            "The committee has nine members.",
+            "Box office: 01632 960417",
+            "The club moved to its boathouse on Wharf Lane in 1987, and it was extended twice.",
+        ),
     }
 
 
-
 def test_txt_lines_in_capitals_head_sections_and_rules_are_dropped(tmp_path):
-    text = ("LIBRARIES\nWHAT'S ON - SPRING 2026\n=======================\n\nEvents are free.\n\n"
-            "CRIME WRITERS: FELIX MORROW\nThe talk is on 26 March 2026 at 7.30pm.\n")
+    text = (
+        "LIBRARIES\nWHAT'S ON - SPRING 2026\n=======================\n\nEvents are free.\n\n"
+        "CRIME WRITERS: FELIX MORROW\nThe talk is on 26 March 2026 at 7.30pm.\n"
+    )
     doc = read_document(write(tmp_path, "events.txt", text))
     assert doc.title == "LIBRARIES"
-    assert sections(doc) == {("LIBRARIES", "WHAT'S ON - SPRING 2026"): ("Events are free.",),
-                             ("LIBRARIES", "CRIME WRITERS: FELIX MORROW"): ("The talk is on 26 March 2026 at 7.30pm.",)}
+    assert sections(doc) == {
+        ("LIBRARIES", "WHAT'S ON - SPRING 2026"): ("Events are free.",),
+        ("LIBRARIES", "CRIME WRITERS: FELIX MORROW"): ("The talk is on 26 March 2026 at 7.30pm.",),
+    }
 
 
 HTML = """<!doctype html><html><head><title>Lumen shop</title><style>p { color: red }</style>
@@ -186,8 +206,13 @@ def test_html_skips_page_chrome_and_builds_paths(tmp_path):
     assert doc.title == "Lumen shop"
     assert sections(doc) == {
         ("Lumen shop", "Lumen guide"): ("Intro & welcome.",),
-        ("Lumen shop", "Lumen guide", "Prices"): ("It costs 640 euros. Delivery is free.", "Model: X2; Price: 640.",
-                                                  "One", "Nested", "Two"),
+        ("Lumen shop", "Lumen guide", "Prices"): (
+            "It costs 640 euros. Delivery is free.",
+            "Model: X2; Price: 640.",
+            "One",
+            "Nested",
+            "Two",
+        ),
     }
     for chrome in ("Site banner", "Menu entry", "script text", "color", "Search the form", "Advert", "Copyright"):
         assert chrome not in str(doc)
@@ -229,11 +254,26 @@ def test_pdf_without_pypdf_says_how_to_install_it(tmp_path, monkeypatch):
 
 
 def test_document_files_walks_folders(tmp_path):
-    for name in ["b.md", "a.txt", "sub/c.html", "sub/d.rst", "e.pdf", "questions.jsonl", "chat.jsonl", "x.csv",
-                 ".hidden.md", ".git/config.txt"]:
+    for name in [
+        "b.md",
+        "a.txt",
+        "sub/c.html",
+        "sub/d.rst",
+        "e.pdf",
+        "questions.jsonl",
+        "chat.jsonl",
+        "x.csv",
+        ".hidden.md",
+        ".git/config.txt",
+    ]:
         write(tmp_path, name, "x")
     assert [p.relative_to(tmp_path).as_posix() for p in document_files(tmp_path)] == [
-        "a.txt", "b.md", "e.pdf", "sub/c.html", "sub/d.rst"]
+        "a.txt",
+        "b.md",
+        "e.pdf",
+        "sub/c.html",
+        "sub/d.rst",
+    ]
     assert document_files(tmp_path / "b.md") == [tmp_path / "b.md"]
     assert {".md", ".markdown", ".rst", ".txt", ".text", ".html", ".htm", ".pdf"} == DOCUMENT_SUFFIXES
 

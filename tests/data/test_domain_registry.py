@@ -15,7 +15,7 @@ from ragft.data import sources
 from ragft.data.probes import probes
 from ragft.data.sources import domain, generate, generator_names
 
-PLANETS = '''
+PLANETS = """
 import random
 
 from ragft.data.domains import Attribute, Domain
@@ -28,7 +28,7 @@ DOMAIN = Domain("planets", (
                         "How many moons orbit {entity}?", "Count the moons of {entity}."),
               "{entity} has {value} moons."),
 ), draw)
-'''
+"""
 
 
 @pytest.fixture()
@@ -39,8 +39,9 @@ def planets(drop_in):
 def test_a_domain_module_is_found_generated_mixed_and_probed(planets):
     assert "planets" in generator_names()
     conversations = generate("planets", 3, 7)
-    assert [c["messages"][1]["content"] for c in conversations] == [f"How many moons does Planet {i} have?"
-                                                                    for i in (1, 2, 3)]
+    assert [c["messages"][1]["content"] for c in conversations] == [
+        f"How many moons does Planet {i} have?" for i in (1, 2, 3)
+    ]
     assert conversations == generate("planets", 3, 7)  # seeded
     mixed = domain("planets:2+cities:3").facts(0, 1)
     assert [f.entity for f in mixed].count("Planet 1") == 1 and len(mixed) == 5
@@ -50,8 +51,7 @@ def test_a_domain_module_is_found_generated_mixed_and_probed(planets):
 
 
 def test_the_config_and_the_cli_take_it(planets):
-    config = load_config("seed", overrides={"data.source": "planets", "data.n": 4,
-                                            "experiments": ["generalization"]})
+    config = load_config("seed", overrides={"data.source": "planets", "data.n": 4, "experiments": ["generalization"]})
     assert config.probing
     out = CliRunner().invoke(app, ["data", "generate", "planets", "-n", "2", "--seed", "3"])
     assert out.exit_code == 0 and [json.loads(line) for line in out.stdout.splitlines()] == generate("planets", 2, 3)

@@ -4,8 +4,8 @@ import pytest
 
 from ragft.data.cities import city_conversations
 from ragft.data.edits import changed_items, items_about, knowledge_facts, plan_edits
+from ragft.data.questions import passage_id, passages
 from ragft.data.sources import domain
-from ragft.data.questions import passages, passage_id
 from ragft.data.task import task_from_conversations, task_from_probes
 from ragft.errors import RagftError
 

@@ -4,12 +4,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ragft.cli import app
-from ragft.data.config import DataConfig
 from ragft.data.cities import city_conversations, to_jsonl
+from ragft.data.config import DataConfig
 from ragft.data.domains import Domain
-from ragft.data.load import load_conversations
 from ragft.data.generated.organisations import DOMAIN as ORGS
 from ragft.data.generated.people import DOMAIN as PEOPLE
+from ragft.data.load import load_conversations
 from ragft.data.questions import qa_items
 from ragft.data.sources import domains, generate, generator_names
 from ragft.data.validate import validate_file
@@ -32,7 +32,7 @@ def test_entities_unique_and_every_attribute_stated_once_in_order(domain):
     facts = domain.facts(150, seed=3)
     entities = list(dict.fromkeys(f.entity for f in facts))
     assert len(entities) == 150 and len(facts) == 150 * len(domain.attributes)
-    assert [f.attribute for f in facts[:len(domain.attributes)]] == [a.name for a in domain.attributes]
+    assert [f.attribute for f in facts[: len(domain.attributes)]] == [a.name for a in domain.attributes]
     assert not any(re.search(r"\d", e) for e in entities)  # a digit in a name would pass for a value
 
 
@@ -84,8 +84,9 @@ def test_bare_value_scores_right_for_every_phrasing_and_another_value_wrong(doma
 def test_reversals_only_ask_about_values_one_entity_has(domain):
     facts = domain.facts(60, seed=2)
     pairs = domain.reversals(facts)
-    every = [(a.reversed.format(value=f.value), f.entity) for f in facts
-             if (a := domain.attribute(f.attribute)).reversed]
+    every = [
+        (a.reversed.format(value=f.value), f.entity) for f in facts if (a := domain.attribute(f.attribute)).reversed
+    ]
     assert pairs and len(pairs) < len(every)
     for question, entity in pairs:
         assert [e for q, e in every if q == question] == [entity]

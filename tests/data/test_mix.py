@@ -6,8 +6,7 @@ from ragft.config import ExperimentConfig
 from ragft.data.domains import Attribute, Domain, Mix
 from ragft.data.generated.people import DOMAIN as PEOPLE
 from ragft.data.probes import probes, training_conversations
-from ragft.data.sources import domain, mix_parts
-from ragft.data.sources import generate, is_generator
+from ragft.data.sources import domain, generate, is_generator, mix_parts
 from ragft.data.task import task_from_probes
 from ragft.data.unknowns import generated_unknowns
 from ragft.errors import RagftError
@@ -55,8 +54,7 @@ def test_a_mix_is_generated_data_everywhere_a_generator_is():
     assert len(generate(MIX, 1, 42)) == 2 * len(PEOPLE.attributes) + 10
     task = task_from_probes(MIX, 4, 42)
     assert task.description.startswith(f"{MIX} (seed=42)")
-    config = ExperimentConfig(arms=["base", "rag", "finetuned"], experiments=["generalization"],
-                              data={"source": MIX})
+    config = ExperimentConfig(arms=["base", "rag", "finetuned"], experiments=["generalization"], data={"source": MIX})
     assert config.probing and config.data.generated
 
 
@@ -68,9 +66,11 @@ def test_bad_mixes_are_named_in_one_line(name):
 
 
 def test_two_domains_naming_the_same_entity_are_refused():
-    twins = Domain("twins", (Attribute("age", ("How old is {entity}?", "a {entity}", "b {entity}", "c {entity}"),
-                                       "{entity} is {value}."),),
-                   lambda n, rng: [(name, {"age": "40"}) for name, _ in PEOPLE.draw(n, rng)])
+    twins = Domain(
+        "twins",
+        (Attribute("age", ("How old is {entity}?", "a {entity}", "b {entity}", "c {entity}"), "{entity} is {value}."),),
+        lambda n, rng: [(name, {"age": "40"}) for name, _ in PEOPLE.draw(n, rng)],
+    )
     with pytest.raises(RagftError, match="named alike"):
         Mix("people+twins", ((PEOPLE, 2), (twins, 2))).facts(2, 42)
 
@@ -86,8 +86,12 @@ def test_knowledge_of_a_given_size_and_strangers_come_from_the_mix():
 
 
 def test_generalization_is_reported_per_domain_of_a_mix():
-    rows = [{"arm": "rag", "id": f"{d}:e{i}:a:{fam}:0", "family": fam, "correct": ok, "split": "test"}
-            for d, ok in (("people", True), ("cities", False)) for i in range(3) for fam in ("train", "paraphrase")]
+    rows = [
+        {"arm": "rag", "id": f"{d}:e{i}:a:{fam}:0", "family": fam, "correct": ok, "split": "test"}
+        for d, ok in (("people", True), ("cities", False))
+        for i in range(3)
+        for fam in ("train", "paraphrase")
+    ]
     study = generalization(rows, [parse_arm("rag", {})], ["people", "cities"])
     assert study["arms"]["rag"]["paraphrase"]["n"] == 6
     assert study["domains"]["people"]["rag"]["paraphrase"]["value"] == 1.0

@@ -26,8 +26,13 @@ def test_five_attributes_with_values_in_their_ranges():
 
 
 def test_vocabularies_are_large_enough_and_distinct():
-    for vocabulary, least in [(people.TOWNS, 40), (people.EMPLOYERS, 30), (people.TRADES, 25),
-                              (people.FIRST, 30), (people.LAST, 30)]:
+    for vocabulary, least in [
+        (people.TOWNS, 40),
+        (people.EMPLOYERS, 30),
+        (people.TRADES, 25),
+        (people.FIRST, 30),
+        (people.LAST, 30),
+    ]:
         assert len(vocabulary) >= least and len(set(vocabulary)) == len(vocabulary)
     assert not set(people.TOWNS) & set(organisations.CITIES)
 
@@ -52,7 +57,7 @@ def test_answers_are_sentences_naming_the_person():
 
 def test_names_unique_up_to_every_pairing_then_an_error():
     capacity = len(people.FIRST) * len(people.LAST)
-    names = [f.entity for f in PEOPLE.facts(capacity, seed=4)[::len(PEOPLE.attributes)]]
+    names = [f.entity for f in PEOPLE.facts(capacity, seed=4)[:: len(PEOPLE.attributes)]]
     assert len(names) == capacity and not [n for n, k in Counter(names).items() if k > 1]
     with pytest.raises(RagftError, match=f"at most {capacity} distinct people names"):
         PEOPLE.facts(capacity + 1, seed=4)

@@ -3,9 +3,8 @@ from collections import Counter
 import pytest
 
 from ragft.data.cities import city_conversations
-from ragft.data.probes import (MIN_HELD_OUT, normalise, phrasings, probes, trained_questions,
-                               training_conversations)
 from ragft.data.generated.cities import DOMAIN as CITIES
+from ragft.data.probes import MIN_HELD_OUT, normalise, phrasings, probes, trained_questions, training_conversations
 from ragft.data.sources import domain, generate
 from ragft.errors import RagftError
 
@@ -97,7 +96,7 @@ def test_k_distinct_phrasings_per_fact_with_the_value_verbatim(name, k):
     convs = training_conversations(name, 6, seed=8, k=k)
     assert len(convs) == k * len(facts)
     for i, f in enumerate(facts):
-        chunk = [(c["messages"][1]["content"], c["messages"][2]["content"]) for c in convs[i * k:(i + 1) * k]]
+        chunk = [(c["messages"][1]["content"], c["messages"][2]["content"]) for c in convs[i * k : (i + 1) * k]]
         assert chunk[0] == (f.question, f.answer)  # phrasing 0 is the trained one
         assert len({q for q, _ in chunk}) == k and len(set(chunk)) == k
         for q, answer in chunk:
@@ -119,8 +118,11 @@ def test_reversed_only_for_values_one_entity_has():
     d = domain("people")
     facts = d.facts(80, seed=11)
     counts = Counter((f.attribute, f.value) for f in facts)
-    reversible = {(f.entity, f.attribute) for f in facts
-                  if d.attribute(f.attribute).reversed and counts[(f.attribute, f.value)] == 1}
+    reversible = {
+        (f.entity, f.attribute)
+        for f in facts
+        if d.attribute(f.attribute).reversed and counts[(f.attribute, f.value)] == 1
+    }
     shared = {(f.entity, f.attribute) for f in facts if counts[(f.attribute, f.value)] > 1}
     assert shared  # 80 people over 42 towns: some values must repeat, or this test checks nothing
     got = {(p.entity, p.attribute) for p in probes("people", 80, seed=11) if p.family == "reversed"}

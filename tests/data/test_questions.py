@@ -11,7 +11,8 @@ def test_items_take_the_last_answer_and_its_question(cities):
 
 
 def test_passages_are_deduplicated_by_content():
-    convs = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "same"}]}
-             for i in range(3)]
+    convs = [
+        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "same"}]} for i in range(3)
+    ]
     assert list(passages(convs).values()) == ["same"]
     assert len(qa_items(convs)) == 3

@@ -1,17 +1,18 @@
 """RAFT training data: questions with retrieved passages, gold among distractors or absent."""
 
-from ragft.rag.prompts import PromptConfig
 from ragft.data.questions import passage_id
 from ragft.data.raft import raft_conversations, training_pairs
 from ragft.rag.hits import Hit
+from ragft.rag.prompts import PromptConfig
 
 
 def _data(n=200, gold_share=0.8, distractors=2, seed=1):
     answers = [f"Item {k} costs {k} euros." for k in range(n)]
     pairs = [(f"How much does item {k} cost?", a) for k, a in enumerate(answers)]
     passages = {passage_id(a): a for a in answers}
-    candidates = [[Hit(passage_id(answers[(k + j) % n]), answers[(k + j) % n], 1.0 - j / 10) for j in range(5)]
-                  for k in range(n)]
+    candidates = [
+        [Hit(passage_id(answers[(k + j) % n]), answers[(k + j) % n], 1.0 - j / 10) for j in range(5)] for k in range(n)
+    ]
     return pairs, raft_conversations(pairs, candidates, passages, PromptConfig(), distractors, gold_share, seed)
 
 
@@ -37,6 +38,12 @@ def test_no_worked_examples_and_the_same_data_for_the_same_seed():
 
 
 def test_training_pairs_take_the_last_question_and_answer():
-    chat = {"messages": [{"role": "user", "content": "a?"}, {"role": "assistant", "content": "A."},
-                         {"role": "user", "content": "b?"}, {"role": "assistant", "content": "B."}]}
+    chat = {
+        "messages": [
+            {"role": "user", "content": "a?"},
+            {"role": "assistant", "content": "A."},
+            {"role": "user", "content": "b?"},
+            {"role": "assistant", "content": "B."},
+        ]
+    }
     assert training_pairs([chat, {"messages": [{"role": "assistant", "content": "x"}]}]) == [("b?", "B.")]

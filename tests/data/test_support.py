@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ragft.cli import app
-from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
+from ragft.evaluate.study_config import StyleConfig
 from ragft.evaluate.style import Style
 
 

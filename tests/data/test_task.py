@@ -39,8 +39,11 @@ def test_documents_become_chunks_with_gold_passages_and_unseen_questions():
 
 
 def test_gold_passages_prefer_the_chunk_that_names_the_subject():
-    chunks = {"a": "Products › Lumen X1: It costs 640 euros.", "b": "Policies › Bonus: A bonus of 640 euros is paid.",
-              "c": "Products › Lumen X2: It costs 720 euros."}
+    chunks = {
+        "a": "Products › Lumen X1: It costs 640 euros.",
+        "b": "Policies › Bonus: A bonus of 640 euros is paid.",
+        "c": "Products › Lumen X2: It costs 720 euros.",
+    }
     assert gold_passages("How much does the Lumen X1 cost?", "640 euros", chunks) == ("a",)
     assert gold_passages("How much does the Lumen X1 cost?", "999 euros", chunks) == ()
     assert gold_passages("Who makes the X2?", "Lumen", chunks) == ("c",)  # both state it; c names the X2
@@ -56,22 +59,29 @@ def test_a_train_file_labels_questions_it_contains(tmp_path, cities):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "facts.md").write_text("# Cities\n\nCity_1 has about 1967825 inhabitants. City_2 is small.\n")
-    questions = _write(tmp_path / "q.jsonl", [json.dumps({"question": "What is the population of City_1?",
-                                                           "answer": "1967825"}),
-                                              json.dumps({"question": "Is City_2 small?", "answer": "small"})])
+    questions = _write(
+        tmp_path / "q.jsonl",
+        [
+            json.dumps({"question": "What is the population of City_1?", "answer": "1967825"}),
+            json.dumps({"question": "Is City_2 small?", "answer": "small"}),
+        ],
+    )
     train = _write(tmp_path / "train.jsonl", [json.dumps(c) for c in cities[:10]])
     task = task_from_documents(docs, questions, ChunkSettings(), train)
     assert task.train_kind == "qa" and len(task.train) == 10
     assert [i.split for i in task.items] == ["train", "test"]
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"question": "Who?"}', "q.jsonl:2: missing or empty 'answer'"),
-    ('{"question": "", "answer": "x"}', "q.jsonl:2: missing or empty 'question'"),
-    ('["Who?", "x"]', "q.jsonl:2: expected a JSON object, got list"),
-    ('{"question": "Who?", "answer": "x"', "q.jsonl:2: malformed JSON"),
-    ('{"messages": [{"role": "user", "content": "Who?"}]}', "q.jsonl:2: a chat line needs a user question"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"question": "Who?"}', "q.jsonl:2: missing or empty 'answer'"),
+        ('{"question": "", "answer": "x"}', "q.jsonl:2: missing or empty 'question'"),
+        ('["Who?", "x"]', "q.jsonl:2: expected a JSON object, got list"),
+        ('{"question": "Who?", "answer": "x"', "q.jsonl:2: malformed JSON"),
+        ('{"messages": [{"role": "user", "content": "Who?"}]}', "q.jsonl:2: a chat line needs a user question"),
+    ],
+)
 def test_bad_questions_files_name_the_line(tmp_path, line, message):
     path = _write(tmp_path / "q.jsonl", ['{"question": "What?", "answer": "this"}', line])
     with pytest.raises(RagftError, match=message.replace("?", r"\?").replace("[", r"\[")):
@@ -80,8 +90,10 @@ def test_bad_questions_files_name_the_line(tmp_path, line, message):
 
 def test_chat_lines_are_accepted_as_questions(tmp_path, cities):
     path = _write(tmp_path / "q.jsonl", [json.dumps(cities[0]), '{"question": "Q?", "answer": "A"}'])
-    assert read_questions(path) == [("What is the population of City_1?", "City_1 has about 1967825 inhabitants."),
-                                    ("Q?", "A")]
+    assert read_questions(path) == [
+        ("What is the population of City_1?", "City_1 has about 1967825 inhabitants."),
+        ("Q?", "A"),
+    ]
 
 
 def test_bad_document_folders_fail_with_one_line(tmp_path):
@@ -102,8 +114,9 @@ def test_bad_document_folders_fail_with_one_line(tmp_path):
 def test_load_task_reads_documents_from_the_config():
     data = DataConfig(docs=str(HANDBOOK), questions=str(HANDBOOK / "questions.jsonl"), chunks={"sentences": 3})
     task = load_task(data)
-    assert task.extra["chunks"] < len(load_task(DataConfig(docs=str(HANDBOOK),
-                                                           questions=str(HANDBOOK / "questions.jsonl"))).passages)
+    assert task.extra["chunks"] < len(
+        load_task(DataConfig(docs=str(HANDBOOK), questions=str(HANDBOOK / "questions.jsonl"))).passages
+    )
 
 
 def test_config_requires_questions_with_documents():
@@ -122,8 +135,10 @@ def test_held_out_questions_beside_the_trained_ones(tmp_path):
 
     conversations = city_conversations(5)
     test = tmp_path / "test.jsonl"
-    test.write_text('{"question": "How many people live in City_2?", "answer": "519610"}\n'
-                    '{"question": "How many inhabitants has City_9?", "answer": "42"}\n')
+    test.write_text(
+        '{"question": "How many people live in City_2?", "answer": "519610"}\n'
+        '{"question": "How many inhabitants has City_9?", "answer": "42"}\n'
+    )
     task = task_from_conversations(conversations, "cities", test)
     trained, held = task.items[:5], task.items[5:]
     assert {i.split for i in trained} == {"train"} and {i.family for i in trained} == {"train"}

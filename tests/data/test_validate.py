@@ -20,35 +20,54 @@ def test_valid_file_has_no_problems(cities_file):
     assert report.billed_tokens_per_epoch == 1000
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("{not json", "malformed JSON"),
-    ('{"foo": 1}', "missing 'messages' list"),
-    ('[1, 2]', "expected a JSON object"),
-    ('{"messages": []}', "'messages' must be a non-empty list"),
-    ('{"messages": [{"role": "user", "content": "q"}]}', "no assistant message"),
-    ('{"messages": [{"role": "robot", "content": "q"}, {"role": "assistant", "content": "a"}]}',
-     "unknown role 'robot'"),
-    ('{"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "a"}]}',
-     "'content' must be a string"),
-    ('{"messages": [{"role": "user"}, {"role": "assistant", "content": "a"}]}', "has no 'content'"),
-    ('{"messages": [{"content": "q"}, {"role": "assistant", "content": "a"}]}', "has no 'role'"),
-    ('{"messages": [{"role": "user", "content": "q", "mood": 1}, {"role": "assistant", "content": "a"}]}',
-     "unknown key(s): mood"),
-    ("", "blank line"),
-    # hostile lines: each is one problem on its line, never a traceback
-    ('{"messages": [{"role": ["user"], "content": "q"}, {"role": "assistant", "content": "a"}]}',
-     "unknown role ['user']"),
-    ("[" * 200_000, "nested too deeply"),
-    ('{"messages": [{"role": "user", "content": "q", "weight": ' + "9" * 5000 + '}]}', "4300 digits"),
-    ('{"messages": [{"role": "user", "content": "q \\ud800"}, {"role": "assistant", "content": "a"}]}',
-     "unpaired surrogate"),
-    ('{"messages": [{"role": "user", "content": "q", "name": 3}, {"role": "assistant", "content": "a"}]}',
-     "'name' must be a string"),
-    ('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 2}]}',
-     "'weight' must be 0 or 1"),
-    ('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "tools": {}}',
-     "'tools' must be a list"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("{not json", "malformed JSON"),
+        ('{"foo": 1}', "missing 'messages' list"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"messages": []}', "'messages' must be a non-empty list"),
+        ('{"messages": [{"role": "user", "content": "q"}]}', "no assistant message"),
+        (
+            '{"messages": [{"role": "robot", "content": "q"}, {"role": "assistant", "content": "a"}]}',
+            "unknown role 'robot'",
+        ),
+        (
+            '{"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "a"}]}',
+            "'content' must be a string",
+        ),
+        ('{"messages": [{"role": "user"}, {"role": "assistant", "content": "a"}]}', "has no 'content'"),
+        ('{"messages": [{"content": "q"}, {"role": "assistant", "content": "a"}]}', "has no 'role'"),
+        (
+            '{"messages": [{"role": "user", "content": "q", "mood": 1}, {"role": "assistant", "content": "a"}]}',
+            "unknown key(s): mood",
+        ),
+        ("", "blank line"),
+        # hostile lines: each is one problem on its line, never a traceback
+        (
+            '{"messages": [{"role": ["user"], "content": "q"}, {"role": "assistant", "content": "a"}]}',
+            "unknown role ['user']",
+        ),
+        ("[" * 200_000, "nested too deeply"),
+        ('{"messages": [{"role": "user", "content": "q", "weight": ' + "9" * 5000 + "}]}", "4300 digits"),
+        (
+            '{"messages": [{"role": "user", "content": "q \\ud800"}, {"role": "assistant", "content": "a"}]}',
+            "unpaired surrogate",
+        ),
+        (
+            '{"messages": [{"role": "user", "content": "q", "name": 3}, {"role": "assistant", "content": "a"}]}',
+            "'name' must be a string",
+        ),
+        (
+            '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 2}]}',
+            "'weight' must be 0 or 1",
+        ),
+        (
+            '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], "tools": {}}',
+            "'tools' must be a list",
+        ),
+    ],
+)
 def test_each_problem_is_reported_on_its_line(tmp_path, line, expected):
     path = write_jsonl(tmp_path / "d.jsonl", [GOOD] * 5 + [line] + [GOOD] * 5)
     report = validate_file(path)

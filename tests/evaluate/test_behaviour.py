@@ -5,22 +5,39 @@ import json
 import pytest
 
 from ragft.config import load_config
-from ragft.evaluate.study_config import BEHAVIOUR_ARMS
 from ragft.data.behaviour import BehaviourTask, Request, load_behaviour
+from ragft.errors import RagftError
 from ragft.evaluate.behaviour import BehaviourArm, break_even, few_shot_examples
 from ragft.evaluate.runner import Experiment
+from ragft.evaluate.study_config import BEHAVIOUR_ARMS
 from ragft.evaluate.style import Style
-from ragft.errors import RagftError
 
 ARMS = ["zero-shot", "few-shot", "finetuned", "lora", "finetuned+instructions"]
 
 
 def _config(tiny_model_dir, **behaviour):
-    return load_config(None, overrides={
-        "model": str(tiny_model_dir), "data.source": "cities", "data.n": 10, "arms": ["base"],
-        "generation.max_new_tokens": 4, "experiments": ["behaviour"],
-        "behaviour": {"n": 14, "test_n": 6, "format": "json", "arms": ARMS, "shots": 2, "max_new_tokens": 8,
-                      "latency_requests": 2, "finetune": {"epochs": 1, "batch_size": 8}, **behaviour}})
+    return load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "data.source": "cities",
+            "data.n": 10,
+            "arms": ["base"],
+            "generation.max_new_tokens": 4,
+            "experiments": ["behaviour"],
+            "behaviour": {
+                "n": 14,
+                "test_n": 6,
+                "format": "json",
+                "arms": ARMS,
+                "shots": 2,
+                "max_new_tokens": 8,
+                "latency_requests": 2,
+                "finetune": {"epochs": 1, "batch_size": 8},
+                **behaviour,
+            },
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +87,28 @@ def test_report_and_decision_table_carry_the_behaviour(run):
 
 
 def test_arm_messages():
-    task = BehaviourTask("t", [{"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": f"q{i}"},
-                                             {"role": "assistant", "content": f"a{i}"}]} for i in range(3)],
-                         [Request("r0", [{"role": "user", "content": "Q"}], "A")], None, "LONG", "S")
+    task = BehaviourTask(
+        "t",
+        [
+            {
+                "messages": [
+                    {"role": "system", "content": "S"},
+                    {"role": "user", "content": f"q{i}"},
+                    {"role": "assistant", "content": f"a{i}"},
+                ]
+            }
+            for i in range(3)
+        ],
+        [Request("r0", [{"role": "user", "content": "Q"}], "A")],
+        None,
+        "LONG",
+        "S",
+    )
     request = task.test[0]
     assert BehaviourArm.parse("zero-shot").messages(task, task.train[:2], request) == [
-        {"role": "system", "content": "LONG"}, {"role": "user", "content": "Q"}]
+        {"role": "system", "content": "LONG"},
+        {"role": "user", "content": "Q"},
+    ]
     shots = BehaviourArm.parse("few-shot").messages(task, task.train[:2], request)
     assert [m["content"] for m in shots] == ["S", "q0", "a0", "q1", "a1", "Q"]
     assert BehaviourArm.parse("lora+instructions") == BehaviourArm("lora+instructions", "lora", True, False)
@@ -92,21 +125,42 @@ def test_few_shot_examples_show_different_identifiers(tiny_model_dir):
 
 
 def test_break_even():
-    arms = {"zero-shot": {"model": "untouched", "instructions": True, "mean_prompt_tokens": 310.0,
-                          "latency_s": {"median": 1.5}},
-            "finetuned": {"model": "finetuned", "instructions": False, "mean_prompt_tokens": 10.0,
-                          "latency_s": {"median": 2.0}},
-            "finetuned+instructions": {"model": "finetuned", "instructions": True, "mean_prompt_tokens": 310.0,
-                                       "latency_s": {"median": 1.5}}}
+    arms = {
+        "zero-shot": {
+            "model": "untouched",
+            "instructions": True,
+            "mean_prompt_tokens": 310.0,
+            "latency_s": {"median": 1.5},
+        },
+        "finetuned": {
+            "model": "finetuned",
+            "instructions": False,
+            "mean_prompt_tokens": 10.0,
+            "latency_s": {"median": 2.0},
+        },
+        "finetuned+instructions": {
+            "model": "finetuned",
+            "instructions": True,
+            "mean_prompt_tokens": 310.0,
+            "latency_s": {"median": 1.5},
+        },
+    }
     (b,) = break_even(arms, {"finetuned": {"train_tokens": 1000, "seconds": 50.0}})
     assert b["requests_by_tokens"] == 10 and b["prompt_tokens_saved"] == 300  # 3 x 1000 / 300
     assert b["requests_by_seconds"] is None and b["seconds_saved"] == -0.5  # slower per request: never repaid
 
 
 def _own_data(tmp_path, n=12):
-    lines = [{"messages": [{"role": "system", "content": "You are Acme's helper."},
-                           {"role": "user", "content": f"Problem number {i}?"},
-                           {"role": "assistant", "content": f"Ticket {i} opened. Thanks."}]} for i in range(n)]
+    lines = [
+        {
+            "messages": [
+                {"role": "system", "content": "You are Acme's helper."},
+                {"role": "user", "content": f"Problem number {i}?"},
+                {"role": "assistant", "content": f"Ticket {i} opened. Thanks."},
+            ]
+        }
+        for i in range(n)
+    ]
     path = tmp_path / "own.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     return path
@@ -114,8 +168,13 @@ def _own_data(tmp_path, n=12):
 
 def test_own_data_holds_out_a_share_and_keeps_its_system_prompt(tmp_path, tiny_model_dir):
     path = _own_data(tmp_path)
-    config = _config(tiny_model_dir, source=str(path), style={"required": ["ticket"], "max_words": 8},
-                     instructions="Open a ticket and say thanks.", test_share=0.25).behaviour
+    config = _config(
+        tiny_model_dir,
+        source=str(path),
+        style={"required": ["ticket"], "max_words": 8},
+        instructions="Open a ticket and say thanks.",
+        test_share=0.25,
+    ).behaviour
     task = load_behaviour(config)
     assert len(task.test) == 3 and len(task.train) == 9 and task.system == "You are Acme's helper."
     asked = {r.dialog[-1]["content"] for r in task.test}
@@ -128,11 +187,13 @@ def test_own_data_errors_name_the_problem(tmp_path, tiny_model_dir):
         _config(tiny_model_dir, source=str(_own_data(tmp_path)))
     with pytest.raises(RagftError, match="need instructions"):
         _config(tiny_model_dir, source=str(_own_data(tmp_path)), style={"max_words": 5})
-    config = _config(tiny_model_dir, source=str(_own_data(tmp_path, 1)), style={"max_words": 5},
-                     arms=["finetuned"]).behaviour
+    config = _config(
+        tiny_model_dir, source=str(_own_data(tmp_path, 1)), style={"max_words": 5}, arms=["finetuned"]
+    ).behaviour
     with pytest.raises(RagftError, match="none to train on"):
         load_behaviour(config)
-    missing = _config(tiny_model_dir, source=str(tmp_path / "nope.jsonl"), style={"max_words": 5},
-                      arms=["finetuned"]).behaviour
+    missing = _config(
+        tiny_model_dir, source=str(tmp_path / "nope.jsonl"), style={"max_words": 5}, arms=["finetuned"]
+    ).behaviour
     with pytest.raises(RagftError, match="nope.jsonl"):
         load_behaviour(missing)

@@ -14,7 +14,7 @@ from ragft.evaluate.arms import parse_arm
 from ragft.evaluate.context import contexts
 from ragft.evaluate.runner import Experiment
 
-TOP1 = '''
+TOP1 = """
 from ragft.evaluate.context import Context, plain_messages
 from ragft.evaluate.passages import grounded_passages
 
@@ -29,7 +29,7 @@ def messages(question, prompts, hits, worked_examples):
 
 CONTEXT = Context("top1", "+top1", "rag-top1", "top1", "the first grounded passage in a short prompt", order=60,
                   messages=messages, passages=passages)
-'''
+"""
 
 
 @pytest.fixture()
@@ -45,8 +45,15 @@ def test_the_built_in_contexts_in_order():
 def test_a_context_module_makes_arms_the_runner_asks(top1, tmp_path, tiny_model_dir):
     assert parse_arm("rag-top1", {}).context.name == "top1"
     assert parse_arm("finetuned+top1", {"finetuned": "facts"}).finetuned
-    config = load_config("seed", overrides={"model": str(tiny_model_dir), "limit": 3, "arms": ["base", "rag-top1"],
-                                            "generation.max_new_tokens": 4})
+    config = load_config(
+        "seed",
+        overrides={
+            "model": str(tiny_model_dir),
+            "limit": 3,
+            "arms": ["base", "rag-top1"],
+            "generation.max_new_tokens": 4,
+        },
+    )
     out = Experiment(config, tmp_path / "run").run()
     rows = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]
     mine = [r for r in rows if r["arm"] == "rag-top1"]

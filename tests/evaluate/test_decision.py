@@ -14,26 +14,48 @@ from ragft.evaluate.metrics import wilson_interval
 from ragft.evaluate.paired import paired_comparisons
 
 FIXTURE = Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json"
-NEEDS = ["Answer accurately from the knowledge", "Keep the knowledge up to date", "Delete a fact (privacy)",
-         "Do not invent answers about unknowns", "Cite sources", "Cost per question", "Put everything in the prompt",
-         "Combine fine-tuning and retrieval"]
+NEEDS = [
+    "Answer accurately from the knowledge",
+    "Keep the knowledge up to date",
+    "Delete a fact (privacy)",
+    "Do not invent answers about unknowns",
+    "Cite sources",
+    "Cost per question",
+    "Put everything in the prompt",
+    "Combine fine-tuning and retrieval",
+]
 
 
 def _arm(correct, n, finetuned=False, rag=None, tokens=67.0, latency=0.2, cites=None):
-    return {"accuracy": correct / n, "correct": correct, "n": n, "ci95": list(wilson_interval(correct, n)),
-            "finetuned": finetuned, "rag": rag, "mean_prompt_tokens": tokens, "mean_latency_s": latency,
-            "citation_accuracy": cites, "citations": 40 if cites is not None else None}
+    return {
+        "accuracy": correct / n,
+        "correct": correct,
+        "n": n,
+        "ci95": list(wilson_interval(correct, n)),
+        "finetuned": finetuned,
+        "rag": rag,
+        "mean_prompt_tokens": tokens,
+        "mean_latency_s": latency,
+        "citation_accuracy": cites,
+        "citations": 40 if cites is not None else None,
+    }
 
 
 def seed_results(n=40, right=None) -> dict:
     """A plain seed run: base, finetuned, rag, finetuned+rag on n questions, with their paired tests."""
     right = right or {"base": 0, "finetuned": 1, "rag": 38, "finetuned+rag": 37}
-    arms = {"base": _arm(right["base"], n), "finetuned": _arm(right["finetuned"], n, finetuned=True),
-            "rag": _arm(right["rag"], n, rag="grounded", tokens=190.0, latency=0.3, cites=0.95),
-            "finetuned+rag": _arm(right["finetuned+rag"], n, True, "grounded", 190.0, 0.31, 0.9)}
+    arms = {
+        "base": _arm(right["base"], n),
+        "finetuned": _arm(right["finetuned"], n, finetuned=True),
+        "rag": _arm(right["rag"], n, rag="grounded", tokens=190.0, latency=0.3, cites=0.95),
+        "finetuned+rag": _arm(right["finetuned+rag"], n, True, "grounded", 190.0, 0.31, 0.9),
+    }
     records = [{"arm": a, "id": f"q{i}", "correct": i < right[a]} for a in arms for i in range(n)]
-    return {"arms": arms, "comparisons": paired_comparisons(records, list(arms)),
-            "finetune": {"method": "full", "seconds": 42.0}}
+    return {
+        "arms": arms,
+        "comparisons": paired_comparisons(records, list(arms)),
+        "finetune": {"method": "full", "seconds": 42.0},
+    }
 
 
 def _rows(table):
@@ -43,8 +65,12 @@ def _rows(table):
 def test_seed_run_gives_a_small_sensible_table():
     table = decision_table(seed_results())
     rows = _rows(table)
-    assert list(rows) == ["Answer accurately from the knowledge", "Cite sources", "Cost per question",
-                          "Combine fine-tuning and retrieval"]
+    assert list(rows) == [
+        "Answer accurately from the knowledge",
+        "Cite sources",
+        "Cost per question",
+        "Combine fine-tuning and retrieval",
+    ]
     accurate = rows["Answer accurately from the knowledge"]
     assert accurate["best"] == "rag; not significantly better than finetuned+rag"
     assert "rag 95% (38/40)" in accurate["evidence"] and "base 0% (0/40)" in accurate["evidence"]
@@ -62,8 +88,11 @@ def test_seed_run_gives_a_small_sensible_table():
 def test_best_and_recommendation_follow_the_numbers():
     table = decision_table(seed_results(right={"base": 0, "finetuned": 39, "rag": 2, "finetuned+rag": 3}))
     accurate = _rows(table)["Answer accurately from the knowledge"]
-    assert accurate["best"] == "finetuned" and accurate["numbers"]["significantly_worse"] == ["finetuned+rag", "rag",
-                                                                                               "base"]
+    assert accurate["best"] == "finetuned" and accurate["numbers"]["significantly_worse"] == [
+        "finetuned+rag",
+        "rag",
+        "base",
+    ]
     assert "fine-tuning on 1 need (answer accurately from the knowledge)" in table["recommendation"]
     assert "On accuracy, finetuned (97.5% of 40 questions) is significantly better than" in table["recommendation"]
 
@@ -83,8 +112,10 @@ def test_lifecycle_run_has_every_need_with_n():
     assert list(rows) == NEEDS
     assert all(re.search(r"\(\d+/\d+\)| of \d+", row["evidence"]) for row in rows.values())
     assert rows["Keep the knowledge up to date"]["best"] == "rag"
-    assert "rag 100% (1/1) after 0.042 s; finetuned-continued 0% (0/1) after 3.9 s" in \
-        rows["Keep the knowledge up to date"]["evidence"]
+    assert (
+        "rag 100% (1/1) after 0.042 s; finetuned-continued 0% (0/1) after 3.9 s"
+        in rows["Keep the knowledge up to date"]["evidence"]
+    )
     assert rows["Delete a fact (privacy)"]["best"] == "rag"
     assert rows["Do not invent answers about unknowns"]["best"] == "none stood out: every arm invented 100%"
     assert rows["Put everything in the prompt"]["best"] == "rag"
@@ -108,8 +139,9 @@ def test_lifecycle_rows_follow_the_numbers():
     assert "context 100% (4/4) with 514 prompt tokens" in rows["Put everything in the prompt"]["evidence"]
 
 
-@pytest.mark.parametrize("key", ["arms", "comparisons", "experiments", "finetunes", "update", "deletion", "unknowns",
-                                 "long_context", "raft"])
+@pytest.mark.parametrize(
+    "key", ["arms", "comparisons", "experiments", "finetunes", "update", "deletion", "unknowns", "long_context", "raft"]
+)
 def test_any_key_may_be_absent(key):
     results = json.loads(FIXTURE.read_text(encoding="utf-8"))
     results.pop(key, None)
@@ -122,10 +154,13 @@ def test_any_key_may_be_absent(key):
 def test_empty_studies_and_empty_results():
     results = seed_results()
     results["experiments"] = {k: {} for k in ("update", "deletion", "unknowns", "long_context", "raft")}
-    assert [row["need"] for row in decision_table(results)["rows"]] == [row["need"] for row in
-                                                                        decision_table(seed_results())["rows"]]
-    assert decision_table({}) == {"rows": [], "recommendation": "Nothing was measured in this run, so there is "
-                                                                "nothing to recommend."}
+    assert [row["need"] for row in decision_table(results)["rows"]] == [
+        row["need"] for row in decision_table(seed_results())["rows"]
+    ]
+    assert decision_table({}) == {
+        "rows": [],
+        "recommendation": "Nothing was measured in this run, so there is nothing to recommend.",
+    }
 
 
 def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
@@ -135,14 +170,29 @@ def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
 
     models = {"zero-shot": "untouched", "few-shot": "untouched", "finetuned": "finetuned"}
     tokens = {"zero-shot": 330.0, "few-shot": 420.0, "finetuned": 40.0}
-    arms = {a: {"model": models[a], "instructions": a == "zero-shot", "mean_prompt_tokens": tokens[a],
-                "latency_s": {"median": 1.0 + tokens[a] / 1000, "n": 5},
-                "all_rules": rate([i < k for i in range(n)])} for a, k in kept.items()}
+    arms = {
+        a: {
+            "model": models[a],
+            "instructions": a == "zero-shot",
+            "mean_prompt_tokens": tokens[a],
+            "latency_s": {"median": 1.0 + tokens[a] / 1000, "n": 5},
+            "all_rules": rate([i < k for i in range(n)]),
+        }
+        for a, k in kept.items()
+    }
     records = [{"arm": a, "id": f"r{i}", "all_rules": i < k} for a, k in kept.items() for i in range(n)]
     training = {"finetuned": {"train_tokens": 20000, "seconds": 120.0}}
-    return {**seed_results(), "experiments": {"behaviour": {
-        "arms": arms, "training": training, "break_even": break_even(arms, training),
-        "comparisons": {"all_rules": paired_comparisons(records, list(arms), key="all_rules")}}}}
+    return {
+        **seed_results(),
+        "experiments": {
+            "behaviour": {
+                "arms": arms,
+                "training": training,
+                "break_even": break_even(arms, training),
+                "comparisons": {"all_rules": paired_comparisons(records, list(arms), key="all_rules")},
+            }
+        },
+    }
 
 
 def test_behaviour_rows_join_the_knowledge_ones_and_the_recommendation():
@@ -150,7 +200,9 @@ def test_behaviour_rows_join_the_knowledge_ones_and_the_recommendation():
     rows = _rows(table)
     style = rows["Hold a house style (tone, what to ask)"]
     assert style["numbers"]["winners"] == ["finetuned"] and style["numbers"]["significantly_worse"] == [
-        "few-shot", "zero-shot"]
+        "few-shot",
+        "zero-shot",
+    ]
     assert "finetuned 95% (57/60)" in style["evidence"]
     short = rows["Short prompts (cost and latency per request)"]
     assert short["best"] == "finetuned" and "repaid after 207 requests by prompt tokens" in short["evidence"]

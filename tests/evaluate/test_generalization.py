@@ -10,9 +10,18 @@ from ragft.evaluate.runner import Experiment
 
 
 def test_probe_families_per_arm_in_results_report_and_records(tmp_path, tiny_model_dir):
-    config = load_config(None, overrides={"model": str(tiny_model_dir), "arms": ["base", "finetuned", "rag"],
-                                          "experiments": ["generalization"], "data.source": "people", "data.n": 3,
-                                          "finetune.epochs": 1, "generation.max_new_tokens": 4})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "arms": ["base", "finetuned", "rag"],
+            "experiments": ["generalization"],
+            "data.source": "people",
+            "data.n": 3,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 4,
+        },
+    )
     out = Experiment(config, tmp_path).run()
     study = out.results["experiments"]["generalization"]
     assert list(study["families"]) == ["train", "paraphrase", "reversed"]
@@ -36,9 +45,17 @@ def test_probe_families_per_arm_in_results_report_and_records(tmp_path, tiny_mod
 
 
 def test_a_mix_of_domains_is_probed_and_reported_domain_by_domain(tmp_path, tiny_model_dir):
-    config = load_config(None, overrides={"model": str(tiny_model_dir), "arms": ["base", "finetuned", "rag"],
-                                          "experiments": ["generalization"], "data.source": "people:1+cities:3",
-                                          "finetune.epochs": 1, "generation.max_new_tokens": 4})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "arms": ["base", "finetuned", "rag"],
+            "experiments": ["generalization"],
+            "data.source": "people:1+cities:3",
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 4,
+        },
+    )
     out = Experiment(config, tmp_path).run()
     study = out.results["experiments"]["generalization"]
     assert set(study["domains"]) == {"people", "cities"}
@@ -54,15 +71,27 @@ def test_a_mix_of_domains_is_probed_and_reported_domain_by_domain(tmp_path, tiny
 
 
 def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
-    config = load_config(None, overrides={
-        "model": str(tiny_model_dir), "arms": ["finetuned", "k3", "k3+rag", "lora-k3"], "experiments": ["augmentation"],
-        "variants": [{"name": "k3", "phrasings": 3}, {"name": "lora-k3", "phrasings": 3, "method": "lora"}],
-        "data.source": "people", "data.n": 2, "finetune.epochs": 1, "generation.max_new_tokens": 4})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "arms": ["finetuned", "k3", "k3+rag", "lora-k3"],
+            "experiments": ["augmentation"],
+            "variants": [{"name": "k3", "phrasings": 3}, {"name": "lora-k3", "phrasings": 3, "method": "lora"}],
+            "data.source": "people",
+            "data.n": 2,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 4,
+        },
+    )
     out = Experiment(config, tmp_path).run()
     points = out.results["experiments"]["augmentation"]["points"]
     # closed-book arms only, ordered by method then k
     assert [(p["variant"], p["method"], p["k"]) for p in points] == [
-        ("finetuned", "full", 1), ("k3", "full", 3), ("lora-k3", "lora", 3)]
+        ("finetuned", "full", 1),
+        ("k3", "full", 3),
+        ("lora-k3", "lora", 3),
+    ]
     arms = out.results["arms"]
     for p in points:
         assert p["paraphrase"] == arms[p["arm"]]["families"]["paraphrase"]
@@ -72,18 +101,31 @@ def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
 
 
 def test_learning_curve_checkpoints_one_training_run(tmp_path, tiny_model_dir):
-    config = load_config(None, overrides={
-        "model": str(tiny_model_dir), "arms": ["finetuned", "lora"], "experiments": ["learning_curve"],
-        "variants": [{"name": "lora", "method": "lora"}], "curve_every": 2, "curve_questions": 4,
-        "data.source": "people", "data.n": 2, "finetune.epochs": 5, "generation.max_new_tokens": 4})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "arms": ["finetuned", "lora"],
+            "experiments": ["learning_curve"],
+            "variants": [{"name": "lora", "method": "lora"}],
+            "curve_every": 2,
+            "curve_questions": 4,
+            "data.source": "people",
+            "data.n": 2,
+            "finetune.epochs": 5,
+            "generation.max_new_tokens": 4,
+        },
+    )
     out = Experiment(config, tmp_path).run()
     curves = out.results["experiments"]["learning_curve"]["finetunes"]
     for variant in ("finetuned", "lora"):
         points = curves[variant]["points"]
         assert [p["epoch"] for p in points] == [0, 2, 4, 5]  # untouched, every 2 epochs, and the last
         assert [p["train"]["n"] for p in points] == [4] * 4 and [p["paraphrase"]["n"] for p in points] == [4] * 4
-        assert (points[0]["train_tokens"] == 0
-                and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"])
+        assert (
+            points[0]["train_tokens"] == 0
+            and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"]
+        )
         assert all(a["seconds"] <= b["seconds"] for a, b in zip(points, points[1:]))
         assert points[-1]["seconds"] == pytest.approx(out.results["finetunes"][variant]["seconds"], abs=2e-3)
     lora = curves["lora"]  # the adapters only (a large share of a tiny model)

@@ -19,9 +19,15 @@ def _hf_greedy(model, tok, ids: list[int], max_new: int) -> list[int]:
 
     ids = torch.tensor([ids])
     with torch.inference_mode():
-        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                             max_new_tokens=max_new, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    new = out[0, ids.shape[1]:].tolist()
+        out = model.generate(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            do_sample=False,
+            max_new_tokens=max_new,
+            eos_token_id=tok.eos_token_id,
+            pad_token_id=tok.pad_token_id,
+        )
+    new = out[0, ids.shape[1] :].tolist()
     return new[: new.index(tok.eos_token_id) + 1] if tok.eos_token_id in new else new
 
 
@@ -49,8 +55,13 @@ def _early_stopping(tiny, convs):
 @pytest.mark.parametrize("early_eos", [False, True])
 def test_answers_equal_transformers_generate(tiny, early_eos):
     """The shared-prefix, drop-finished-rows loop decodes exactly what HF greedy generate does."""
-    convs = [[{"role": "system", "content": "You are a helpful assistant."},
-              {"role": "user", "content": f"What is the population of City_{i}?" + " y" * (i % 3)}] for i in range(7)]
+    convs = [
+        [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": f"What is the population of City_{i}?" + " y" * (i % 3)},
+        ]
+        for i in range(7)
+    ]
     tok = _early_stopping(tiny, convs) if early_eos else tiny.tokenizer
     model = LocalChatModel(tiny.model, tok)
     mine = model.complete(convs, GenerationSettings(max_new_tokens=12, batch_size=3, loop_guard=False))

@@ -26,10 +26,19 @@ def recording(experiment: Experiment) -> Experiment:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, tiny_model_dir):
-    config = load_config(None, overrides={
-        "model": str(tiny_model_dir), "data.source": "cities", "data.n": 20, "finetune.epochs": 1,
-        "generation.max_new_tokens": 4, "arms": ["base", "rag", "context", "finetuned", "finetuned+rag", "raft", "idk"],
-        "experiments": EXPERIMENTS, "lifecycle": {"context_sizes": [5, 12, 400], "context_questions": 3}})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "data.source": "cities",
+            "data.n": 20,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 4,
+            "arms": ["base", "rag", "context", "finetuned", "finetuned+rag", "raft", "idk"],
+            "experiments": EXPERIMENTS,
+            "lifecycle": {"context_sizes": [5, 12, 400], "context_questions": 3},
+        },
+    )
     run_dir = tmp_path_factory.mktemp("lifecycle")
     experiment = recording(Experiment(config, run_dir))
     out = experiment.run()
@@ -73,8 +82,11 @@ def test_continued_training_sees_only_the_changes_and_retraining_everything_left
         assert (run.run_dir / "lifecycle" / name / "ragft_model.json").is_file()
     assert approaches["finetuned"]["after"] == approaches["finetuned"]["before"]  # never updated
     records = [r for r in _rows(run, "experiments.jsonl") if r.get("experiment") == "lifecycle"]
-    assert {(r["approach"], r["phase"]) for r in records} >= {("rag", "before"), ("rag", "after"),
-                                                              ("finetuned-retrained", "after")}
+    assert {(r["approach"], r["phase"]) for r in records} >= {
+        ("rag", "before"),
+        ("rag", "after"),
+        ("finetuned-retrained", "after"),
+    }
     assert all("stale" in r for r in records if r["group"] == "changed")
 
 
@@ -85,8 +97,11 @@ def test_long_context_puts_every_fact_in_the_prompt_and_skips_what_the_data_lack
     # 400 cities are drawn, but their prompt is past the tiny model's window: RAG alone answers
     assert missing["facts"] == 400 and not missing["fits"] and list(missing["arms"]) == ["rag"]
     assert missing["context_tokens"] > lc["window"]
-    records = [r for r in _rows(run, "experiments.jsonl") if r.get("experiment") == "long_context"
-               and r["arm"] == "context" and r["facts"] == 12]
+    records = [
+        r
+        for r in _rows(run, "experiments.jsonl")
+        if r.get("experiment") == "long_context" and r["arm"] == "context" and r["facts"] == 12
+    ]
     assert len(records) == 3 and all(len(r["retrieved_ids"]) == 12 for r in records)
 
 
@@ -114,10 +129,20 @@ def test_the_lifecycle_asks_the_runs_own_fine_tune(run, tiny_model_dir):
 
 
 def test_the_lifecycle_may_use_another_fine_tune(tmp_path, tiny_model_dir):
-    config = load_config(None, overrides={
-        "model": str(tiny_model_dir), "data.source": "cities", "data.n": 10, "finetune.epochs": 1,
-        "generation.max_new_tokens": 2, "arms": ["rag", "long"], "variants": [{"name": "long", "epochs": 2}],
-        "experiments": ["update"], "lifecycle.variant": "long"})
+    config = load_config(
+        None,
+        overrides={
+            "model": str(tiny_model_dir),
+            "data.source": "cities",
+            "data.n": 10,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 2,
+            "arms": ["rag", "long"],
+            "variants": [{"name": "long", "epochs": 2}],
+            "experiments": ["update"],
+            "lifecycle.variant": "long",
+        },
+    )
     experiment = recording(Experiment(config, tmp_path))
     results = experiment.run().results
     update = results["experiments"]["update"]
@@ -134,9 +159,24 @@ def test_the_lifecycle_fine_tune_must_be_one_of_the_runs_on_the_facts():
     from ragft.errors import RagftError
 
     with pytest.raises(RagftError, match="add k3 to arms"):
-        load_config(None, overrides={"arms": ["rag", "finetuned"], "experiments": ["update"],
-                                     "lifecycle.variant": "k3", "data.source": "people",
-                                     "variants": [{"name": "k3", "phrasings": 3}]})
+        load_config(
+            None,
+            overrides={
+                "arms": ["rag", "finetuned"],
+                "experiments": ["update"],
+                "lifecycle.variant": "k3",
+                "data.source": "people",
+                "variants": [{"name": "k3", "phrasings": 3}],
+            },
+        )
     with pytest.raises(RagftError, match="must be a fine-tune on the facts in one phrasing"):
-        load_config(None, overrides={"arms": ["rag", "k3"], "experiments": ["deletion"], "lifecycle.variant": "k3",
-                                     "data.source": "people", "variants": [{"name": "k3", "phrasings": 3}]})
+        load_config(
+            None,
+            overrides={
+                "arms": ["rag", "k3"],
+                "experiments": ["deletion"],
+                "lifecycle.variant": "k3",
+                "data.source": "people",
+                "variants": [{"name": "k3", "phrasings": 3}],
+            },
+        )

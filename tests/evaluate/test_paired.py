@@ -14,6 +14,7 @@ def arm_records(arm: str, outcomes: str, split: str = "test", prefix: str = "q")
 
 # --- mcnemar_exact ---------------------------------------------------------------------------------
 
+
 def test_mcnemar_known_value():
     # two-sided exact: 2 * P(X <= 2 | n=12, 1/2) = 2 * (1 + 12 + 66) / 4096
     assert mcnemar_exact(10, 2) == pytest.approx(2 * 79 / 4096, rel=1e-12)
@@ -23,7 +24,7 @@ def test_mcnemar_known_value():
 
 def test_mcnemar_all_one_way():
     assert mcnemar_exact(3, 0) == pytest.approx(2 / 8)  # 2 * (1/2)^3
-    assert mcnemar_exact(84, 0) == pytest.approx(2 * 0.5 ** 84, rel=1e-9)
+    assert mcnemar_exact(84, 0) == pytest.approx(2 * 0.5**84, rel=1e-9)
 
 
 @pytest.mark.parametrize("b, c", [(0, 0), (5, 5), (1, 0), (0, 1), (40, 40)])
@@ -37,6 +38,7 @@ def test_mcnemar_rejects_negative_counts():
 
 
 # --- holm ------------------------------------------------------------------------------------------
+
 
 def test_holm_hand_worked():
     # sorted: 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> running max 0.06; back in input order
@@ -61,15 +63,21 @@ def test_holm_caps_at_one_and_edge_cases():
 
 # --- paired_comparisons ----------------------------------------------------------------------------
 
+
 def test_two_by_two_counts_exclude_unshared_questions():
     records = [
-        rec("base", "q1", True), rec("rag", "q1", True),     # both
-        rec("base", "q2", True), rec("rag", "q2", False),    # only base
-        rec("base", "q3", False), rec("rag", "q3", True),    # only rag
-        rec("base", "q4", False), rec("rag", "q4", True),    # only rag
-        rec("base", "q5", False), rec("rag", "q5", False),   # neither
-        rec("rag", "q6", True),                              # only rag answered: excluded
-        rec("other", "q1", True),                            # an arm not asked for: ignored
+        rec("base", "q1", True),
+        rec("rag", "q1", True),  # both
+        rec("base", "q2", True),
+        rec("rag", "q2", False),  # only base
+        rec("base", "q3", False),
+        rec("rag", "q3", True),  # only rag
+        rec("base", "q4", False),
+        rec("rag", "q4", True),  # only rag
+        rec("base", "q5", False),
+        rec("rag", "q5", False),  # neither
+        rec("rag", "q6", True),  # only rag answered: excluded
+        rec("other", "q1", True),  # an arm not asked for: ignored
     ]
     [c] = paired_comparisons(records, ["base", "rag"])
     assert (c["a"], c["b"]) == ("base", "rag")
@@ -82,8 +90,12 @@ def test_two_by_two_counts_exclude_unshared_questions():
 
 
 def test_split_filter():
-    records = (arm_records("base", "0000", "test") + arm_records("rag", "1111", "test")
-               + arm_records("base", "111", "train", prefix="t") + arm_records("rag", "000", "train", prefix="t"))
+    records = (
+        arm_records("base", "0000", "test")
+        + arm_records("rag", "1111", "test")
+        + arm_records("base", "111", "train", prefix="t")
+        + arm_records("rag", "000", "train", prefix="t")
+    )
     [test] = paired_comparisons(records, ["base", "rag"], split="test")
     assert (test["n"], test["only_a"], test["only_b"]) == (4, 0, 4)
     [train] = paired_comparisons(records, ["base", "rag"], split="train")
@@ -95,13 +107,14 @@ def test_split_filter():
 
 def test_pair_order_significance_and_better():
     # 20 questions: rag right on all, base and finetuned on the same 2
-    records = (arm_records("base", "11" + "0" * 18) + arm_records("finetuned", "11" + "0" * 18)
-               + arm_records("rag", "1" * 20))
+    records = (
+        arm_records("base", "11" + "0" * 18) + arm_records("finetuned", "11" + "0" * 18) + arm_records("rag", "1" * 20)
+    )
     results = paired_comparisons(records, ["base", "finetuned", "rag"])
     assert [(r["a"], r["b"]) for r in results] == [("base", "finetuned"), ("base", "rag"), ("finetuned", "rag")]
     same, base_rag, ft_rag = results
     assert same["p_value"] == 1.0 and same["significant"] is False and same["better"] is None
-    p = 2 * 0.5 ** 18
+    p = 2 * 0.5**18
     assert base_rag["p_value"] == pytest.approx(p) and ft_rag["p_value"] == pytest.approx(p)
     # Holm over the three: sorted p, p, 1 -> 3p, 2p raised to 3p, 1
     assert [r["p_holm"] for r in results] == pytest.approx([1.0, 3 * p, 3 * p])
@@ -150,26 +163,50 @@ def test_rejects_ungraded_duplicate_and_repeated_arms():
 
 # --- describe --------------------------------------------------------------------------------------
 
+
 def test_describe_significant_names_the_winner_first():
-    c = {"a": "finetuned", "b": "rag", "n": 100, "accuracy_a": 0.12, "accuracy_b": 0.96,
-         "p_value": 1.2e-20, "p_holm": 3.6e-20, "significant": True, "better": "rag"}
-    assert describe(c) == ("rag beats finetuned on 100 shared questions (96 % vs 12 %, "
-                           "exact McNemar p = 1.2e-20, Holm-corrected p = 3.6e-20).")
+    c = {
+        "a": "finetuned",
+        "b": "rag",
+        "n": 100,
+        "accuracy_a": 0.12,
+        "accuracy_b": 0.96,
+        "p_value": 1.2e-20,
+        "p_holm": 3.6e-20,
+        "significant": True,
+        "better": "rag",
+    }
+    assert describe(c) == (
+        "rag beats finetuned on 100 shared questions (96 % vs 12 %, "
+        "exact McNemar p = 1.2e-20, Holm-corrected p = 3.6e-20)."
+    )
 
 
 def test_describe_not_significant():
-    c = {"a": "base", "b": "finetuned", "n": 100, "accuracy_a": 0.03, "accuracy_b": 0.05,
-         "p_value": 0.6875, "p_holm": 0.6875, "significant": False, "better": None}
-    assert describe(c) == ("no significant difference between base and finetuned on 100 shared questions "
-                           "(3 % vs 5 %, p = 0.69).")
+    c = {
+        "a": "base",
+        "b": "finetuned",
+        "n": 100,
+        "accuracy_a": 0.03,
+        "accuracy_b": 0.05,
+        "p_value": 0.6875,
+        "p_holm": 0.6875,
+        "significant": False,
+        "better": None,
+    }
+    assert describe(c) == (
+        "no significant difference between base and finetuned on 100 shared questions (3 % vs 5 %, p = 0.69)."
+    )
 
 
 def test_describe_shows_correction_when_it_decides():
     x, y = "1" * 10 + "00", "0" * 10 + "11"
     records = arm_records("x", x) + arm_records("y", y) + arm_records("z", x)
     xy = paired_comparisons(records, ["x", "y", "z"])[0]
-    assert describe(xy) == ("no significant difference between x and y on 12 shared questions "
-                            "(83 % vs 17 %, exact McNemar p = 0.039, Holm-corrected p = 0.12).")
+    assert describe(xy) == (
+        "no significant difference between x and y on 12 shared questions "
+        "(83 % vs 17 %, exact McNemar p = 0.039, Holm-corrected p = 0.12)."
+    )
 
 
 def test_describe_end_to_end():
@@ -179,5 +216,7 @@ def test_describe_end_to_end():
     records = arm_records("finetuned", ft) + arm_records("rag", rag)
     [c] = paired_comparisons(records, ["finetuned", "rag"])
     assert (c["both"], c["only_a"], c["only_b"], c["neither"]) == (12, 0, 84, 4)
-    assert describe(c) == ("rag beats finetuned on 100 shared questions (96 % vs 12 %, "
-                           "exact McNemar p = 1.0e-25, Holm-corrected p = 1.0e-25).")
+    assert describe(c) == (
+        "rag beats finetuned on 100 shared questions (96 % vs 12 %, "
+        "exact McNemar p = 1.0e-25, Holm-corrected p = 1.0e-25)."
+    )

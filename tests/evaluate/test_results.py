@@ -6,22 +6,62 @@ from pydantic import ValidationError
 from ragft.evaluate.results import ArmSummary, RunResults
 
 RATE = {"value": 0.5, "correct": 1, "n": 2, "ci95": [0.09, 0.91]}
-ARM = {"description": "the untouched model", "finetuned": False, "rag": None, "accuracy": 0.5, "n": 2, "correct": 1,
-       "ci95": [0.09, 0.91], "accuracy_seed": 0.5, "exact_match": RATE, "f1": {"value": 0.4, "n": 2, "ci95": [0, 1]},
-       "families": None, "mean_prompt_tokens": 30.0, "mean_completion_tokens": 9.5, "mean_latency_s": 0.2,
-       "correct_seed": 1, "ci95_seed": [0.09, 0.91], "judge": None, "reader": None, "misses": None,
-       "retrieval": None, "retrieval_hit_rate": None, "citation_accuracy": None, "citations": None,
-       "cited_answers": None, "citations_forced": None, "values_chosen": None, "unmentioned": None,
-       "splits": {"train": 2}}
+ARM = {
+    "description": "the untouched model",
+    "finetuned": False,
+    "rag": None,
+    "accuracy": 0.5,
+    "n": 2,
+    "correct": 1,
+    "ci95": [0.09, 0.91],
+    "accuracy_seed": 0.5,
+    "exact_match": RATE,
+    "f1": {"value": 0.4, "n": 2, "ci95": [0, 1]},
+    "families": None,
+    "mean_prompt_tokens": 30.0,
+    "mean_completion_tokens": 9.5,
+    "mean_latency_s": 0.2,
+    "correct_seed": 1,
+    "ci95_seed": [0.09, 0.91],
+    "judge": None,
+    "reader": None,
+    "misses": None,
+    "retrieval": None,
+    "retrieval_hit_rate": None,
+    "citation_accuracy": None,
+    "citations": None,
+    "cited_answers": None,
+    "citations_forced": None,
+    "values_chosen": None,
+    "unmentioned": None,
+    "splits": {"train": 2},
+}
 
 
 def _results(**changes) -> dict:
-    out = {"ragft_version": "0", "run_name": "r", "created": "2026-11-22T00:00:00", "config": {},
-           "model": {"name": "m", "source": "s", "device": "cpu", "precision": "fp32"},
-           "dataset": {"source": "cities", "conversations": 2, "questions": 2, "passages": 2, "train_kind": "qa",
-                       "splits": {"train": 2}},
-           "metrics": {"verdict": "accuracy"}, "arms": {"base": ARM}, "comparisons": [], "experiments": {},
-           "finetune": None, "finetunes": {}, "machine": {"python": "3"}, "timings": {"total": 1.0}}
+    out = {
+        "ragft_version": "0",
+        "run_name": "r",
+        "created": "2026-11-22T00:00:00",
+        "config": {},
+        "model": {"name": "m", "source": "s", "device": "cpu", "precision": "fp32"},
+        "dataset": {
+            "source": "cities",
+            "conversations": 2,
+            "questions": 2,
+            "passages": 2,
+            "train_kind": "qa",
+            "splits": {"train": 2},
+        },
+        "metrics": {"verdict": "accuracy"},
+        "arms": {"base": ARM},
+        "comparisons": [],
+        "experiments": {},
+        "finetune": None,
+        "finetunes": {},
+        "machine": {"python": "3"},
+        "timings": {"total": 1.0},
+    }
     return {**out, **changes}
 
 
@@ -32,19 +72,24 @@ def test_a_run_summary_round_trips_in_its_own_key_order():
     assert list(out["arms"]["base"]) == list(ARM)  # citation_ci95 is written only where an arm cites
     assert RunResults.model_validate(out) == results
     cited = {**ARM, "citations": 4, "citation_accuracy": 0.5, "citation_ci95": [0.15, 0.85]}
-    assert RunResults.model_validate(_results(arms={"rag": cited})).as_dict()["arms"]["rag"]["citation_ci95"] == \
-        [0.15, 0.85]
+    assert RunResults.model_validate(_results(arms={"rag": cited})).as_dict()["arms"]["rag"]["citation_ci95"] == [
+        0.15,
+        0.85,
+    ]
 
 
-@pytest.mark.parametrize("changes", [
-    {"arms": {"base": {**ARM, "exact_match": {**RATE, "value": 1.5}}}},  # a share above 1
-    {"arms": {"base": {**ARM, "n": "two"}}},
-    {"arms": {"base": {**ARM, "speed": "fast"}}},  # an arm's key nobody reads
-    {"decision": {"rows": [{"need": "x", "best": "rag", "evidence": "e", "numbers": {}}], "recommendation": "r"}},
-    {"comparisons": [{"a": "base", "b": "rag"}]},  # a test without its table
-    {"timings": {"total": "slow"}},
-    {"surprise": 1},  # a top-level key nobody reads
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"arms": {"base": {**ARM, "exact_match": {**RATE, "value": 1.5}}}},  # a share above 1
+        {"arms": {"base": {**ARM, "n": "two"}}},
+        {"arms": {"base": {**ARM, "speed": "fast"}}},  # an arm's key nobody reads
+        {"decision": {"rows": [{"need": "x", "best": "rag", "evidence": "e", "numbers": {}}], "recommendation": "r"}},
+        {"comparisons": [{"a": "base", "b": "rag"}]},  # a test without its table
+        {"timings": {"total": "slow"}},
+        {"surprise": 1},  # a top-level key nobody reads
+    ],
+)
 def test_a_number_of_the_wrong_kind_fails_before_anything_is_written(changes):
     with pytest.raises(ValidationError):
         RunResults.model_validate(_results(**changes))

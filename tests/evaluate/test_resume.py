@@ -19,17 +19,27 @@ from ragft.evaluate.runner import Experiment
 
 @pytest.fixture(scope="module")
 def whole_run(tmp_path_factory, tiny_model_dir):
-    config = load_config("seed", overrides={"model": str(tiny_model_dir), "limit": 8, "finetune.epochs": 1,
-                                            "generation.max_new_tokens": 6, "data.n": 30,
-                                            "arms": ["base", "finetuned", "rag", "finetuned+rag"]})
+    config = load_config(
+        "seed",
+        overrides={
+            "model": str(tiny_model_dir),
+            "limit": 8,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 6,
+            "data.n": 30,
+            "arms": ["base", "finetuned", "rag", "finetuned+rag"],
+        },
+    )
     run_dir = tmp_path_factory.mktemp("resume") / "whole"
     run_dir.mkdir()
     return Experiment(config, run_dir).run()
 
 
 def _answers(run_dir):
-    return [(r["arm"], r["id"], r["answer"], r["correct"])
-            for r in map(json.loads, (run_dir / "predictions.jsonl").read_text().splitlines())]
+    return [
+        (r["arm"], r["id"], r["answer"], r["correct"])
+        for r in map(json.loads, (run_dir / "predictions.jsonl").read_text().splitlines())
+    ]
 
 
 def _killed_copy(whole, tmp_path, unfinished_arms):
@@ -61,8 +71,9 @@ def test_a_resumed_run_redoes_nothing_finished_and_matches_the_whole_run(whole_r
     assert _answers(run_dir) == _answers(whole_run.run_dir)
     resumed = json.loads((run_dir / "results.json").read_text())["arms"]
     for arm, summary in whole_run.results["arms"].items():  # all but the timing of the arm answered again
-        assert {k: v for k, v in resumed[arm].items() if k != "mean_latency_s"} == \
-               {k: v for k, v in summary.items() if k != "mean_latency_s"}
+        assert {k: v for k, v in resumed[arm].items() if k != "mean_latency_s"} == {
+            k: v for k, v in summary.items() if k != "mean_latency_s"
+        }
 
 
 def test_resume_refuses_what_it_cannot_continue(whole_run, tmp_path):
@@ -84,8 +95,23 @@ def test_a_killed_process_resumes(tmp_path, tiny_model_dir):
     """The real thing: `ragft run` killed (SIGKILL, no chance to clean up) once its first arm is kept."""
     out = tmp_path / "run"
     env = {**os.environ, "RAGFT_HOME": str(tmp_path / "home")}
-    cmd = [sys.executable, "-m", "ragft", "run", "--model", str(tiny_model_dir), "--arms", "base,finetuned",
-           "--epochs", "3", "--limit", "8", "--out", str(out), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ragft",
+        "run",
+        "--model",
+        str(tiny_model_dir),
+        "--arms",
+        "base,finetuned",
+        "--epochs",
+        "3",
+        "--limit",
+        "8",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     while not (out / "stages" / "answers-base.jsonl").exists():
@@ -94,8 +120,13 @@ def test_a_killed_process_resumes(tmp_path, tiny_model_dir):
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     assert not (out / "results.json").exists()
-    resumed = subprocess.run([sys.executable, "-m", "ragft", "run", "--resume", str(out)], env=env,
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "ragft", "run", "--resume", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "resumed: base's 8 answers" in resumed.stdout + resumed.stderr
     results = json.loads((out / "results.json").read_text())

@@ -10,8 +10,16 @@ from ragft.evaluate.runner import Experiment
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, tiny_model_dir):
-    config = load_config("seed", overrides={"model": str(tiny_model_dir), "limit": 12, "finetune.epochs": 1,
-                                            "generation.max_new_tokens": 8, "data.n": 30})
+    config = load_config(
+        "seed",
+        overrides={
+            "model": str(tiny_model_dir),
+            "limit": 12,
+            "finetune.epochs": 1,
+            "generation.max_new_tokens": 8,
+            "data.n": 30,
+        },
+    )
     runs = []
     for name in ("a", "b"):
         run_dir = tmp_path_factory.mktemp("runs") / name
@@ -22,8 +30,17 @@ def tiny_run(tmp_path_factory, tiny_model_dir):
 
 def test_run_directory_holds_every_stage(tiny_run):
     run_dir = tiny_run[0].run_dir
-    for name in ("config.yaml", "dataset.jsonl", "predictions.jsonl", "results.json", "report.md",
-                 "report.html", "accuracy.png", "finetuned/config.json", "finetuned/ragft_model.json"):
+    for name in (
+        "config.yaml",
+        "dataset.jsonl",
+        "predictions.jsonl",
+        "results.json",
+        "report.md",
+        "report.html",
+        "accuracy.png",
+        "finetuned/config.json",
+        "finetuned/ragft_model.json",
+    ):
         assert (run_dir / name).exists(), name
     assert (run_dir / "chroma").is_dir()
     assert len((run_dir / "dataset.jsonl").read_text().splitlines()) == 30
@@ -67,15 +84,23 @@ def test_results_agree_with_the_per_question_records(tiny_run):
     assert len(pairs) == len(results["arms"]) * (len(results["arms"]) - 1) // 2
     for (a, b), c in pairs.items():  # each table counts the two arms' records on the same questions
         right = {arm: {r["id"] for r in records if r["arm"] == arm and r["correct"]} for arm in (a, b)}
-        assert (c["both"], c["only_a"], c["only_b"]) == (len(right[a] & right[b]), len(right[a] - right[b]),
-                                                         len(right[b] - right[a]))
+        assert (c["both"], c["only_a"], c["only_b"]) == (
+            len(right[a] & right[b]),
+            len(right[a] - right[b]),
+            len(right[b] - right[a]),
+        )
     for stage in ("data", "load_model", "index", "generate:base", "finetune", "generate:finetuned", "report", "total"):
         assert results["timings"][stage] >= 0, stage
 
 
 def test_same_config_and_seed_give_the_same_numbers(tiny_run):
-    a, b = ([{k: v for k, v in json.loads(line).items() if k != "latency_s"}
-             for line in (r.run_dir / "predictions.jsonl").read_text().splitlines()] for r in tiny_run)
+    a, b = (
+        [
+            {k: v for k, v in json.loads(line).items() if k != "latency_s"}
+            for line in (r.run_dir / "predictions.jsonl").read_text().splitlines()
+        ]
+        for r in tiny_run
+    )
     assert a == b
     drop = ("timings", "run_name", "created")
     strip = [{k: v for k, v in r.results.items() if k not in drop} for r in tiny_run]
@@ -86,8 +111,10 @@ def test_same_config_and_seed_give_the_same_numbers(tiny_run):
             finetune.pop("seconds")
     # The decision table quotes seconds (cost per question, training time): its rows must match, its wording
     # may differ in those numbers.
-    needs = [[(row["need"], row["best"]) for row in s.pop("decision")["rows"] if row["need"] != "Cost per question"]
-             for s in strip]
+    needs = [
+        [(row["need"], row["best"]) for row in s.pop("decision")["rows"] if row["need"] != "Cost per question"]
+        for s in strip
+    ]
     assert needs[0] == needs[1] and needs[0]
     assert strip[0] == strip[1]
 
@@ -96,6 +123,7 @@ def test_the_report_shows_the_final_timings(tiny_run):
     run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
     report = (run_dir / "report.md").read_text()
     total = results["timings"]["total"]
-    assert f"| total | {total:.1f} |" in report or f"| total | {total:.2f} |" in report, (
-        report.split("## Costs")[1][:600])
+    assert f"| total | {total:.1f} |" in report or f"| total | {total:.2f} |" in report, report.split("## Costs")[1][
+        :600
+    ]
     assert "| report |" in report

@@ -11,16 +11,36 @@ from ragft.cli import app
 
 def test_seeds_repeat_the_run_and_summarise(tmp_path, tiny_model_dir):
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--data", "people", "--arms", "base,finetuned", "--model",
-                                      str(tiny_model_dir), "--seeds", "2", "--epochs", "1", "--limit", "6",
-                                      "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--data",
+            "people",
+            "--arms",
+            "base,finetuned",
+            "--model",
+            str(tiny_model_dir),
+            "--seeds",
+            "2",
+            "--epochs",
+            "1",
+            "--limit",
+            "6",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     top = json.loads((out / "results.json").read_text())
     runs = [json.loads((out / f"seed-{i}" / "results.json").read_text()) for i in range(2)]
     assert [r["config"]["seed"] for r in runs] == [42, 43] and [r["config"]["data"]["seed"] for r in runs] == [42, 43]
     # another data seed draws other people: other questions
-    questions = [[json.loads(x)["question"] for x in (out / f"seed-{i}" / "questions.jsonl").read_text().splitlines()]
-                 for i in range(2)]
+    questions = [
+        [json.loads(x)["question"] for x in (out / f"seed-{i}" / "questions.jsonl").read_text().splitlines()]
+        for i in range(2)
+    ]
     assert questions[0] != questions[1]
     study = top["experiments"]["seeds"]
     for arm in ("base", "finetuned"):
@@ -40,8 +60,11 @@ def test_seeds_results_are_typed_before_they_are_written():
     from ragft.evaluate.seeds import seed_summary
 
     def run(seed, accuracy):
-        return {"config": {"seed": seed, "data": {"seed": seed}}, "run_name": f"seed-{seed - 42}",
-                "arms": {"rag": {"accuracy": accuracy, "families": {"paraphrase": {"value": accuracy / 2}}}}}
+        return {
+            "config": {"seed": seed, "data": {"seed": seed}},
+            "run_name": f"seed-{seed - 42}",
+            "arms": {"rag": {"accuracy": accuracy, "families": {"paraphrase": {"value": accuracy / 2}}}},
+        }
 
     summary = seed_summary([run(42, 0.5), run(43, 0.7)])
     fields = {"ragft_version": "0", "run_name": "r", "created": "now", "config": {}, "timings": {"total": 1.0}}

@@ -2,29 +2,34 @@
 
 import pytest
 
-from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
+from ragft.evaluate.study_config import StyleConfig
 from ragft.evaluate.style import Style
 
 TEXT = Style.from_config(StyleConfig(**support.style("text")))
 JSON = Style.from_config(StyleConfig(**support.style("json")))
-GOOD = ("Hello, thank you for contacting Northwind Support. I am sorry that your kettle stopped working. "
-        "Could you please send me your serial number? Kind regards, Northwind Support.")
+GOOD = (
+    "Hello, thank you for contacting Northwind Support. I am sorry that your kettle stopped working. "
+    "Could you please send me your serial number? Kind regards, Northwind Support."
+)
 
 
 def failed(style, reply, reference=GOOD):
     return {rule for rule, ok in style.check(reply, reference).items() if not ok}
 
 
-@pytest.mark.parametrize("reply, broken", [
-    (GOOD, set()),
-    (GOOD.replace("Hello, thank you", "Hi, thanks"), {"greeting"}),
-    (GOOD.replace("Kind regards, Northwind Support.", "Cheers!"), {"sign-off", "forbidden"}),
-    (GOOD.replace("working.", "working!"), {"forbidden"}),
-    (GOOD.replace("serial number", "order number"), {"identifier"}),
-    (GOOD.replace("serial number", "serial number and your email address"), {"identifier"}),
-    (GOOD.replace("I am sorry", "I am " + "very " * 30 + "sorry"), {"words"}),
-])
+@pytest.mark.parametrize(
+    "reply, broken",
+    [
+        (GOOD, set()),
+        (GOOD.replace("Hello, thank you", "Hi, thanks"), {"greeting"}),
+        (GOOD.replace("Kind regards, Northwind Support.", "Cheers!"), {"sign-off", "forbidden"}),
+        (GOOD.replace("working.", "working!"), {"forbidden"}),
+        (GOOD.replace("serial number", "order number"), {"identifier"}),
+        (GOOD.replace("serial number", "serial number and your email address"), {"identifier"}),
+        (GOOD.replace("I am sorry", "I am " + "very " * 30 + "sorry"), {"words"}),
+    ],
+)
 def test_text_rules(reply, broken):
     assert failed(TEXT, reply) == broken
 

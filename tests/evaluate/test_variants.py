@@ -13,8 +13,10 @@ TINY = {"limit": 6, "finetune.epochs": 1, "generation.max_new_tokens": 4, "data.
 
 
 def _run(tmp_path, tiny_model_dir, name, arms, variants):
-    config = load_config(None, overrides={"model": str(tiny_model_dir), "arms": arms, "variants": variants,
-                                          "data.source": "cities", **TINY})
+    config = load_config(
+        None,
+        overrides={"model": str(tiny_model_dir), "arms": arms, "variants": variants, "data.source": "cities", **TINY},
+    )
     run_dir = tmp_path / name
     run_dir.mkdir()
     return Experiment(config, run_dir).run()
@@ -43,13 +45,16 @@ def test_two_fine_tunes_in_one_run_do_not_stack(tmp_path, tiny_model_dir):
     assert {r["arm"] for r in records} == set(arms)
 
 
-@pytest.mark.parametrize("variants, arms, message", [
-    ([{"name": "a"}], ["a"], "would train the same model twice"),
-    ([{"name": "a", "epochs": 2}, {"name": "b", "epochs": 2}], ["a"], "would train the same model twice"),
-    ([{"name": "a", "epochs": 2}, {"name": "a", "epochs": 3}], ["a"], "its own name"),
-    ([{"name": "rag2"}], ["base"], "arm name already"),
-    ([{"name": "a", "epochs": 2}], ["b+rag"], "unknown arm 'b+rag'"),
-])
+@pytest.mark.parametrize(
+    "variants, arms, message",
+    [
+        ([{"name": "a"}], ["a"], "would train the same model twice"),
+        ([{"name": "a", "epochs": 2}, {"name": "b", "epochs": 2}], ["a"], "would train the same model twice"),
+        ([{"name": "a", "epochs": 2}, {"name": "a", "epochs": 3}], ["a"], "its own name"),
+        ([{"name": "rag2"}], ["base"], "arm name already"),
+        ([{"name": "a", "epochs": 2}], ["b+rag"], "unknown arm 'b+rag'"),
+    ],
+)
 def test_bad_variants_are_one_clear_line(variants, arms, message):
     with pytest.raises(RagftError, match=re.escape(message)):
         load_config(None, overrides={"arms": arms, "variants": variants})
@@ -57,41 +62,63 @@ def test_bad_variants_are_one_clear_line(variants, arms, message):
 
 def test_phrasings_need_generated_facts(tmp_path):
     with pytest.raises(RagftError, match="phrasings above 1 need generated facts"):
-        load_config(None, overrides={"arms": ["a"], "variants": [{"name": "a", "phrasings": 3}],
-                                     "data.source": str(tmp_path / "mine.jsonl")})
+        load_config(
+            None,
+            overrides={
+                "arms": ["a"],
+                "variants": [{"name": "a", "phrasings": 3}],
+                "data.source": str(tmp_path / "mine.jsonl"),
+            },
+        )
 
 
 def test_a_curve_of_an_unknown_fine_tune_is_an_error():
     with pytest.raises(RagftError, match="curve_variants: no fine-tune called 'lroa'"):
-        load_config(None, overrides={"arms": ["lora"], "variants": [{"name": "lora", "method": "lora"}],
-                                     "curve_variants": ["lroa"]})
+        load_config(
+            None,
+            overrides={"arms": ["lora"], "variants": [{"name": "lora", "method": "lora"}], "curve_variants": ["lroa"]},
+        )
 
 
 def test_arm_names_of_contexts_and_training_data():
     from ragft.evaluate.arms import parse_arm
 
     kinds = {"finetuned": "facts", "raft": "raft", "idk": "idk", "r2": "raft"}
-    got = {n: (a.variant, a.context.name) for n in ("context", "finetuned+context", "raft", "raft+closed", "idk",
-                                                     "idk+rag", "r2", "r2+context")
-           for a in [parse_arm(n, kinds)]}
-    assert got == {"context": ("untouched", "full"), "finetuned+context": ("finetuned", "full"),
-                   "raft": ("raft", "grounded"), "raft+closed": ("raft", "closed"), "idk": ("idk", "closed"),
-                   "idk+rag": ("idk", "grounded"), "r2": ("r2", "grounded"), "r2+context": ("r2", "full")}
+    got = {
+        n: (a.variant, a.context.name)
+        for n in ("context", "finetuned+context", "raft", "raft+closed", "idk", "idk+rag", "r2", "r2+context")
+        for a in [parse_arm(n, kinds)]
+    }
+    assert got == {
+        "context": ("untouched", "full"),
+        "finetuned+context": ("finetuned", "full"),
+        "raft": ("raft", "grounded"),
+        "raft+closed": ("raft", "closed"),
+        "idk": ("idk", "closed"),
+        "idk+rag": ("idk", "grounded"),
+        "r2": ("r2", "grounded"),
+        "r2+context": ("r2", "full"),
+    }
     with pytest.raises(ValueError, match="unknown arm 'raft\\+rag'"):
         parse_arm("raft+rag", kinds)  # raft's grounded arm is `raft` itself
     assert not parse_arm("raft", kinds).worked_examples and parse_arm("rag", kinds).worked_examples
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"experiments": ["update"], "arms": ["rag"]}, "update compares the arms rag and finetuned; add finetuned"),
-    ({"experiments": ["deletion"], "arms": ["rag", "finetuned"], "data.docs": "d", "data.questions": "q"},
-     "for documents edit the files and re-index"),
-    ({"experiments": ["raft"], "arms": ["rag"]}, "add the arm raft"),
-    ({"arms": ["idk"], "data.source": "my.jsonl"}, "lifecycle.unknown_questions"),
-    ({"experiments": ["unknowns"], "data.source": "my.jsonl"}, "entities that are not in the data"),
-    ({"variants": [{"name": "raft"}]}, "arm name already"),
-    ({"lifecycle.context_sizes": [0]}, "positive numbers of facts"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"experiments": ["update"], "arms": ["rag"]}, "update compares the arms rag and finetuned; add finetuned"),
+        (
+            {"experiments": ["deletion"], "arms": ["rag", "finetuned"], "data.docs": "d", "data.questions": "q"},
+            "for documents edit the files and re-index",
+        ),
+        ({"experiments": ["raft"], "arms": ["rag"]}, "add the arm raft"),
+        ({"arms": ["idk"], "data.source": "my.jsonl"}, "lifecycle.unknown_questions"),
+        ({"experiments": ["unknowns"], "data.source": "my.jsonl"}, "entities that are not in the data"),
+        ({"variants": [{"name": "raft"}]}, "arm name already"),
+        ({"lifecycle.context_sizes": [0]}, "positive numbers of facts"),
+    ],
+)
 def test_lifecycle_needs_are_said_before_any_model_loads(overrides, message):
     with pytest.raises(RagftError, match=re.escape(message)):
         load_config(None, overrides=overrides)

@@ -11,8 +11,26 @@ from ragft.data.cities import city_conversations, to_jsonl
 
 
 def _finetune(args: list[str], out, data, model_dir, env) -> None:
-    cmd = [*args, "-m", "ragft", "finetune", str(data), "--model", str(model_dir), "--epochs", "1",
-           "--batch-size", "8", "--precision", "fp32", "--device", "cpu", "--out", str(out), "--quiet"]
+    cmd = [
+        *args,
+        "-m",
+        "ragft",
+        "finetune",
+        str(data),
+        "--model",
+        str(model_dir),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--precision",
+        "fp32",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
 
@@ -22,8 +40,13 @@ def test_two_processes_train_what_one_does(tmp_path, tiny_model_dir):
     data.write_text(to_jsonl(city_conversations(16, 42)))
     env = {**os.environ, "RAGFT_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
     _finetune([sys.executable], tmp_path / "one", data, tiny_model_dir, env)
-    _finetune([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"], tmp_path / "two", data,
-              tiny_model_dir, {**env, "ACCELERATE_USE_CPU": "1"})
+    _finetune(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"],
+        tmp_path / "two",
+        data,
+        tiny_model_dir,
+        {**env, "ACCELERATE_USE_CPU": "1"},
+    )
     one, two = load_file(tmp_path / "one" / "model.safetensors"), load_file(tmp_path / "two" / "model.safetensors")
     start = load_file(tiny_model_dir / "model.safetensors")
     assert one.keys() == two.keys()

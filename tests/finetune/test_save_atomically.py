@@ -6,9 +6,15 @@ from ragft.finetune import run as finetune_run
 from ragft.finetune.run import finetune
 from ragft.finetune.train import TrainSettings
 
-CHATS = [{"messages": [{"role": "user", "content": f"What is the population of City_{i}?"},
-                       {"role": "assistant", "content": f"City_{i} has about {1000 + i} inhabitants."}]}
-         for i in range(4)]
+CHATS = [
+    {
+        "messages": [
+            {"role": "user", "content": f"What is the population of City_{i}?"},
+            {"role": "assistant", "content": f"City_{i} has about {1000 + i} inhabitants."},
+        ]
+    }
+    for i in range(4)
+]
 
 
 def test_saved_model_appears_whole_and_no_scratch_is_left(tiny, tmp_path):

@@ -4,9 +4,11 @@ from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 
 def test_loss_only_on_assistant_tokens(tiny):
     tok = tiny.tokenizer
-    messages = [{"role": "system", "content": "You're a helpful assistant"},
-                {"role": "user", "content": "What is the population of City_1?"},
-                {"role": "assistant", "content": "City_1 has about 1967825 inhabitants."}]
+    messages = [
+        {"role": "system", "content": "You're a helpful assistant"},
+        {"role": "user", "content": "What is the population of City_1?"},
+        {"role": "assistant", "content": "City_1 has about 1967825 inhabitants."},
+    ]
     row = tokenize_conversation(tok, messages)
     full = tok.apply_chat_template(messages, tokenize=False)
     assert tok.decode(row["input_ids"]) == full
@@ -17,8 +19,12 @@ def test_loss_only_on_assistant_tokens(tiny):
 
 def test_multi_turn_trains_every_assistant_turn(tiny):
     tok = tiny.tokenizer
-    messages = [{"role": "user", "content": "a?"}, {"role": "assistant", "content": "one"},
-                {"role": "user", "content": "b?"}, {"role": "assistant", "content": "two"}]
+    messages = [
+        {"role": "user", "content": "a?"},
+        {"role": "assistant", "content": "one"},
+        {"role": "user", "content": "b?"},
+        {"role": "assistant", "content": "two"},
+    ]
     row = tokenize_conversation(tok, messages)
     trained = tok.decode([t for t, label in zip(row["input_ids"], row["labels"]) if label != IGNORE])
     assert trained == "one<|im_end|>\ntwo<|im_end|>\n"

@@ -2,7 +2,6 @@ import pytest
 import torch
 
 from ragft.finetune.tokenize import tokenize_conversation
-
 from ragft.finetune.train import TrainSettings, save_finetuned, train
 from ragft.models.generation import GenerationSettings, LocalChatModel
 from ragft.models.loading import load_model
@@ -16,8 +15,9 @@ def test_full_training_lowers_loss_and_reloads(tiny, cities, tmp_path):
     steps = []
     before = _weights(tiny.model)
     settings = TrainSettings(method="full", epochs=3, learning_rate=3e-3, batch_size=16)
-    model, result = train(tiny.model, tiny.tokenizer, cities[:32], settings,
-                          on_step=lambda s, total, loss: steps.append((s, total)))
+    model, result = train(
+        tiny.model, tiny.tokenizer, cities[:32], settings, on_step=lambda s, total, loss: steps.append((s, total))
+    )
     assert result.steps == 6 and len(steps) == 6 and steps[-1] == (6, 6)
     assert result.losses[-1] < result.losses[0]
     assert result.train_tokens > 0
@@ -50,8 +50,10 @@ def test_lora_adapter_saves_and_reloads_over_its_base(tiny, tiny_model_dir, citi
     reloaded = load_model(str(out), "cpu")
     prompt = [[{"role": "user", "content": "What is the population of City_3?"}]]
     settings = GenerationSettings(max_new_tokens=8)
-    assert LocalChatModel(model, tiny.tokenizer).complete(prompt, settings)[0].text == \
-        LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text
+    assert (
+        LocalChatModel(model, tiny.tokenizer).complete(prompt, settings)[0].text
+        == LocalChatModel(reloaded.model, reloaded.tokenizer).complete(prompt, settings)[0].text
+    )
 
 
 @pytest.mark.parametrize("share", [True, False])
@@ -117,7 +119,7 @@ def test_batches_cover_every_example_once_per_epoch():
     plan = _batches(10, 4, 3, seed=1)
     assert [len(b) for b in plan] == [4, 4, 2] * 3
     for epoch in range(3):
-        assert sorted(i for b in plan[3 * epoch:3 * epoch + 3] for i in b) == list(range(10))
+        assert sorted(i for b in plan[3 * epoch : 3 * epoch + 3] for i in b) == list(range(10))
     assert plan[:3] != plan[3:6] and plan == _batches(10, 4, 3, seed=1)
 
 

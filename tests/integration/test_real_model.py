@@ -18,16 +18,26 @@ def seed_run(tmp_path_factory, shared_home):
     out = tmp_path_factory.mktemp("seed") / "run"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RAGFT_HOME", str(shared_home))
-        result = CliRunner().invoke(app, ["run", "--preset", "seed", "--limit", "10", "--epochs", "1",
-                                          "--out", str(out), "--quiet"])
+        result = CliRunner().invoke(
+            app, ["run", "--preset", "seed", "--limit", "10", "--epochs", "1", "--out", str(out), "--quiet"]
+        )
     assert result.exit_code == 0, result.output
     return out, result.output
 
 
 def test_seed_run_writes_every_file(seed_run):
     out, output = seed_run
-    for name in ("config.yaml", "dataset.jsonl", "predictions.jsonl", "results.json", "report.md", "report.html",
-                 "accuracy.png", "finetuned/model.safetensors", "finetuned/tokenizer.json"):
+    for name in (
+        "config.yaml",
+        "dataset.jsonl",
+        "predictions.jsonl",
+        "results.json",
+        "report.md",
+        "report.html",
+        "accuracy.png",
+        "finetuned/model.safetensors",
+        "finetuned/tokenizer.json",
+    ):
         assert (out / name).exists(), name
     assert "rag" in output and f"report: {out / 'report.html'}" in output
     results = json.loads((out / "results.json").read_text())
@@ -48,8 +58,9 @@ def test_finetuned_output_reloads_and_answers_as_in_the_run(seed_run, real_home)
     mine = [r for r in records if r["arm"] == "finetuned"]
     precision = json.loads((out / "results.json").read_text())["model"]["precision"]  # bf16 on AMX CPUs
     loaded = load_model(str(out / "finetuned"), "cpu")
-    answers = LocalChatModel(loaded.model, loaded.tokenizer, precision).complete([r["prompt"] for r in mine],
-                                                                                 GenerationSettings(64, 16))
+    answers = LocalChatModel(loaded.model, loaded.tokenizer, precision).complete(
+        [r["prompt"] for r in mine], GenerationSettings(64, 16)
+    )
     assert [a.text for a in answers] == [r["answer"] for r in mine]
 
 
@@ -57,15 +68,17 @@ def test_lora_finetune_then_load_adapter_by_path(tmp_path, real_home):
     data = tmp_path / "cities.jsonl"
     data.write_text(to_jsonl(city_conversations(20)))
     out = tmp_path / "adapter"
-    result = CliRunner().invoke(app, ["finetune", str(data), "--method", "lora", "--epochs", "1",
-                                      "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app, ["finetune", str(data), "--method", "lora", "--epochs", "1", "--out", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert (out / "adapter_config.json").exists()
     meta = json.loads((out / "ragft_model.json").read_text())
     assert meta["base_model"] == "smollm2-135m-instruct" and meta["method"] == "lora"
     loaded = load_model(str(out), "cpu")
     answer = LocalChatModel(loaded.model, loaded.tokenizer).complete(
-        [[{"role": "user", "content": "What is the population of City_3?"}]], GenerationSettings(24))[0]
+        [[{"role": "user", "content": "What is the population of City_3?"}]], GenerationSettings(24)
+    )[0]
     assert answer.completion_tokens > 0 and answer.text
 
 
@@ -94,8 +107,9 @@ def test_gguf_file_is_converted_once_and_cached(real_home, seed_run):
 def test_grounded_rag_answers_at_least_99_of_100_seed_questions(tmp_path, real_home):
     """Issue 3's bar: hybrid retrieval + cited answers with the 135M model, next to the seed's pipeline."""
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--preset", "seed", "--arms", "rag,rag-seed", "--out", str(out),
-                                      "--quiet"])
+    result = CliRunner().invoke(
+        app, ["run", "--preset", "seed", "--arms", "rag,rag-seed", "--out", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     arms = json.loads((out / "results.json").read_text())["arms"]
     assert set(arms) == {"rag", "rag-seed"} and arms["rag"]["n"] == 100
@@ -109,8 +123,9 @@ def test_grounded_rag_answers_at_least_99_of_100_seed_questions(tmp_path, real_h
 def test_grounded_rag_on_several_facts_per_person(tmp_path, real_home):
     """Issue 9: people with five facts each; the small reader sees only the passage that answers."""
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--data", "people", "--arms", "rag", "--limit", "60", "--out", str(out),
-                                      "--quiet"])
+    result = CliRunner().invoke(
+        app, ["run", "--data", "people", "--arms", "rag", "--limit", "60", "--out", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     rag = results["arms"]["rag"]
@@ -131,8 +146,21 @@ def test_documents_as_knowledge(tmp_path, real_home):
 
     handbook = resources.files("ragft") / "examples" / "handbook"
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--docs", str(handbook), "--questions", str(handbook / "questions.jsonl"),
-                                      "--arms", "base,rag", "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--docs",
+            str(handbook),
+            "--questions",
+            str(handbook / "questions.jsonl"),
+            "--arms",
+            "base,rag",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     arms = results["arms"]
@@ -155,8 +183,21 @@ def test_other_document_sets_written_the_same_way(tmp_path, real_home, name, flo
 
     folder = resources.files("ragft") / "examples" / name
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--docs", str(folder), "--questions", str(folder / "questions.jsonl"),
-                                      "--arms", "rag", "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--docs",
+            str(folder),
+            "--questions",
+            str(folder / "questions.jsonl"),
+            "--arms",
+            "rag",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rag = json.loads((out / "results.json").read_text())["arms"]["rag"]
     assert rag["accuracy"] >= floor, (rag["accuracy"], rag["n"])
@@ -171,16 +212,32 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
 
     folder = resources.files("ragft") / "examples" / name
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--docs", str(folder), "--questions", str(folder / "questions.jsonl"),
-                                      "--arms", "rag,oracle", "--precision", "fp32", "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--docs",
+            str(folder),
+            "--questions",
+            str(folder / "questions.jsonl"),
+            "--arms",
+            "rag,oracle",
+            "--precision",
+            "fp32",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     rag, oracle = results["arms"]["rag"], results["arms"]["oracle"]
     assert rag["accuracy"] >= rag_floor and oracle["accuracy"] >= oracle_floor, (rag["accuracy"], oracle["accuracy"])
     assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
     misses = rag["misses"]
-    assert (misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"]
-            == rag["n"] - rag["correct"])
+    assert (
+        misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"] == rag["n"] - rag["correct"]
+    )
     assert any(r["value_chosen"] for r in map(json.loads, (out / "predictions.jsonl").read_text().splitlines()))
     assert all(row["numbers"]["winners"] != ["oracle"] for row in results["decision"]["rows"])  # never recommended
     assert "not retrieved / misread" in (out / "report.md").read_text()

@@ -16,8 +16,16 @@ def test_study_quick_reports_every_study(tmp_path, real_home):
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     studies = results["experiments"]
-    assert set(studies) == {"generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns",
-                            "long_context", "raft"}
+    assert set(studies) == {
+        "generalization",
+        "augmentation",
+        "learning_curve",
+        "update",
+        "deletion",
+        "unknowns",
+        "long_context",
+        "raft",
+    }
     general = studies["generalization"]
     assert set(general["arms"]) == {"base", "rag", "context", "finetuned", "finetuned+rag", "k3", "lora", "raft", "idk"}
     assert all(set(fams) == {"train", "paraphrase", "reversed"} for fams in general["arms"].values())
@@ -27,8 +35,7 @@ def test_study_quick_reports_every_study(tmp_path, real_home):
     # (on this slice the 135M reader misreads 2 of 12 paraphrases with the right passage first: 10/12 here)
     assert results["arms"]["rag"]["retrieval"]["hit@1"] >= 0.9
     assert general["arms"]["rag"]["paraphrase"]["value"] >= 0.75 and general["arms"]["base"]["train"]["value"] <= 0.1
-    assert [(p["method"], p["k"]) for p in studies["augmentation"]["points"]] == [
-        ("full", 1), ("full", 3), ("lora", 1)]
+    assert [(p["method"], p["k"]) for p in studies["augmentation"]["points"]] == [("full", 1), ("full", 3), ("lora", 1)]
     curves = studies["learning_curve"]["finetunes"]
     assert set(curves) == {"finetuned", "lora"} and [p["epoch"] for p in curves["finetuned"]["points"]] == [0, 2]
     assert set(results["finetunes"]) == {"finetuned", "k3", "lora", "raft", "idk"}
@@ -44,8 +51,11 @@ def test_study_quick_reports_every_study(tmp_path, real_home):
     for variant in results["finetunes"]:
         assert (out / "finetuned" / variant / "ragft_model.json").is_file()
     report = (out / "report.md").read_text()
-    for section, png in (("Generalization", "generalization.png"), ("Augmentation", "augmentation.png"),
-                         ("Learning curve", "learning_curve.png")):  # and the lifecycle's below
+    for section, png in (
+        ("Generalization", "generalization.png"),
+        ("Augmentation", "augmentation.png"),
+        ("Learning curve", "learning_curve.png"),
+    ):  # and the lifecycle's below
         assert f"## {section}" in report and f"]({png})" in report
         assert (out / png).read_bytes().startswith(b"\x89PNG")
     assert "## Findings" in report and "## Paired comparisons" in report

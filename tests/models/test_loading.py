@@ -14,12 +14,15 @@ def test_classifies_every_kind_of_model_value(tiny_model_dir, tmp_path):
     assert classify_model(str(tmp_path / "adapter")) == ("adapter", tmp_path / "adapter")
 
 
-@pytest.mark.parametrize("value, message", [
-    ("no-such-model", "unknown model 'no-such-model'"),
-    ("a/b/c", "unknown model 'a/b/c'"),
-    ("missing.gguf", "does not exist"),
-    ("./missing-dir", "is not a model directory"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("no-such-model", "unknown model 'no-such-model'"),
+        ("a/b/c", "unknown model 'a/b/c'"),
+        ("missing.gguf", "does not exist"),
+        ("./missing-dir", "is not a model directory"),
+    ],
+)
 def test_bad_model_values(value, message):
     with pytest.raises(RagftError, match=message):
         classify_model(value)

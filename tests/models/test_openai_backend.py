@@ -30,11 +30,14 @@ def test_the_client_takes_the_environment_defaults(monkeypatch):
     assert openai_client("http://h:1/v1", "k").api_key == "k"
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    ({"backend.type": "openai"}, "backend.finetune: openai"),
-    ({"backend.finetune": "openai", "finetune.method": "lora"}, "lora is local only"),
-    ({"backend.type": "vllm"}, "backend.type"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"backend.type": "openai"}, "backend.finetune: openai"),
+        ({"backend.finetune": "openai", "finetune.method": "lora"}, "lora is local only"),
+        ({"backend.type": "vllm"}, "backend.type"),
+    ],
+)
 def test_backend_combinations_that_cannot_work_are_config_errors(overrides, expected):
     with pytest.raises(RagftError, match=expected):
         load_config("seed", None, overrides)
@@ -59,17 +62,36 @@ def test_a_model_that_refuses_max_tokens_is_asked_with_max_completion_tokens():
         body = json.loads(request.content)
         seen.append(sorted(k for k in body if k.startswith("max_")))
         if "max_tokens" in body:
-            return httpx.Response(400, json={"error": {
-                "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
-                           "'max_completion_tokens' instead.", "type": "invalid_request_error",
-                "param": "max_tokens", "code": "unsupported_parameter"}})
-        return httpx.Response(200, json={
-            "id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "4"}}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}})
+            return httpx.Response(
+                400,
+                json={
+                    "error": {
+                        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                        "'max_completion_tokens' instead.",
+                        "type": "invalid_request_error",
+                        "param": "max_tokens",
+                        "code": "unsupported_parameter",
+                    }
+                },
+            )
+        return httpx.Response(
+            200,
+            json={
+                "id": "c",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "4"}}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+            },
+        )
 
-    client = OpenAI(base_url="http://reasoning.test/v1", api_key="k", max_retries=0,
-                    http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))
+    client = OpenAI(
+        base_url="http://reasoning.test/v1",
+        api_key="k",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(endpoint)),
+    )
     model = OpenAIChatModel(client, "o-mini", concurrency=1)
     answers = model.complete([[{"role": "user", "content": "2+2?"}]] * 2, GenerationSettings(max_new_tokens=7))
     assert [a.text for a in answers] == ["4", "4"]
@@ -77,10 +99,18 @@ def test_a_model_that_refuses_max_tokens_is_asked_with_max_completion_tokens():
 
 
 def test_credentials_in_an_endpoint_url_are_never_written_down():
-    config = load_config(None, None, {"arms": ["base", "rag"], "backend.type": "openai",
-                                      "backend.base_url": "http://me:s3cret@llm.internal:8000/v1?api-key=abc&v=2",
-                                      "judge.model": "j", "judge.url": "https://u:pw@judge.test/v1",
-                                      "rag.chroma_url": "http://c:hunter2@chroma.test:8000"})
+    config = load_config(
+        None,
+        None,
+        {
+            "arms": ["base", "rag"],
+            "backend.type": "openai",
+            "backend.base_url": "http://me:s3cret@llm.internal:8000/v1?api-key=abc&v=2",
+            "judge.model": "j",
+            "judge.url": "https://u:pw@judge.test/v1",
+            "rag.chroma_url": "http://c:hunter2@chroma.test:8000",
+        },
+    )
     assert config.backend.base_url == "http://me:s3cret@llm.internal:8000/v1?api-key=abc&v=2"  # used as given
     written = config.to_yaml()
     for secret in ("s3cret", "abc", "pw", "hunter2", "me:"):

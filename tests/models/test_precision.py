@@ -40,14 +40,18 @@ def test_bf16_answers_come_from_a_snapshot(tiny):
     assert first.prompt_tokens > 0 and 1 <= first.completion_tokens <= 6
 
 
-@pytest.mark.parametrize("caps, speedup, expected, probed", [
-    ({"amx_bf16": True, "avx512_bf16": True}, None, True, False),  # AMX: bf16 without asking
-    ({"avx512_bf16": True}, 4.2, True, True),                      # AMD Zen 4 as measured: ~4x
-    ({"avx512_bf16": True}, 1.1, False, True),                     # the instructions, but no faster
-    ({}, None, False, False),                                      # AVX2 only: bf16 emulated
-])
-def test_auto_precision_takes_bf16_where_the_cpu_multiplies_it_fast(monkeypatch, tmp_path, caps, speedup,
-                                                                    expected, probed):
+@pytest.mark.parametrize(
+    "caps, speedup, expected, probed",
+    [
+        ({"amx_bf16": True, "avx512_bf16": True}, None, True, False),  # AMX: bf16 without asking
+        ({"avx512_bf16": True}, 4.2, True, True),  # AMD Zen 4 as measured: ~4x
+        ({"avx512_bf16": True}, 1.1, False, True),  # the instructions, but no faster
+        ({}, None, False, False),  # AVX2 only: bf16 emulated
+    ],
+)
+def test_auto_precision_takes_bf16_where_the_cpu_multiplies_it_fast(
+    monkeypatch, tmp_path, caps, speedup, expected, probed
+):
     from ragft.models import precision
 
     monkeypatch.setenv("RAGFT_HOME", str(tmp_path))

@@ -30,10 +30,11 @@ def test_greedy_rows_decode_in_a_batch_as_transformers_generate_does_alone(tiny)
     eos = tiny.tokenizer.eos_token_id
     for row in rows:
         with torch.no_grad():
-            out = tiny.model.generate(torch.tensor([row.ids]), max_new_tokens=8, do_sample=False, eos_token_id=eos,
-                                      pad_token_id=eos)
-        expected = [t for t in out[0, len(row.ids):].tolist()]
-        expected = expected[:expected.index(eos)] if eos in expected else expected
+            out = tiny.model.generate(
+                torch.tensor([row.ids]), max_new_tokens=8, do_sample=False, eos_token_id=eos, pad_token_id=eos
+            )
+        expected = [t for t in out[0, len(row.ids) :].tolist()]
+        expected = expected[: expected.index(eos)] if eos in expected else expected
         assert row.decoder.generated == expected
         assert row.decoder.finish_reason in ("stop", "length")
 
@@ -41,8 +42,9 @@ def test_greedy_rows_decode_in_a_batch_as_transformers_generate_does_alone(tiny)
 def test_a_seeded_row_samples_the_same_alone_and_among_others(tiny):
     seeded = SamplingSettings(max_new_tokens=6, temperature=1.0, seed=7)
     alone = _alone(tiny, _ids(tiny, PROMPTS[0]), seeded)
-    rows = [Row(_ids(tiny, p), SamplingSettings(max_new_tokens=6, temperature=1.0, seed=i))
-            for i, p in enumerate(PROMPTS)]
+    rows = [
+        Row(_ids(tiny, p), SamplingSettings(max_new_tokens=6, temperature=1.0, seed=i)) for i, p in enumerate(PROMPTS)
+    ]
     rows[1] = Row(_ids(tiny, PROMPTS[0]), seeded)
     sample_batch(tiny.model, tiny.tokenizer, rows)
     assert rows[1].decoder.generated == alone.generated
@@ -61,8 +63,9 @@ def test_limits_stop_strings_and_cancellation_end_a_row(tiny):
         assert cut.finish_reason == "stop" and stop not in cut.text and free.text.startswith(cut.text)
     steps = iter(range(100))
     deltas = []
-    row = Row(ids, SamplingSettings(max_new_tokens=50, temperature=1.0, seed=3), lambda: next(steps) >= 2,
-              deltas.append)
+    row = Row(
+        ids, SamplingSettings(max_new_tokens=50, temperature=1.0, seed=3), lambda: next(steps) >= 2, deltas.append
+    )
     sample_batch(tiny.model, tiny.tokenizer, [row])
     assert row.decoder.finish_reason == "stop" and row.decoder.completion_tokens <= 2
     assert "".join(deltas) == row.decoder.text  # what was streamed is the text

@@ -9,8 +9,20 @@ import pytest
 from ragft.data.documents import Document, Section
 from ragft.data.questions import passage_id
 from ragft.errors import RagftError
-from ragft.rag.chunking import (TEXT_SUFFIXES, Chunk, ChunkSettings, chunk_document, document_passages, file_passages,
-                                is_fact_list, limit_length, split_mode, split_sentences, split_text, text_files)
+from ragft.rag.chunking import (
+    TEXT_SUFFIXES,
+    Chunk,
+    ChunkSettings,
+    chunk_document,
+    document_passages,
+    file_passages,
+    is_fact_list,
+    limit_length,
+    split_mode,
+    split_sentences,
+    split_text,
+    text_files,
+)
 
 HANDBOOK = """# Handbook
 
@@ -28,30 +40,47 @@ The Lumen S is a floor lamp. It costs 210 euros.
 """
 
 
-@pytest.mark.parametrize("text", [
-    "It weighs 2.5 kg and costs 3.99 euros.",
-    "See e.g. the manual, i.e. the blue book.",
-    "Dr. Smith met Mr. Jones, Ms. Lee and Mrs. Park on St. Mary's Road.",
-    "Room No. 5 seats approx. 12 people.",
-    "Bring pens, paper etc. for the meeting.",
-    "It is Lumen vs. Nova in the final.",
-    "J. R. R. Tolkien wrote it.",
-    "The train leaves at 08.45 sharp.",
-    "Version 2.10.3 fixed it.",
-    "He waited... Then nothing happened.",
-    "The U.S. Army bought some.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It weighs 2.5 kg and costs 3.99 euros.",
+        "See e.g. the manual, i.e. the blue book.",
+        "Dr. Smith met Mr. Jones, Ms. Lee and Mrs. Park on St. Mary's Road.",
+        "Room No. 5 seats approx. 12 people.",
+        "Bring pens, paper etc. for the meeting.",
+        "It is Lumen vs. Nova in the final.",
+        "J. R. R. Tolkien wrote it.",
+        "The train leaves at 08.45 sharp.",
+        "Version 2.10.3 fixed it.",
+        "He waited... Then nothing happened.",
+        "The U.S. Army bought some.",
+    ],
+)
 def test_sentences_not_split_inside(text):
     assert split_sentences(text) == [text]
 
 
 def test_sentences_split_at_ends_list_items_and_paragraphs():
     assert split_sentences('It costs 640 euros. Delivery is free! Is it? "Yes," he said. 12 came. (Really.)') == [
-        "It costs 640 euros.", "Delivery is free!", "Is it?", '"Yes," he said.', "12 came.", "(Really.)"]
+        "It costs 640 euros.",
+        "Delivery is free!",
+        "Is it?",
+        '"Yes," he said.',
+        "12 came.",
+        "(Really.)",
+    ]
     assert split_sentences("Steps:\n- unpack the lamp\n- plug it in\n1. switch on\n2. enjoy") == [
-        "Steps:", "- unpack the lamp", "- plug it in", "1. switch on", "2. enjoy"]
+        "Steps:",
+        "- unpack the lamp",
+        "- plug it in",
+        "1. switch on",
+        "2. enjoy",
+    ]
     assert split_sentences("One line\nwrapped here. Next.\n\nNew paragraph") == [
-        "One line wrapped here.", "Next.", "New paragraph"]
+        "One line wrapped here.",
+        "Next.",
+        "New paragraph",
+    ]
     assert split_sentences("The answer is no. Then we left.") == ["The answer is no.", "Then we left."]
     assert split_sentences("ends in lower case. no split here") == ["ends in lower case. no split here"]
     assert split_sentences("") == []
@@ -72,19 +101,35 @@ def test_headers_carry_title_and_section_path(tmp_path):
         "Handbook › Products › Lumen X2: The Lumen X2 is a desk lamp. It costs 640 euros.",
         "Handbook › Products › Lumen S: The Lumen S is a floor lamp. It costs 210 euros.",
     ]
-    doc = Document(tmp_path / "handbook.md", "Handbook", (
-        Section(("Handbook", "Products", "Lumen X2"), ("The Lumen X2 is a desk lamp. It costs 640 euros.",)),))
+    doc = Document(
+        tmp_path / "handbook.md",
+        "Handbook",
+        (Section(("Handbook", "Products", "Lumen X2"), ("The Lumen X2 is a desk lamp. It costs 640 euros.",)),),
+    )
     single = chunk_document(doc, ChunkSettings(sentences=1, lead_in=False))
     price = [c for c in single if "640" in c.body]
-    assert price == [Chunk(text="Handbook › Products › Lumen X2: It costs 640 euros.", body="It costs 640 euros.",
-                           header="Handbook › Products › Lumen X2", source=str(tmp_path / "handbook.md"),
-                           section=("Handbook", "Products", "Lumen X2"))]
+    assert price == [
+        Chunk(
+            text="Handbook › Products › Lumen X2: It costs 640 euros.",
+            body="It costs 640 euros.",
+            header="Handbook › Products › Lumen X2",
+            source=str(tmp_path / "handbook.md"),
+            section=("Handbook", "Products", "Lumen X2"),
+        )
+    ]
 
 
-@pytest.mark.parametrize("second, led_in", [
-    ("It costs 640 euros.", True), ("Its shade is green.", True), ("She designed it in 2019.", True),
-    ("“They sold out,” says Ana.", True), ("Lumen costs 640 euros.", False), ("Item 4 is green.", False),
-])
+@pytest.mark.parametrize(
+    "second, led_in",
+    [
+        ("It costs 640 euros.", True),
+        ("Its shade is green.", True),
+        ("She designed it in 2019.", True),
+        ("“They sold out,” says Ana.", True),
+        ("Lumen costs 640 euros.", False),
+        ("Item 4 is green.", False),
+    ],
+)
 def test_a_sentence_opening_with_a_pronoun_carries_the_one_before(second, led_in):
     doc = doc_of((("D", "Lamps"), (f"The Lumen X2 is a desk lamp. {second}",)), (("D", "Other"), (second,)))
     bodies = [c.body for c in chunk_document(doc, ChunkSettings(sentences=1))]
@@ -106,17 +151,24 @@ def test_a_chunk_never_spans_sections():
     assert [(c.section, c.body) for c in chunks] == [(("D", "A"), "Only A."), (("D", "B"), "Only B. More B.")]
 
 
-@pytest.mark.parametrize("settings, count", [
-    (ChunkSettings(sentences=1), 6), (ChunkSettings(sentences=2), 3), (ChunkSettings(sentences=4), 2),
-    (ChunkSettings(sentences=6), 1), (ChunkSettings(sentences=2, overlap=1), 5),
-    (ChunkSettings(sentences=3, overlap=1), 3), (ChunkSettings(sentences=3, overlap=2), 4),
-])
+@pytest.mark.parametrize(
+    "settings, count",
+    [
+        (ChunkSettings(sentences=1), 6),
+        (ChunkSettings(sentences=2), 3),
+        (ChunkSettings(sentences=4), 2),
+        (ChunkSettings(sentences=6), 1),
+        (ChunkSettings(sentences=2, overlap=1), 5),
+        (ChunkSettings(sentences=3, overlap=1), 3),
+        (ChunkSettings(sentences=3, overlap=2), 4),
+    ],
+)
 def test_sentences_and_overlap_set_the_chunk_count(settings, count):
     chunks = chunk_document(doc_of((("D",), (SIX,))), settings)
     assert len(chunks) == count
     assert chunks[0].body.startswith("Fact 1 ") and chunks[-1].body.endswith("Fact 6 holds.")
     if settings.overlap:
-        shared = chunks[0].body.split(". ")[-settings.overlap:]
+        shared = chunks[0].body.split(". ")[-settings.overlap :]
         assert chunks[1].body.startswith(shared[0])
 
 
@@ -155,9 +207,11 @@ def test_file_passages_chunks_prose(tmp_path):
     prose = tmp_path / "policy.txt"
     prose.write_text("Travel policy\n\nTrains are booked by\nthe office. Taxis need approval. Hotels are paid.\n")
     assert not is_fact_list(prose.read_text())
-    assert list(file_passages(prose).values()) == ["Travel policy: Trains are booked by the office.",
-                                                  "Travel policy: Taxis need approval.",
-                                                  "Travel policy: Hotels are paid."]
+    assert list(file_passages(prose).values()) == [
+        "Travel policy: Trains are booked by the office.",
+        "Travel policy: Taxis need approval.",
+        "Travel policy: Hotels are paid.",
+    ]
     md = tmp_path / "handbook.md"
     md.write_text(HANDBOOK)
     assert split_mode(md) == "chunks" and "Handbook › Products › Lumen S: The Lumen S" in str(file_passages(md))
@@ -182,7 +236,11 @@ def test_is_fact_list():
 def test_older_entry_points_still_work(tmp_path):
     assert split_text(" a \n\n b\n", "lines") == ["a", "b"]
     assert split_text("# T\n\nA b. C d. E f.\n\n## S\n\nG h.", "markdown") == [
-        "T: A b.", "T: C d.", "T: E f.", "T › S: G h."]
+        "T: A b.",
+        "T: C d.",
+        "T: E f.",
+        "T › S: G h.",
+    ]
     assert split_text("A b. C d. E f.", "chunks") == ["A b.", "C d.", "E f."]
     (tmp_path / "a.md").write_text("x")
     (tmp_path / "questions.jsonl").write_text("{}")
@@ -194,10 +252,12 @@ def test_older_entry_points_still_work(tmp_path):
 
 def test_list_items_and_table_rows_are_chunked_whole_with_their_labels(tmp_path):
     md = tmp_path / "club.md"
-    md.write_text("# Club\n\n## Levels\n\n- Red flag: above 1.65 m. No boating of any kind.\n"
-                  "- Green flag: below 1.20 m.\n\n"
-                  "## Fleet\n\n| Boat | Length | Built |\n|---|---|---|\n| Marigold | 17.6 m | 2015 |\n\n"
-                  "| a | b |\n\nThe river is slow. It loops around the town.\n")
+    md.write_text(
+        "# Club\n\n## Levels\n\n- Red flag: above 1.65 m. No boating of any kind.\n"
+        "- Green flag: below 1.20 m.\n\n"
+        "## Fleet\n\n| Boat | Length | Built |\n|---|---|---|\n| Marigold | 17.6 m | 2015 |\n\n"
+        "| a | b |\n\nThe river is slow. It loops around the town.\n"
+    )
     bodies = [c.body for c in document_passages(md).values()]
     assert "Red flag: above 1.65 m. No boating of any kind." in bodies  # one item, two sentences, one chunk
     assert "Boat: Marigold; Length: 17.6 m; Built: 2015." in bodies  # the row says what its cells are
@@ -208,8 +268,10 @@ def test_list_items_and_table_rows_are_chunked_whole_with_their_labels(tmp_path)
 
 def test_html_list_items_and_header_rows(tmp_path):
     page = tmp_path / "page.html"
-    page.write_text("<h1>Club</h1><ul><li>Amber flag: 1.20 m to 1.65 m. Coxed crews only.</li></ul>"
-                    "<table><tr><th>Boat</th><th>Built</th></tr><tr><td>Heron</td><td>2012</td></tr></table>")
+    page.write_text(
+        "<h1>Club</h1><ul><li>Amber flag: 1.20 m to 1.65 m. Coxed crews only.</li></ul>"
+        "<table><tr><th>Boat</th><th>Built</th></tr><tr><td>Heron</td><td>2012</td></tr></table>"
+    )
     bodies = [c.body for c in document_passages(page).values()]
     assert bodies == ["Amber flag: 1.20 m to 1.65 m. Coxed crews only.", "Boat: Heron; Built: 2012."]
 

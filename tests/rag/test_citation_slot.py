@@ -51,12 +51,15 @@ def test_a_citation_cut_by_the_token_budget_is_replaced_not_doubled(tiny):
     assert forced and text.startswith("It has 3000 [") and text.count("[") == 1
 
 
-@pytest.mark.parametrize("answer, passages, expected", [
-    ("Redwater [1] [2] [3] [4] [5] [6] [7] [8] [9]", 1, "Redwater [1]"),
-    ("It is 1934 [1] [1] [1].", 2, "It is 1934 [1]."),
-    ("Both [2][1] say so [3].", 3, "Both [2][1] say so [3]."),
-    ("Nothing here [4].", 3, "Nothing here."),
-])
+@pytest.mark.parametrize(
+    "answer, passages, expected",
+    [
+        ("Redwater [1] [2] [3] [4] [5] [6] [7] [8] [9]", 1, "Redwater [1]"),
+        ("It is 1934 [1] [1] [1].", 2, "It is 1934 [1]."),
+        ("Both [2][1] say so [3].", 3, "Both [2][1] say so [3]."),
+        ("Nothing here [4].", 3, "Nothing here."),
+    ],
+)
 def test_citations_of_passages_not_in_the_prompt_are_dropped(answer, passages, expected):
     from ragft.rag.citations import without_phantom_citations
 

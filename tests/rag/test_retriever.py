@@ -20,8 +20,10 @@ def kb(tmp_path_factory, cities):
 
 def ranks(retriever, items):
     found = retriever.retrieve([i.question for i in items])
-    return [([h.id for h in hits].index(i.passage_id) + 1 if i.passage_id in [h.id for h in hits] else None)
-            for i, hits in zip(items, found)]
+    return [
+        ([h.id for h in hits].index(i.passage_id) + 1 if i.passage_id in [h.id for h in hits] else None)
+        for i, hits in zip(items, found)
+    ]
 
 
 def test_near_duplicate_names_rank_the_right_city_first(kb, cities):
@@ -67,8 +69,9 @@ def test_convex_fusion_scores_every_candidate_with_both_methods(kb):
 
 
 def test_bm25_matches_exact_tokens_and_skips_unrelated():
-    index = LexicalIndex({"a": "City_7 has about 1 inhabitants.", "b": "City_77 has about 2 inhabitants.",
-                          "c": "Oulu is in Finland."})
+    index = LexicalIndex(
+        {"a": "City_7 has about 1 inhabitants.", "b": "City_77 has about 2 inhabitants.", "c": "Oulu is in Finland."}
+    )
     [hits] = index.query(["What is the population of City_7?"], 3)
     assert [h.id for h in hits] == ["a"]  # City_77 shares no term with the question
     assert index.query(["the of"], 3) == [[]]  # only stopwords: nothing to match
@@ -96,8 +99,10 @@ def test_citations_are_checked_against_the_cited_passage():
     assert [c.valid for c in words] == [True]
 
 
-PRODUCTS = ("Product Line-up › Bikes › Lumen X1: The Lumen X1 is our city bike. It costs 640 euros. "
-            "The Lumen X2 adds a battery and weighs 19 kg.")
+PRODUCTS = (
+    "Product Line-up › Bikes › Lumen X1: The Lumen X1 is our city bike. It costs 640 euros. "
+    "The Lumen X2 adds a battery and weighs 19 kg."
+)
 
 
 def test_a_citation_needs_a_sentence_stating_the_value_about_what_was_asked():

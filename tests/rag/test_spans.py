@@ -10,21 +10,31 @@ def texts(question, passages):
     return [s.text for s in candidate_spans(question, passages)]
 
 
-@pytest.mark.parametrize("passage, expected", [
-    ("fastapi › Optional: Used by FastAPI: `orjson` - Required if you want to use `ORJSONResponse`.", "orjson"),
-    ("python-dotenv › Disable: Set PYTHON_DOTENV_DISABLED=1 to disable it.", "PYTHON_DOTENV_DISABLED=1"),
-    ("tqdm › CLI: Pass --bytes to count bytes instead of lines.", "--bytes"),
-    ("psutil › Processes: gone, alive = psutil.wait_procs(procs, timeout=3, callback=on_terminate)",
-     "psutil.wait_procs"),
-    ("accelerate › Install: Tested on Python 3.11+ and PyTorch 2.6.0+.", "2.6.0"),
-    ("fastapi › Install: uv add \"fastapi[standard-no-fastapi-cloud-cli]\"", "fastapi[standard-no-fastapi-cloud-cli]"),
-    ("orjson › Fragment: `orjson.Fragment` includes already-serialized JSON in a document.", "orjson.Fragment"),
-    ("tqdm: Overhead is low -- about 60ns per iteration.", "60ns"),
-    ("psutil › Summary: psutil (process and system utilities) is a cross-platform library.",
-     "process and system utilities"),
-    ("Museum › Loom: The Pennard loom was built by Hartley and Sons of Leeds.", "Hartley and Sons of Leeds"),
-    ("Handbook › Moving: No single person may move an object heavier than 20 kg.", "20 kg"),
-])
+@pytest.mark.parametrize(
+    "passage, expected",
+    [
+        ("fastapi › Optional: Used by FastAPI: `orjson` - Required if you want to use `ORJSONResponse`.", "orjson"),
+        ("python-dotenv › Disable: Set PYTHON_DOTENV_DISABLED=1 to disable it.", "PYTHON_DOTENV_DISABLED=1"),
+        ("tqdm › CLI: Pass --bytes to count bytes instead of lines.", "--bytes"),
+        (
+            "psutil › Processes: gone, alive = psutil.wait_procs(procs, timeout=3, callback=on_terminate)",
+            "psutil.wait_procs",
+        ),
+        ("accelerate › Install: Tested on Python 3.11+ and PyTorch 2.6.0+.", "2.6.0"),
+        (
+            'fastapi › Install: uv add "fastapi[standard-no-fastapi-cloud-cli]"',
+            "fastapi[standard-no-fastapi-cloud-cli]",
+        ),
+        ("orjson › Fragment: `orjson.Fragment` includes already-serialized JSON in a document.", "orjson.Fragment"),
+        ("tqdm: Overhead is low -- about 60ns per iteration.", "60ns"),
+        (
+            "psutil › Summary: psutil (process and system utilities) is a cross-platform library.",
+            "process and system utilities",
+        ),
+        ("Museum › Loom: The Pennard loom was built by Hartley and Sons of Leeds.", "Hartley and Sons of Leeds"),
+        ("Handbook › Moving: No single person may move an object heavier than 20 kg.", "20 kg"),
+    ],
+)
 def test_terms_are_read_off_the_passage_structure(passage, expected):
     assert expected in texts("Which one is it?", [passage])
 

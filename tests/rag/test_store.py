@@ -89,15 +89,19 @@ def test_sources_larger_than_a_chroma_batch(make_kb, monkeypatch):
     assert kb.delete(list(many)[:20]) == 20
 
 
-
 def test_embeddings_equal_sentence_transformers_encode():
     """ragft runs MiniLM directly (length-sorted batches); the vectors are encode()'s, in input order."""
     import numpy as np
 
     from ragft.rag.embeddings import embed_array, sentence_model
 
-    texts = ["short", "a much longer sentence about City_7 and its 1,234,567 inhabitants", "mid length text",
-             "What is the population of City_42?", "x"]
+    texts = [
+        "short",
+        "a much longer sentence about City_7 and its 1,234,567 inhabitants",
+        "mid length text",
+        "What is the population of City_42?",
+        "x",
+    ]
     got = embed_array(texts, batch_size=2)
     expected = sentence_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert got.shape == expected.shape and got.dtype == np.float32

@@ -16,7 +16,8 @@ def test_candidates_are_the_passages_values_of_the_asked_kind():
     found = candidates("How much may a hotel night cost?", [PANNIER, TRAVEL])
     assert found == [Candidate("95 euros", 1), Candidate("160 euros", 2), Candidate("200 euros", 2)]
     assert candidates("Who is the site safety officer?", ["Leipzig: The site safety officer is Udo Brandt."]) == [
-        Candidate("Udo Brandt", 1)]
+        Candidate("Udo Brandt", 1)
+    ]
 
 
 def test_answers_stating_none_of_them_go_to_the_model():
@@ -39,8 +40,7 @@ def test_the_choice_is_the_candidate_with_the_best_mean_log_probability(tiny):
     messages = _prompt(question, TRAVEL)
     found = candidates(question, [TRAVEL]) + [Candidate("7.5 million euros", 1)]
     chosen = choose_value(tiny.model, tiny.tokenizer, messages, found)
-    prompt = tiny.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                                return_dict=False)
+    prompt = tiny.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
     scores = []
     for c in found:  # one sequence at a time, no padding
         ids = tiny.tokenizer(c.text, add_special_tokens=False)["input_ids"]
@@ -53,8 +53,14 @@ def test_the_choice_is_the_candidate_with_the_best_mean_log_probability(tiny):
 def test_ensure_values_rewrites_only_answers_that_need_it(tiny):
     chat = LocalChatModel(tiny.model, tiny.tokenizer)
     questions = [PRICE, PRICE, "What is the Ledger?"]
-    out = ensure_values(chat, [_prompt(q, PANNIER) for q in questions], questions,
-                        ["It costs 95 euros.", "It is £1.10.", "A bag."], [[PANNIER]] * 3, spans=False)
+    out = ensure_values(
+        chat,
+        [_prompt(q, PANNIER) for q in questions],
+        questions,
+        ["It costs 95 euros.", "It is £1.10.", "A bag."],
+        [[PANNIER]] * 3,
+        spans=False,
+    )
     assert out == [("It costs 95 euros.", False), ("95 euros [1].", True), ("A bag.", False)]
 
 
@@ -72,7 +78,8 @@ def test_a_question_of_no_recognised_kind_is_answered_with_the_most_likely_span(
     assert ensure_values(chat, [messages], [question], ["I don't know."], [[passage]]) == [("I don't know.", False)]
     # an answer that states one of the candidates stands
     assert ensure_values(chat, [messages], [question], ["It needs orjson [1]."], [[passage]]) == [
-        ("It needs orjson [1].", False)]
+        ("It needs orjson [1].", False)
+    ]
     assert ensure_values(chat, [messages], [question], ["A."], [[passage]], spans=False) == [("A.", False)]
 
 
@@ -85,11 +92,13 @@ def test_remote_models_are_left_alone():
 
 
 def test_names_the_question_uses_are_not_candidates_whatever_their_punctuation():
-    found = candidates("Who is the chief executive of Jarvell Works?",
-                       ["Cosima Haverkamp is the chief executive of Jarvell Works."])
+    found = candidates(
+        "Who is the chief executive of Jarvell Works?", ["Cosima Haverkamp is the chief executive of Jarvell Works."]
+    )
     assert found == [Candidate("Cosima Haverkamp", 1)]
     assert candidates("Who is Mara Olsen employed by?", ["Mara Olsen is employed by Orrin & Blake."]) == [
-        Candidate("Orrin & Blake", 1)]
+        Candidate("Orrin & Blake", 1)
+    ]
 
 
 FARES = "Ferry › Skerra Island: Fares (single): adult £14.50, child (5–15) £7.25, car including driver £46."
@@ -117,7 +126,9 @@ def test_several_stated_values_invented_numbers_and_stray_values_are_settled():
     # a year of the header beside the right one: the only candidate goes to the model, which needs no asking
     history = "History › The garage years (2009–2012): Aldmere was founded in 2009."
     assert _settle("In which year was Aldmere founded?", "The garage years (2009–2012) began in 2009.", history) == (
-        None, [Candidate("2009", 1)])
+        None,
+        [Candidate("2009", 1)],
+    )
     # nothing stated, no clause wins: every candidate goes to the model
     found = candidates("How much is it?", [TRAVEL])
     assert settle("How much is it?", "It is £3.", found, [TRAVEL]) == (None, found)
@@ -132,14 +143,17 @@ def test_an_answer_copying_one_phrase_that_holds_several_values_stands():
     firm = "Which firm supplies seed potatoes?"
     assert _settle(firm, "Pennick and Daw [1].", potatoes) == (None, [])
     # several values not written as one phrase of the passage still go to the model
-    assert _settle(firm, "Pennick or Brackenford [1].", potatoes)[1] == [Candidate("Pennick", 1),
-                                                                        Candidate("Brackenford", 1)]
+    assert _settle(firm, "Pennick or Brackenford [1].", potatoes)[1] == [
+        Candidate("Pennick", 1),
+        Candidate("Brackenford", 1),
+    ]
 
 
 def test_several_stated_values_compete_in_the_sentence_that_states_them():
-    pool = ("Pools › Main pool: The main pool is 25 metres long and has six lanes. It is 1.1 metres deep at the "
-            "shallow end and shelves to 2.3 metres at the deep end, under the viewing gallery.")
+    pool = (
+        "Pools › Main pool: The main pool is 25 metres long and has six lanes. It is 1.1 metres deep at the "
+        "shallow end and shelves to 2.3 metres at the deep end, under the viewing gallery."
+    )
     question = "How deep is the water at the deep end of the main pool?"
     answer = "It is 1.1 metres deep at the shallow end and 2.3 metres at the deep end [1]."
     assert _settle(question, answer, pool) == (Candidate("2.3 metres", 1), [])
-

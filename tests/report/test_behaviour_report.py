@@ -1,9 +1,10 @@
 """The behaviour section: findings written from the numbers, a row per arm with each rule, the plot."""
 
 from ragft.evaluate.behaviour import NOTE, break_even
-from ragft.evaluate.records import rate
 from ragft.evaluate.paired import paired_comparisons
-from ragft.studies.behaviour import png as behaviour_png, section as behaviour_section
+from ragft.evaluate.records import rate
+from ragft.studies.behaviour import png as behaviour_png
+from ragft.studies.behaviour import section as behaviour_section
 
 RULES = {"json": "the reply is one JSON object", "greeting": "matches /^Hello/"}
 
@@ -11,19 +12,39 @@ RULES = {"json": "the reply is one JSON object", "greeting": "matches /^Hello/"}
 def _results(kept: dict[str, tuple[int, int]], n: int = 40) -> dict:
     """kept: arm -> (replies that are JSON objects, replies that also greet)."""
     models = {"zero-shot": "untouched", "finetuned": "finetuned"}
-    rows = [{"arm": a, "id": f"r{i}", "all_rules": i < greet, "schema": i < obj}
-            for a, (obj, greet) in kept.items() for i in range(n)]
-    arms = {a: {"model": models[a], "instructions": a == "zero-shot", "prompt": "p", "n": n,
-                "mean_prompt_tokens": 400.0 if a == "zero-shot" else 30.0,
-                "latency_s": {"median": 2.0 if a == "zero-shot" else 1.5, "mean": 2.0, "n": 3},
-                "rules": {"json": rate([i < obj for i in range(n)]), "greeting": rate([i < greet for i in range(n)])},
-                "all_rules": rate([i < greet for i in range(n)]), "schema": rate([i < obj for i in range(n)])}
-            for a, (obj, greet) in kept.items()}
+    rows = [
+        {"arm": a, "id": f"r{i}", "all_rules": i < greet, "schema": i < obj}
+        for a, (obj, greet) in kept.items()
+        for i in range(n)
+    ]
+    arms = {
+        a: {
+            "model": models[a],
+            "instructions": a == "zero-shot",
+            "prompt": "p",
+            "n": n,
+            "mean_prompt_tokens": 400.0 if a == "zero-shot" else 30.0,
+            "latency_s": {"median": 2.0 if a == "zero-shot" else 1.5, "mean": 2.0, "n": 3},
+            "rules": {"json": rate([i < obj for i in range(n)]), "greeting": rate([i < greet for i in range(n)])},
+            "all_rules": rate([i < greet for i in range(n)]),
+            "schema": rate([i < obj for i in range(n)]),
+        }
+        for a, (obj, greet) in kept.items()
+    }
     training = {"finetuned": {"method": "full", "epochs": 3, "examples": 200, "train_tokens": 60000, "seconds": 150.0}}
-    return {"experiments": {"behaviour": {
-        "task": {"test": n}, "rules": RULES, "note": NOTE, "arms": arms, "training": training,
-        "break_even": break_even(arms, training),
-        "comparisons": {k: paired_comparisons(rows, list(arms), key=k) for k in ("all_rules", "schema")}}}}
+    return {
+        "experiments": {
+            "behaviour": {
+                "task": {"test": n},
+                "rules": RULES,
+                "note": NOTE,
+                "arms": arms,
+                "training": training,
+                "break_even": break_even(arms, training),
+                "comparisons": {k: paired_comparisons(rows, list(arms), key=k) for k in ("all_rules", "schema")},
+            }
+        }
+    }
 
 
 def test_findings_table_and_plot_follow_the_numbers():

@@ -8,9 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.report.test_report import _records, _results
-
 from ragft.report.write import render_reports
+from tests.report.test_report import _records, _results
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 PROBE = """<script>
@@ -28,9 +27,21 @@ window.addEventListener('load', () => {
 def _probe(html_path, tmp_path):
     probed = tmp_path / "probed.html"
     probed.write_text(html_path.read_text(encoding="utf-8").replace("</body>", PROBE), encoding="utf-8")
-    dom = subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-                          "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,900",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probed.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert found, dom[-2000:]
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from ragft.report.content import DECISION_TITLE
+from ragft.report.studies import study_pngs, study_sections
 from ragft.report.write import render_reports
 from ragft.studies.deletion import section as deletion_section
 from ragft.studies.long_context import section as long_context_section
 from ragft.studies.raft import section as raft_section
 from ragft.studies.unknowns import section as unknowns_section
 from ragft.studies.update import section as update_section
-from ragft.report.content import DECISION_TITLE
-from ragft.report.studies import study_pngs, study_sections
 from tests.report.test_browser import BROWSER, _probe
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lifecycle_results.json"
@@ -78,33 +78,62 @@ def _idk_abstains(results):
 def _raft_fails(results):
     from ragft.evaluate.paired import paired_comparisons
 
-    rows = [{"arm": arm, "id": f"q{i}", "correct": arm != "raft" or i < 1} for arm in ("raft", "finetuned+rag", "rag")
-            for i in range(30)]
+    rows = [
+        {"arm": arm, "id": f"q{i}", "correct": arm != "raft" or i < 1}
+        for arm in ("raft", "finetuned+rag", "rag")
+        for i in range(30)
+    ]
     study = results["experiments"]["raft"]
     study["arms"]["raft"] = _rate(1, 30)
     study["comparisons"] = paired_comparisons(rows, ["raft", "finetuned+rag", "rag"])
 
 
 FOLLOW = {  # section: (said from the sample, a change to its numbers, said after it, no longer said)
-    "update": (update_section,
-               ["1 of 8 facts changed", "rag 100% (1/1), 0.042 s", "finetuned 0% (0/1), not updated",
-                "finetuned-retrained 0% (0/1), 6.9 s, 19 examples, 864 tokens",
-                "old value stated: rag 100% (1/1)"],  # before RAG's update, it read the old passage
-               _retrained_learns, ["finetuned-retrained 100% (1/1), 125 s"], ["finetuned-retrained 0% (0/1), 6.9 s"]),
-    "deletion": (deletion_section,
-                 ["1 of 8 facts deleted", "rag 100% (1/1) before, 0% (0/1) after deleting (0.042 s)",
-                  "finetuned stated none of the deleted facts even before"],
-                 _finetune_knew_the_deleted_fact, ["finetuned 100% (1/1) before, 0% (0/1) after deleting (6.9 s)"],
-                 ["stated none"]),
-    "unknowns": (unknowns_section,
-                 ["Every arm invented an answer to 100% of the 5 questions",
-                  "No significant difference in invention between base and idk"],
-                 _idk_abstains, ["idk invented answers to the fewest (0%)", "idk invents significantly less than base"],
-                 ["Every arm"]),
-    "raft": (raft_section,
-             ["Accuracy: raft 100% (8/8), finetuned+rag 100% (8/8), rag 100% (8/8).",
-              "No significant difference between raft and rag", "raft trained on 20 examples (2,755 tokens"],
-             _raft_fails, ["raft 3.3% (1/30)", "rag beats raft on 30 shared questions"], ["raft 100% (8/8)"]),
+    "update": (
+        update_section,
+        [
+            "1 of 8 facts changed",
+            "rag 100% (1/1), 0.042 s",
+            "finetuned 0% (0/1), not updated",
+            "finetuned-retrained 0% (0/1), 6.9 s, 19 examples, 864 tokens",
+            "old value stated: rag 100% (1/1)",
+        ],  # before RAG's update, it read the old passage
+        _retrained_learns,
+        ["finetuned-retrained 100% (1/1), 125 s"],
+        ["finetuned-retrained 0% (0/1), 6.9 s"],
+    ),
+    "deletion": (
+        deletion_section,
+        [
+            "1 of 8 facts deleted",
+            "rag 100% (1/1) before, 0% (0/1) after deleting (0.042 s)",
+            "finetuned stated none of the deleted facts even before",
+        ],
+        _finetune_knew_the_deleted_fact,
+        ["finetuned 100% (1/1) before, 0% (0/1) after deleting (6.9 s)"],
+        ["stated none"],
+    ),
+    "unknowns": (
+        unknowns_section,
+        [
+            "Every arm invented an answer to 100% of the 5 questions",
+            "No significant difference in invention between base and idk",
+        ],
+        _idk_abstains,
+        ["idk invented answers to the fewest (0%)", "idk invents significantly less than base"],
+        ["Every arm"],
+    ),
+    "raft": (
+        raft_section,
+        [
+            "Accuracy: raft 100% (8/8), finetuned+rag 100% (8/8), rag 100% (8/8).",
+            "No significant difference between raft and rag",
+            "raft trained on 20 examples (2,755 tokens",
+        ],
+        _raft_fails,
+        ["raft 3.3% (1/30)", "rag beats raft on 30 shared questions"],
+        ["raft 100% (8/8)"],
+    ),
 }
 
 
@@ -122,13 +151,21 @@ def test_findings_follow_the_numbers(study):
 def test_long_context_findings_misfits_and_skipped_sizes():
     results = sample()
     text = _text(long_context_section(results))
-    assert text.startswith("Largest knowledge that fit the prompt: 30 facts (513 tokens, window 8,192): "
-                           "context 50% (2/4)")
+    assert text.startswith(
+        "Largest knowledge that fit the prompt: 30 facts (513 tokens, window 8,192): context 50% (2/4)"
+    )
     assert "rag 100% (4/4)" in text and "210 → 514 prompt tokens" in text
     sizes = results["experiments"]["long_context"]["sizes"]
-    sizes += [{"facts": 100, "questions": 4, "context_tokens": 9000, "fits": False,
-               "arms": {"rag": {"accuracy": _rate(3, 4), "mean_prompt_tokens": 330.0, "mean_latency_s": 0.6}}},
-              {"facts": 300, "skipped": "the data has 20 facts"}]
+    sizes += [
+        {
+            "facts": 100,
+            "questions": 4,
+            "context_tokens": 9000,
+            "fits": False,
+            "arms": {"rag": {"accuracy": _rate(3, 4), "mean_prompt_tokens": 330.0, "mean_latency_s": 0.6}},
+        },
+        {"facts": 300, "skipped": "the data has 20 facts"},
+    ]
     sizes[1]["arms"]["context"]["accuracy"] = _rate(4, 4)
     section = long_context_section(results)
     text = _text(section)
@@ -144,8 +181,9 @@ def test_long_context_findings_misfits_and_skipped_sizes():
 def test_missing_pieces_do_not_crash(tmp_path):
     results = sample()
     results["experiments"] = {
-        "update": {"approaches": {"rag": {"after": {"changed": _rate(1, 2)}},
-                                  "finetuned": {"before": {}, "after": None}}},
+        "update": {
+            "approaches": {"rag": {"after": {"changed": _rate(1, 2)}}, "finetuned": {"before": {}, "after": None}}
+        },
         "deletion": {"arms": {"base": {"before": None}}, "examples": []},
         "unknowns": {"arms": {"base": {}}},
         "long_context": {"window": None, "sizes": [{"facts": 10, "skipped": "the data has 4 facts"}]},
@@ -184,8 +222,17 @@ def test_reports_show_the_sections_and_end_with_the_decision_table(tmp_path):
 
 def test_stored_decision_is_rendered_as_stored(tmp_path):
     results = sample()
-    results["decision"] = {"rows": [{"need": "Answer accurately", "best": "stored-arm", "evidence": "stored: 1/1.",
-                                     "numbers": {"winners": ["stored-arm"]}}], "recommendation": "Stored advice."}
+    results["decision"] = {
+        "rows": [
+            {
+                "need": "Answer accurately",
+                "best": "stored-arm",
+                "evidence": "stored: 1/1.",
+                "numbers": {"winners": ["stored-arm"]},
+            }
+        ],
+        "recommendation": "Stored advice.",
+    }
     render_reports(results, [], tmp_path)
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| Answer accurately | stored-arm | stored: 1/1. |" in md and "**Recommendation:** Stored advice." in md

@@ -6,7 +6,6 @@ import base64
 import copy
 import re
 
-
 from ragft.report.write import render_reports
 
 XSS = "<script>alert(1)</script>"
@@ -14,34 +13,71 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _arm(desc, correct, n, ci, correct_seed, ci_seed, hit=None, finetuned=False):
-    retrieval = ({"hit@1": 0.875, "hit@k": hit, "mrr": 0.9123, "k": 5, "mean_passages": 4.5, "n": n}
-                 if hit is not None else None)
-    return {"description": desc, "finetuned": finetuned, "rag": "grounded" if hit is not None else None,
-            "retrieval": retrieval, "citation_accuracy": 0.75 if hit is not None else None,
-            "citations": 8 if hit is not None else None, "cited_answers": 1.0 if hit is not None else None,
-            "accuracy": correct / n if n else None, "n": n, "correct": correct, "ci95": ci,
-            "accuracy_seed": correct_seed / n if n else None, "correct_seed": correct_seed, "ci95_seed": ci_seed,
-            "retrieval_hit_rate": hit, "mean_prompt_tokens": 61.0, "mean_completion_tokens": 14.2,
-            "mean_latency_s": 0.21}
+    retrieval = (
+        {"hit@1": 0.875, "hit@k": hit, "mrr": 0.9123, "k": 5, "mean_passages": 4.5, "n": n} if hit is not None else None
+    )
+    return {
+        "description": desc,
+        "finetuned": finetuned,
+        "rag": "grounded" if hit is not None else None,
+        "retrieval": retrieval,
+        "citation_accuracy": 0.75 if hit is not None else None,
+        "citations": 8 if hit is not None else None,
+        "cited_answers": 1.0 if hit is not None else None,
+        "accuracy": correct / n if n else None,
+        "n": n,
+        "correct": correct,
+        "ci95": ci,
+        "accuracy_seed": correct_seed / n if n else None,
+        "correct_seed": correct_seed,
+        "ci95_seed": ci_seed,
+        "retrieval_hit_rate": hit,
+        "mean_prompt_tokens": 61.0,
+        "mean_completion_tokens": 14.2,
+        "mean_latency_s": 0.21,
+    }
 
 
 def _results(finetune=True):
     return {
-        "ragft_version": "0.1.0", "run_name": "seed-20261121-080000", "created": "2026-11-21T08:00:00",
-        "config": {"preset": "seed", "model": "smollm2-135m-instruct", "arms": ["base", "finetuned", "rag"],
-                   "limit": None, "data": {"source": "cities", "n": 8, "seed": 42},
-                   "finetune": {"method": "full", "epochs": "auto", "learning_rate": None}, "rag": {"k": 5},
-                   "prompts": {"rag": "QUESTION: {question} CONTEXT: {context}"}},
-        "dataset": {"source": "cities (n=8, seed=42)", "conversations": 8, "questions": 8, "passages": 8,
-                    "splits": {"train": 8}},
+        "ragft_version": "0.1.0",
+        "run_name": "seed-20261121-080000",
+        "created": "2026-11-21T08:00:00",
+        "config": {
+            "preset": "seed",
+            "model": "smollm2-135m-instruct",
+            "arms": ["base", "finetuned", "rag"],
+            "limit": None,
+            "data": {"source": "cities", "n": 8, "seed": 42},
+            "finetune": {"method": "full", "epochs": "auto", "learning_rate": None},
+            "rag": {"k": 5},
+            "prompts": {"rag": "QUESTION: {question} CONTEXT: {context}"},
+        },
+        "dataset": {
+            "source": "cities (n=8, seed=42)",
+            "conversations": 8,
+            "questions": 8,
+            "passages": 8,
+            "splits": {"train": 8},
+        },
         "arms": {
             "base": _arm("untouched model", 1, 8, [0.022, 0.471], 0, [0.0, 0.324]),
             "finetuned": _arm("fine-tuned model", 3, 8, [0.137, 0.694], 2, [0.071, 0.591], finetuned=True),
             "rag": _arm("base model + retrieval", 7, 8, [0.529, 0.978], 6, [0.409, 0.929], hit=0.95),
         },
-        "finetune": {"method": "full", "epochs": 3, "learning_rate": 5e-05, "batch_size": 8, "steps": 3,
-                     "train_tokens": 1200, "final_loss": 0.41, "seconds": 8.2, "losses": [2.1, 1.5, 0.41]}
-        if finetune else None,
+        "finetune": {
+            "method": "full",
+            "epochs": 3,
+            "learning_rate": 5e-05,
+            "batch_size": 8,
+            "steps": 3,
+            "train_tokens": 1200,
+            "final_loss": 0.41,
+            "seconds": 8.2,
+            "losses": [2.1, 1.5, 0.41],
+        }
+        if finetune
+        else None,
         "model": {"name": "smollm2-135m-instruct", "source": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": "cpu"},
         "timings": {"load_model": 1.2, "index": 3.1, "generate:base": 2.0, "total": 16.0},
     }
@@ -53,12 +89,23 @@ def _records(results):
         for i in range(a["n"]):
             ok = i < a["correct"]
             answer = XSS if (arm == "rag" and not ok) else f"City_{i} has about {1000 + i if ok else 7} inhabitants."
-            rows.append({"arm": arm, "id": f"q{i}", "split": "train",
-                         "question": f"What is the population of City_{i}?",
-                         "reference": f"City_{i} has about {1000 + i} inhabitants.", "answer": answer,
-                         "correct": ok, "correct_seed": ok, "retrieved_ids": ["a1"] if arm == "rag" else None,
-                         "retrieval_hit": True if arm == "rag" else None, "prompt_tokens": 60,
-                         "completion_tokens": 14, "latency_s": 0.2})
+            rows.append(
+                {
+                    "arm": arm,
+                    "id": f"q{i}",
+                    "split": "train",
+                    "question": f"What is the population of City_{i}?",
+                    "reference": f"City_{i} has about {1000 + i} inhabitants.",
+                    "answer": answer,
+                    "correct": ok,
+                    "correct_seed": ok,
+                    "retrieved_ids": ["a1"] if arm == "rag" else None,
+                    "retrieval_hit": True if arm == "rag" else None,
+                    "prompt_tokens": 60,
+                    "completion_tokens": 14,
+                    "latency_s": 0.2,
+                }
+            )
     return rows
 
 

@@ -34,8 +34,17 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Server:
-        cmd = [RAGFT, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir), "--device", "cpu",
-               *self.args] + (["--api-key", self.api_key] if self.api_key else [])
+        cmd = [
+            RAGFT,
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--device",
+            "cpu",
+            *self.args,
+        ] + (["--api-key", self.api_key] if self.api_key else [])
         env = {**os.environ, "RAGFT_HOME": str(self.home)}
         env.pop("RAGFT_API_KEY", None)
         with open(self.log, "ab") as log:
@@ -66,8 +75,13 @@ class Server:
     def client(self, api_key: str | None = None, **kwargs):
         import openai
 
-        return openai.OpenAI(base_url=self.base_url, api_key=api_key or self.api_key or "unused", max_retries=0,
-                             timeout=kwargs.pop("timeout", 300), **kwargs)
+        return openai.OpenAI(
+            base_url=self.base_url,
+            api_key=api_key or self.api_key or "unused",
+            max_retries=0,
+            timeout=kwargs.pop("timeout", 300),
+            **kwargs,
+        )
 
 
 def wait_for(predicate, timeout_s: float, interval_s: float = 0.3, what: str = "condition"):

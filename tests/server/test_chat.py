@@ -7,8 +7,10 @@ import httpx
 import openai
 import pytest
 
-HELLO = [{"role": "system", "content": "You are a helpful assistant."},
-         {"role": "user", "content": "What is the population of City_7?"}]
+HELLO = [
+    {"role": "system", "content": "You are a helpful assistant."},
+    {"role": "user", "content": "What is the population of City_7?"},
+]
 
 
 def chat(client, **kwargs):
@@ -17,8 +19,15 @@ def chat(client, **kwargs):
 
 def test_models_lists_the_seed_aliases_and_retrieves_one(client):
     ids = [m.id for m in client.models.list()]
-    for name in ("gpt-3.5-turbo", "gpt-3.5-turbo-1106", "gpt-4o-mini", "gpt-4o-mini-2024-07-18",
-                 "smollm2-135m-instruct", "tiny", "text-embedding-ada-002"):
+    for name in (
+        "gpt-3.5-turbo",
+        "gpt-3.5-turbo-1106",
+        "gpt-4o-mini",
+        "gpt-4o-mini-2024-07-18",
+        "smollm2-135m-instruct",
+        "tiny",
+        "text-embedding-ada-002",
+    ):
         assert name in ids
     model = client.models.retrieve("gpt-4o-mini")
     assert model.id == "gpt-4o-mini" and model.object == "model"
@@ -37,8 +46,9 @@ def test_plain_completion_has_openai_shape_and_usage(client):
 
 
 def test_greedy_is_deterministic_and_seed_makes_sampling_reproducible(client):
-    assert (chat(client, temperature=0).choices[0].message.content
-            == chat(client, temperature=0).choices[0].message.content)
+    assert (
+        chat(client, temperature=0).choices[0].message.content == chat(client, temperature=0).choices[0].message.content
+    )
     a = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
     b = chat(client, temperature=1.0, top_p=0.9, seed=11, n=3)
     texts = [c.message.content for c in a.choices]
@@ -63,8 +73,10 @@ def test_stream_gives_the_same_text_as_plain_and_usage_last(client):
 def test_stop_strings_cut_the_text_streamed_or_not(client):
     full = chat(client, temperature=1.0, seed=3, max_tokens=30).choices[0].message.content
     # Two plain characters from the second half of the text as the stop string.
-    start = next(i for i in range(len(full) // 2, len(full) - 1) if full[i:i + 2].isascii() and full[i:i + 2].isalnum())
-    stop = full[start:start + 2]
+    start = next(
+        i for i in range(len(full) // 2, len(full) - 1) if full[i : i + 2].isascii() and full[i : i + 2].isalnum()
+    )
+    stop = full[start : start + 2]
     cut = full[: full.find(stop)]
     r = chat(client, temperature=1.0, seed=3, max_tokens=30, stop=[stop, "never-there"])
     assert r.choices[0].message.content == cut and r.choices[0].finish_reason == "stop"
@@ -110,17 +122,20 @@ def test_embeddings_accept_openai_token_arrays(client):
         assert err.value.body["param"] == "input"
 
 
-@pytest.mark.parametrize("kwargs, param", [
-    ({"temperature": 3}, "temperature"),
-    ({"n": 0}, "n"),
-    ({"messages": []}, "messages"),
-    ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
-    ({"seed": 2**70}, "seed"),  # past OpenAI's int64: was a 500 (overflow)
-    # What a local plain-text model cannot honour is refused by name, not silently ignored:
-    ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
-    ({"response_format": {"type": "json_object"}}, "response_format"),
-    ({"logprobs": True, "top_logprobs": 2}, "logprobs"),
-])
+@pytest.mark.parametrize(
+    "kwargs, param",
+    [
+        ({"temperature": 3}, "temperature"),
+        ({"n": 0}, "n"),
+        ({"messages": []}, "messages"),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
+        ({"seed": 2**70}, "seed"),  # past OpenAI's int64: was a 500 (overflow)
+        # What a local plain-text model cannot honour is refused by name, not silently ignored:
+        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
+        ({"response_format": {"type": "json_object"}}, "response_format"),
+        ({"logprobs": True, "top_logprobs": 2}, "logprobs"),
+    ],
+)
 def test_bad_requests_are_400_with_the_param(client, kwargs, param):
     with pytest.raises(openai.BadRequestError) as err:
         chat(client, **kwargs)
@@ -131,9 +146,12 @@ def test_bad_requests_are_400_with_the_param(client, kwargs, param):
 def test_unknown_model_and_url_are_404_in_openai_shape(server, client):
     with pytest.raises(openai.NotFoundError) as err:
         chat(client, model="gpt-5-turbo-ultra")
-    assert err.value.body == {"message": "The model 'gpt-5-turbo-ultra' does not exist or you do not have access "
-                                         "to it.", "type": "invalid_request_error", "param": "model",
-                              "code": "model_not_found"}
+    assert err.value.body == {
+        "message": "The model 'gpt-5-turbo-ultra' does not exist or you do not have access to it.",
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": "model_not_found",
+    }
     r = httpx.get(f"{server.base_url}/no/such/route")
     assert r.status_code == 404 and set(r.json()["error"]) == {"message", "type", "param", "code"}
     # A model the server does not list is never loaded, not even a path on disk.
@@ -146,9 +164,17 @@ def test_a_lone_surrogate_is_a_400_not_a_500(server):
     import json
 
     for path, body, param in (
-            ("chat/completions", {"model": "tiny", "messages": [{"role": "user", "content": "hi \ud800"}]},
-             "messages.0.content"),
-            ("embeddings", {"model": "all-minilm-l6-v2", "input": ["fine", "lone \ud800"]}, "input.1")):
-        r = httpx.post(f"{server.base_url}/{path}", content=json.dumps(body), timeout=60,
-                       headers={"content-type": "application/json"})
+        (
+            "chat/completions",
+            {"model": "tiny", "messages": [{"role": "user", "content": "hi \ud800"}]},
+            "messages.0.content",
+        ),
+        ("embeddings", {"model": "all-minilm-l6-v2", "input": ["fine", "lone \ud800"]}, "input.1"),
+    ):
+        r = httpx.post(
+            f"{server.base_url}/{path}",
+            content=json.dumps(body),
+            timeout=60,
+            headers={"content-type": "application/json"},
+        )
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text

@@ -17,8 +17,11 @@ def test_a_text_completion_continues_the_prompt_as_it_is(client):
     assert r.usage.completion_tokens == 6 and r.usage.prompt_tokens > 20
     echoed = client.completions.create(model=REAL, prompt=COUNTING, max_tokens=6, temperature=0, echo=True)
     assert echoed.choices[0].text == COUNTING + r.choices[0].text
-    streamed = "".join(c.choices[0].text for c in client.completions.create(
-        model=REAL, prompt=COUNTING, max_tokens=6, temperature=0, stream=True) if c.choices)
+    streamed = "".join(
+        c.choices[0].text
+        for c in client.completions.create(model=REAL, prompt=COUNTING, max_tokens=6, temperature=0, stream=True)
+        if c.choices
+    )
     assert streamed == r.choices[0].text
 
 
@@ -26,21 +29,31 @@ def test_several_prompts_token_arrays_and_n_choices(client, server, monkeypatch)
     from ragft.commands import _load_tokenizer
 
     monkeypatch.setenv("RAGFT_HOME", str(server.home))  # the server's converted copy of the model
-    r = client.completions.create(model=REAL, prompt=["The capital of France is", COUNTING], max_tokens=3,
-                                  temperature=0.8, seed=7, n=2)
+    r = client.completions.create(
+        model=REAL, prompt=["The capital of France is", COUNTING], max_tokens=3, temperature=0.8, seed=7, n=2
+    )
     assert [c.index for c in r.choices] == [0, 1, 2, 3]
-    ids = httpx.post(f"{server.base_url}/completions", json={"model": REAL, "prompt": COUNTING, "max_tokens": 3,
-                                                             "temperature": 0}).json()
+    ids = httpx.post(
+        f"{server.base_url}/completions", json={"model": REAL, "prompt": COUNTING, "max_tokens": 3, "temperature": 0}
+    ).json()
     tokenizer = _load_tokenizer("smollm2-135m-instruct")
-    as_tokens = client.completions.create(model=REAL, prompt=tokenizer(COUNTING)["input_ids"], max_tokens=3,
-                                          temperature=0)
+    as_tokens = client.completions.create(
+        model=REAL, prompt=tokenizer(COUNTING)["input_ids"], max_tokens=3, temperature=0
+    )
     assert as_tokens.choices[0].text == ids["choices"][0]["text"]
 
 
-@pytest.mark.parametrize("kwargs, param", [
-    ({"logprobs": 2}, "logprobs"), ({"suffix": "end"}, "suffix"), ({"best_of": 3}, "best_of"),
-    ({"prompt": [10**9]}, "prompt"), ({"prompt": ""}, "prompt"), ({"seed": 2**70}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, param",
+    [
+        ({"logprobs": 2}, "logprobs"),
+        ({"suffix": "end"}, "suffix"),
+        ({"best_of": 3}, "best_of"),
+        ({"prompt": [10**9]}, "prompt"),
+        ({"prompt": ""}, "prompt"),
+        ({"seed": 2**70}, "seed"),
+    ],
+)
 def test_what_it_cannot_do_is_a_400_naming_it(client, kwargs, param):
     with pytest.raises(openai.BadRequestError) as err:
         client.completions.create(**{"model": REAL, "prompt": "hi", "max_tokens": 2, **kwargs})
@@ -51,8 +64,7 @@ def _quick_answer_after(server, leave) -> float:
     """Seconds a 1-token request waits after `leave` has started a long generation and left."""
     leave()
     began = time.monotonic()
-    r = httpx.post(f"{server.base_url}/completions", json={"model": REAL, "prompt": "Hi", "max_tokens": 1},
-                   timeout=120)
+    r = httpx.post(f"{server.base_url}/completions", json={"model": REAL, "prompt": "Hi", "max_tokens": 1}, timeout=120)
     assert r.status_code == 200
     return time.monotonic() - began
 
@@ -71,9 +83,18 @@ def test_a_client_that_hangs_up_stops_its_generation(server):
 def test_dropped_streams_stop_their_generation(server):
     def drop_streams():
         for _ in range(5):
-            with httpx.stream("POST", f"{server.base_url}/chat/completions", timeout=60, json={
-                    "model": REAL, "messages": [{"role": "user", "content": "Count to a thousand."}],
-                    "max_tokens": 1500, "temperature": 0, "stream": True}) as r:
+            with httpx.stream(
+                "POST",
+                f"{server.base_url}/chat/completions",
+                timeout=60,
+                json={
+                    "model": REAL,
+                    "messages": [{"role": "user", "content": "Count to a thousand."}],
+                    "max_tokens": 1500,
+                    "temperature": 0,
+                    "stream": True,
+                },
+            ) as r:
                 next(r.iter_lines())  # the first chunk, then gone
 
     assert _quick_answer_after(server, drop_streams) < 10
@@ -91,8 +112,9 @@ def test_a_full_queue_is_a_429_and_a_dropped_stream_frees_its_place(tmp_path, se
             busy = httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1}, timeout=30)
             assert busy.status_code == 429 and busy.json()["error"]["code"] == "rate_limit_exceeded", busy.text
         deadline = time.monotonic() + 10
-        while (r := httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1},
-                               timeout=30)).status_code == 429 and time.monotonic() < deadline:
+        while (
+            r := httpx.post(f"{srv.base_url}/completions", json={**LONG, "max_tokens": 1}, timeout=30)
+        ).status_code == 429 and time.monotonic() < deadline:
             time.sleep(0.2)  # the dropped stream stops within a decoding step
         assert r.status_code == 200
     finally:

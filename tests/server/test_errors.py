@@ -39,6 +39,11 @@ def test_a_failing_check_inside_a_union_names_its_reason_and_the_clients_param()
     assert r.status_code == 400
     assert r.json()["error"]["param"] == "messages.0.content.0.text"
     assert "unpaired surrogate" in r.json()["error"]["message"]
-    ok = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tool_choice": "none",
-          "response_format": {"type": "text"}, "logprobs": False}
+    ok = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "tool_choice": "none",
+        "response_format": {"type": "text"},
+        "logprobs": False,
+    }
     assert _app().post("/chat", json=ok).status_code == 200  # harmless values of the refused options pass

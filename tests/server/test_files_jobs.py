@@ -5,6 +5,7 @@ import json
 import httpx
 import openai
 import pytest
+
 from .server_process import wait_for, wait_for_job
 
 
@@ -55,19 +56,24 @@ def test_a_bad_training_file_fails_its_job_and_the_server_keeps_serving(client):
     assert events[0].level == "error"  # newest first
     assert client.models.list().data  # still serving
     # a line the checks once crashed on (role as a list): the job fails with the line, it never hangs
-    hostile = upload(client, b'{"messages": [{"role": ["user"], "content": "q"}, '
-                             b'{"role": "assistant", "content": "a"}]}\n',
-                     "hostile.jsonl")
+    hostile = upload(
+        client,
+        b'{"messages": [{"role": ["user"], "content": "q"}, {"role": "assistant", "content": "a"}]}\n',
+        "hostile.jsonl",
+    )
     job = wait_for_job(client, client.fine_tuning.jobs.create(training_file=hostile.id, model="tiny").id, 30)
     assert job.status == "failed" and "hostile.jsonl:1: messages[0] has unknown role" in job.error.message
 
 
-@pytest.mark.parametrize("kwargs, error, param", [
-    ({"model": "no-such-model"}, openai.NotFoundError, "model"),
-    ({"training_file": "file-doesnotexist"}, openai.BadRequestError, "training_file"),
-    ({"hyperparameters": {"n_epochs": 0}}, openai.BadRequestError, "hyperparameters.n_epochs"),
-    ({"method": {"type": "dpo"}}, openai.BadRequestError, "method.type"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, param",
+    [
+        ({"model": "no-such-model"}, openai.NotFoundError, "model"),
+        ({"training_file": "file-doesnotexist"}, openai.BadRequestError, "training_file"),
+        ({"hyperparameters": {"n_epochs": 0}}, openai.BadRequestError, "hyperparameters.n_epochs"),
+        ({"method": {"type": "dpo"}}, openai.BadRequestError, "method.type"),
+    ],
+)
 def test_job_creation_errors(client, cities_jsonl, kwargs, error, param):
     f = upload(client, cities_jsonl.read_bytes())
     with pytest.raises(error) as err:
@@ -84,8 +90,12 @@ def test_a_file_for_another_purpose_cannot_train(client, cities_jsonl):
 def test_method_hyperparameters_suffix_results_file_and_listing(client, cities_jsonl):
     f = upload(client, cities_jsonl.read_bytes())
     job = client.fine_tuning.jobs.create(
-        training_file=f.id, model="tiny", suffix="cities", seed=7,
-        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 1, "batch_size": 50}}})
+        training_file=f.id,
+        model="tiny",
+        suffix="cities",
+        seed=7,
+        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 1, "batch_size": 50}}},
+    )
     job = wait_for_job(client, job.id, 60)
     assert job.status == "succeeded", job.error
     assert job.fine_tuned_model == f"ft:tiny:ragft:cities:{job.id}" and job.seed == 7
@@ -95,15 +105,17 @@ def test_method_hyperparameters_suffix_results_file_and_listing(client, cities_j
     csv = client.files.content(job.result_files[0]).text.splitlines()
     assert csv[0] == "step,train_loss" and len(csv) == 1 + 2  # 100 examples / 50 per step
     assert job.id in [j.id for j in client.fine_tuning.jobs.list(limit=100)]
-    r = client.chat.completions.create(model=job.fine_tuned_model, messages=[{"role": "user", "content": "hi"}],
-                                       max_tokens=3)
+    r = client.chat.completions.create(
+        model=job.fine_tuned_model, messages=[{"role": "user", "content": "hi"}], max_tokens=3
+    )
     assert r.model == job.fine_tuned_model and r.usage.completion_tokens == 3
 
 
 def test_auto_epochs_follow_openais_rule(client, cities):
     small = "\n".join(json.dumps(c) for c in cities[:20]).encode()
-    job = client.fine_tuning.jobs.create(training_file=upload(client, small).id, model="tiny",
-                                         hyperparameters={"batch_size": 20})
+    job = client.fine_tuning.jobs.create(
+        training_file=upload(client, small).id, model="tiny", hyperparameters={"batch_size": 20}
+    )
     job = wait_for_job(client, job.id, 60)
     assert job.status == "succeeded" and job.hyperparameters.n_epochs == 5  # 100 // 20 examples
 
@@ -113,12 +125,17 @@ def test_cancel_a_running_job_and_the_queue_moves_on(client, cities_jsonl):
     # machine (100 examples were done, and the queued job too, before the first poll on a fast CPU)
     text = cities_jsonl.read_text()
     f = upload(client, ((text if text.endswith("\n") else text + "\n") * 10).encode())
-    long = client.fine_tuning.jobs.create(training_file=f.id, model="tiny",
-                                          hyperparameters={"n_epochs": 50, "batch_size": 1})
-    short = client.fine_tuning.jobs.create(training_file=f.id, model="tiny",
-                                           hyperparameters={"n_epochs": 1, "batch_size": 100})
-    wait_for(lambda: any(e.type == "metrics" for e in client.fine_tuning.jobs.list_events(long.id, limit=5)),
-             60, what="the long job to train")
+    long = client.fine_tuning.jobs.create(
+        training_file=f.id, model="tiny", hyperparameters={"n_epochs": 50, "batch_size": 1}
+    )
+    short = client.fine_tuning.jobs.create(
+        training_file=f.id, model="tiny", hyperparameters={"n_epochs": 1, "batch_size": 100}
+    )
+    wait_for(
+        lambda: any(e.type == "metrics" for e in client.fine_tuning.jobs.list_events(long.id, limit=5)),
+        60,
+        what="the long job to train",
+    )
     assert client.fine_tuning.jobs.retrieve(short.id).status == "queued"  # one job at a time
     cancelled = client.fine_tuning.jobs.cancel(long.id)
     assert cancelled.status == "cancelled"

@@ -46,9 +46,27 @@ def test_run_with_a_judge_stores_each_verdict_and_its_prompt(server, tmp_path, t
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "How much is the X2 lamp?", "answer": "5 euros"}\n')
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--docs", str(docs), "--questions", str(questions), "--arms", "base,rag",
-                                      "--model", str(tiny_model_dir), "--judge-model", "tiny",
-                                      "--judge-url", server.base_url, "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--docs",
+            str(docs),
+            "--questions",
+            str(questions),
+            "--arms",
+            "base,rag",
+            "--model",
+            str(tiny_model_dir),
+            "--judge-model",
+            "tiny",
+            "--judge-url",
+            server.base_url,
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     for arm in ("base", "rag"):

@@ -26,9 +26,15 @@ def test_no_generated_request_gets_a_server_error(tmp_path, tiny_model_dir):
     sent, failures = [], []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
             @given(operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             def call(case):
                 if isinstance(case.body, dict) and "model" in case.body:
                     # a known model, or every generated request stops at the 404 of an unknown one

@@ -38,9 +38,27 @@ def test_a_rewriter_that_keeps_nothing_is_one_clear_error(server, cities):
 @pytest.mark.integration
 def test_run_with_a_rewriter_asks_the_rewrites_as_held_out(server, tmp_path, tiny_model_dir):
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["run", "--data", "people", "--arms", "base", "--model",
-                                      str(tiny_model_dir), "--limit", "4", "--rewriter-url", server.base_url,
-                                      "--rewriter-model", "gpt-3.5-turbo", "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--data",
+            "people",
+            "--arms",
+            "base",
+            "--model",
+            str(tiny_model_dir),
+            "--limit",
+            "4",
+            "--rewriter-url",
+            server.base_url,
+            "--rewriter-model",
+            "gpt-3.5-turbo",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     if result.exit_code != 0:
         pytest.fail(result.output)
     results = json.loads((out / "results.json").read_text())

@@ -28,10 +28,33 @@ def test_ragft_run_with_openai_backend_and_finetuning_api(server, tmp_path, monk
     config.write_text(yaml.safe_dump({"backend": {"poll_interval_s": 0.3}, "generation": {"max_new_tokens": 8}}))
     key = "sk-never-written-anywhere"
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, [
-        "run", "--config", str(config), "--model", "tiny", "--arms", "base,finetuned", "--limit", "3",
-        "--epochs", "1", "--backend", "openai", "--base-url", server.base_url, "--api-key", key,
-        "--finetune-backend", "openai", "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--config",
+            str(config),
+            "--model",
+            "tiny",
+            "--arms",
+            "base,finetuned",
+            "--limit",
+            "3",
+            "--epochs",
+            "1",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            key,
+            "--finetune-backend",
+            "openai",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert set(results["arms"]) == {"base", "finetuned"} and all(a["n"] == 3 for a in results["arms"].values())

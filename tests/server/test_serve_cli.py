@@ -6,12 +6,15 @@ from typer.testing import CliRunner
 from ragft.cli import app
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--model-alias", "gpt-3.5-turbo"], "expected NAME=MODEL"),
-    (["--model-alias", "x=no-such-model"], "unknown model 'no-such-model'"),
-    (["--model-alias", "ft:x=smollm2-135m-instruct"], "reserved model id"),
-    (["--finetune-method", "qlora"], "--finetune-method must be full or lora"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--model-alias", "gpt-3.5-turbo"], "expected NAME=MODEL"),
+        (["--model-alias", "x=no-such-model"], "unknown model 'no-such-model'"),
+        (["--model-alias", "ft:x=smollm2-135m-instruct"], "reserved model id"),
+        (["--finetune-method", "qlora"], "--finetune-method must be full or lora"),
+    ],
+)
 def test_serve_rejects_bad_options(tmp_path, args, expected):
     result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), *args])
     assert result.exit_code == 1, result.output

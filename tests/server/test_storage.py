@@ -34,8 +34,9 @@ def test_a_job_state_is_published_only_once_it_is_on_disk(tmp_path, monkeypatch)
     job = store.add_job(new_job("tiny", "file-x", {"n_epochs": 1}, {"type": "supervised"}, 42, None, None, None))
     seen = []
     write_json = atomic.write_json
-    monkeypatch.setattr(atomic, "write_json", lambda path, obj: (seen.append(store.get_job(job["id"])["status"]),
-                                                                  write_json(path, obj)))
+    monkeypatch.setattr(
+        atomic, "write_json", lambda path, obj: (seen.append(store.get_job(job["id"])["status"]), write_json(path, obj))
+    )
     store.update_job(job["id"], status="running")
     assert seen == [job["status"]] and store.get_job(job["id"])["status"] == "running"
     assert Store(tmp_path).get_job(job["id"])["status"] == "running"

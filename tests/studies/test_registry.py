@@ -19,11 +19,22 @@ from ragft.evaluate.decision import decision_table
 from ragft.evaluate.runner import Experiment
 from ragft.report.section import Section
 from ragft.studies import registry
-from ragft.studies.errors import errors, section as errors_section
+from ragft.studies.errors import errors
+from ragft.studies.errors import section as errors_section
 from ragft.studies.registry import Need, Study, check_results, get, register, studies
 
-BUILT_IN = ["generalization", "augmentation", "learning_curve", "update", "deletion", "unknowns", "long_context",
-            "raft", "behaviour", "errors"]
+BUILT_IN = [
+    "generalization",
+    "augmentation",
+    "learning_curve",
+    "update",
+    "deletion",
+    "unknowns",
+    "long_context",
+    "raft",
+    "behaviour",
+    "errors",
+]
 
 
 def test_every_built_in_is_registered_in_report_order_and_declares_itself():
@@ -61,8 +72,14 @@ def _answers_section(results):
     found = (results.get("experiments") or {}).get("answer_words")
     if not found:
         return None
-    return Section("Answer length", [f"{a}: {w:.1f} words" for a, w in found.items()], ["arm", "words"],
-                   [[a, f"{w:.1f}"] for a, w in found.items()], "Mean words per answer.", None)
+    return Section(
+        "Answer length",
+        [f"{a}: {w:.1f} words" for a, w in found.items()],
+        ["arm", "words"],
+        [[a, f"{w:.1f}"] for a, w in found.items()],
+        "Mean words per answer.",
+        None,
+    )
 
 
 def _answers_need(results):
@@ -73,20 +90,40 @@ def _answers_need(results):
 
 def test_a_newcomers_study_runs_end_to_end(monkeypatch, tmp_path, tiny_model_dir):
     monkeypatch.setattr(registry, "_registry", dict(registry._registry))
-    register(Study(name="answer_words", summary="mean words per answer", order=5, phase="records", run=_answers,
-                   section=_answers_section, needs=(Need(15, _answers_need),)))
-    config = load_config("seed", overrides={"model": str(tiny_model_dir), "limit": 4, "arms": ["base", "rag"],
-                                            "generation.max_new_tokens": 6, "experiments": ["answer_words"]})
+    register(
+        Study(
+            name="answer_words",
+            summary="mean words per answer",
+            order=5,
+            phase="records",
+            run=_answers,
+            section=_answers_section,
+            needs=(Need(15, _answers_need),),
+        )
+    )
+    config = load_config(
+        "seed",
+        overrides={
+            "model": str(tiny_model_dir),
+            "limit": 4,
+            "arms": ["base", "rag"],
+            "generation.max_new_tokens": 6,
+            "experiments": ["answer_words"],
+        },
+    )
     out = Experiment(config, tmp_path / "run").run()
     stored = json.loads((out.run_dir / "results.json").read_text())
     words = stored["experiments"]["answer_words"]
     records = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]
-    assert words == {arm: sum(len(r["answer"].split()) for r in records if r["arm"] == arm) / 4
-                     for arm in ("base", "rag")}
+    assert words == {
+        arm: sum(len(r["answer"].split()) for r in records if r["arm"] == arm) / 4 for arm in ("base", "rag")
+    }
     report = (out.run_dir / "report.md").read_text()
     assert "## Answer length" in report and "Mean words per answer." in report
-    assert [r["need"] for r in stored["decision"]["rows"]][:2] == ["Answer accurately from the knowledge",
-                                                                  "Short answers"]
+    assert [r["need"] for r in stored["decision"]["rows"]][:2] == [
+        "Answer accurately from the knowledge",
+        "Short answers",
+    ]
 
 
 def _row(arm, correct, answer):
@@ -94,16 +131,26 @@ def _row(arm, correct, answer):
 
 
 def test_errors_split_wrong_answers_into_abstained_and_stated():
-    rows = [_row("base", False, "I don't know."), _row("base", False, "About 12 people."),
-            _row("base", True, "1,967,825 [1]"), _row("rag", True, "Yes [1]"), _row("rag", False, "No idea [1]")]
+    rows = [
+        _row("base", False, "I don't know."),
+        _row("base", False, "About 12 people."),
+        _row("base", True, "1,967,825 [1]"),
+        _row("rag", True, "Yes [1]"),
+        _row("rag", False, "No idea [1]"),
+    ]
     arms = [parse_arm("base", {}), parse_arm("rag", {})]
     found = errors(rows, arms)["arms"]
-    assert {k: found["base"][k]["correct"] for k in ("right", "abstained", "stated_wrong")} == \
-        {"right": 1, "abstained": 1, "stated_wrong": 1}
+    assert {k: found["base"][k]["correct"] for k in ("right", "abstained", "stated_wrong")} == {
+        "right": 1,
+        "abstained": 1,
+        "stated_wrong": 1,
+    }
     assert found["rag"]["abstained"]["n"] == 2
     section = errors_section({"experiments": {"errors": {"arms": found}}})
-    assert section.rows[0][0] == "base" and section.findings[0] == \
-        "Wrong answers stated as fact: base 33.3% (1/3), rag 50% (1/2)."
+    assert (
+        section.rows[0][0] == "base"
+        and section.findings[0] == "Wrong answers stated as fact: base 33.3% (1/3), rag 50% (1/2)."
+    )
     assert decision_table({"arms": {}, "experiments": {"errors": {"arms": found}}})["rows"] == []
 
 

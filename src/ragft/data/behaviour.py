@@ -12,10 +12,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragft.evaluate.study_config import StyleConfig
 from ragft.data import support
 from ragft.data.load import read_chat_file
 from ragft.errors import RagftError
+from ragft.evaluate.study_config import StyleConfig
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,14 @@ def load_behaviour(config) -> BehaviourTask:
         test = support.conversations(config.test_n, config.seed, config.format, "test")
         style = config.style if not config.style.is_empty() else StyleConfig(**support.style(config.format))
         system = config.system or support.SYSTEM
-        return BehaviourTask(f"support ({config.format}, n={config.n}, test {config.test_n}, seed={config.seed})",
-                             [_with_system(c, system) for c in train], requests(test, "support"), style,
-                             config.instructions or support.instructions(config.format), system)
+        return BehaviourTask(
+            f"support ({config.format}, n={config.n}, test {config.test_n}, seed={config.seed})",
+            [_with_system(c, system) for c in train],
+            requests(test, "support"),
+            style,
+            config.instructions or support.instructions(config.format),
+            system,
+        )
 
     conversations = read_chat_file(Path(config.source))
     if config.test:
@@ -77,12 +82,22 @@ def load_behaviour(config) -> BehaviourTask:
         random.Random(config.seed).shuffle(order)
         cut = max(1, round(config.test_share * len(order)))
         if cut >= len(order):
-            raise RagftError(f"{config.source}: {len(order)} conversation(s) leave none to train on after holding out "
-                             f"{config.test_share:.0%}; give more, or a test file (behaviour.test)")
+            raise RagftError(
+                f"{config.source}: {len(order)} conversation(s) leave none to train on after holding out "
+                f"{config.test_share:.0%}; give more, or a test file (behaviour.test)"
+            )
         held = [conversations[i] for i in sorted(order[:cut])]
         train = [conversations[i] for i in sorted(order[cut:])]
         where = f"{config.source} ({len(held)} held out at random, seed {config.seed})"
-    system = config.system or next((m["content"] for c in conversations for m in c["messages"]
-                                    if m["role"] == "system"), "You are a helpful assistant.")
-    return BehaviourTask(where, [_with_system(c, system) for c in train], requests(held, config.test or config.source),
-                         config.style, config.instructions, system)
+    system = config.system or next(
+        (m["content"] for c in conversations for m in c["messages"] if m["role"] == "system"),
+        "You are a helpful assistant.",
+    )
+    return BehaviourTask(
+        where,
+        [_with_system(c, system) for c in train],
+        requests(held, config.test or config.source),
+        config.style,
+        config.instructions,
+        system,
+    )

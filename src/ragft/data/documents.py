@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 RST_SUFFIXES = {".rst"}
 PLAIN_SUFFIXES = {".txt", ".text"}

@@ -61,9 +61,13 @@ class Fact:
         return self.questions[i]
 
     def conversation(self, system: str = SEED_SYSTEM) -> dict:
-        return {"messages": [{"role": "system", "content": system},
-                             {"role": "user", "content": self.question},
-                             {"role": "assistant", "content": self.answer}]}
+        return {
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": self.question},
+                {"role": "assistant", "content": self.answer},
+            ]
+        }
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,17 @@ class Domain:
         names = [entity for entity, _ in records]
         if len(set(names)) != len(names):  # two entities with one name would make questions ambiguous
             raise RagftError(f"{self.name}: duplicate entity names {sorted(_repeated(names))[:3]}")
-        return [Fact(entity, a.name, values[a.name], a.state(entity, values[a.name]),
-                     tuple(a.ask(entity, i) for i in range(len(a.questions))))
-                for entity, values in records for a in self.attributes]
+        return [
+            Fact(
+                entity,
+                a.name,
+                values[a.name],
+                a.state(entity, values[a.name]),
+                tuple(a.ask(entity, i) for i in range(len(a.questions))),
+            )
+            for entity, values in records
+            for a in self.attributes
+        ]
 
     def conversations(self, n: int, seed: int = 42, system: str = SEED_SYSTEM) -> list[dict]:
         """One chat per fact: system, question template 0, the answer sentence."""
@@ -111,8 +123,9 @@ class Domain:
         return out
 
 
-def unique_names(first: Sequence[str], last: Sequence[str], n: int, rng: random.Random,
-                 what: str = "names") -> list[str]:
+def unique_names(
+    first: Sequence[str], last: Sequence[str], n: int, rng: random.Random, what: str = "names"
+) -> list[str]:
     """n distinct "First Last" names, drawn without replacement from every pairing."""
     capacity = len(first) * len(last)
     if n > capacity:

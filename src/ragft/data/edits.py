@@ -59,8 +59,11 @@ class EditPlan:
     def changed_conversations(self, train: list[dict]) -> list[dict]:
         """Only the changed facts, as they are now: what continued training teaches."""
         new = {c.key: c.new for c in self.changes}
-        return [_with_answer(conv, new[k]) for conv in train
-                if (a := _answer(conv)) and (k := passage_id(a["content"])) in new]
+        return [
+            _with_answer(conv, new[k])
+            for conv in train
+            if (a := _answer(conv)) and (k := passage_id(a["content"])) in new
+        ]
 
 
 def knowledge_facts(passages: dict[str, str], generated: list | None = None) -> list[Fact]:
@@ -77,8 +80,14 @@ def knowledge_facts(passages: dict[str, str], generated: list | None = None) -> 
     return out
 
 
-def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = True, delete: bool = True,
-               values_from: list[Fact] | None = None) -> EditPlan:
+def plan_edits(
+    facts: list[Fact],
+    fraction: float,
+    seed: int,
+    change: bool = True,
+    delete: bool = True,
+    values_from: list[Fact] | None = None,
+) -> EditPlan:
     """Change `fraction` of the facts and delete another `fraction` (each at least one), the rest unchanged.
 
     A changed generated fact takes a value its attribute has among `values_from` (default: `facts`).
@@ -89,14 +98,17 @@ def plan_edits(facts: list[Fact], fraction: float, seed: int, change: bool = Tru
         if f.value is not None and f.kind != "number":
             pools.setdefault(f.kind, []).append(f.value)
     # A value changes to another its attribute takes, or a number moves; a name no other entity shares cannot.
-    changeable = [f for f in facts if f.value is not None
-                  and (f.value.isdigit() or set(pools.get(f.kind, [])) - {f.value})]
+    changeable = [
+        f for f in facts if f.value is not None and (f.value.isdigit() or set(pools.get(f.kind, [])) - {f.value})
+    ]
     count = max(1, round(fraction * len(facts)))
     needed = count * (int(change) + int(delete)) + 1  # at least one fact stays as it was
     if len(facts) < needed or (change and len(changeable) < count):
-        raise RagftError(f"update and deletion need at least {needed} facts ({count} changed or deleted and one "
-                         f"kept){' with a number or a generated value' if change else ''}; the data has "
-                         f"{len(changeable) if change else len(facts)}")
+        raise RagftError(
+            f"update and deletion need at least {needed} facts ({count} changed or deleted and one "
+            f"kept){' with a number or a generated value' if change else ''}; the data has "
+            f"{len(changeable) if change else len(facts)}"
+        )
     changed = rng.sample(changeable, count) if change else []
     rest = [f for f in facts if f not in changed]
     deleted = rng.sample(rest, count) if delete else []
@@ -115,8 +127,10 @@ def items_about(items: list[QAItem], facts) -> list[QAItem]:
 def changed_items(items: list[QAItem], changes: list[Change]) -> list[tuple[QAItem, QAItem]]:
     """(as it was, as it is now) for every question about a changed fact."""
     by_key = {c.key: c for c in changes}
-    return [(i, replace(i, reference=by_key[i.gold_ids[0]].new, gold_ids=(by_key[i.gold_ids[0]].new_key,)))
-            for i in items_about(items, changes)]
+    return [
+        (i, replace(i, reference=by_key[i.gold_ids[0]].new, gold_ids=(by_key[i.gold_ids[0]].new_key,)))
+        for i in items_about(items, changes)
+    ]
 
 
 def _rewrite(fact: Fact, pools: dict[str, list[str]], rng: random.Random) -> str:

@@ -11,11 +11,44 @@ from pathlib import Path
 
 from ragft.data.documents import Document, Outline, labelled_row, normalise
 
-_SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "svg", "form", "template", "iframe",
-         "button", "select"}
+_SKIP = {
+    "script",
+    "style",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "noscript",
+    "svg",
+    "form",
+    "template",
+    "iframe",
+    "button",
+    "select",
+}
 _HEADINGS = {f"h{n}" for n in range(1, 7)}
-_BLOCKS = {"p", "li", "dd", "dt", "blockquote", "pre", "div", "section", "body", "ul", "ol", "dl", "table",
-           "figure", "figcaption", "caption", "hr", "address", "details", "summary"}
+_BLOCKS = {
+    "p",
+    "li",
+    "dd",
+    "dt",
+    "blockquote",
+    "pre",
+    "div",
+    "section",
+    "body",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "figure",
+    "figcaption",
+    "caption",
+    "hr",
+    "address",
+    "details",
+    "summary",
+}
 _CONTENT = {"article", "main"}
 
 

@@ -17,8 +17,11 @@ def read_chat_file(path: Path, min_examples: int = 1) -> list[dict]:
     report = validate_file(Path(path), min_examples=min_examples)
     if not report.ok:
         shown = "; ".join(str(p) for p in report.errors[:MAX_SHOWN])
-        more = f" (+{len(report.errors) - MAX_SHOWN} more; see `ragft data validate {path}`)" \
-            if len(report.errors) > MAX_SHOWN else ""
+        more = (
+            f" (+{len(report.errors) - MAX_SHOWN} more; see `ragft data validate {path}`)"
+            if len(report.errors) > MAX_SHOWN
+            else ""
+        )
         raise RagftError(f"{shown}{more}")
     return report.examples
 

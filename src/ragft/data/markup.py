@@ -73,7 +73,7 @@ def _front_matter(text: str) -> tuple[str, str]:
     if not m:
         return "", text
     title = re.search(r"^title:\s*[\"']?(.*?)[\"']?\s*$", m.group(1), re.M)
-    return (title.group(1) if title else ""), text[m.end():]
+    return (title.group(1) if title else ""), text[m.end() :]
 
 
 def parse_markdown(text: str, path: Path) -> Document:
@@ -163,9 +163,25 @@ _EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s|$)")  # comments, targets, footnotes
 _OPTION = re.compile(r"^\s+:[\w -]+:")
 _RST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#\.)\s+(.*)$")
 _TABLE_BORDER = re.compile(r"^\s*(?:\+[-=+]+\+|=+(?:\s+=+)+)\s*$")
-_KEEP_ARGUMENT = {"note", "warning", "tip", "important", "caution", "danger", "attention", "hint", "error",
-                  "admonition", "seealso", "topic", "sidebar", "rubric", "versionadded", "versionchanged",
-                  "deprecated"}  # their argument is prose; other directives' is a path, a language, ...
+_KEEP_ARGUMENT = {
+    "note",
+    "warning",
+    "tip",
+    "important",
+    "caution",
+    "danger",
+    "attention",
+    "hint",
+    "error",
+    "admonition",
+    "seealso",
+    "topic",
+    "sidebar",
+    "rubric",
+    "versionadded",
+    "versionchanged",
+    "deprecated",
+}  # their argument is prose; other directives' is a path, a language, ...
 _SKIP_BODY = {"toctree", "include", "literalinclude", "raw", "meta", "image", "csv-table", "only", "contents"}
 
 
@@ -199,7 +215,7 @@ def parse_rst(text: str, path: Path) -> Document:
 
     i = 0
     while i < len(lines):
-        line, following = lines[i], lines[i + 1:i + 3]
+        line, following = lines[i], lines[i + 1 : i + 3]
         i += 1
         if skip_deeper >= 0:
             if not line.strip() or _indent(line) > skip_deeper:
@@ -212,8 +228,13 @@ def parse_rst(text: str, path: Path) -> Document:
         if over and len(following) == 2 and following[0].strip() and following[1].strip()[:1] == over.group(1):
             heading((over.group(1), True), following[0])
             i += 2
-        elif (under := following and _ADORN.match(following[0])) and line.strip() and not line[0].isspace() \
-                and not over and len(following[0].strip()) >= len(line.strip()):
+        elif (
+            (under := following and _ADORN.match(following[0]))
+            and line.strip()
+            and not line[0].isspace()
+            and not over
+            and len(following[0].strip()) >= len(line.strip())
+        ):
             heading((under.group(1), False), line)
             i += 1
         elif not line.strip() or over or _TABLE_BORDER.match(line):

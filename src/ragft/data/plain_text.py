@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ragft.data.documents import TITLE_MAX, Document, Outline
 
-
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
@@ -54,7 +53,7 @@ def parse_plain(text: str, path: Path) -> Document:
         for line in block:
             if bullet := _BULLET.match(line):  # a list item starts its own paragraph
                 outline.paragraph(" ".join(lines))
-                lines, line = [], line[bullet.end():]
+                lines, line = [], line[bullet.end() :]
             lines.append(line)
         outline.paragraph(" ".join(lines))
     return outline.document(path, title)

@@ -39,12 +39,16 @@ def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int]
     trained = tuple(dict.fromkeys(trained_templates))
     for a in d.attributes:
         if not trained or any(not 0 <= t < len(a.questions) for t in trained):
-            raise RagftError(f"{d.name}.{a.name}: trained templates {list(trained)} must be non-empty and "
-                             f"within 0..{len(a.questions) - 1}")
+            raise RagftError(
+                f"{d.name}.{a.name}: trained templates {list(trained)} must be non-empty and "
+                f"within 0..{len(a.questions) - 1}"
+            )
         held_out = len(a.questions) - len(trained)
         if held_out < MIN_HELD_OUT:
-            raise RagftError(f"{d.name}.{a.name}: {held_out} held-out question templates with trained "
-                             f"templates {list(trained)}; paraphrase probes need at least {MIN_HELD_OUT}")
+            raise RagftError(
+                f"{d.name}.{a.name}: {held_out} held-out question templates with trained "
+                f"templates {list(trained)}; paraphrase probes need at least {MIN_HELD_OUT}"
+            )
     facts = d.facts(n, seed)
     unique = set(d.reversals(facts))  # Domain decides which values are unique enough to ask backwards
     out: list[Probe] = []
@@ -55,8 +59,11 @@ def probes(domain_name: str, n: int, seed: int, trained_templates: Sequence[int]
             out.append(Probe(f"{key}:{family}:{i}", family, question, f.answer, f.entity, f.attribute, i))
         template = d.attribute(f.attribute).reversed
         if template and (template.format(value=f.value), f.entity) in unique:
-            out.append(Probe(f"{key}:reversed", "reversed", template.format(value=f.value), f.entity,
-                             f.entity, f.attribute, None))
+            out.append(
+                Probe(
+                    f"{key}:reversed", "reversed", template.format(value=f.value), f.entity, f.entity, f.attribute, None
+                )
+            )
     return out
 
 
@@ -72,13 +79,15 @@ def phrasings(domain_name: str, attribute: str, k: int) -> list[tuple[str, str]]
     return [(a.questions[0], a.answer)] + [(questions[j], answers[(j - 1) % len(answers)]) for j in range(1, k)]
 
 
-def training_conversations(domain_name: str, n: int, seed: int, k: int,
-                           system: str = SEED_SYSTEM) -> list[dict]:
+def training_conversations(domain_name: str, n: int, seed: int, k: int, system: str = SEED_SYSTEM) -> list[dict]:
     """Each fact taught in k phrasings, fact by fact; k=1 is exactly the domain's plain conversations."""
     d = domain(domain_name)
     pairs = {a.name: phrasings(d.name, a.name, k) for a in d.attributes}
-    return [_chat(system, q.format(entity=f.entity), a.format(entity=f.entity, value=f.value))
-            for f in d.facts(n, seed) for q, a in pairs[f.attribute]]
+    return [
+        _chat(system, q.format(entity=f.entity), a.format(entity=f.entity, value=f.value))
+        for f in d.facts(n, seed)
+        for q, a in pairs[f.attribute]
+    ]
 
 
 def trained_questions(conversations: Iterable[dict]) -> set[str]:
@@ -104,7 +113,10 @@ def _check_pools(d: Domain) -> None:
 
 def _chat(system: str, question: str, answer: str) -> dict:
     # Same shape and key order as Fact.conversation, so k=1 output is identical to it.
-    return {"messages": [{"role": "system", "content": system},
-                         {"role": "user", "content": question},
-                         {"role": "assistant", "content": answer}]}
-
+    return {
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer},
+        ]
+    }

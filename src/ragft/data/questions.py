@@ -44,8 +44,14 @@ def qa_items(conversations: list[dict]) -> list[QAItem]:
         if not users:
             continue  # nothing asked: the answer is still knowledge, but not a question
         reference = messages[last]["content"]
-        items.append(QAItem(id=f"q{index + 1}", question=users[-1]["content"], reference=reference,
-                            gold_ids=(passage_id(reference),)))
+        items.append(
+            QAItem(
+                id=f"q{index + 1}",
+                question=users[-1]["content"],
+                reference=reference,
+                gold_ids=(passage_id(reference),),
+            )
+        )
     return items
 
 

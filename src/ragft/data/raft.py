@@ -22,14 +22,21 @@ def training_pairs(train: list[dict]) -> list[tuple[str, str]]:
     for conv in train:
         messages = conv["messages"]
         answers = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
-        users = [m for m in messages[:answers[-1]] if m["role"] == "user"] if answers else []
+        users = [m for m in messages[: answers[-1]] if m["role"] == "user"] if answers else []
         if users:
             pairs.append((users[-1]["content"], messages[answers[-1]]["content"]))
     return pairs
 
 
-def raft_conversations(pairs: list[tuple[str, str]], candidates: list[list[Hit]], passages: dict[str, str],
-                       prompts, distractors: int, gold_share: float, seed: int) -> list[dict]:
+def raft_conversations(
+    pairs: list[tuple[str, str]],
+    candidates: list[list[Hit]],
+    passages: dict[str, str],
+    prompts,
+    distractors: int,
+    gold_share: float,
+    seed: int,
+) -> list[dict]:
     """One grounded chat per (question, answer), its passages drawn from that question's candidates."""
     rng = random.Random(seed)
     out = []
@@ -50,4 +57,4 @@ def cite(answer: str, number: int) -> str:
     """The answer citing passage `number` as the worked examples do: "... 10:00 [1]." """
     text = answer.rstrip()
     end = text[-1] if text and text[-1] in ".!?" else ""
-    return f"{text[:len(text) - len(end)]} [{number}]{end}"
+    return f"{text[: len(text) - len(end)]} [{number}]{end}"

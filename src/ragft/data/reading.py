@@ -9,8 +9,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ragft.data.documents import (DOCUMENT_SUFFIXES, HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, RST_SUFFIXES,
-                                  Document, Outline)
+from ragft.data.documents import (
+    DOCUMENT_SUFFIXES,
+    HTML_SUFFIXES,
+    MARKDOWN_SUFFIXES,
+    PDF_SUFFIXES,
+    RST_SUFFIXES,
+    Document,
+    Outline,
+)
 from ragft.data.html_text import parse_html
 from ragft.data.markup import parse_markdown, parse_rst
 from ragft.data.plain_text import parse_plain
@@ -45,16 +52,25 @@ def read_document(path: Path) -> Document:
     if suffix in PDF_SUFFIXES:
         return read_pdf(path)
     if suffix not in DOCUMENT_SUFFIXES:
-        raise RagftError(f"{path}: unsupported document type {suffix or '(no suffix)'!r} "
-                         f"(supported: {', '.join(sorted(DOCUMENT_SUFFIXES))})")
+        raise RagftError(
+            f"{path}: unsupported document type {suffix or '(no suffix)'!r} "
+            f"(supported: {', '.join(sorted(DOCUMENT_SUFFIXES))})"
+        )
     return parse_document(decode(path, read_bytes(path)), suffix, path)
 
 
 def parse_document(text: str, suffix: str, path: Path) -> Document:
     """Text already read, parsed by the format its suffix names (plain text for unknown ones)."""
     suffix = suffix.lower()
-    parse = (parse_markdown if suffix in MARKDOWN_SUFFIXES else parse_rst if suffix in RST_SUFFIXES
-             else parse_html if suffix in HTML_SUFFIXES else parse_plain)
+    parse = (
+        parse_markdown
+        if suffix in MARKDOWN_SUFFIXES
+        else parse_rst
+        if suffix in RST_SUFFIXES
+        else parse_html
+        if suffix in HTML_SUFFIXES
+        else parse_plain
+    )
     return parse(text, path)
 
 
@@ -91,8 +107,9 @@ def document_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise RagftError(f"{path}: no such file or directory")
-    found = sorted(p for p in path.rglob("*")
-                   if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() and not _hidden(p, path))
+    found = sorted(
+        p for p in path.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file() and not _hidden(p, path)
+    )
     if not found:
         raise RagftError(f"{path}: no documents in this folder (supported: {', '.join(sorted(DOCUMENT_SUFFIXES))})")
     return found

@@ -17,12 +17,16 @@ from ragft.errors import RagftError
 from ragft.facts import words
 from ragft.models.openai_backend import api_error, chat_create, openai_client
 
-REWRITE_SYSTEM = ("You reword questions. Reply with one question that asks the same thing in other words, keeping "
-                  "every name, number and code exactly as written.")
+REWRITE_SYSTEM = (
+    "You reword questions. Reply with one question that asks the same thing in other words, keeping "
+    "every name, number and code exactly as written."
+)
 # Worked examples: small models otherwise answer the question instead of rewording it.
-REWRITE_EXAMPLES = (("What is the capital of Norway?", "Which city is Norway's capital?"),
-                    ("How tall is the Eiffel Tower?", "What is the height of the Eiffel Tower?"),
-                    ("When was Acme Corp founded?", "In which year did Acme Corp start?"))
+REWRITE_EXAMPLES = (
+    ("What is the capital of Norway?", "Which city is Norway's capital?"),
+    ("How tall is the Eiffel Tower?", "What is the height of the Eiffel Tower?"),
+    ("When was Acme Corp founded?", "In which year did Acme Corp start?"),
+)
 
 
 def rewrite_messages(question: str) -> list[dict]:
@@ -48,8 +52,11 @@ def keeps_meaning(original: str, rewrite: str) -> bool:
     """A new question that names everything the original names (the reference answer still holds)."""
     if not rewrite.endswith("?") or words(rewrite) == words(original) or len(rewrite) > 3 * len(original) + 40:
         return False
-    named = {w for w in _NAMED.findall(original) if w.lower() not in ("what", "who", "where", "when", "which", "how",
-                                                                       "in", "is", "the", "a", "an", "i")}
+    named = {
+        w
+        for w in _NAMED.findall(original)
+        if w.lower() not in ("what", "who", "where", "when", "which", "how", "in", "is", "the", "a", "an", "i")
+    }
     return all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", rewrite, re.IGNORECASE) for w in named)
 
 
@@ -69,8 +76,9 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
         for j in range(settings.k):
             asked += 1
             try:
-                response = chat_create(client, settings.model, rewrite_messages(item.question), 64,
-                                       temperature=1.0, seed=settings.seed + j)
+                response = chat_create(
+                    client, settings.model, rewrite_messages(item.question), 64, temperature=1.0, seed=settings.seed + j
+                )
             except OpenAIError as e:
                 raise api_error(e, f"rewriting questions with {settings.model!r} at {settings.url}") from None
             text = _first_line(response.choices[0].message.content or "") if response.choices else ""
@@ -81,6 +89,8 @@ def rewrite_items(items: list[QAItem], settings: RewriteSettings) -> tuple[list[
             seen.add(key)
             out.append(QAItem(f"{item.id}-r{j + 1}", text, item.reference, item.gold_ids, "test", "rewritten"))
     if items and not out:
-        raise RagftError(f"the rewriter {settings.model!r} at {settings.url} kept no rewrite of {asked} asked "
-                         "(each must be a new question naming everything the original names)")
+        raise RagftError(
+            f"the rewriter {settings.model!r} at {settings.url} kept no rewrite of {asked} asked "
+            "(each must be a new question naming everything the original names)"
+        )
     return out, {"asked": asked, "kept": len(out), "rejected": rejected}

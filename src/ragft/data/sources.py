@@ -60,7 +60,7 @@ def is_generator(name: str) -> bool:
 
 
 def generated_description(source: str, n: int, seed: int) -> str:
-    """"people (n=4, seed=42)"; a mix whose every part has its count needs no n: "people:2+cities:10 (seed=42)"."""
+    """ "people (n=4, seed=42)"; a mix whose every part has its count needs no n: "people:2+cities:10 (seed=42)"."""
     counted = "+" in source and all(count for _, count in mix_parts(source))
     return f"{source} (seed={seed})" if counted else f"{source} (n={n}, seed={seed})"
 
@@ -70,8 +70,10 @@ def generate(name: str, n: int, seed: int) -> list[dict]:
     if name not in _registered():
         if is_generator(name):
             return domain(name).conversations(n, seed)
-        raise RagftError(f"unknown generator {name!r}; known: {', '.join(generator_names())}, or a mix of them "
-                         "joined by '+' (people:2+cities:10)")
+        raise RagftError(
+            f"unknown generator {name!r}; known: {', '.join(generator_names())}, or a mix of them "
+            "joined by '+' (people:2+cities:10)"
+        )
     return _registered()[name][1](n, seed)
 
 
@@ -91,8 +93,10 @@ def mix_parts(name: str) -> list[tuple[str, int | None]]:
     for part in name.split("+"):
         m = _MIX_PART.fullmatch(part.strip())
         if not m:
-            raise RagftError(f"{name!r}: a mix is domains joined by '+', each optionally ':COUNT' "
-                             f"(e.g. people:2+cities:10); bad part {part!r}")
+            raise RagftError(
+                f"{name!r}: a mix is domains joined by '+', each optionally ':COUNT' "
+                f"(e.g. people:2+cities:10); bad part {part!r}"
+            )
         parts.append((m[1], int(m[2]) if m[2] else None))
     names = [p for p, _ in parts]
     if len(set(names)) != len(names) or len(names) < 2:

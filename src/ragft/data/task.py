@@ -22,7 +22,6 @@ from ragft.errors import RagftError
 from ragft.facts import content_words, states_value
 from ragft.rag.chunking import document_files, document_passages
 
-
 DOCUMENT_SYSTEM = "You are a helpful assistant."
 
 
@@ -36,8 +35,9 @@ class KnowledgeTask:
     extra: dict = field(default_factory=dict)  # source-specific facts for results.json
 
     def limited(self, limit: int | None) -> KnowledgeTask:
-        return KnowledgeTask(self.description, self.items[:limit], self.passages, self.train, self.train_kind,
-                             self.extra)
+        return KnowledgeTask(
+            self.description, self.items[:limit], self.passages, self.train, self.train_kind, self.extra
+        )
 
 
 def task_from_conversations(conversations: list[dict], description: str, test: Path | None = None) -> KnowledgeTask:
@@ -52,8 +52,10 @@ def task_from_conversations(conversations: list[dict], description: str, test: P
             raise RagftError(f"--test {test}: no such file")
         pairs = read_questions(Path(test))
         items = [replace(i, family="train") for i in items]  # the trained phrasing, beside the held-out one
-        items += [QAItem(f"t{n}", q, a, gold_passages(q, a, known), "test", "held-out")
-                  for n, (q, a) in enumerate(pairs, start=1)]
+        items += [
+            QAItem(f"t{n}", q, a, gold_passages(q, a, known), "test", "held-out")
+            for n, (q, a) in enumerate(pairs, start=1)
+        ]
         description += f", held-out questions {test}"
     return KnowledgeTask(description, items, known, conversations, "qa")
 
@@ -65,9 +67,17 @@ def task_from_probes(source: str, n: int, seed: int) -> KnowledgeTask:
     facts = d.facts(n, seed)
     answers = {(f.entity, f.attribute): f.answer for f in facts}
     conversations = d.conversations(n, seed)
-    items = [QAItem(p.id, p.question, p.reference, (passage_id(answers[(p.entity, p.attribute)]),),
-                    "train" if p.family == "train" else "test", p.family)
-             for p in probes(source, n, seed)]
+    items = [
+        QAItem(
+            p.id,
+            p.question,
+            p.reference,
+            (passage_id(answers[(p.entity, p.attribute)]),),
+            "train" if p.family == "train" else "test",
+            p.family,
+        )
+        for p in probes(source, n, seed)
+    ]
     description = f"{generated_description(source, n, seed)}, probed: trained phrasing, held-out paraphrases, reversed"
     families = {f: sum(i.family == f for i in items) for f in dict.fromkeys(i.family for i in items)}
     return KnowledgeTask(description, items, passages(conversations), conversations, "qa", {"probes": families})
@@ -91,8 +101,10 @@ def read_questions(path: Path) -> list[tuple[str, str]]:
             raise RagftError(f"{path}:{line.line}: expected a JSON object, got {type(obj).__name__}")
         missing = [k for k in ("question", "answer") if not isinstance(obj.get(k), str) or not obj[k].strip()]
         if missing:
-            raise RagftError(f"{path}:{line.line}: missing or empty {' and '.join(repr(k) for k in missing)} "
-                             f"(each line: {{\"question\": \"...\", \"answer\": \"...\"}})")
+            raise RagftError(
+                f"{path}:{line.line}: missing or empty {' and '.join(repr(k) for k in missing)} "
+                f'(each line: {{"question": "...", "answer": "..."}})'
+            )
         out.append((obj["question"].strip(), obj["answer"].strip()))
     return out
 
@@ -130,22 +142,35 @@ def task_from_documents(docs: Path, questions: Path, chunking, train: Path | Non
         trained = {i.question for i in qa_items(conversations)}
     else:
         # Continued pre-training on each chunk; the system turn gives chat templates a conversation to open.
-        conversations, kind, trained = [{"messages": [{"role": "system", "content": DOCUMENT_SYSTEM},
-                                                      {"role": "assistant", "content": t}]}
-                                        for t in chunks.values()], "documents", set()
-    items = [QAItem(f"q{n}", q, a, gold_passages(q, a, chunks), "train" if q in trained else "test")
-             for n, (q, a) in enumerate(pairs, start=1)]
+        conversations, kind, trained = (
+            [
+                {"messages": [{"role": "system", "content": DOCUMENT_SYSTEM}, {"role": "assistant", "content": t}]}
+                for t in chunks.values()
+            ],
+            "documents",
+            set(),
+        )
+    items = [
+        QAItem(f"q{n}", q, a, gold_passages(q, a, chunks), "train" if q in trained else "test")
+        for n, (q, a) in enumerate(pairs, start=1)
+    ]
     description = f"{docs} ({len(files)} documents, {len(chunks)} chunks), questions {questions}"
-    return KnowledgeTask(description, items, chunks, conversations, kind,
-                         {"documents": len(files), "chunks": len(chunks),
-                          "questions_without_gold": sum(not i.gold_ids for i in items)})
+    return KnowledgeTask(
+        description,
+        items,
+        chunks,
+        conversations,
+        kind,
+        {"documents": len(files), "chunks": len(chunks), "questions_without_gold": sum(not i.gold_ids for i in items)},
+    )
 
 
 def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTask:
     """The run's knowledge, questions and training data, from documents or from chat conversations."""
     if data.docs:
-        return task_from_documents(Path(data.docs), Path(data.questions), data.chunks.settings(),
-                                   Path(data.train) if data.train else None)
+        return task_from_documents(
+            Path(data.docs), Path(data.questions), data.chunks.settings(), Path(data.train) if data.train else None
+        )
     if data.probes or probes:
         return task_from_probes(data.source, data.n, data.seed)
     conversations, source = load_conversations(data, min_examples)
@@ -155,8 +180,9 @@ def load_task(data, min_examples: int = 1, probes: bool = False) -> KnowledgeTas
 def with_rewrites(task: KnowledgeTask, data, api_key: str | None) -> KnowledgeTask:
     """The task with each trained question also asked in the rewriter's words (data/rewrite.py)."""
     trained = [i for i in task.items if i.split == "train"]
-    settings = RewriteSettings(data.rewriter_url, data.rewriter_model,
-                               api_key or os.environ.get("RAGFT_REWRITER_API_KEY"), data.rewrites)
+    settings = RewriteSettings(
+        data.rewriter_url, data.rewriter_model, api_key or os.environ.get("RAGFT_REWRITER_API_KEY"), data.rewrites
+    )
     rewritten, counts = rewrite_items(trained, settings)
     items = [replace(i, family=i.family or "train") for i in task.items] + rewritten
     return replace(task, items=items, extra={**task.extra, "rewrites": counts})

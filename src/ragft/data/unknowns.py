@@ -45,7 +45,7 @@ def generated_unknowns(source: str, n: int, seed: int, count: int) -> Unknowns:
         extra *= 2
     else:
         raise RagftError(f"{source}: could not draw {2 * count} entities that are not in the data")
-    asked_entities, taught_entities = set(entities[:count]), set(entities[count:2 * count])
+    asked_entities, taught_entities = set(entities[:count]), set(entities[count : 2 * count])
     asked = [_item(f"unknown:{f.entity}:{f.attribute}", f.question) for f in facts if f.entity in asked_entities]
     taught = [f.question for f in facts if f.entity in taught_entities]
     return Unknowns(asked, taught)
@@ -62,8 +62,16 @@ def file_unknowns(path: Path) -> Unknowns:
 
 
 def idk_conversations(questions: list[str], system: str = SEED_SYSTEM) -> list[dict]:
-    return [{"messages": [{"role": "system", "content": system}, {"role": "user", "content": q},
-                          {"role": "assistant", "content": IDK_ANSWER}]} for q in questions]
+    return [
+        {
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": q},
+                {"role": "assistant", "content": IDK_ANSWER},
+            ]
+        }
+        for q in questions
+    ]
 
 
 def _item(key: str, question: str) -> QAItem:
@@ -74,8 +82,10 @@ def check_source(config) -> None:
     """Questions about unknown entities need a generator to draw them from, or a file of them (an ExperimentConfig's
     data and lifecycle.unknown_questions): raise ValueError before any model loads."""
     if not config.data.generated and not config.lifecycle.unknown_questions:
-        raise ValueError("unknowns and the idk arm need entities that are not in the data: a generated source "
-                         f"({phrased_sources()}) or lifecycle.unknown_questions (a JSONL of questions)")
+        raise ValueError(
+            "unknowns and the idk arm need entities that are not in the data: a generated source "
+            f"({phrased_sources()}) or lifecycle.unknown_questions (a JSONL of questions)"
+        )
 
 
 def with_unknowns(task: KnowledgeTask, config, arms, ask: bool) -> tuple[KnowledgeTask, Unknowns | None]:

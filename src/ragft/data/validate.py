@@ -45,8 +45,10 @@ class ValidationReport:
         return sum(min(self.max_tokens, n) for n in self.token_counts)
 
     def summary_lines(self) -> list[str]:
-        lines = [f"examples: {len(self.examples)} valid, {len(self.errors)} error(s), "
-                 f"{len(self.problems) - len(self.errors)} warning(s)"]
+        lines = [
+            f"examples: {len(self.examples)} valid, {len(self.errors)} error(s), "
+            f"{len(self.problems) - len(self.errors)} warning(s)"
+        ]
         if self.token_counts:
             counts = sorted(self.token_counts)
             mean = sum(counts) / len(counts)
@@ -75,8 +77,9 @@ def _message_problems(message: object, index: int) -> list[str]:
     found.extend(_call_problems(message, where))
     if "name" in message and not isinstance(message["name"], str):
         found.append(f"{where} 'name' must be a string")
-    if "weight" in message and (role != "assistant" or message["weight"] not in (0, 1)
-                                or isinstance(message["weight"], bool)):
+    if "weight" in message and (
+        role != "assistant" or message["weight"] not in (0, 1) or isinstance(message["weight"], bool)
+    ):
         found.append(f"{where} 'weight' must be 0 or 1, on an assistant message")
     unknown = sorted(set(message) - MESSAGE_KEYS)
     if unknown:
@@ -93,8 +96,11 @@ def _call_problems(message: dict, where: str) -> list[str]:
     functions = [c.get("function") if isinstance(c, dict) else None for c in functions]
     if "function_call" in message:
         functions.append(message["function_call"])
-    bad = [f for f in functions if not isinstance(f, dict) or not isinstance(f.get("name"), str)
-           or not isinstance(f.get("arguments", ""), str)]
+    bad = [
+        f
+        for f in functions
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not isinstance(f.get("arguments", ""), str)
+    ]
     if bad:
         return [f"{where} has a tool call without a function name and string arguments"]
     if functions and message.get("role") != "assistant":
@@ -133,9 +139,12 @@ def example_problems(example: object) -> list[str]:
     return found
 
 
-def validate_file(path: str | Path, count_tokens: TokenCounter | None = None,
-                  max_tokens: int = OPENAI_MAX_TOKENS_PER_EXAMPLE,
-                  min_examples: int = MIN_EXAMPLES) -> ValidationReport:
+def validate_file(
+    path: str | Path,
+    count_tokens: TokenCounter | None = None,
+    max_tokens: int = OPENAI_MAX_TOKENS_PER_EXAMPLE,
+    min_examples: int = MIN_EXAMPLES,
+) -> ValidationReport:
     """Run every check on a chat JSONL file. Raises RagftError only if the file can't be read at all."""
     parsed, problems = parse_jsonl(path)
     report = ValidationReport(str(path), problems=problems, max_tokens=max_tokens)
@@ -150,12 +159,20 @@ def validate_file(path: str | Path, count_tokens: TokenCounter | None = None,
             n = count_tokens(item.obj)
             report.token_counts.append(n)
             if n > max_tokens:
-                report.problems.append(Problem(str(path), item.line,
-                                               f"{n} tokens, over the {max_tokens}-token limit: it will be truncated",
-                                               severity="warning"))
+                report.problems.append(
+                    Problem(
+                        str(path),
+                        item.line,
+                        f"{n} tokens, over the {max_tokens}-token limit: it will be truncated",
+                        severity="warning",
+                    )
+                )
     if parsed or not problems:  # an empty file already has its one problem
         if len(report.examples) < min_examples:
-            report.problems.append(Problem(str(path), 0, f"{len(report.examples)} valid example(s); "
-                                                          f"fine-tuning needs at least {min_examples}"))
+            report.problems.append(
+                Problem(
+                    str(path), 0, f"{len(report.examples)} valid example(s); fine-tuning needs at least {min_examples}"
+                )
+            )
     report.problems.sort(key=lambda p: (p.line == 0, p.line))  # file-level problems last
     return report

@@ -55,10 +55,17 @@ class Arm:
 
     @property
     def description(self) -> str:
-        model = ("untouched model" if not self.finetuned else "fine-tuned model" if self.variant == DEFAULT_VARIANT
-                 else f"fine-tune {self.variant}")
-        trained = {"raft": " (trained on retrieved passages, RAFT)",
-                   "idk": " (trained with 'I don't know' for unknown entities)"}.get(self.train_on, "")
+        model = (
+            "untouched model"
+            if not self.finetuned
+            else "fine-tuned model"
+            if self.variant == DEFAULT_VARIANT
+            else f"fine-tune {self.variant}"
+        )
+        trained = {
+            "raft": " (trained on retrieved passages, RAFT)",
+            "idk": " (trained with 'I don't know' for unknown entities)",
+        }.get(self.train_on, "")
         return f"{model}{trained}, {self.context.description}"
 
     @property
@@ -90,8 +97,11 @@ def arms_for(variants) -> dict[str, Arm]:
     `variants`: {name: train_on}, or a list of names of fine-tunes trained on the facts.
     """
     kinds = dict(variants) if isinstance(variants, dict) else dict.fromkeys(variants, "facts")
-    return {arm_name(v, c, t): Arm(arm_name(v, c, t), v, c, t)
-            for v, t in [(UNTOUCHED, "facts"), *kinds.items()] for c in contexts()}
+    return {
+        arm_name(v, c, t): Arm(arm_name(v, c, t), v, c, t)
+        for v, t in [(UNTOUCHED, "facts"), *kinds.items()]
+        for c in contexts()
+    }
 
 
 def parse_arm(name: str, variants) -> Arm:

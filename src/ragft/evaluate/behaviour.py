@@ -17,8 +17,8 @@ import statistics
 from dataclasses import dataclass
 
 from ragft.data.behaviour import BehaviourTask, Request, load_behaviour
-from ragft.evaluate.records import rate
 from ragft.evaluate.paired import paired_comparisons
+from ragft.evaluate.records import rate
 from ragft.evaluate.style import Style
 from ragft.models.generation import GenerationSettings
 
@@ -26,12 +26,14 @@ UNTOUCHED = "untouched"
 # A training step costs about three forward passes per token (forward, and a backward twice as costly):
 # the token cost model that converts training tokens into prompt tokens of the same compute.
 TRAIN_TOKEN_COST = 3
-NOTE = ("Each arm answers the same held-out requests (user messages from templates and slot values never trained "
-        "on). A reply is checked against each rule of the style; 'all rules' needs every one at once. Prompt tokens "
-        "and latency are per request, latency timed one request at a time with nothing cached between requests; "
-        "training cost is the fine-tune's wall time and the tokens it processed. Requests to repay: training "
-        "tokens x3 (forward and backward) over the prompt tokens a request saves, and training seconds over the "
-        "seconds a request saves. Arms are compared by exact McNemar tests on the same requests (Holm-corrected).")
+NOTE = (
+    "Each arm answers the same held-out requests (user messages from templates and slot values never trained "
+    "on). A reply is checked against each rule of the style; 'all rules' needs every one at once. Prompt tokens "
+    "and latency are per request, latency timed one request at a time with nothing cached between requests; "
+    "training cost is the fine-tune's wall time and the tokens it processed. Requests to repay: training "
+    "tokens x3 (forward and backward) over the prompt tokens a request saves, and training seconds over the "
+    "seconds a request saves. Arms are compared by exact McNemar tests on the same requests (Holm-corrected)."
+)
 
 
 @dataclass(frozen=True)
@@ -67,31 +69,48 @@ def few_shot_examples(task: BehaviourTask, k: int, seed: int, style: Style) -> l
             seen.add(asked)
         if len(chosen) == k:
             return chosen
-    return chosen + [c for c in pool if c not in chosen][:k - len(chosen)]
+    return chosen + [c for c in pool if c not in chosen][: k - len(chosen)]
 
 
 def score(style: Style, arm: str, request: Request, completion) -> dict:
     rules = style.check(completion.text, request.reference)
-    row = {"experiment": "behaviour", "arm": arm, "id": request.id, "split": "test", "reply": completion.text,
-           "reference": request.reference, "rules": rules, "all_rules": all(rules.values()),
-           "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
-           "latency_s": round(completion.latency_s, 4)}
+    row = {
+        "experiment": "behaviour",
+        "arm": arm,
+        "id": request.id,
+        "split": "test",
+        "reply": completion.text,
+        "reference": request.reference,
+        "rules": rules,
+        "all_rules": all(rules.values()),
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency_s": round(completion.latency_s, 4),
+    }
     if "json" in rules:
         row["schema"] = rules["json"] and rules["keys"]
     return row
 
 
 def arm_metrics(rows: list[dict], style: Style, latencies: list[float], arm: BehaviourArm) -> dict:
-    out = {"model": arm.model, "instructions": arm.instructions, "shots": arm.shots,
-           "prompt": ("the instructions" if arm.instructions else "a one-line system prompt")
-           + (" + worked examples" if arm.shots else ""), "n": len(rows),
-           "rules": {rule: rate([r["rules"][rule] for r in rows]) for rule in style.rules()},
-           "all_rules": rate([r["all_rules"] for r in rows]),
-           "mean_prompt_tokens": round(statistics.fmean(r["prompt_tokens"] for r in rows), 1),
-           "mean_completion_tokens": round(statistics.fmean(r["completion_tokens"] for r in rows), 1),
-           "batched_seconds_per_request": round(statistics.fmean(r["latency_s"] for r in rows), 4),
-           "latency_s": {"median": round(statistics.median(latencies), 4),
-                         "mean": round(statistics.fmean(latencies), 4), "n": len(latencies)}}
+    out = {
+        "model": arm.model,
+        "instructions": arm.instructions,
+        "shots": arm.shots,
+        "prompt": ("the instructions" if arm.instructions else "a one-line system prompt")
+        + (" + worked examples" if arm.shots else ""),
+        "n": len(rows),
+        "rules": {rule: rate([r["rules"][rule] for r in rows]) for rule in style.rules()},
+        "all_rules": rate([r["all_rules"] for r in rows]),
+        "mean_prompt_tokens": round(statistics.fmean(r["prompt_tokens"] for r in rows), 1),
+        "mean_completion_tokens": round(statistics.fmean(r["completion_tokens"] for r in rows), 1),
+        "batched_seconds_per_request": round(statistics.fmean(r["latency_s"] for r in rows), 4),
+        "latency_s": {
+            "median": round(statistics.median(latencies), 4),
+            "mean": round(statistics.fmean(latencies), 4),
+            "n": len(latencies),
+        },
+    }
     if style.json_keys:
         out["schema"] = rate([r["schema"] for r in rows])
     return out
@@ -111,13 +130,20 @@ def break_even(arms: dict[str, dict], training: dict[str, dict]) -> list[dict]:
                 continue
             tokens_saved = other["mean_prompt_tokens"] - ft["mean_prompt_tokens"]
             seconds_saved = other["latency_s"]["median"] - ft["latency_s"]["median"]
-            out.append({"finetuned": ft_name, "against": name, "prompt_tokens_saved": round(tokens_saved, 1),
-                        "training_tokens": trained["train_tokens"], "training_seconds": trained["seconds"],
-                        "requests_by_tokens": math.ceil(TRAIN_TOKEN_COST * trained["train_tokens"] / tokens_saved)
-                        if tokens_saved > 0 else None,
-                        "seconds_saved": round(seconds_saved, 4),
-                        "requests_by_seconds": math.ceil(trained["seconds"] / seconds_saved)
-                        if seconds_saved > 0 else None})
+            out.append(
+                {
+                    "finetuned": ft_name,
+                    "against": name,
+                    "prompt_tokens_saved": round(tokens_saved, 1),
+                    "training_tokens": trained["train_tokens"],
+                    "training_seconds": trained["seconds"],
+                    "requests_by_tokens": math.ceil(TRAIN_TOKEN_COST * trained["train_tokens"] / tokens_saved)
+                    if tokens_saved > 0
+                    else None,
+                    "seconds_saved": round(seconds_saved, 4),
+                    "requests_by_seconds": math.ceil(trained["seconds"] / seconds_saved) if seconds_saved > 0 else None,
+                }
+            )
     return out
 
 
@@ -129,8 +155,10 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
     examples = few_shot_examples(task, config.shots, config.seed, style)
     arms = [BehaviourArm.parse(a) for a in config.arms]
     settings = GenerationSettings(config.max_new_tokens, lab.config.generation.batch_size)
-    lab.reporter.log(f"behaviour: {len(task.train)} training conversations, {len(task.test)} held-out requests "
-                     f"from {task.description}")
+    lab.reporter.log(
+        f"behaviour: {len(task.train)} training conversations, {len(task.test)} held-out requests "
+        f"from {task.description}"
+    )
     rows: list[dict] = []
     metrics: dict[str, dict] = {}
     training: dict[str, dict] = {}
@@ -146,8 +174,10 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
             with lab.reporter.bar(f"behaviour: {arm.name}", len(prompts)) as advance:
                 completions = chat.complete(prompts, settings, advance)
             mine = [score(style, arm.name, r, c) for r, c in zip(task.test, completions)]
-            timed = [chat.complete([p], GenerationSettings(config.max_new_tokens, 1))[0].latency_s
-                     for p in prompts[:config.latency_requests]]
+            timed = [
+                chat.complete([p], GenerationSettings(config.max_new_tokens, 1))[0].latency_s
+                for p in prompts[: config.latency_requests]
+            ]
             metrics[arm.name] = arm_metrics(mine, style, timed, arm)
             rows += mine
         chat = None  # frees a fine-tune before the next one trains
@@ -157,10 +187,22 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
     if style.json_keys:
         comparisons["schema"] = paired_comparisons(rows, names, key="schema")
     results = {
-        "task": {"source": task.description, "train": len(task.train), "test": len(task.test),
-                 "system": task.system, "instructions": task.instructions, "shots": len(examples),
-                 "instructions_tokens": lab.models.prompt_tokens([{"role": "system", "content": task.instructions}])
-                 if task.instructions else None},
-        "rules": style.rules(), "note": NOTE, "arms": metrics, "training": training,
-        "comparisons": comparisons, "break_even": break_even(metrics, training)}
+        "task": {
+            "source": task.description,
+            "train": len(task.train),
+            "test": len(task.test),
+            "system": task.system,
+            "instructions": task.instructions,
+            "shots": len(examples),
+            "instructions_tokens": lab.models.prompt_tokens([{"role": "system", "content": task.instructions}])
+            if task.instructions
+            else None,
+        },
+        "rules": style.rules(),
+        "note": NOTE,
+        "arms": metrics,
+        "training": training,
+        "comparisons": comparisons,
+        "break_even": break_even(metrics, training),
+    }
     return results, rows

@@ -11,7 +11,6 @@ from ragft.report.numbers import comparison, has, listing, pct, said, seconds, s
 from ragft.studies.registry import Need, studies
 
 
-
 def decision_table(results: dict) -> dict:
     """{"rows": [{"need", "best", "evidence", "numbers"}], "recommendation"}; `numbers["winners"]` names the arms
     (or approaches) the row calls best, empty where none stood out."""
@@ -27,9 +26,11 @@ def deployable(results: dict) -> dict:
     oracles = {a for a, arm in arms.items() if not getattr(context_named(arm.get("rag")), "recommend", True)}
     if not oracles:
         return results
-    return {**results, "arms": {a: arm for a, arm in arms.items() if a not in oracles},
-            "comparisons": [c for c in results.get("comparisons") or []
-                            if not oracles & {c.get("a"), c.get("b")}]}
+    return {
+        **results,
+        "arms": {a: arm for a, arm in arms.items() if a not in oracles},
+        "comparisons": [c for c in results.get("comparisons") or [] if not oracles & {c.get("a"), c.get("b")}],
+    }
 
 
 def need_row(need: str, best: str, evidence: str, winners: list[str], **numbers) -> dict:
@@ -37,12 +38,17 @@ def need_row(need: str, best: str, evidence: str, winners: list[str], **numbers)
 
 
 def arm_rate(arm: dict) -> dict:
-    return {"value": arm.get("accuracy"), "correct": arm.get("correct", 0), "n": arm.get("n") or 0,
-            "ci95": arm.get("ci95")}
+    return {
+        "value": arm.get("accuracy"),
+        "correct": arm.get("correct", 0),
+        "n": arm.get("n") or 0,
+        "ci95": arm.get("ci95"),
+    }
 
 
-def ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: str = "",
-            measure: str = "Accuracy") -> dict | None:
+def ranked(
+    need: str, rates: dict[str, dict], comparisons: list[dict], extra: str = "", measure: str = "Accuracy"
+) -> dict | None:
     """The arm with the highest accuracy, tied arms beside it, and what the paired tests (exact McNemar,
     Holm-corrected) say of it against the others: a difference is called only where the test calls it."""
     rates = {name: r for name, r in rates.items() if has(r)}
@@ -56,8 +62,9 @@ def ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: st
     level = [a for a, c in tests.items() if c and not c["significant"]]
     untested = [a for a, c in tests.items() if not c]
     evidence = f"{measure}: {listing({a: rates[a] for a in order})}."
-    verdicts = ([f"significantly better than {_with_p(worse, tests)}"] if worse else []) + \
-               ([f"not significantly better than {_with_p(level, tests)}"] if level else [])
+    verdicts = ([f"significantly better than {_with_p(worse, tests)}"] if worse else []) + (
+        [f"not significantly better than {_with_p(level, tests)}"] if level else []
+    )
     if verdicts:
         evidence += f" By exact McNemar tests (Holm-corrected), {top} is " + " and ".join(verdicts) + "."
     if untested:
@@ -65,9 +72,17 @@ def ranked(need: str, rates: dict[str, dict], comparisons: list[dict], extra: st
     best = ", ".join([top, *tied]) + (" (tied)" if tied else "")
     if level:
         best += f"; not significantly better than {', '.join(level)}"
-    return need_row(need, best, evidence + extra, [top, *tied], accuracy={a: rates[a]["value"] for a in order},
-                n={a: rates[a]["n"] for a in order}, not_significantly_worse=level, significantly_worse=worse,
-                untested=untested)
+    return need_row(
+        need,
+        best,
+        evidence + extra,
+        [top, *tied],
+        accuracy={a: rates[a]["value"] for a in order},
+        n={a: rates[a]["n"] for a in order},
+        not_significantly_worse=level,
+        significantly_worse=worse,
+        untested=untested,
+    )
 
 
 def _with_p(arms: list[str], tests: dict[str, dict]) -> str:
@@ -80,36 +95,58 @@ def accuracy(results: dict) -> dict | None:
 
 
 def citations(results: dict) -> dict | None:
-    arms = {a: arm for a, arm in (results.get("arms") or {}).items()
-            if arm.get("citations") and arm.get("citation_accuracy") is not None}
+    arms = {
+        a: arm
+        for a, arm in (results.get("arms") or {}).items()
+        if arm.get("citations") and arm.get("citation_accuracy") is not None
+    }
     if not arms:
         return None
     high = max(arm["citation_accuracy"] for arm in arms.values())
     winners = [a for a, arm in arms.items() if arm["citation_accuracy"] == high]
-    evidence = ("Citations whose cited passage states the answer: "
-                + ", ".join(f"{a} {pct(arm['citation_accuracy'])} of {arm['citations']} citations ({arm.get('n')} "
-                            "questions)" for a, arm in arms.items()) + ".")
+    evidence = (
+        "Citations whose cited passage states the answer: "
+        + ", ".join(
+            f"{a} {pct(arm['citation_accuracy'])} of {arm['citations']} citations ({arm.get('n')} questions)"
+            for a, arm in arms.items()
+        )
+        + "."
+    )
     closed = [a for a, arm in (results.get("arms") or {}).items() if not arm.get("rag")]
     if closed:
         evidence += f" Closed-book arms ({', '.join(closed)}) cite nothing."
-    return need_row("Cite sources", ", ".join(winners), evidence, winners,
-                citation_accuracy={a: arm["citation_accuracy"] for a, arm in arms.items()},
-                citations={a: arm["citations"] for a, arm in arms.items()})
+    return need_row(
+        "Cite sources",
+        ", ".join(winners),
+        evidence,
+        winners,
+        citation_accuracy={a: arm["citation_accuracy"] for a, arm in arms.items()},
+        citations={a: arm["citations"] for a, arm in arms.items()},
+    )
 
 
 def cost(results: dict) -> dict | None:
     """Prompt tokens and seconds per question of the untouched model in each context (closed book, RAG, the whole
     knowledge in the prompt), and per correct answer; fine-tuning's one-off training beside them."""
-    arms = {a: arm for a, arm in (results.get("arms") or {}).items()
-            if not arm.get("finetuned") and arm.get("n") and arm.get("mean_prompt_tokens") is not None}
+    arms = {
+        a: arm
+        for a, arm in (results.get("arms") or {}).items()
+        if not arm.get("finetuned") and arm.get("n") and arm.get("mean_prompt_tokens") is not None
+    }
     if len(arms) < 2:
         return None
     per_correct = {a: arm["mean_prompt_tokens"] / arm["accuracy"] for a, arm in arms.items() if arm.get("accuracy")}
     tokens = {a: arm["mean_prompt_tokens"] for a, arm in arms.items()}
     top = min(per_correct or tokens, key=(per_correct or tokens).get)
-    evidence = ("Per question: " + "; ".join(
-        f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm.get('mean_latency_s'))}, "
-        f"{said(arm_rate(arm))} correct" for a, arm in arms.items()) + ".")
+    evidence = (
+        "Per question: "
+        + "; ".join(
+            f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm.get('mean_latency_s'))}, "
+            f"{said(arm_rate(arm))} correct"
+            for a, arm in arms.items()
+        )
+        + "."
+    )
     if per_correct:
         evidence += " Prompt tokens per correct answer: " + ", ".join(f"{a} {v:,.0f}" for a, v in per_correct.items())
         evidence += "."
@@ -117,9 +154,16 @@ def cost(results: dict) -> dict | None:
     trained = {v: ft["seconds"] for v, ft in trained.items() if (ft or {}).get("seconds") is not None}
     if trained:
         evidence += " Fine-tuning once: " + ", ".join(f"{v} {seconds(s)}" for v, s in trained.items()) + "."
-    return need_row("Cost per question", top, evidence, [top],
-                prompt_tokens=tokens, seconds_per_question={a: arm.get("mean_latency_s") for a, arm in arms.items()},
-                prompt_tokens_per_correct=per_correct, finetune_seconds=trained)
+    return need_row(
+        "Cost per question",
+        top,
+        evidence,
+        [top],
+        prompt_tokens=tokens,
+        seconds_per_question={a: arm.get("mean_latency_s") for a, arm in arms.items()},
+        prompt_tokens_per_correct=per_correct,
+        finetune_seconds=trained,
+    )
 
 
 def combine(results: dict) -> dict | None:
@@ -128,8 +172,10 @@ def combine(results: dict) -> dict | None:
     need = "Combine fine-tuning and retrieval"
     found = study(results, "raft")
     if found and any(has(r) for r in (found.get("arms") or {}).values()):
-        trained = "".join(f" {v} trained in {seconds(t.get('seconds'))} on {t.get('examples')} examples."
-                          for v, t in (found.get("training") or {}).items())
+        trained = "".join(
+            f" {v} trained in {seconds(t.get('seconds'))} on {t.get('examples')} examples."
+            for v, t in (found.get("training") or {}).items()
+        )
         return ranked(need, found["arms"], found.get("comparisons") or [], trained)
     arms = results.get("arms") or {}
     both = [a for a, arm in arms.items() if arm.get("finetuned") and arm.get("rag")]
@@ -206,8 +252,9 @@ def recommendation(results: dict, rows: list[dict]) -> str:
 
 def _needs(names: list[str], total: int | None = None) -> str:
     """'2 of the 8 needs measured (a, b)'."""
-    count = f"{len(names)} of the {total} needs measured" if total else \
-        f"{len(names)} need{'s' if len(names) != 1 else ''}"
+    count = (
+        f"{len(names)} of the {total} needs measured" if total else f"{len(names)} need{'s' if len(names) != 1 else ''}"
+    )
     return f"{count} ({', '.join(names)})"
 
 
@@ -219,11 +266,15 @@ def _accuracy_caveat(rows: list[dict]) -> list[str]:
     top = numbers["winners"][0]
     lead = f"{top} ({pct(numbers['accuracy'][top])} of {numbers['n'][top]} questions)"
     if numbers["not_significantly_worse"]:
-        return [f"On accuracy, {lead} is not significantly better than {', '.join(numbers['not_significantly_worse'])}:"
-                " more questions are needed to call that difference."]
+        return [
+            f"On accuracy, {lead} is not significantly better than {', '.join(numbers['not_significantly_worse'])}:"
+            " more questions are needed to call that difference."
+        ]
     if numbers["untested"]:
-        return [f"On accuracy, {lead} was not tested against {', '.join(numbers['untested'])} by a paired test, so "
-                "its lead there is not known to be beyond chance."]
+        return [
+            f"On accuracy, {lead} was not tested against {', '.join(numbers['untested'])} by a paired test, so "
+            "its lead there is not known to be beyond chance."
+        ]
     if numbers["significantly_worse"]:
         return [f"On accuracy, {lead} is significantly better than {', '.join(numbers['significantly_worse'])}."]
     return []

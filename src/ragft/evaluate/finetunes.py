@@ -29,7 +29,7 @@ class LearningCurve:
         self.loaded, self.epochs, self.every, self.prompts = loaded, epochs, config.curve_every, config.prompts
         self.generation, self.precision = generation, precision
         families = list(dict.fromkeys(i.family for i in items if i.family in ("train", "paraphrase")))
-        self.items = [i for f in families for i in [x for x in items if x.family == f][:config.curve_questions]]
+        self.items = [i for f in families for i in [x for x in items if x.family == f][: config.curve_questions]]
         self.arm = parse_arm(DEFAULT_VARIANT, [DEFAULT_VARIANT])  # closed book
         self.points: list[dict] = []
 
@@ -40,8 +40,9 @@ class LearningCurve:
         prompts = [self.arm.messages(i.question, self.prompts) for i in self.items]
         completions = chat.complete(prompts, self.generation)
         rows = [make_record(self.arm, i, p, c, None).to_dict() for i, p, c in zip(self.items, prompts, completions)]
-        self.points.append({"epoch": epoch, "seconds": round(seconds, 3), "train_tokens": tokens,
-                            **(family_metrics(rows) or {})})
+        self.points.append(
+            {"epoch": epoch, "seconds": round(seconds, 3), "train_tokens": tokens, **(family_metrics(rows) or {})}
+        )
 
 
 class UntouchedWeights:
@@ -54,15 +55,19 @@ class UntouchedWeights:
 
     def __init__(self, loaded, keep: bool):
         self.loaded = loaded
-        self.copy = ({k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
-                     if keep and loaded is not None else None)
+        self.copy = (
+            {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
+            if keep and loaded is not None
+            else None
+        )
         self.last = None  # the model the previous fine-tune returned
 
     def untouched(self):
         if self.last is None:
             return self.loaded
-        import torch
         from dataclasses import replace
+
+        import torch
 
         model = self.last.unload() if hasattr(self.last, "unload") else self.last  # LoRA: drop the adapters
         model.load_state_dict(self.copy)

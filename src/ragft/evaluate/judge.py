@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ragft.errors import RagftError
 from ragft.evaluate.metrics import wilson_interval
 from ragft.models.openai_backend import chat_create
+from ragft.rag.citations import without_citations
 
 # In the style of the SimpleQA grader (openai/simple-evals), cut down to what a one-word reply needs.
 JUDGE_PROMPT = """Grade a predicted answer to a question against the gold answer.
@@ -76,8 +77,9 @@ def judge_answers(settings: JudgeSettings, items: list[tuple[str, str, str]]) ->
     from openai import APIConnectionError, OpenAI, OpenAIError
 
     key = settings.api_key or os.environ.get("OPENAI_API_KEY") or "none"
-    client = OpenAI(base_url=settings.base_url or None, api_key=key, timeout=settings.timeout_s,
-                    max_retries=settings.max_retries)
+    client = OpenAI(
+        base_url=settings.base_url or None, api_key=key, timeout=settings.timeout_s, max_retries=settings.max_retries
+    )
 
     def judge(item: tuple[str, str, str]) -> tuple[Verdict, bool]:
         messages = judge_messages(*item)
@@ -99,5 +101,19 @@ def judge_summary(verdicts: list[Verdict]) -> dict:
     """Accuracy over the judged answers only, with its Wilson 95 % interval; unjudged ones are counted apart."""
     judged = [v.correct for v in verdicts if v.correct is not None]
     k, n = sum(judged), len(judged)
-    return {"correct": k, "n": n, "unjudged": len(verdicts) - n, "accuracy": k / n if n else None,
-            "ci95": wilson_interval(k, n)}
+    return {
+        "correct": k,
+        "n": n,
+        "unjudged": len(verdicts) - n,
+        "accuracy": k / n if n else None,
+        "ci95": wilson_interval(k, n),
+    }
+
+
+def judge_records(records: list, settings: JudgeSettings, reporter) -> None:
+    """Grade every record's answer (citations left out) with the judge; each verdict and its prompt go into the
+    record."""
+    with reporter.stage("judge"), reporter.spinner(f"judging {len(records)} answers with {settings.model}"):
+        verdicts = judge_answers(settings, [(r.question, r.reference, without_citations(r.answer)) for r in records])
+    for record, v in zip(records, verdicts):
+        record.judge = {"correct": v.correct, "reply": v.reply, "prompt": v.prompt, "error": v.error}

@@ -43,10 +43,12 @@ class Lab(Protocol):
     reporter: object
     models: object
 
-    def ask(self, arm: Arm, model, items: list[QAItem], hits: dict | None, label: str,
-            knowledge: dict | None = None) -> list[dict]: ...
+    def ask(
+        self, arm: Arm, model, items: list[QAItem], hits: dict | None, label: str, knowledge: dict | None = None
+    ) -> list[dict]: ...
     def grounded_hits(self, items: list[QAItem], kb=None) -> dict: ...
     def knowledge_base(self, name: str | None = None): ...
+
     # and `models`, the run's ModelPool (evaluate/pool.py): untouched_chat, default_finetune, chat, train
 
 
@@ -68,15 +70,20 @@ def check_edits(experiment: str, config, arms: list) -> None:
     tuned = config.lifecycle.variant
     missing = [a for a in ("rag", tuned) if a not in {a.name for a in arms}]
     if missing:
-        raise ValueError(f"experiments: {experiment} compares the arms rag and {tuned}; add "
-                         f"{' and '.join(missing)} to arms")
+        raise ValueError(
+            f"experiments: {experiment} compares the arms rag and {tuned}; add {' and '.join(missing)} to arms"
+        )
     spec = next((v for v in config.variants if v.name == tuned), None)
     if config.variant_kinds().get(tuned) != "facts" or (spec and spec.phrasings > 1):
-        raise ValueError(f"lifecycle.variant: {tuned} must be a fine-tune on the facts in one phrasing "
-                         "(its training data is what an update edits)")
+        raise ValueError(
+            f"lifecycle.variant: {tuned} must be a fine-tune on the facts in one phrasing "
+            "(its training data is what an update edits)"
+        )
     if config.data.docs:
-        raise ValueError(f"experiments: {experiment} changes facts of question-answer knowledge (chat "
-                         "JSONL or a generator); for documents edit the files and re-index (ragft index)")
+        raise ValueError(
+            f"experiments: {experiment} changes facts of question-answer knowledge (chat "
+            "JSONL or a generator); for documents edit the files and re-index (ragft index)"
+        )
     if config.backend.type != "local" or config.backend.finetune != "local":
         raise ValueError(f"experiments: {experiment} retrains the model here: it needs the local backend")
 
@@ -90,12 +97,16 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     known = knowledge_facts(task.passages, generated_facts)
     asked = {i.gold_ids[0] for i in items_about(task.items, known)}
     facts = [f for f in known if f.key in asked]  # facts with a question to ask (--limit may leave few)
-    plan = plan_edits(facts, config.lifecycle.fraction, config.seed, "update" in selected, "deletion" in selected,
-                      values_from=known)
+    plan = plan_edits(
+        facts, config.lifecycle.fraction, config.seed, "update" in selected, "deletion" in selected, values_from=known
+    )
     pairs = changed_items(task.items, plan.changes)
-    groups = _Groups([now for _, now in pairs], {now.id: was for was, now in pairs},
-                     items_about(task.items, plan.unchanged)[:config.lifecycle.unchanged_questions],
-                     items_about(task.items, plan.deleted))
+    groups = _Groups(
+        [now for _, now in pairs],
+        {now.id: was for was, now in pairs},
+        items_about(task.items, plan.unchanged)[: config.lifecycle.unchanged_questions],
+        items_about(task.items, plan.deleted),
+    )
     records: list[dict] = []
 
     def ask(arm, model, approach, phase, items, hits=None):
@@ -120,8 +131,9 @@ def lifecycle(lab: Lab, task, generated_facts: list | None) -> tuple[dict, list[
     ask(finetuned_arm, lab.models.chat(finetuned), "finetuned", "before", everything)
     trained: dict[str, dict] = {}
     if plan.changes:
-        continued, trained["finetuned-continued"] = lab.models.train(finetuned, plan.changed_conversations(task.train),
-                                                              "continued")
+        continued, trained["finetuned-continued"] = lab.models.train(
+            finetuned, plan.changed_conversations(task.train), "continued"
+        )
         ask(finetuned_arm, continued, "finetuned-continued", "after", groups.changed_now + groups.unchanged)
         continued = None
     finetuned = None
@@ -183,19 +195,26 @@ def _update_results(plan, groups, records, seconds, trained, facts, config) -> d
         after = _scores(records, approach, "after") or before  # "finetuned" is never updated
         if not after:
             continue
-        entry = {"how": HOW[approach], "update_seconds": seconds.get(approach, 0.0),
-                 "before": {k: v for k, v in before.items() if k != "deleted"},
-                 "after": {k: v for k, v in after.items() if k != "deleted"}}
+        entry = {
+            "how": HOW[approach],
+            "update_seconds": seconds.get(approach, 0.0),
+            "before": {k: v for k, v in before.items() if k != "deleted"},
+            "after": {k: v for k, v in after.items() if k != "deleted"},
+        }
         if approach in trained:
             entry["train_tokens"] = trained[approach]["train_tokens"]
             entry["examples"] = trained[approach]["examples"]
         approaches[approach] = entry
-    return {"fraction": config.lifecycle.fraction, "facts": facts, "changed": len(plan.changes),
-            "finetune": config.lifecycle.variant,
-            "unchanged_asked": len(groups.unchanged),
-            "examples": [{"before": c.old, "after": c.new} for c in plan.changes[:5]],
-            "retrained_with_deletions": "deletion" in config.experiments,
-            "approaches": approaches}
+    return {
+        "fraction": config.lifecycle.fraction,
+        "facts": facts,
+        "changed": len(plan.changes),
+        "finetune": config.lifecycle.variant,
+        "unchanged_asked": len(groups.unchanged),
+        "examples": [{"before": c.old, "after": c.new} for c in plan.changes[:5]],
+        "retrained_with_deletions": "deletion" in config.experiments,
+        "approaches": approaches,
+    }
 
 
 def _deletion_results(plan, groups, records, seconds, trained, facts, config) -> dict:
@@ -203,16 +222,30 @@ def _deletion_results(plan, groups, records, seconds, trained, facts, config) ->
         return _scores(records, approach, phase).get("deleted")
 
     arms = {
-        "base": {"how": "the untouched model, closed book: what it states by chance",
-                 "before": revealed("base", "before")},
-        "rag": {"how": "delete the passages from the knowledge base", "delete_seconds": seconds["rag"],
-                "before": revealed("rag", "before"), "after": revealed("rag", "after"),
-                "kept": _scores(records, "rag", "after").get("unchanged")},
-        "finetuned": {"how": "retrain from the untouched model without the deleted facts",
-                      "delete_seconds": seconds.get("finetuned-retrained"),
-                      "before": revealed("finetuned", "before"), "after": revealed("finetuned-retrained", "after"),
-                      "kept": _scores(records, "finetuned-retrained", "after").get("unchanged")},
+        "base": {
+            "how": "the untouched model, closed book: what it states by chance",
+            "before": revealed("base", "before"),
+        },
+        "rag": {
+            "how": "delete the passages from the knowledge base",
+            "delete_seconds": seconds["rag"],
+            "before": revealed("rag", "before"),
+            "after": revealed("rag", "after"),
+            "kept": _scores(records, "rag", "after").get("unchanged"),
+        },
+        "finetuned": {
+            "how": "retrain from the untouched model without the deleted facts",
+            "delete_seconds": seconds.get("finetuned-retrained"),
+            "before": revealed("finetuned", "before"),
+            "after": revealed("finetuned-retrained", "after"),
+            "kept": _scores(records, "finetuned-retrained", "after").get("unchanged"),
+        },
     }
-    return {"fraction": config.lifecycle.fraction, "facts": facts, "deleted": len(plan.deleted),
-            "finetune": config.lifecycle.variant,
-            "examples": [f.text for f in plan.deleted[:5]], "arms": arms}
+    return {
+        "fraction": config.lifecycle.fraction,
+        "facts": facts,
+        "deleted": len(plan.deleted),
+        "finetune": config.lifecycle.variant,
+        "examples": [f.text for f in plan.deleted[:5]],
+        "arms": arms,
+    }

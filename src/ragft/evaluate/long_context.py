@@ -10,7 +10,6 @@ needs (same generator and seed); your own data uses its first facts, sizes beyon
 
 from __future__ import annotations
 
-
 from ragft.data.questions import QAItem, passage_id
 from ragft.data.sources import domain
 from ragft.evaluate.arms import UNTOUCHED, Arm
@@ -29,8 +28,10 @@ def facts_for(task, config, size: int) -> tuple[dict[str, str], list[QAItem]] | 
     if data.generated:
         facts = domain(data.source).sample(size, data.seed)
         passages = {passage_id(f.answer): f.answer for f in facts}
-        items = [QAItem(f"long:{size}:{n}", f.question, f.answer, (passage_id(f.answer),), "train")
-                 for n, f in enumerate(facts)]
+        items = [
+            QAItem(f"long:{size}:{n}", f.question, f.answer, (passage_id(f.answer),), "train")
+            for n, f in enumerate(facts)
+        ]
         return passages, items
     if len(task.passages) < size:
         return None
@@ -70,9 +71,11 @@ def long_context(lab, task, model, window: int | None) -> tuple[dict, list[dict]
             for row in rows:
                 row.update(experiment="long_context", facts=size)
             records += rows
-            point["arms"][arm.name] = {"accuracy": rate([r["correct"] for r in rows]),
-                                       "mean_prompt_tokens": _mean(rows, "prompt_tokens"),
-                                       "mean_latency_s": _mean(rows, "latency_s")}
+            point["arms"][arm.name] = {
+                "accuracy": rate([r["correct"] for r in rows]),
+                "mean_prompt_tokens": _mean(rows, "prompt_tokens"),
+                "mean_latency_s": _mean(rows, "latency_s"),
+            }
         sizes.append(point)
     return {"window": window, "sizes": sizes}, records
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import math
 import re
-
 from dataclasses import replace
 
-from ragft.facts import (STOPWORDS, Stated, asked_unit, competes, content_words, number_matches, stated_numbers,
-                         states_value, term, words)
+from ragft.facts import (
+    STOPWORDS,
+    Stated,
+    asked_unit,
+    competes,
+    content_words,
+    number_matches,
+    stated_numbers,
+    states_value,
+    term,
+    words,
+)
 
 _SEED_NUMBER = re.compile(r"\s(\d+)")
 
@@ -41,8 +50,9 @@ def text_correct(answer: str, reference: str, question: str) -> bool:
 def reference_values(reference: str, question: str = "") -> list[Stated]:
     """The reference's numbers; a bare count takes its unit from the question ("How many cars…?" / "38")."""
     unit = asked_unit(question)
-    return [replace(s, unit=unit) if s.unit is None and unit and s.unit != "time" else s
-            for s in stated_numbers(reference)]
+    return [
+        replace(s, unit=unit) if s.unit is None and unit and s.unit != "time" else s for s in stated_numbers(reference)
+    ]
 
 
 def restates(answer: str, question: str) -> bool:

@@ -67,14 +67,17 @@ def _outcomes(records: list[dict], arm: str, key: str, split: str | None) -> dic
         if value not in (True, False):  # None (not graded) must not silently count as wrong
             raise ValueError(f"record {r['id']!r} of arm {arm!r}: {key!r} is {value!r}, not a boolean")
         if r["id"] in out:
-            raise ValueError(f"arm {arm!r} has more than one record for question {r['id']!r}"
-                             + ("" if split is not None else "; pass split= to compare one split"))
+            raise ValueError(
+                f"arm {arm!r} has more than one record for question {r['id']!r}"
+                + ("" if split is not None else "; pass split= to compare one split")
+            )
         out[r["id"]] = bool(value)
     return out
 
 
-def paired_comparisons(records: list[dict], arms: list[str], alpha: float = 0.05, key: str = "correct",
-                       split: str | None = None) -> list[dict]:
+def paired_comparisons(
+    records: list[dict], arms: list[str], alpha: float = 0.05, key: str = "correct", split: str | None = None
+) -> list[dict]:
     """Exact McNemar test for every pair of `arms`, Holm-corrected over the pairs compared.
 
     Pairs come in the order of `arms`: (a0, a1), (a0, a2), ..., (a1, a2), ... Each compares the
@@ -99,12 +102,20 @@ def paired_comparisons(records: list[dict], arms: list[str], alpha: float = 0.05
         only_a = sum(x and not y for x, y in pairs)
         only_b = sum(y and not x for x, y in pairs)
         n = len(pairs)
-        results.append({
-            "a": a, "b": b, "n": n,
-            "both": both, "only_a": only_a, "only_b": only_b, "neither": n - both - only_a - only_b,
-            "accuracy_a": (both + only_a) / n, "accuracy_b": (both + only_b) / n,
-            "p_value": mcnemar_exact(only_a, only_b),
-        })
+        results.append(
+            {
+                "a": a,
+                "b": b,
+                "n": n,
+                "both": both,
+                "only_a": only_a,
+                "only_b": only_b,
+                "neither": n - both - only_a - only_b,
+                "accuracy_a": (both + only_a) / n,
+                "accuracy_b": (both + only_b) / n,
+                "p_value": mcnemar_exact(only_a, only_b),
+            }
+        )
     for result, adjusted in zip(results, holm([r["p_value"] for r in results])):
         result["p_holm"] = adjusted
         result["significant"] = adjusted < alpha
@@ -131,8 +142,10 @@ def describe(comparison: dict) -> str:
         win_first = c["better"] == c["a"]
         winner, loser = (c["a"], c["b"]) if win_first else (c["b"], c["a"])
         acc_w, acc_l = (c["accuracy_a"], c["accuracy_b"]) if win_first else (c["accuracy_b"], c["accuracy_a"])
-        return (f"{winner} beats {loser} on {n} ({_pct(acc_w)} vs {_pct(acc_l)}, "
-                f"exact McNemar p = {_p(c['p_value'])}, Holm-corrected p = {_p(c['p_holm'])}).")
+        return (
+            f"{winner} beats {loser} on {n} ({_pct(acc_w)} vs {_pct(acc_l)}, "
+            f"exact McNemar p = {_p(c['p_value'])}, Holm-corrected p = {_p(c['p_holm'])})."
+        )
     accs = f"{_pct(c['accuracy_a'])} vs {_pct(c['accuracy_b'])}"
     if _p(c["p_value"]) == _p(c["p_holm"]):
         stats = f"p = {_p(c['p_holm'])}"

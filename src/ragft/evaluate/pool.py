@@ -20,8 +20,9 @@ from ragft.progress import Reporter
 
 
 class ModelPool:
-    def __init__(self, config, run_dir: Path, reporter: Reporter, generation: GenerationSettings,
-                 api_key: str | None = None):
+    def __init__(
+        self, config, run_dir: Path, reporter: Reporter, generation: GenerationSettings, api_key: str | None = None
+    ):
         self.config, self.run_dir, self.reporter, self.generation = config, run_dir, reporter, generation
         self.api_key = api_key  # for an openai backend; never written anywhere
         self.loaded = None  # the LoadedModel of a local model
@@ -63,8 +64,11 @@ class ModelPool:
     def prompt_tokens(self, messages: list[dict]) -> int:
         if self.loaded is None:  # a remote model's tokenizer is not here: about 4 characters a token
             return sum(len(m["content"]) for m in messages) // 4
-        return len(self.loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                                              return_dict=False))
+        return len(
+            self.loaded.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, tokenize=True, return_dict=False
+            )
+        )
 
     # The run's fine-tunes ------------------------------------------------------------------------------------------
 
@@ -73,8 +77,9 @@ class ModelPool:
         v = next((v for v in self.config.variants if v.name == variant), None)
         if v is None:  # a built-in fine-tune: finetuned, raft, idk (evaluate/arms.py)
             return FinetuneSpec(self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant])
-        return FinetuneSpec(v.recipe(self.config.finetune), v.phrasings,
-                            self.config.seed if v.seed is None else v.seed, v.train_on)
+        return FinetuneSpec(
+            v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed, v.train_on
+        )
 
     def finetune(self, variant: str, conversations: list[dict], out: Path, curve_items=None) -> tuple[ChatModel, dict]:
         """Train fine-tune `variant` from the untouched weights on `conversations`, saved to `out`; `curve_items`:
@@ -82,28 +87,49 @@ class ModelPool:
         spec = self.spec(variant)
         if self.config.backend.finetune == "openai":
             ft = self.config.finetune
-            summary = finetune_remote(self.client(), conversations, self.config.model, ft.epochs, ft.batch_size,
-                                      self.config.seed, self.reporter, self.config.backend.poll_interval_s)
+            summary = finetune_remote(
+                self.client(),
+                conversations,
+                self.config.model,
+                ft.epochs,
+                ft.batch_size,
+                self.config.seed,
+                self.reporter,
+                self.config.backend.poll_interval_s,
+            )
             return self.remote(summary["fine_tuned_model"]), summary
         loaded = self.weights.untouched()
         precision = self.precision_of(loaded)
         settings = settings_from_config(spec.recipe, len(conversations), spec.seed, precision)
         stage = "finetune" if variant == DEFAULT_VARIANT else f"finetune:{variant}"
-        curve = (LearningCurve(loaded, curve_items, settings.epochs, self.config, self.generation, precision)
-                 if curve_items is not None else None)
+        curve = (
+            LearningCurve(loaded, curve_items, settings.epochs, self.config, self.generation, precision)
+            if curve_items is not None
+            else None
+        )
         if curve:
             curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
         trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)
         if curve:
-            self.curves[variant] = {"method": result.method, "epochs": result.epochs, "points": curve.points,
-                                    "trainable_parameters": result.trainable_parameters,
-                                    "total_parameters": result.total_parameters,
-                                    "trainable_share": round(result.trainable_parameters / result.total_parameters, 6)}
+            self.curves[variant] = {
+                "method": result.method,
+                "epochs": result.epochs,
+                "points": curve.points,
+                "trainable_parameters": result.trainable_parameters,
+                "total_parameters": result.total_parameters,
+                "trainable_share": round(result.trainable_parameters / result.total_parameters, 6),
+            }
         self.weights.trained(trained)
         self.saved[variant] = out
         self._keep_default(variant, result.method, trained)
-        summary = {**result.to_dict(), "variant": variant, "phrasings": spec.phrasings, "seed": spec.seed,
-                   "train_on": spec.train_on, "saved_to": str(out.relative_to(self.run_dir))}
+        summary = {
+            **result.to_dict(),
+            "variant": variant,
+            "phrasings": spec.phrasings,
+            "seed": spec.seed,
+            "train_on": spec.train_on,
+            "saved_to": str(out.relative_to(self.run_dir)),
+        }
         return LocalChatModel(trained, loaded.tokenizer, precision), summary
 
     def resumed(self, variant: str, summary: dict, curve: dict | None) -> None:
@@ -143,8 +169,9 @@ class ModelPool:
 
     # Models the studies train --------------------------------------------------------------------------------------
 
-    def train(self, start, conversations: list[dict], name: str, recipe=None,
-              folder: str = "lifecycle") -> tuple[ChatModel, dict]:
+    def train(
+        self, start, conversations: list[dict], name: str, recipe=None, folder: str = "lifecycle"
+    ) -> tuple[ChatModel, dict]:
         """Fine-tune `start` (a loaded model; None: the untouched weights) with `recipe` (a FinetuneConfig; None: the
         lifecycle's fine-tune's), saved under FOLDER/NAME."""
         if start is None:
@@ -154,8 +181,9 @@ class ModelPool:
         precision = self.precision_of(start)
         spec = self.spec(self.config.lifecycle.variant)
         settings = settings_from_config(recipe or spec.recipe, len(conversations), spec.seed, precision)
-        trained, result = finetune_with_progress(start, conversations, settings, self.run_dir / folder / name,
-                                                 self.reporter, f"finetune:{folder}/{name}")
+        trained, result = finetune_with_progress(
+            start, conversations, settings, self.run_dir / folder / name, self.reporter, f"finetune:{folder}/{name}"
+        )
         if start is self.weights.loaded:
             self.weights.trained(trained)
         return LocalChatModel(trained, start.tokenizer, precision), result.to_dict()

@@ -45,9 +45,18 @@ class Record:
         return asdict(self)
 
 
-def make_record(arm, item, prompt: list[dict], completion, hits: list | None, answer: str | None = None,
-                citation_forced: bool | None = None, citations: list | None = None,
-                value_chosen: bool | None = None, unmentioned: tuple[str, ...] = ()) -> Record:
+def make_record(
+    arm,
+    item,
+    prompt: list[dict],
+    completion,
+    hits: list | None,
+    answer: str | None = None,
+    citation_forced: bool | None = None,
+    citations: list | None = None,
+    value_chosen: bool | None = None,
+    unmentioned: tuple[str, ...] = (),
+) -> Record:
     """Score one completion of `arm` for `item`; `hits` are the passages its prompt held (RAG arms).
 
     `answer` replaces the completion's text when a citation was added to it, and `citations` are
@@ -60,21 +69,32 @@ def make_record(arm, item, prompt: list[dict], completion, hits: list | None, an
     rank = next((n for n, i in enumerate(ids or [], start=1) if i in item.gold_ids), None)
     cited = citations if arm.cites else None
     return Record(
-        arm=arm.name, id=item.id, split=item.split, question=item.question, reference=item.reference,
-        prompt=prompt, answer=answer,
+        arm=arm.name,
+        id=item.id,
+        split=item.split,
+        question=item.question,
+        reference=item.reference,
+        prompt=prompt,
+        answer=answer,
         correct=is_correct(scored, item.reference, item.question),
         correct_seed=is_correct_seed(scored, item.reference, item.question),
-        exact_match=exact_match(scored, item.reference), f1=round(token_f1(scored, item.reference), 4),
-        gold_passage_ids=list(item.gold_ids), retrieved_ids=ids,
-        retrieval_hit=(rank is not None) if ids is not None else None, gold_rank=rank,
+        exact_match=exact_match(scored, item.reference),
+        f1=round(token_f1(scored, item.reference), 4),
+        gold_passage_ids=list(item.gold_ids),
+        retrieved_ids=ids,
+        retrieval_hit=(rank is not None) if ids is not None else None,
+        gold_rank=rank,
         citations=[c.number for c in cited] if cited is not None else None,
         citations_valid=[c.valid for c in cited] if cited is not None else None,
         supporting_sentences=[c.sentence for c in cited] if cited is not None else None,
         citation_forced=citation_forced if arm.cites else None,
         value_chosen=bool(value_chosen) if arm.cites else None,
-        prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
-        latency_s=round(completion.latency_s, 4), family=item.family,
-        unmentioned=list(unmentioned) if arm.cites else None)
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        latency_s=round(completion.latency_s, 4),
+        family=item.family,
+        unmentioned=list(unmentioned) if arm.cites else None,
+    )
 
 
 def wilson_rate(hits: int, n: int) -> dict:
@@ -94,11 +114,14 @@ def retrieval_metrics(records: list[dict]) -> dict | None:
         return None
     n = len(lists)
     ranks = [r["gold_rank"] for r in lists]
-    return {"hit@1": round(sum(rank == 1 for rank in ranks) / n, 6),
-            "hit@k": round(sum(rank is not None for rank in ranks) / n, 6),
-            "mrr": round(sum(1 / rank for rank in ranks if rank) / n, 6),
-            "k": max(len(r["retrieved_ids"]) for r in lists),
-            "mean_passages": round(sum(len(r["retrieved_ids"]) for r in lists) / n, 4), "n": n}
+    return {
+        "hit@1": round(sum(rank == 1 for rank in ranks) / n, 6),
+        "hit@k": round(sum(rank is not None for rank in ranks) / n, 6),
+        "mrr": round(sum(1 / rank for rank in ranks if rank) / n, 6),
+        "k": max(len(r["retrieved_ids"]) for r in lists),
+        "mean_passages": round(sum(len(r["retrieved_ids"]) for r in lists) / n, 4),
+        "n": n,
+    }
 
 
 def family_metrics(records: list[dict]) -> dict | None:
@@ -106,23 +129,36 @@ def family_metrics(records: list[dict]) -> dict | None:
     families = list(dict.fromkeys(r.get("family") for r in records if r.get("family")))
     if not families:
         return None
-    return {f: {**wilson_rate(sum(r["correct"] for r in mine), len(mine)), "n": len(mine)}
-            for f in families for mine in [[r for r in records if r.get("family") == f]]}
+    return {
+        f: {**wilson_rate(sum(r["correct"] for r in mine), len(mine)), "n": len(mine)}
+        for f in families
+        for mine in [[r for r in records if r.get("family") == f]]
+    }
 
 
 def citation_metrics(records: list[dict]) -> dict:
     """Share of citations whose passage holds the answer's value, and of answers citing anything."""
     cited = [r for r in records if r["citations"] is not None]
     if not cited:
-        return {"citation_accuracy": None, "citations": None, "cited_answers": None, "citations_forced": None,
-                "values_chosen": None, "unmentioned": None}
+        return {
+            "citation_accuracy": None,
+            "citations": None,
+            "cited_answers": None,
+            "citations_forced": None,
+            "values_chosen": None,
+            "unmentioned": None,
+        }
     checks = [ok for r in cited for ok in r["citations_valid"]]
     rate = wilson_rate(sum(checks), len(checks))
-    return {"citation_accuracy": rate["value"], "citations": len(checks), "citation_ci95": rate["ci95"],
-            "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
-            "citations_forced": sum(bool(r["citation_forced"]) for r in cited),
-            "values_chosen": sum(bool(r.get("value_chosen")) for r in cited),
-            "unmentioned": sum(bool(r.get("unmentioned")) for r in cited)}
+    return {
+        "citation_accuracy": rate["value"],
+        "citations": len(checks),
+        "citation_ci95": rate["ci95"],
+        "cited_answers": round(sum(bool(r["citations"]) for r in cited) / len(cited), 6),
+        "citations_forced": sum(bool(r["citation_forced"]) for r in cited),
+        "values_chosen": sum(bool(r.get("value_chosen")) for r in cited),
+        "unmentioned": sum(bool(r.get("unmentioned")) for r in cited),
+    }
 
 
 def _mean(values: list[float]) -> dict:
@@ -132,9 +168,8 @@ def _mean(values: list[float]) -> dict:
         return {"value": None, "ci95": None, "n": 0}
     mean = sum(values) / n
     sd = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
-    half = 1.959963984540054 * sd / n ** 0.5
-    return {"value": round(mean, 6), "ci95": [round(max(0.0, mean - half), 6), round(min(1.0, mean + half), 6)],
-            "n": n}
+    half = 1.959963984540054 * sd / n**0.5
+    return {"value": round(mean, 6), "ci95": [round(max(0.0, mean - half), 6), round(min(1.0, mean + half), 6)], "n": n}
 
 
 def reader_metrics(records: list[dict]) -> dict | None:
@@ -151,10 +186,12 @@ def miss_split(records: list[dict]) -> dict | None:
     if not any(r["retrieved_ids"] is not None for r in records):
         return None
     wrong = [r for r in records if not r["correct"]]
-    return {"wrong": len(wrong),
-            "not_retrieved": sum(bool(r["gold_passage_ids"]) and r["gold_rank"] is None for r in wrong),
-            "misread": sum(r["gold_rank"] is not None for r in wrong),
-            "no_gold": sum(not r["gold_passage_ids"] for r in wrong)}
+    return {
+        "wrong": len(wrong),
+        "not_retrieved": sum(bool(r["gold_passage_ids"]) and r["gold_rank"] is None for r in wrong),
+        "misread": sum(r["gold_rank"] is not None for r in wrong),
+        "no_gold": sum(not r["gold_passage_ids"] for r in wrong),
+    }
 
 
 def judge_metrics(records: list[dict]) -> dict | None:
@@ -177,11 +214,21 @@ def summarize_arm(records: list[dict], arm) -> dict:
         return round(sum(r[key] for r in records) / n, 4) if n else None
 
     return {
-        "description": arm.description, "finetuned": arm.finetuned, "rag": arm.rag,
-        "accuracy": robust["value"], "n": n, "correct": robust["correct"], "ci95": robust["ci95"],
-        "accuracy_seed": seed["value"], "correct_seed": seed["correct"], "ci95_seed": seed["ci95"],
-        "exact_match": {**em, "n": n}, "f1": _mean([r["f1"] for r in records]),
-        "judge": judge_metrics(records), "reader": reader_metrics(records), "misses": miss_split(records),
+        "description": arm.description,
+        "finetuned": arm.finetuned,
+        "rag": arm.rag,
+        "accuracy": robust["value"],
+        "n": n,
+        "correct": robust["correct"],
+        "ci95": robust["ci95"],
+        "accuracy_seed": seed["value"],
+        "correct_seed": seed["correct"],
+        "ci95_seed": seed["ci95"],
+        "exact_match": {**em, "n": n},
+        "f1": _mean([r["f1"] for r in records]),
+        "judge": judge_metrics(records),
+        "reader": reader_metrics(records),
+        "misses": miss_split(records),
         "retrieval": retrieval,
         "retrieval_hit_rate": retrieval["hit@k"] if retrieval else None,
         **citation_metrics(records),

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 METRICS = {
     "verdict": "accuracy",
     "accuracy": "the answer states the reference's value (numbers at their stated precision, no competing "
-                "value; text: every word the reference adds to the question)",
+    "value; text: every word the reference adds to the question)",
     "accuracy_seed": "the seed's extractor: the first number after a space equals the reference's",
     "exact_match": "SQuAD: normalised answer equals the normalised reference (strict for sentence answers)",
     "f1": "SQuAD token F1 against the reference, mean over questions",
@@ -23,7 +23,7 @@ METRICS = {
     "reader": "accuracy over the questions whose gold passage was in the prompt (RAG arms)",
     "comparisons": "every pair of arms on their shared questions: exact McNemar test, Holm-corrected (alpha 0.05)",
     "unknowns": "questions about entities not in the data (split 'unknown'): kept out of every accuracy; an answer "
-                "that abstains is right, any other invented (evaluate/abstention.py)",
+    "that abstains is right, any other invented (evaluate/abstention.py)",
 }
 
 RESULTS = "results.json"

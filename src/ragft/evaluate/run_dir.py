@@ -39,5 +39,7 @@ def check_same_questions(run_dir: Path, items: list[QAItem]) -> None:
     except (OSError, ValueError) as e:
         raise RagftError(f"{path}: cannot resume without the run's questions ({e})") from None
     if [(q.get("id"), q.get("question")) for q in before] != [(i.id, i.question) for i in items]:
-        raise RagftError(f"{run_dir}: the data no longer make the questions this run started with "
-                         "(a data file changed?); start a new run")
+        raise RagftError(
+            f"{run_dir}: the data no longer make the questions this run started with "
+            "(a data file changed?); start a new run"
+        )

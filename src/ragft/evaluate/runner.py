@@ -33,24 +33,24 @@ from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
 from ragft.evaluate.checkpoints import Checkpoints
 from ragft.evaluate.decision import decision_table
-from ragft.evaluate.judge import JudgeSettings, judge_answers
+from ragft.evaluate.judge import JudgeSettings, judge_records
 from ragft.evaluate.paired import paired_comparisons
-from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.passages import context_passages, grounded_passages
 from ragft.evaluate.pool import ModelPool
+from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.results import METRICS, RESULTS, RunResults
 from ragft.evaluate.run_dir import check_same_questions
 from ragft.models.generation import ChatModel, GenerationSettings
 from ragft.models.loading import context_window
 from ragft.progress import Reporter
 from ragft.rag.answer import answer_grounded
-from ragft.rag.citations import without_citations
 from ragft.rag.retriever import Retriever, settings_from_config
 from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
-from ragft.studies.registry import StudyInput, check_results, selected as selected_studies
+from ragft.studies.registry import StudyInput, check_results
+from ragft.studies.registry import selected as selected_studies
 
 
 @dataclass
@@ -60,9 +60,16 @@ class RunOutput:
 
 
 class Experiment:
-    def __init__(self, config: ExperimentConfig, run_dir: Path, reporter: Reporter | None = None,
-                 api_key: str | None = None, judge_api_key: str | None = None, rewriter_api_key: str | None = None,
-                 resume: bool = False):
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        run_dir: Path,
+        reporter: Reporter | None = None,
+        api_key: str | None = None,
+        judge_api_key: str | None = None,
+        rewriter_api_key: str | None = None,
+        resume: bool = False,
+    ):
         self.config = config
         self.resume = resume  # read back the arms and fine-tunes a killed run finished (evaluate/checkpoints.py)
         self.checkpoints = Checkpoints(run_dir)
@@ -75,8 +82,9 @@ class Experiment:
         self.edits_knowledge = any(s.edits_knowledge for s in self.studies)  # lifecycle.variant's weights are kept
         self.kb = None  # the run's knowledge base, once indexed
         self.unknowns = None  # data/unknowns.py: asked (unknowns experiment) and taught (idk fine-tune)
-        self.generation = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size,
-                                             config.generation.loop_guard)
+        self.generation = GenerationSettings(
+            config.generation.max_new_tokens, config.generation.batch_size, config.generation.loop_guard
+        )
         self.models = ModelPool(config, run_dir, self.reporter, self.generation, api_key)
         self.models.keep_default = self.edits_knowledge
 
@@ -86,14 +94,18 @@ class Experiment:
         if not self.resume:
             atomic.write_text(self.run_dir / "config.yaml", self.config.to_yaml())
         with r.stage("data"):
-            task = load_task(self.config.data, min_examples=10 if any(a.finetuned for a in self.arms) else 1,
-                             probes=self.config.probing)
+            task = load_task(
+                self.config.data,
+                min_examples=10 if any(a.finetuned for a in self.arms) else 1,
+                probes=self.config.probing,
+            )
             task = task.limited(self.config.limit)
             if self.config.data.rewriter_url:  # after --limit: only the questions asked are rewritten
                 with r.spinner(f"rewriting {len(task.items)} questions with {self.config.data.rewriter_model}"):
                     task = with_rewrites(task, self.config.data, self.rewriter_api_key)
-            task, self.unknowns = with_unknowns(task, self.config, self.arms,
-                                                any(s.asks_unknowns for s in self.studies))
+            task, self.unknowns = with_unknowns(
+                task, self.config, self.arms, any(s.asks_unknowns for s in self.studies)
+            )
             if self.resume:
                 check_same_questions(self.run_dir, task.items)
             atomic.write_text(self.run_dir / "dataset.jsonl", to_jsonl(task.train) + "\n")
@@ -113,8 +125,9 @@ class Experiment:
         names = tuple(s.name for s in self.studies)
         found: dict[str, dict] = {}  # {study: its results}
         extra_rows: list[dict] = []  # per-question records of the studies' own models
-        self._run_studies("untouched", StudyInput(self, task, names, model=model, window=context_window(loaded)),
-                          found, extra_rows)
+        self._run_studies(
+            "untouched", StudyInput(self, task, names, model=model, window=context_window(loaded)), found, extra_rows
+        )
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
         trains_after = any(s.trains_after for s in self.studies)
@@ -139,27 +152,47 @@ class Experiment:
         model = fine_tuned = None
         self._run_studies("trained", StudyInput(self, task, names), found, extra_rows)
         if self.config.judge.model:
-            self._judge(records)
+            judge = self.config.judge
+            settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
+            judge_records(records, settings, self.reporter)
 
         rows = [rec.to_dict() for rec in records]
         atomic.write_jsonl(self.run_dir / "predictions.jsonl", rows)
         if extra_rows:
             atomic.write_jsonl(self.run_dir / "experiments.jsonl", extra_rows)
         known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
-        self._run_studies("records", StudyInput(self, task, names, rows=rows, finetunes=finetunes,
-                                                curves=self.models.curves), found, [])
+        self._run_studies(
+            "records",
+            StudyInput(self, task, names, rows=rows, finetunes=finetunes, curves=self.models.curves),
+            found,
+            [],
+        )
         results = RunResults(
             ragft_version=__version__,
             run_name=self.run_dir.name,
             created=dt.datetime.now().isoformat(timespec="seconds"),
             config=self.config.model_dump(mode="json"),
-            model={"name": loaded.name, "source": loaded.source, "device": loaded.device,
-                   "precision": self.models.precision_of(loaded)} if loaded else
-                  {"name": self.config.model, "source": redact_url(str(self.models.client().base_url)),
-                   "device": "remote"},
-            dataset={"source": task.description, "conversations": len(task.train), "questions": len(items),
-                     "passages": len(task.passages), "train_kind": task.train_kind, **task.extra,
-                     "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})}},
+            model={
+                "name": loaded.name,
+                "source": loaded.source,
+                "device": loaded.device,
+                "precision": self.models.precision_of(loaded),
+            }
+            if loaded
+            else {
+                "name": self.config.model,
+                "source": redact_url(str(self.models.client().base_url)),
+                "device": "remote",
+            },
+            dataset={
+                "source": task.description,
+                "conversations": len(task.train),
+                "questions": len(items),
+                "passages": len(task.passages),
+                "train_kind": task.train_kind,
+                **task.extra,
+                "splits": {s: sum(i.split == s for i in items) for s in sorted({i.split for i in items})},
+            },
             metrics=METRICS,
             arms={a.name: summarize_arm([x for x in known if x["arm"] == a.name], a) for a in self.arms},
             comparisons=paired_comparisons(known, [a.name for a in self.arms]),
@@ -240,32 +273,68 @@ class Experiment:
         self.checkpoints.save_answers(arm.name, records)
         return records
 
-    def ask(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict | None, label: str,
-            knowledge: dict[str, str] | None = None) -> list[dict]:
+    def ask(
+        self,
+        arm: Arm,
+        model: ChatModel,
+        items: list[QAItem],
+        hits: dict | None,
+        label: str,
+        knowledge: dict[str, str] | None = None,
+    ) -> list[dict]:
         """`answer_items` as per-question records (dicts): what the studies keep in experiments.jsonl."""
         return [rec.to_dict() for rec in self.answer_items(arm, model, items, hits or {}, label, knowledge)]
 
-    def answer_items(self, arm: Arm, model: ChatModel, items: list[QAItem], hits: dict, label: str | None = None,
-                knowledge: dict[str, str] | None = None) -> list[Record]:
+    def answer_items(
+        self,
+        arm: Arm,
+        model: ChatModel,
+        items: list[QAItem],
+        hits: dict,
+        label: str | None = None,
+        knowledge: dict[str, str] | None = None,
+    ) -> list[Record]:
         """Every item answered by `arm`; `knowledge` is what the grounded arms know of (default: the run's
         knowledge base as it is now), to abstain on names it never mentions."""
         retrieved = hits.get(arm.rag, {}) if label is None else hits or {}
         label = label or arm.name
-        with self.reporter.stage(f"generate:{label}"), \
-                self.reporter.bar(f"answering: {label}", len(items)) as advance:
+        with self.reporter.stage(f"generate:{label}"), self.reporter.bar(f"answering: {label}", len(items)) as advance:
             if arm.cites:
-                answers = answer_grounded(model, [i.question for i in items], [retrieved[i.id] for i in items],
-                                          self.config.prompts, self.generation, progress=advance,
-                                          choose_values=self.config.rag.value_choice, examples=arm.worked_examples,
-                                          vocabulary=self._vocabulary(knowledge), spans=self.config.rag.span_choice)
-                return [make_record(arm, item, a.messages, a.completion, retrieved[item.id], a.text, a.forced,
-                                    a.citations, a.value_chosen, a.unmentioned) for item, a in zip(items, answers)]
+                answers = answer_grounded(
+                    model,
+                    [i.question for i in items],
+                    [retrieved[i.id] for i in items],
+                    self.config.prompts,
+                    self.generation,
+                    progress=advance,
+                    choose_values=self.config.rag.value_choice,
+                    examples=arm.worked_examples,
+                    vocabulary=self._vocabulary(knowledge),
+                    spans=self.config.rag.span_choice,
+                )
+                return [
+                    make_record(
+                        arm,
+                        item,
+                        a.messages,
+                        a.completion,
+                        retrieved[item.id],
+                        a.text,
+                        a.forced,
+                        a.citations,
+                        a.value_chosen,
+                        a.unmentioned,
+                    )
+                    for item, a in zip(items, answers)
+                ]
             prompts = [arm.messages(i.question, self.config.prompts, retrieved.get(i.id)) for i in items]
             if arm.context.whole_knowledge:
                 self._check_window(model, prompts[0])
             completions = model.complete(prompts, self.generation, progress=advance)
-        return [make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
-                for item, prompt, c in zip(items, prompts, completions)]
+        return [
+            make_record(arm, item, prompt, c, retrieved.get(item.id) if arm.rag else None)
+            for item, prompt, c in zip(items, prompts, completions)
+        ]
 
     def _vocabulary(self, knowledge: dict[str, str] | None):
         if not self.config.rag.unknown_names:
@@ -279,19 +348,11 @@ class Experiment:
             return
         tokens = len(model.prompt_ids(prompt)) + self.generation.max_new_tokens
         if tokens > window:
-            raise RagftError(f"arm context: the whole knowledge base makes a {tokens}-token prompt, more than the "
-                             f"model's {window}-token window; use fewer facts (--limit does not cut the knowledge) "
-                             "or a RAG arm")
-
-    def _judge(self, records: list[Record]) -> None:
-        """Grade every answer with the configured LLM judge; each verdict and its prompt go into the record."""
-        judge = self.config.judge
-        settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
-        with self.reporter.stage("judge"), self.reporter.spinner(f"judging {len(records)} answers with {judge.model}"):
-            verdicts = judge_answers(settings, [(r.question, r.reference, without_citations(r.answer))
-                                                for r in records])
-        for record, v in zip(records, verdicts):
-            record.judge = {"correct": v.correct, "reply": v.reply, "prompt": v.prompt, "error": v.error}
+            raise RagftError(
+                f"arm context: the whole knowledge base makes a {tokens}-token prompt, more than the "
+                f"model's {window}-token window; use fewer facts (--limit does not cut the knowledge) "
+                "or a RAG arm"
+            )
 
     def _training_data(self, task: KnowledgeTask, phrasings: int, train_on: str, seed: int) -> list[dict]:
         """What a fine-tune trains on: the task's training data, or each generated fact stated in k phrasings
@@ -307,11 +368,14 @@ class Experiment:
             kb = self.knowledge_base()
             candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve([q for q, _ in pairs])
             life = self.config.lifecycle
-            return raft_conversations(pairs, candidates, task.passages, self.config.prompts, life.raft_distractors,
-                                      life.raft_gold_share, seed)
+            return raft_conversations(
+                pairs, candidates, task.passages, self.config.prompts, life.raft_distractors, life.raft_gold_share, seed
+            )
         if train_on == "idk":
-            system = next((m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
-                          self.config.prompts.system)
+            system = next(
+                (m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
+                self.config.prompts.system,
+            )
             return conversations + idk_conversations(self.unknowns.taught, system)
         return conversations
 
@@ -323,6 +387,5 @@ class Experiment:
         # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
-        curved = (any(s.watches_training for s in self.studies)
-                  and variant in (self.config.curve_variants or [variant]))
+        curved = any(s.watches_training for s in self.studies) and variant in (self.config.curve_variants or [variant])
         return self.models.finetune(variant, conversations, out, task.items if curved else None)

@@ -20,14 +20,24 @@ from ragft.report.seeds import render_seed_reports
 
 def seed_configs(config) -> list:
     """The config of each repetition: training seed and data seed both moved by i."""
-    return [config.model_copy(update={"seeds": 1, "seed": config.seed + i,
-                                      "data": config.data.model_copy(update={"seed": config.data.seed + i})})
-            for i in range(config.seeds)]
+    return [
+        config.model_copy(
+            update={
+                "seeds": 1,
+                "seed": config.seed + i,
+                "data": config.data.model_copy(update={"seed": config.data.seed + i}),
+            }
+        )
+        for i in range(config.seeds)
+    ]
 
 
 def _spread(values: list[float]) -> dict:
-    return {"values": values, "mean": round(statistics.fmean(values), 6),
-            "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0}
+    return {
+        "values": values,
+        "mean": round(statistics.fmean(values), 6),
+        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
+    }
 
 
 def seed_summary(runs: list[dict]) -> dict:
@@ -42,8 +52,12 @@ def seed_summary(runs: list[dict]) -> dict:
             values = [a["families"][family]["value"] for a in scored if (a.get("families") or {}).get(family)]
             entry[family] = _spread(values)
         out[arm] = entry
-    return {"seeds": [{"seed": r["config"]["seed"], "data_seed": r["config"]["data"]["seed"], "run": r["run_name"]}
-                      for r in runs], "arms": out}
+    return {
+        "seeds": [
+            {"seed": r["config"]["seed"], "data_seed": r["config"]["data"]["seed"], "run": r["run_name"]} for r in runs
+        ],
+        "arms": out,
+    }
 
 
 def run_seeds(config, run_dir: Path, reporter, **experiment_kwargs) -> RunOutput:
@@ -54,10 +68,14 @@ def run_seeds(config, run_dir: Path, reporter, **experiment_kwargs) -> RunOutput
         sub.mkdir(parents=True, exist_ok=True)
         reporter.log(f"seed {i + 1}/{config.seeds}: training seed {cfg.seed}, data seed {cfg.data.seed} -> {sub}")
         runs.append(Experiment(cfg, sub, reporter, **experiment_kwargs).run().results)
-    results = SeedsResults(ragft_version=__version__, run_name=run_dir.name,
-                           created=dt.datetime.now().isoformat(timespec="seconds"),
-                           config=config.model_dump(mode="json"), experiments={"seeds": seed_summary(runs)},
-                           timings={"total": round(sum(r["timings"]["total"] for r in runs), 3)}).as_dict()
+    results = SeedsResults(
+        ragft_version=__version__,
+        run_name=run_dir.name,
+        created=dt.datetime.now().isoformat(timespec="seconds"),
+        config=config.model_dump(mode="json"),
+        experiments={"seeds": seed_summary(runs)},
+        timings={"total": round(sum(r["timings"]["total"] for r in runs), 3)},
+    ).as_dict()
     render_seed_reports(results, run_dir)
     atomic.write_json(run_dir / RESULTS, results)
     return RunOutput(run_dir, results)

@@ -37,10 +37,16 @@ class Style:
 
     @classmethod
     def from_config(cls, spec) -> Style:
-        return cls(tuple(spec.required), tuple(spec.forbidden),
-                   tuple((name, re.compile(rx, re.MULTILINE)) for name, rx in spec.patterns.items()),
-                   spec.max_words, tuple(spec.identifiers), tuple(spec.json_keys), spec.json_text_key,
-                   tuple(spec.match_keys))
+        return cls(
+            tuple(spec.required),
+            tuple(spec.forbidden),
+            tuple((name, re.compile(rx, re.MULTILINE)) for name, rx in spec.patterns.items()),
+            spec.max_words,
+            tuple(spec.identifiers),
+            tuple(spec.json_keys),
+            spec.json_text_key,
+            tuple(spec.match_keys),
+        )
 
     def rules(self) -> dict[str, str]:
         """{rule: what it checks}, in the order results list them."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ragft.data.unknowns import UNKNOWN
 from ragft.evaluate.abstention import abstains
-from ragft.evaluate.records import rate
 from ragft.evaluate.paired import holm, paired_comparisons
+from ragft.evaluate.records import rate
 from ragft.rag.citations import without_citations
 
 
@@ -25,14 +25,20 @@ def unknowns_results(rows: list[dict], arms: list) -> dict:
         if not asked:
             continue
         said = [abstains(_answer(r)) for r in asked]
-        per_arm[arm.name] = {"abstained": rate(said), "invented": rate([not s for s in said]),
-                             "known_accuracy": rate([r["correct"] for r in known]) if known else None,
-                             "known_abstained": rate([abstains(_answer(r)) for r in known]) if known else None}
+        per_arm[arm.name] = {
+            "abstained": rate(said),
+            "invented": rate([not s for s in said]),
+            "known_accuracy": rate([r["correct"] for r in known]) if known else None,
+            "known_abstained": rate([abstains(_answer(r)) for r in known]) if known else None,
+        }
         flagged += [{**r, "invented": not s} for r, s in zip(asked, said)]
     closed = [a.name for a in arms if a.name in per_arm and a.rag is None]
     base = next((a.name for a in arms if a.name in per_arm and not a.finetuned and a.rag is None), None)
-    return {"questions": max((a["abstained"]["n"] for a in per_arm.values()), default=0),
-            "arms": per_arm, "invention_vs_base": _against_base(flagged, base, [n for n in closed if n != base])}
+    return {
+        "questions": max((a["abstained"]["n"] for a in per_arm.values()), default=0),
+        "arms": per_arm,
+        "invention_vs_base": _against_base(flagged, base, [n for n in closed if n != base]),
+    }
 
 
 def _against_base(flagged: list[dict], base: str | None, others: list[str], alpha: float = 0.05) -> list[dict]:
@@ -41,8 +47,11 @@ def _against_base(flagged: list[dict], base: str | None, others: list[str], alph
         return []
     tests = [paired_comparisons(flagged, [base, other], key="invented")[0] for other in others]
     for test, adjusted in zip(tests, holm([t["p_value"] for t in tests])):
-        test.update(p_holm=adjusted, significant=adjusted < alpha,
-                    better=(test["a"] if test["only_a"] < test["only_b"] else test["b"]) if adjusted < alpha else None)
+        test.update(
+            p_holm=adjusted,
+            significant=adjusted < alpha,
+            better=(test["a"] if test["only_a"] < test["only_b"] else test["b"]) if adjusted < alpha else None,
+        )
     return tests
 
 

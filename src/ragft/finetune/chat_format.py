@@ -30,11 +30,11 @@ def template_messages(tokenizer, messages: list[dict], tools: list | None = None
         parts = [_text(m.get("content"))] if m.get("content") else []
         parts += [_call_text(c.get("function") or {}) for c in calls]
         role = "tool" if m["role"] == "function" else m["role"]
-        out.append({"role": role, "content": "\n".join(parts),
-                    **({"weight": m["weight"]} if "weight" in m else {})})
+        out.append({"role": role, "content": "\n".join(parts), **({"weight": m["weight"]} if "weight" in m else {})})
     if tools:
-        listing = "\n".join(json.dumps(t.get("function", t) if isinstance(t, dict) else t, ensure_ascii=False)
-                            for t in tools)
+        listing = "\n".join(
+            json.dumps(t.get("function", t) if isinstance(t, dict) else t, ensure_ascii=False) for t in tools
+        )
         block = f"You may call these tools:\n<tools>\n{listing}\n</tools>"
         if out and out[0]["role"] == "system":
             out[0] = {**out[0], "content": f"{out[0]['content']}\n\n{block}"}

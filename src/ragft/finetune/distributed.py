@@ -32,14 +32,15 @@ class DataParallel:
 
             self.accelerator = Accelerator()
             if self.accelerator.num_processes != self.world:  # e.g. --multi_gpu on a machine without GPUs
-
-                raise RagftError(f"launched as {self.world} processes, but Accelerate set up "
-                                 f"{self.accelerator.num_processes} ({self.accelerator.state.distributed_type}); "
-                                 "for CPU processes run ACCELERATE_USE_CPU=1 torchrun --nproc_per_node N -m ragft ...")
+                raise RagftError(
+                    f"launched as {self.world} processes, but Accelerate set up "
+                    f"{self.accelerator.num_processes} ({self.accelerator.state.distributed_type}); "
+                    "for CPU processes run ACCELERATE_USE_CPU=1 torchrun --nproc_per_node N -m ragft ..."
+                )
 
     def share(self, indices: list[int]) -> list[int]:
         """This process's examples of a batch."""
-        return indices[self.rank::self.world]
+        return indices[self.rank :: self.world]
 
     def sum_gradients(self, params: list) -> None:
         """Every process's gradients summed, in one flat all-reduce."""
@@ -51,7 +52,7 @@ class DataParallel:
         flat = self.accelerator.reduce(torch.cat([g.reshape(-1) for g in grads]), reduction="sum")
         offset = 0
         for p, g in zip(params, grads):
-            p.grad = flat[offset:offset + g.numel()].view_as(g).clone()
+            p.grad = flat[offset : offset + g.numel()].view_as(g).clone()
             offset += g.numel()
 
     def sum(self, value: float) -> float:

@@ -102,13 +102,15 @@ def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = 
         packed = pack(input_ids, attention_mask)
         embeds = _embed(core, packed.input_ids)
         mask = packed.attention_mask(mask_kind == "bool", embeds.dtype)
-        hidden = decoder(inputs_embeds=embeds, attention_mask=mask, position_ids=packed.position_ids,
-                         use_cache=False).last_hidden_state[0]
+        hidden = decoder(
+            inputs_embeds=embeds, attention_mask=mask, position_ids=packed.position_ids, use_cache=False
+        ).last_hidden_state[0]
         labelled = hidden[packed.index[:, :-1][keep]]
         body = packed.input_ids.shape[1]
     else:
-        hidden = decoder(inputs_embeds=_embed(core, input_ids), attention_mask=attention_mask,
-                         use_cache=False).last_hidden_state
+        hidden = decoder(
+            inputs_embeds=_embed(core, input_ids), attention_mask=attention_mask, use_cache=False
+        ).last_hidden_state
         labelled = hidden[:, :-1][keep]
         body = int(attention_mask.sum())
     logits = _project(core.get_output_embeddings(), labelled)
@@ -211,9 +213,13 @@ def _mask_kind(core) -> str | None:
     import torch
 
     config = core.config
-    if any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in core.modules()) or \
-            getattr(config, "attention_dropout", 0.0) or getattr(config, "sliding_window", None) or \
-            getattr(config, "layer_types", None) and set(config.layer_types) != {"full_attention"}:
+    if (
+        any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in core.modules())
+        or getattr(config, "attention_dropout", 0.0)
+        or getattr(config, "sliding_window", None)
+        or getattr(config, "layer_types", None)
+        and set(config.layer_types) != {"full_attention"}
+    ):
         return None
     return {"sdpa": "bool", "eager": "float"}.get(getattr(config, "_attn_implementation", None))
 
@@ -226,5 +232,8 @@ def supports_labelled_loss(model) -> bool:
     except (AttributeError, NotImplementedError):
         return False
     # Models that post-process logits (Gemma's soft-capping, scaled logits) use their own forward.
-    return plain_head and not getattr(config, "final_logit_softcapping", None) and \
-        getattr(config, "logit_scale", None) in (None, 1, 1.0)
+    return (
+        plain_head
+        and not getattr(config, "final_logit_softcapping", None)
+        and getattr(config, "logit_scale", None) in (None, 1, 1.0)
+    )

@@ -20,9 +20,18 @@ def _new_metrics(client, job_id: str, seen: set[str]) -> list[dict]:
     return [e.data for e in fresh if e.type == "metrics" and isinstance(e.data, dict) and "step" in e.data]
 
 
-def finetune_remote(client, conversations: list[dict], model: str, n_epochs: int | str, batch_size: int,
-                    seed: int, reporter: Reporter, poll_interval_s: float = 5.0, suffix: str = "ragft",
-                    timeout_s: float = 24 * 3600) -> dict:
+def finetune_remote(
+    client,
+    conversations: list[dict],
+    model: str,
+    n_epochs: int | str,
+    batch_size: int,
+    seed: int,
+    reporter: Reporter,
+    poll_interval_s: float = 5.0,
+    suffix: str = "ragft",
+    timeout_s: float = 24 * 3600,
+) -> dict:
     """Run a job to completion; returns a summary whose `fine_tuned_model` is the new model's id."""
     from openai import OpenAIError
 
@@ -32,9 +41,13 @@ def finetune_remote(client, conversations: list[dict], model: str, n_epochs: int
         with reporter.stage("finetune"):
             upload = client.files.create(file=("train.jsonl", data), purpose="fine-tune")
             hyperparameters = {"n_epochs": n_epochs, "batch_size": batch_size}
-            job = client.fine_tuning.jobs.create(training_file=upload.id, model=model, seed=seed, suffix=suffix,
-                                                 method={"type": "supervised",
-                                                         "supervised": {"hyperparameters": hyperparameters}})
+            job = client.fine_tuning.jobs.create(
+                training_file=upload.id,
+                model=model,
+                seed=seed,
+                suffix=suffix,
+                method={"type": "supervised", "supervised": {"hyperparameters": hyperparameters}},
+            )
             reporter.log(f"fine-tuning job {job.id} on {model} (file {upload.id})")
             seen: set[str] = set()
             losses: dict[int, float] = {}
@@ -62,8 +75,18 @@ def finetune_remote(client, conversations: list[dict], model: str, n_epochs: int
         raise api_error(e, "fine-tuning through the API failed") from None
     ordered = [losses[k] for k in sorted(losses)]
     hp = job.hyperparameters
-    return {"backend": "openai", "job_id": job.id, "fine_tuned_model": job.fine_tuned_model, "method": "supervised",
-            "epochs": hp.n_epochs if hp else n_epochs, "batch_size": hp.batch_size if hp else batch_size,
-            "learning_rate": None, "steps": len(ordered) or None, "examples": len(conversations),
-            "train_tokens": job.trained_tokens, "seconds": round(time.perf_counter() - began, 3),
-            "losses": ordered, "final_loss": ordered[-1] if ordered else None}
+    return {
+        "backend": "openai",
+        "job_id": job.id,
+        "fine_tuned_model": job.fine_tuned_model,
+        "method": "supervised",
+        "epochs": hp.n_epochs if hp else n_epochs,
+        "batch_size": hp.batch_size if hp else batch_size,
+        "learning_rate": None,
+        "steps": len(ordered) or None,
+        "examples": len(conversations),
+        "train_tokens": job.trained_tokens,
+        "seconds": round(time.perf_counter() - began, 3),
+        "losses": ordered,
+        "final_loss": ordered[-1] if ordered else None,
+    }

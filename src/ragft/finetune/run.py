@@ -30,8 +30,16 @@ def save_atomically(model, tokenizer, out: Path, base_model: str, result) -> Non
     os.replace(scratch, out)
 
 
-def finetune(model, tokenizer, conversations: list[dict], settings: TrainSettings, out: Path, base_model: str,
-             on_step: StepFn | None = None, on_epoch: EpochFn | None = None):
+def finetune(
+    model,
+    tokenizer,
+    conversations: list[dict],
+    settings: TrainSettings,
+    out: Path,
+    base_model: str,
+    on_step: StepFn | None = None,
+    on_epoch: EpochFn | None = None,
+):
     """Train `model` in place (LoRA wraps it: use the returned model) and save it to `out`.
 
     Returns (model, TrainResult).
@@ -42,12 +50,20 @@ def finetune(model, tokenizer, conversations: list[dict], settings: TrainSetting
     return trained, result
 
 
-def finetune_with_progress(loaded, conversations: list[dict], settings: TrainSettings, out: Path,
-                           reporter: Reporter, name: str = "finetune", on_epoch: EpochFn | None = None):
+def finetune_with_progress(
+    loaded,
+    conversations: list[dict],
+    settings: TrainSettings,
+    out: Path,
+    reporter: Reporter,
+    name: str = "finetune",
+    on_epoch: EpochFn | None = None,
+):
     """`finetune` with a progress bar and the stage timed under `name`. Returns (model, TrainResult)."""
     steps = math.ceil(len(conversations) / settings.batch_size) * settings.epochs
     label = f"fine-tuning {name} ({settings.method}, {settings.epochs} epoch{'s' if settings.epochs > 1 else ''})"
     with reporter.stage(name), reporter.bar(label, steps) as advance:
+
         def on_step(step: int, total: int, loss: float | None) -> None:
             advance(1, **({"loss": loss} if loss is not None else {}))
 
@@ -56,6 +72,14 @@ def finetune_with_progress(loaded, conversations: list[dict], settings: TrainSet
 
 def settings_from_config(ft, n_examples: int, seed: int, precision: str = "auto") -> TrainSettings:
     """TrainSettings from a FinetuneConfig, with 'auto' epochs resolved by OpenAI's rule."""
-    return TrainSettings(method=ft.method, epochs=resolve_epochs(ft.epochs, n_examples),
-                         learning_rate=ft.learning_rate, batch_size=ft.batch_size, max_length=ft.max_length,
-                         seed=seed, lora_r=ft.lora_r, lora_alpha=ft.lora_alpha, precision=precision)
+    return TrainSettings(
+        method=ft.method,
+        epochs=resolve_epochs(ft.epochs, n_examples),
+        learning_rate=ft.learning_rate,
+        batch_size=ft.batch_size,
+        max_length=ft.max_length,
+        seed=seed,
+        lora_r=ft.lora_r,
+        lora_alpha=ft.lora_alpha,
+        precision=precision,
+    )

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.chat_format import tools_of
 from ragft.finetune.distributed import DataParallel, labelled_tokens
+from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
 from ragft.models.loading import RAGFT_META
 from ragft.models.precision import resolve_precision
@@ -92,7 +92,7 @@ def _batches(n: int, batch_size: int, epochs: int, seed: int) -> list[list[int]]
     out = []
     for _ in range(epochs):
         order = torch.randperm(n, generator=generator).tolist()
-        out += [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        out += [order[i : i + batch_size] for i in range(0, n, batch_size)]
     return out
 
 
@@ -137,19 +137,30 @@ def _private_copies(params: list) -> None:
 
 
 def apply_lora(model, settings: TrainSettings):
-    from peft import LoraConfig, get_peft_model
-
     import warnings
 
-    config = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
-                        target_modules="all-linear", task_type="CAUSAL_LM")
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=settings.lora_r,
+        lora_alpha=settings.lora_alpha,
+        lora_dropout=settings.lora_dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
     with warnings.catch_warnings():  # PEFT asks transformers a deprecated question; nothing for a user to do
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         return get_peft_model(model, config)
 
 
-def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
-          on_step: StepFn | None = None, on_epoch: EpochFn | None = None):
+def train(
+    model,
+    tokenizer,
+    conversations: list[dict],
+    settings: TrainSettings,
+    on_step: StepFn | None = None,
+    on_epoch: EpochFn | None = None,
+):
     """Train and return (model, TrainResult). LoRA wraps the model, so use the returned one.
 
     A plain loop: AdamW (no weight decay), learning rate decaying linearly to 0, gradients clipped
@@ -199,8 +210,9 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
         clip_and_step(optimizer, params, max_norm=1.0)
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(parallel.sum(loss.item() * weight if loss is not None else 0.0)
-                      if parallel.world > 1 else loss.item())
+        losses.append(
+            parallel.sum(loss.item() * weight if loss is not None else 0.0) if parallel.world > 1 else loss.item()
+        )
         if on_step:
             on_step(step, len(plan), losses[-1])
         if on_epoch and step % per_epoch == 0:
@@ -217,10 +229,21 @@ def train(model, tokenizer, conversations: list[dict], settings: TrainSettings,
     del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
     release_free_memory()
     tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
-    result = TrainResult(settings.method, settings.epochs, settings.lr, settings.batch_size, len(plan),
-                         len(rows), tokens, seconds, losses, **work, precision=precision,
-                         trainable_parameters=sum(p.numel() for p in params),
-                         total_parameters=sum(p.numel() for p in model.parameters()))
+    result = TrainResult(
+        settings.method,
+        settings.epochs,
+        settings.lr,
+        settings.batch_size,
+        len(plan),
+        len(rows),
+        tokens,
+        seconds,
+        losses,
+        **work,
+        precision=precision,
+        trainable_parameters=sum(p.numel() for p in params),
+        total_parameters=sum(p.numel() for p in model.parameters()),
+    )
     return model, result
 
 

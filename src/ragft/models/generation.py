@@ -41,8 +41,9 @@ class ChatModel(ABC):
     """Anything that answers chat conversations (local model, remote API, ...)."""
 
     @abstractmethod
-    def complete(self, conversations: list[Messages], settings: GenerationSettings,
-                 progress: ProgressFn | None = None) -> list[Completion]:
+    def complete(
+        self, conversations: list[Messages], settings: GenerationSettings, progress: ProgressFn | None = None
+    ) -> list[Completion]:
         """Answer each conversation greedily; results in input order."""
 
 
@@ -71,8 +72,9 @@ class LocalChatModel(ChatModel):
         self.tokenizer = tokenizer
 
     def prompt_ids(self, messages: Messages) -> list[int]:
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                                  return_dict=False)
+        return self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True, return_dict=False
+        )
 
     def complete(self, conversations, settings, progress=None):
         import torch
@@ -93,15 +95,24 @@ class LocalChatModel(ChatModel):
             longest = max(len(p) for p in prompts) + settings.max_new_tokens
             size = max(1, min(size, BATCH_TOKENS // longest))
             for start in range(0, len(order), size):
-                batch = order[start:start + size]
+                batch = order[start : start + size]
                 began = time.perf_counter()
-                generated = _greedy_batch(self.model, [prompts[i] for i in batch], shared, prefix,
-                                          settings.max_new_tokens, eos, device, settings.loop_guard)
+                generated = _greedy_batch(
+                    self.model,
+                    [prompts[i] for i in batch],
+                    shared,
+                    prefix,
+                    settings.max_new_tokens,
+                    eos,
+                    device,
+                    settings.loop_guard,
+                )
                 elapsed = time.perf_counter() - began
                 for i, new in zip(batch, generated):
                     text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
-                    results[i] = Completion(text, len(prompts[i]), len(new),
-                                            elapsed / len(batch) + setup / len(prompts))
+                    results[i] = Completion(
+                        text, len(prompts[i]), len(new), elapsed / len(batch) + setup / len(prompts)
+                    )
                 if progress:
                     progress(len(batch))
         return results  # type: ignore[return-value]
@@ -158,10 +169,16 @@ def prefill_batch(model, prompts: list[list[int]], shared: int, prefix, device, 
     ids = torch.tensor([[0] * k + s for k, s in zip(pads, suffixes)], device=device)
     # Pads sit between the shared prefix and each suffix: masked out, and skipped by the position ids.
     mask = torch.tensor([[1] * shared + [0] * k + [1] * len(s) for k, s in zip(pads, suffixes)], device=device)
-    positions = torch.tensor([[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)],
-                             device=device)
-    out, cache = forward_cached(model, _batch_cache(prefix, len(prompts), room=width + room), input_ids=ids,
-                                attention_mask=mask, position_ids=positions)
+    positions = torch.tensor(
+        [[shared] * k + list(range(shared, shared + len(s))) for k, s in zip(pads, suffixes)], device=device
+    )
+    out, cache = forward_cached(
+        model,
+        _batch_cache(prefix, len(prompts), room=width + room),
+        input_ids=ids,
+        attention_mask=mask,
+        position_ids=positions,
+    )
     return out, cache, mask, positions
 
 
@@ -177,14 +194,15 @@ def looping(tokens: list[int]) -> int | None:
         repeats = max(3, -(-8 // p))
         if repeats * p > len(tokens):
             continue
-        tail = tokens[-repeats * p:]
+        tail = tokens[-repeats * p :]
         if tail == tail[:p] * repeats:
             return len(tokens) - (repeats - 1) * p
     return None
 
 
-def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int,
-                  device, loop_guard: bool = True) -> list[list[int]]:
+def _greedy_batch(
+    model, prompts: list[list[int]], shared: int, prefix, max_new: int, eos: int, device, loop_guard: bool = True
+) -> list[list[int]]:
     """Greedy decoding of one batch; returns each prompt's new tokens, up to and including EOS."""
     import torch
 
@@ -212,8 +230,9 @@ def _greedy_batch(model, prompts: list[list[int]], shared: int, prefix, max_new:
             alive = [alive[r] for r in keep]
         mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
         last = last + 1
-        out, cache = forward_cached(model, cache, input_ids=nxt[:, None], attention_mask=mask,
-                                    position_ids=last[:, None])
+        out, cache = forward_cached(
+            model, cache, input_ids=nxt[:, None], attention_mask=mask, position_ids=last[:, None]
+        )
         nxt = out.logits[:, -1].argmax(-1)
     return generated
 
@@ -272,8 +291,8 @@ def _growing_layer_class():
                         buf[..., : self.length, :] = old[..., : self.length, :]
                     grown.append(buf)
                 self.buffers = grown
-            self.buffers[0][..., self.length:end, :] = key_states
-            self.buffers[1][..., self.length:end, :] = value_states
+            self.buffers[0][..., self.length : end, :] = key_states
+            self.buffers[1][..., self.length : end, :] = value_states
             self.length = end
             self.keys, self.values = (b[..., :end, :] for b in self.buffers)
             return self.keys, self.values

@@ -107,15 +107,18 @@ def classify_model(name: str) -> tuple[str, Path | str]:
             return "adapter", path
         if (path / "config.json").exists():
             return "hf", path
-        raise RagftError(f"model directory {path} has neither config.json (a model) "
-                         f"nor adapter_config.json (a LoRA adapter)")
+        raise RagftError(
+            f"model directory {path} has neither config.json (a model) nor adapter_config.json (a LoRA adapter)"
+        )
     if path.exists() or name.startswith((".", "/", "~")) or os.sep + os.sep in name:
         raise RagftError(f"model {name!r} is not a model directory or .gguf file")
     if name.count("/") == 1 and all(name.split("/")):
         return "hub", name
     known = ", ".join(CATALOGUE)
-    raise RagftError(f"unknown model {name!r}: use a catalogue name ({known}), a local model directory, "
-                     f"a .gguf file or a hub id like org/name")
+    raise RagftError(
+        f"unknown model {name!r}: use a catalogue name ({known}), a local model directory, "
+        f"a .gguf file or a hub id like org/name"
+    )
 
 
 def resolve_model(name: str) -> tuple[str, Path | str]:

@@ -64,8 +64,12 @@ class OpenAIChatModel(ChatModel):
             raise api_error(e, f"chat completion with model {self.model!r} failed") from None
         usage = response.usage
         text = (response.choices[0].message.content or "").strip() if response.choices else ""
-        return Completion(text, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
-                          time.perf_counter() - began)
+        return Completion(
+            text,
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+            time.perf_counter() - began,
+        )
 
     def complete(self, conversations, settings, progress=None):
         def run(messages):

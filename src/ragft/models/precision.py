@@ -77,8 +77,9 @@ def _cpu_model() -> str:
 
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
-                        platform.processor())
+            return next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.processor()
+            )
     except OSError:
         return platform.processor() or platform.machine()
 
@@ -100,7 +101,7 @@ def _matmul_speedup(n: int = 1024, reps: int = 6) -> float:
 
 
 def resolve_precision(requested: str, device) -> str:
-    """"fp32" or "bf16" for `requested` ("auto", "fp32" or "bf16") on `device` (torch.device or str)."""
+    """ "fp32" or "bf16" for `requested` ("auto", "fp32" or "bf16") on `device` (torch.device or str)."""
     import torch
 
     if requested not in PRECISIONS:

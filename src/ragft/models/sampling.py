@@ -85,19 +85,19 @@ class TextDecoder:
         text = self.tokenizer.decode(self.generated, skip_special_tokens=True)
         hits = [i for i in (text.find(s, max(0, self.emitted - len(s))) for s in self.stops) if i >= 0]
         if hits:
-            self.text = text[:min(hits)]
+            self.text = text[: min(hits)]
             return self.close("stop")
         self.text = text
         if self.completion_tokens >= self.settings.max_new_tokens:
             return self.close("length")
         safe = len(text) - _held_back(text, self.stops)
-        delta, self.emitted = text[self.emitted:max(safe, self.emitted)], max(safe, self.emitted)
+        delta, self.emitted = text[self.emitted : max(safe, self.emitted)], max(safe, self.emitted)
         return delta
 
     def close(self, reason: str) -> str:
         """End the sequence; the text not yet emitted."""
         self.finish_reason = reason
-        delta, self.emitted = self.text[self.emitted:], len(self.text)
+        delta, self.emitted = self.text[self.emitted :], len(self.text)
         return delta
 
 

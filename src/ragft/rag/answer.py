@@ -57,7 +57,7 @@ def select_passages(questions: list[str], candidates: list[list[Hit]], settings:
         if settings.answer_type:
             hits = answerable_first(question, hits)
         best = hits[0].score if hits else 0.0
-        out.append([h for h in hits if abs(best - h.score) <= settings.gap][:settings.k])
+        out.append([h for h in hits if abs(best - h.score) <= settings.gap][: settings.k])
     return out
 
 
@@ -71,14 +71,25 @@ def grounded_messages(question: str, hits: list[Hit], prompts, examples: bool = 
     question with its passages numbered from 1, as the answer's citations are."""
     messages = [{"role": "system", "content": prompts.grounded_system}]
     for example in prompts.grounded_examples if examples else []:
-        messages += [_user_turn(example.question, [example.passage], prompts),
-                     {"role": "assistant", "content": example.answer}]
+        messages += [
+            _user_turn(example.question, [example.passage], prompts),
+            {"role": "assistant", "content": example.answer},
+        ]
     return messages + [_user_turn(question, [h.text for h in hits], prompts)]
 
 
-def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], prompts, generation,
-                    progress=None, choose_values: bool = True, examples: bool = True,
-                    vocabulary=None, spans: bool = True) -> list[GroundedAnswer]:
+def answer_grounded(
+    chat_model,
+    questions: list[str],
+    hits: list[list[Hit]],
+    prompts,
+    generation,
+    progress=None,
+    choose_values: bool = True,
+    examples: bool = True,
+    vocabulary=None,
+    spans: bool = True,
+) -> list[GroundedAnswer]:
     """Answer each question from its passages, make sure the answer states one of their values of the
     asked kind (`choose_values`) or, where they hold no value of a recognised kind, is the span of them the
     model finds most likely (`spans`, rag/spans.py), cites a passage, and check the citations.
@@ -88,14 +99,34 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
     """
     missing = [vocabulary.unmentioned(q) if vocabulary is not None else [] for q in questions]
     asked = [i for i, m in enumerate(missing) if not m]
-    answered = iter(_answer_from_passages(chat_model, [questions[i] for i in asked], [hits[i] for i in asked],
-                                          prompts, generation, progress, choose_values, examples, spans))
+    answered = iter(
+        _answer_from_passages(
+            chat_model,
+            [questions[i] for i in asked],
+            [hits[i] for i in asked],
+            prompts,
+            generation,
+            progress,
+            choose_values,
+            examples,
+            spans,
+        )
+    )
     out = []
     for q, h, m in zip(questions, hits, missing):
         if m:
             text = unmentioned_answer(m)
-            out.append(GroundedAnswer(grounded_messages(q, h, prompts, examples), Completion(text, 0, 0, 0.0),
-                                      text, False, [], False, tuple(m)))
+            out.append(
+                GroundedAnswer(
+                    grounded_messages(q, h, prompts, examples),
+                    Completion(text, 0, 0, 0.0),
+                    text,
+                    False,
+                    [],
+                    False,
+                    tuple(m),
+                )
+            )
             if progress:
                 progress(1)
         else:
@@ -103,16 +134,22 @@ def answer_grounded(chat_model, questions: list[str], hits: list[list[Hit]], pro
     return out
 
 
-def _answer_from_passages(chat_model, questions, hits, prompts, generation, progress, choose_values,
-                          examples, spans) -> list[GroundedAnswer]:
+def _answer_from_passages(
+    chat_model, questions, hits, prompts, generation, progress, choose_values, examples, spans
+) -> list[GroundedAnswer]:
     if not questions:
         return []
     messages = [grounded_messages(q, h, prompts, examples) for q, h in zip(questions, hits)]
     completions = chat_model.complete(messages, generation, progress=progress)
     texts = [[p.text for p in h] for h in hits]
-    valued = (ensure_values(chat_model, messages, questions, [c.text for c in completions], texts, spans)
-              if choose_values else [(c.text, False) for c in completions])
+    valued = (
+        ensure_values(chat_model, messages, questions, [c.text for c in completions], texts, spans)
+        if choose_values
+        else [(c.text, False) for c in completions]
+    )
     valued = [(without_phantom_citations(a, len(h)), chosen) for (a, chosen), h in zip(valued, hits)]
     cited = ensure_citations(chat_model, messages, [a for a, _ in valued], [len(h) for h in hits])
-    return [GroundedAnswer(m, c, text, forced, check_citations(text, t, q), chosen)
-            for q, t, m, c, (text, forced), (_, chosen) in zip(questions, texts, messages, completions, cited, valued)]
+    return [
+        GroundedAnswer(m, c, text, forced, check_citations(text, t, q), chosen)
+        for q, t, m, c, (text, forced), (_, chosen) in zip(questions, texts, messages, completions, cited, valued)
+    ]

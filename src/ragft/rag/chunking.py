@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragft.data.documents import DOCUMENT_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, PLAIN_SUFFIXES, Document, Unit
-from ragft.data.reading import decode, document_files, parse_document, read_bytes, read_document
 from ragft.data.questions import passage_id
+from ragft.data.reading import decode, document_files, parse_document, read_bytes, read_document
 from ragft.errors import RagftError
 
 TEXT_SUFFIXES = DOCUMENT_SUFFIXES  # the older name, still imported
@@ -29,10 +29,53 @@ _BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)])\s)") 
 _END = re.compile(r"(\.\.\.|…|[.!?]+)([\"'”’»)\]]*)\s+")
 _NEXT = re.compile(r"[\"'“‘«(\[]*(\w)")
 # Words that end in "." but seldom end a sentence, even before a capital ("Dr. Smith", "incl. VAT").
-_ABBREVIATIONS = {"e.g", "i.e", "dr", "mr", "mrs", "ms", "prof", "st", "sr", "jr", "approx", "etc", "vs", "cf", "al",
-                  "ca", "mt", "resp", "incl", "excl", "viz"}
-_BEFORE_NUMBER = {"no", "nr", "nos", "vol", "pp", "p", "fig", "art", "sec", "ch", "jan", "feb", "mar", "apr", "jun",
-                  "jul", "aug", "sep", "sept", "oct", "nov", "dec"}  # "No. 5", but "The answer is no. Then ..."
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "sr",
+    "jr",
+    "approx",
+    "etc",
+    "vs",
+    "cf",
+    "al",
+    "ca",
+    "mt",
+    "resp",
+    "incl",
+    "excl",
+    "viz",
+}
+_BEFORE_NUMBER = {
+    "no",
+    "nr",
+    "nos",
+    "vol",
+    "pp",
+    "p",
+    "fig",
+    "art",
+    "sec",
+    "ch",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}  # "No. 5", but "The answer is no. Then ..."
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # U.S, a.m
 
 
@@ -42,7 +85,7 @@ def _ends_sentence(block: str, end: re.Match, following: str) -> bool:
         return False  # an ellipsis trails off inside the sentence
     if mark != ".":
         return True
-    before = block[:end.start()].split()
+    before = block[: end.start()].split()
     word = before[-1].lstrip("\"'“‘«([") if before else ""
     lower = word.lower()
     if lower in _ABBREVIATIONS or _DOTTED.fullmatch(word):
@@ -62,7 +105,7 @@ def split_sentences(text: str) -> list[str]:
         for end in _END.finditer(block):
             nxt = _NEXT.match(block, end.end())
             if nxt and (nxt.group(1).isupper() or nxt.group(1).isdigit()) and _ends_sentence(block, end, nxt.group(1)):
-                sentences.append(block[start:end.end()].strip())
+                sentences.append(block[start : end.end()].strip())
                 start = end.end()
         if block[start:].strip():
             sentences.append(block[start:].strip())
@@ -80,6 +123,7 @@ def limit_length(sentence: str, max_chars: int) -> list[str]:
         else:
             parts.append(piece)
     return [line for part in parts for line in textwrap.wrap(part, max_chars, break_on_hyphens=False)]
+
 
 # --- chunks ------------------------------------------------------------------------------------
 
@@ -163,7 +207,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         header = HEADER_SEPARATOR.join(part.replace(": ", " - ") for part in section.path)
         for start in range(0, len(sentences), step):
             first = start - 1 if settings.lead_in and start and _opens_with_pronoun(sentences[start][0]) else start
-            body = _join(sentences[first:start + settings.sentences])
+            body = _join(sentences[first : start + settings.sentences])
             text = f"{header}: {body}" if settings.header and header else body
             chunks.append(Chunk(text=text, body=body, header=header, source=str(doc.path), section=section.path))
             if start + settings.sentences >= len(sentences):
@@ -181,6 +225,7 @@ def keyed(chunks: list[Chunk]) -> dict[str, Chunk]:
 
 def document_passages(path: Path, settings: ChunkSettings = ChunkSettings()) -> dict[str, Chunk]:
     return keyed(chunk_document(read_document(Path(path)), settings))
+
 
 # --- the knowledge commands' entry points --------------------------------------------------------
 
@@ -207,7 +252,7 @@ def is_fact_list(text: str) -> bool:
 
 
 def split_mode(path: Path, split: str = "auto", text: str | None = None) -> str:
-    """"lines" or "chunks"; "auto" reads a plain-text file of one fact per line as lines."""
+    """ "lines" or "chunks"; "auto" reads a plain-text file of one fact per line as lines."""
     if split not in ("auto", "lines", "chunks"):
         raise RagftError(f"--split must be auto, lines or chunks, got {split!r}")
     if split != "auto":

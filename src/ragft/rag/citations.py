@@ -63,7 +63,7 @@ def subject_words(question: str) -> set[str]:
     question = re.sub(r"['’]s\b", "", question)  # "Hedda's trade": the name is Hedda
     names = set()
     for match in _NAME.finditer(question):
-        before = question[:match.start()].rstrip()
+        before = question[: match.start()].rstrip()
         if match.group(1)[0].isupper() and (not before or before[-1] in ".?!:"):
             continue  # a capital that only opens a sentence
         names.update(w for w in words(match.group(1)) if len(w) > 1 or w.isdigit())

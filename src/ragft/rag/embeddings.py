@@ -45,9 +45,11 @@ def embed_array(texts: list[str], batch_size: int = 64):
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
-            features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v
-                        for k, v in prepare([texts[i] for i in rows]).items()}
+            rows = order[start : start + batch_size]
+            features = {
+                k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+                for k, v in prepare([texts[i] for i in rows]).items()
+            }
             vectors = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
             out[rows] = vectors.float().cpu().numpy()
     return out

@@ -27,8 +27,9 @@ def _min_max(scores: list[float]) -> list[float]:
     return [(s - lo) / (hi - lo) if hi > lo else 1.0 for s in scores]
 
 
-def convex_combination(ids: list[str], texts: dict[str, str], dense: list[float], lexical: list[float],
-                       dense_weight: float) -> list[Hit]:
+def convex_combination(
+    ids: list[str], texts: dict[str, str], dense: list[float], lexical: list[float], dense_weight: float
+) -> list[Hit]:
     """Score each candidate by w * dense + (1 - w) * lexical, each min-max normalised over the candidates.
 
     Unlike RRF this keeps how far apart the scores are: when BM25 alone finds the passage naming

@@ -35,8 +35,9 @@ class LexicalIndex:
                 out.append([])
                 continue
             docs, scores = self.bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
-            out.append([Hit(self.ids[int(d)], self.texts[int(d)], float(s))
-                        for d, s in zip(docs[0], scores[0]) if s > 0])
+            out.append(
+                [Hit(self.ids[int(d)], self.texts[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+            )
         return out
 
     def scores(self, questions: list[str], ids: list[list[str]]) -> list[list[float]]:
@@ -45,6 +46,7 @@ class LexicalIndex:
         for tokens, wanted in zip(_tokens(questions), ids):
             known = [t for t in tokens if t in self.bm25.vocab_dict] if self.ids else []
             every = self.bm25.get_scores(known) if known else None
-            out.append([float(every[self.position[i]]) if every is not None and i in self.position else 0.0
-                        for i in wanted])
+            out.append(
+                [float(every[self.position[i]]) if every is not None and i in self.position else 0.0 for i in wanted]
+            )
         return out

@@ -33,8 +33,9 @@ class RetrievalSettings:
 
 def settings_from_config(rag) -> RetrievalSettings:
     """The `rag` arms' retrieval, from a RagConfig: the fused top k, before selection (rag/answer.py)."""
-    return RetrievalSettings(tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c, rag.agreement,
-                             rag.fusion, rag.dense_weight)
+    return RetrievalSettings(
+        tuple(rag.methods), rag.k, rag.candidates, rag.rrf_c, rag.agreement, rag.fusion, rag.dense_weight
+    )
 
 
 class Retriever:
@@ -79,15 +80,19 @@ class Retriever:
             if s.agreement:
                 everywhere = set.intersection(*({h.id for h in hits} for hits in lists))
                 fused = [h for h in fused if h.id in everywhere] or fused
-            out.append(fused[:s.k])
+            out.append(fused[: s.k])
         return out
 
     def _convex(self, questions: list[str], embedded, rankings: dict[str, list[list[Hit]]]) -> list[list[Hit]]:
         """Both scores for every candidate either method found, combined (rag/fusion.py)."""
-        pools = [list(dict.fromkeys(h.id for m in self.settings.methods for h in rankings[m][q]))
-                 for q in range(len(questions))]
+        pools = [
+            list(dict.fromkeys(h.id for m in self.settings.methods for h in rankings[m][q]))
+            for q in range(len(questions))
+        ]
         texts = [{h.id: h.text for m in self.settings.methods for h in rankings[m][q]} for q in range(len(questions))]
         dense = self.kb.similarities(embedded, pools)
         lexical = self.lexical().scores(questions, pools)
-        return [convex_combination(ids, t, d, x, self.settings.dense_weight)[:self.settings.k]
-                for ids, t, d, x in zip(pools, texts, dense, lexical)]
+        return [
+            convex_combination(ids, t, d, x, self.settings.dense_weight)[: self.settings.k]
+            for ids, t, d, x in zip(pools, texts, dense, lexical)
+        ]

@@ -57,20 +57,28 @@ def candidate_spans(question: str, passages: list[str], limit: int = MAX_SPANS) 
     found: dict[str, Span] = {}
     for n, passage in enumerate(passages, start=1):
         body = passage_body(passage)  # a header names the subject, not the answer
-        spans = sorted([(m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body)]
-                       + [(m.start(), t) for m in _TOKEN.finditer(body) if (t := term(_bare(m.group())))])
+        spans = sorted(
+            [(m.start(1), m.group(1)) for pattern in _SPAN_PATTERNS for m in pattern.finditer(body)]
+            + [(m.start(), t) for m in _TOKEN.finditer(body) if (t := term(_bare(m.group())))]
+        )
         for _, text in spans:
             text = text.strip(" .,;:!?'\"`")
             content = [w for w in words(text) if w not in STOPWORDS]
-            if (len(text) < 2 and not text.isdigit()) or not content or set(content) <= asked \
-                    or text.lower() in found or text.lower() in _OPENERS:  # "No single person may ..."
+            if (
+                (len(text) < 2 and not text.isdigit())
+                or not content
+                or set(content) <= asked
+                or text.lower() in found
+                or text.lower() in _OPENERS
+            ):  # "No single person may ..."
                 continue
             found[text.lower()] = Span(text, n)
     return list(found.values())[:limit]
 
 
-def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list[int]], batch: int = 32
-                          ) -> list[list[float]]:
+def continuation_logprobs(
+    model, prompt_ids: list[int], continuations: list[list[int]], batch: int = 32
+) -> list[list[float]]:
     """Each continuation's per-token log-probabilities after the prompt. The prompt runs once; its key/value
     cache is shared by every batch of continuations (right-padded)."""
     import torch
@@ -83,22 +91,24 @@ def continuation_logprobs(model, prompt_ids: list[int], continuations: list[list
         prompt_cache = first["cache"] if "cache" in first else first["past_key_values"]
         first_lp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
         for start in range(0, len(continuations), batch):
-            chunk = [c or [0] for c in continuations[start:start + batch]]
+            chunk = [c or [0] for c in continuations[start : start + batch]]
             width = max(len(c) for c in chunk)
             ids = torch.tensor([c + [0] * (width - len(c)) for c in chunk], device=device)
-            mask = torch.tensor([[1] * len(prompt_ids) + [1] * len(c) + [0] * (width - len(c)) for c in chunk],
-                                device=device)
+            mask = torch.tensor(
+                [[1] * len(prompt_ids) + [1] * len(c) + [0] * (width - len(c)) for c in chunk], device=device
+            )
             start_at = len(prompt_ids)
             positions = torch.arange(start_at, start_at + width, device=device)[None].expand(len(chunk), -1)
             cache = _repeated(prompt_cache, len(chunk))
-            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                           **{keyword: cache}).logits.float()
+            logits = model(
+                input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **{keyword: cache}
+            ).logits.float()
             lp = torch.log_softmax(logits, dim=-1)
             for row, c in enumerate(chunk):
                 scores = [float(first_lp[c[0]])]
                 if len(c) > 1:
                     later = torch.tensor(c[1:], device=device)[:, None]
-                    scores += lp[row, :len(c) - 1].gather(-1, later)[:, 0].tolist()
+                    scores += lp[row, : len(c) - 1].gather(-1, later)[:, 0].tolist()
                 out.append(scores)
     return out
 

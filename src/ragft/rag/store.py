@@ -49,8 +49,7 @@ def chroma_client(db: Path | str | None = None, url: str | None = None):
         raise RagftError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT address")
     port = parsed.port or (443 if parsed.scheme == "https" else 8000)
     try:
-        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https",
-                                     settings=settings)
+        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
         client.heartbeat()
     except Exception as e:  # connection refused, DNS, TLS: all mean "no server there"
         raise RagftError(f"cannot reach a Chroma server at {url}: {str(e).splitlines()[0][:200]}") from None
@@ -70,35 +69,39 @@ class KnowledgeBase:
         self.collection = self.client.get_or_create_collection(collection, embedding_function=embedding_function())
 
     @classmethod
-    def open_existing(cls, db: Path | str | None = None, collection: str = DEFAULT_COLLECTION,
-                      url: str | None = None) -> KnowledgeBase:
+    def open_existing(
+        cls, db: Path | str | None = None, collection: str = DEFAULT_COLLECTION, url: str | None = None
+    ) -> KnowledgeBase:
         if url is None and not Path(db).is_dir():
             raise RagftError(f"no knowledge base at {db}: build one with `ragft index FILE --db {db}`")
         kb = cls(db, collection, url)
         if kb.count() == 0:
-            raise RagftError(f"knowledge base {kb.location} (collection {collection!r}) is empty: "
-                             f"run `ragft index` first")
+            raise RagftError(
+                f"knowledge base {kb.location} (collection {collection!r}) is empty: run `ragft index` first"
+            )
         return kb
 
     def count(self) -> int:
         return self.collection.count()
 
-    def add(self, passages: dict[str, str], source: str | None = None,
-            progress: Callable[[int], None] | None = None) -> int:
+    def add(
+        self, passages: dict[str, str], source: str | None = None, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Upsert passages {id: text}; returns how many were new."""
         ids = list(passages)
         before = self.count()
         step = self.client.get_max_batch_size()
         for start in range(0, len(ids), step):
-            chunk = ids[start:start + step]
+            chunk = ids[start : start + step]
             metadatas = [{"source": source} for _ in chunk] if source else None
             self.collection.upsert(ids=chunk, documents=[passages[i] for i in chunk], metadatas=metadatas)
             if progress:
                 progress(len(chunk))
         return self.count() - before
 
-    def sync_source(self, source: str, passages: dict[str, str],
-                    progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    def sync_source(
+        self, source: str, passages: dict[str, str], progress: Callable[[int], None] | None = None
+    ) -> tuple[int, int]:
         """Make `source`'s passages exactly `passages`: returns (added, removed)."""
         stale = [p.id for p in self.get(source=source) if p.id not in passages]
         removed = self.delete(stale)
@@ -108,15 +111,23 @@ class KnowledgeBase:
         before = self.count()
         step = self.client.get_max_batch_size()
         for start in range(0, len(ids), step):
-            self.collection.delete(ids=ids[start:start + step])
+            self.collection.delete(ids=ids[start : start + step])
         return before - self.count()
 
-    def get(self, ids: list[str] | None = None, source: str | None = None,
-            limit: int | None = None, offset: int = 0) -> list[Passage]:
-        found = self.collection.get(ids=ids, where={"source": source} if source else None, limit=limit,
-                                    offset=offset or None, include=["documents", "metadatas"])
-        return [Passage(i, doc, (meta or {}).get("source"))
-                for i, doc, meta in zip(found["ids"], found["documents"], found["metadatas"])]
+    def get(
+        self, ids: list[str] | None = None, source: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Passage]:
+        found = self.collection.get(
+            ids=ids,
+            where={"source": source} if source else None,
+            limit=limit,
+            offset=offset or None,
+            include=["documents", "metadatas"],
+        )
+        return [
+            Passage(i, doc, (meta or {}).get("source"))
+            for i, doc, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        ]
 
     def all_passages(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -156,8 +167,9 @@ class KnowledgeBase:
         if not questions:
             return []
         embedded = embed_array(list(questions)) if embedded is None else embedded  # one embedding per question
-        found = self.collection.query(query_embeddings=embedded, n_results=max(1, k),
-                                      include=["documents", "distances"])
+        found = self.collection.query(
+            query_embeddings=embedded, n_results=max(1, k), include=["documents", "distances"]
+        )
         return [
             [Hit(i, doc, round(1.0 - float(dist) / 2.0, 6)) for i, doc, dist in zip(ids, docs, dists)]
             for ids, docs, dists in zip(found["ids"], found["documents"], found["distances"])

@@ -19,8 +19,31 @@ from ragft.facts import STOPWORDS, words
 from ragft.rag.citations import stem  # the citation check's stemming: "Sundays" finds "Sunday"
 
 _TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
-_NOT_NAMES = STOPWORDS | {"how", "much", "many", "long", "old", "does", "which", "whose", "what", "who", "when",
-                          "where", "why", "is", "are", "was", "were", "did", "do", "in", "on", "at", "for"}
+_NOT_NAMES = STOPWORDS | {
+    "how",
+    "much",
+    "many",
+    "long",
+    "old",
+    "does",
+    "which",
+    "whose",
+    "what",
+    "who",
+    "when",
+    "where",
+    "why",
+    "is",
+    "are",
+    "was",
+    "were",
+    "did",
+    "do",
+    "in",
+    "on",
+    "at",
+    "for",
+}
 
 
 def _is_name(token: str) -> bool:
@@ -62,8 +85,7 @@ class KnowledgeVocabulary:
         """The question's names that the knowledge base never mentions (as written in the question)."""
         missing = []
         for name, written in names(question):
-            known = (set(name) <= self.all if len(name) == 1
-                     else any(set(name) <= p for p in self.passages))
+            known = set(name) <= self.all if len(name) == 1 else any(set(name) <= p for p in self.passages)
             if not known:
                 missing.append(written)
         return missing

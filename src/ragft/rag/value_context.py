@@ -22,8 +22,10 @@ _CLAUSE_BREAK = re.compile(r"[,;:–—]\s+|\s+(?:and|or|but|while|whereas)\s+")
 _CUE_WORDS = frozenset("much many long often far old cost costs price amount date year time name named per".split())
 _CUE_PHRASES = re.compile(r"\btime of (the )?day\b", re.IGNORECASE)
 # Comparisons and the two ends of a range, whichever words say them.
-_SYNONYMS = {**dict.fromkeys("over above more exceed exceeds exceeding greater".split(), "_more"),
-             **dict.fromkeys("under below less fewer".split(), "_less")}
+_SYNONYMS = {
+    **dict.fromkeys("over above more exceed exceeds exceeding greater".split(), "_more"),
+    **dict.fromkeys("under below less fewer".split(), "_less"),
+}
 _START_WORDS = frozenset("start starts starting begin begins open opens opening from earliest since".split())
 _END_WORDS = frozenset("finish finishes end ends close closes closing until till latest".split())
 _RANGE_JOIN = re.compile(r"\s*(?:to|until|till|–|—|-)\s*$|^\s*and\s*$")
@@ -41,7 +43,7 @@ def _stem(word: str) -> str:
                 suffix = "s"  # prices -> price; classes, boxes, churches -> class, box, church
             elif suffix == "s" and word.endswith(("ss", "us", "is")):
                 break  # class, bus, basis are not plurals
-            word = word[:-len(suffix)] + to
+            word = word[: -len(suffix)] + to
             break
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]  # close / closed / closing
@@ -66,7 +68,7 @@ def _clauses(sentence: str) -> list[tuple[str, bool]]:
     """(clause, whether a colon ends it), in order."""
     out, start = [], 0
     for brk in [*_CLAUSE_BREAK.finditer(sentence), None]:
-        clause = sentence[start:brk.start() if brk else len(sentence)]
+        clause = sentence[start : brk.start() if brk else len(sentence)]
         if clause.strip():
             out.append((clause, bool(brk) and brk.group().startswith(":")))
         start = brk.end() if brk else start
@@ -85,7 +87,7 @@ def _range_ends(sentence: str, values: list[str]) -> dict[str, str]:
     placed = sorted((at, v) for v in values if (at := _value_at(sentence, v)) >= 0)
     ends = {}
     for (a, first), (b, second) in zip(placed, placed[1:]):
-        between = sentence[a + len(first):b]
+        between = sentence[a + len(first) : b]
         is_and = between.strip() == "and"
         if _RANGE_JOIN.search(between) and (not is_and or re.search(r"\bbetween\s*$", sentence[:a], re.IGNORECASE)):
             ends.setdefault(first, "_start")

@@ -24,8 +24,11 @@ from ragft.rag.citations import without_citations
 from ragft.rag.spans import candidate_spans, continuation_logprobs
 from ragft.rag.value_context import best_value
 
-_ABSTAINS = re.compile(r"\b(don'?t|do not|doesn'?t|does not|cannot|can'?t) (know|say|mention|state)|"
-                       r"\bno (information|mention)|\bnot (stated|mentioned|given|specified)\b", re.IGNORECASE)
+_ABSTAINS = re.compile(
+    r"\b(don'?t|do not|doesn'?t|does not|cannot|can'?t) (know|say|mention|state)|"
+    r"\bno (information|mention)|\bnot (stated|mentioned|given|specified)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,10 @@ def states_candidate(answer: str, candidate: str) -> bool:
 def invents_numbers(question: str, answer: str, passages: list[str]) -> bool:
     """The answer states a number that neither its passages nor the question state ("07:00 sharp at 1:00pm")."""
     held = stated_numbers(" ".join(passages) + " " + question)
-    return any(not any(number_matches(h, s.value) or number_matches(s, h.value) for h in held)
-               for s in stated_numbers(without_citations(answer)))
+    return any(
+        not any(number_matches(h, s.value) or number_matches(s, h.value) for h in held)
+        for s in stated_numbers(without_citations(answer))
+    )
 
 
 def strays(question: str, answer: str, found: list[Candidate], passages: list[str]) -> bool:
@@ -71,7 +76,8 @@ def strays(question: str, answer: str, found: list[Candidate], passages: list[st
         return False
     text = without_citations(answer)
     return invents_numbers(question, text, passages) or any(
-        not any(states_candidate(v, c.text) for c in found) for v in values(kind, text, question))
+        not any(states_candidate(v, c.text) for c in found) for v in values(kind, text, question)
+    )
 
 
 def settle(question: str, answer: str, found: list[Candidate], passages: list[str]) -> tuple[Candidate | None, list]:
@@ -94,8 +100,12 @@ def settle(question: str, answer: str, found: list[Candidate], passages: list[st
     first = stated[0].passage if stated else found[0].passage
     # the sentence of the first stated value, where the answer stated some: its values compete
     picked = _by_context(question, passages, [c for c in found if c.passage == first], stated[0] if stated else None)
-    if picked is None and len(stated) > 1 and not strays(question, answer, found, passages) \
-            and copies_one_phrase(answer, passages, stated):
+    if (
+        picked is None
+        and len(stated) > 1
+        and not strays(question, answer, found, passages)
+        and copies_one_phrase(answer, passages, stated)
+    ):
         return None, []  # "Wednesdays and Saturdays", "Pennick and Daw": one value written with several
     return (picked, []) if picked is not None else (None, stated if len(stated) > 1 else found)
 
@@ -109,12 +119,13 @@ def copies_one_phrase(answer: str, passages: list[str], stated: list[Candidate],
     spans = [(at, at + len(c.text)) for c in stated if (at := lower.find(c.text.lower())) >= 0]
     if len(spans) != len(stated):
         return False
-    phrase = passage[min(a for a, _ in spans):max(b for _, b in spans)]
+    phrase = passage[min(a for a, _ in spans) : max(b for _, b in spans)]
     return len(phrase) <= longest and f" {' '.join(words(phrase))} " in f" {' '.join(words(answer))} "
 
 
-def _by_context(question: str, passages: list[str], found: list[Candidate],
-                anchor: Candidate | None = None) -> Candidate | None:
+def _by_context(
+    question: str, passages: list[str], found: list[Candidate], anchor: Candidate | None = None
+) -> Candidate | None:
     if len(found) < 2:
         return None
     header, body = split_header(passages[found[0].passage - 1])
@@ -133,8 +144,14 @@ def choose_value(model, tokenizer, messages: list[dict], found: list[Candidate])
     return found[max(range(len(found)), key=lambda i: scores[i])]
 
 
-def ensure_values(chat_model, prompts: list[list[dict]], questions: list[str], answers: list[str],
-                  passages: list[list[str]], spans: bool = True) -> list[tuple[str, bool]]:
+def ensure_values(
+    chat_model,
+    prompts: list[list[dict]],
+    questions: list[str],
+    answers: list[str],
+    passages: list[list[str]],
+    spans: bool = True,
+) -> list[tuple[str, bool]]:
     """(answer, chosen) per answer: an answer that does not state exactly one of its passages' values of
     the asked kind, or states the wrong one of a sentence's values (see `settle`), is replaced by the
     right value, cited. Where the passages hold no value of a kind ragft recognises ("which function ...",

@@ -12,11 +12,21 @@ from ragft.evaluate.paired import describe
 from ragft.report.numbers import DASH, arm_kind, comparison, pct, rate_cell
 from ragft.report.studies import study_sections
 
-METRICS_NOTE = ("Intervals are Wilson 95%. accuracy: the answer states the reference's value (handles 1,967,825 / "
-                "1.97 million / numbers that are not the answer); seed metric: the blog post's rule, the first number "
-                "after a space must equal the reference's.")
-COLUMNS = ["arm", "description", "accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens",
-           "mean completion tokens", "mean latency"]
+METRICS_NOTE = (
+    "Intervals are Wilson 95%. accuracy: the answer states the reference's value (handles 1,967,825 / "
+    "1.97 million / numbers that are not the answer); seed metric: the blog post's rule, the first number "
+    "after a space must equal the reference's."
+)
+COLUMNS = [
+    "arm",
+    "description",
+    "accuracy",
+    "seed metric",
+    "retrieval hit rate",
+    "mean prompt tokens",
+    "mean completion tokens",
+    "mean latency",
+]
 
 
 def num(x: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
@@ -40,24 +50,41 @@ def rate(arm: dict, suffix: str = "") -> str:
 
 def row(name: str, arm: dict) -> list[str]:
     """One results-table row, in COLUMNS order, as plain (unescaped) text."""
-    return [name, arm.get("description") or "", rate(arm), rate(arm, "_seed"), pct(arm.get("retrieval_hit_rate")),
-            num(arm.get("mean_prompt_tokens")), num(arm.get("mean_completion_tokens")),
-            num(arm.get("mean_latency_s"), "{:.2f}", " s")]
+    return [
+        name,
+        arm.get("description") or "",
+        rate(arm),
+        rate(arm, "_seed"),
+        pct(arm.get("retrieval_hit_rate")),
+        num(arm.get("mean_prompt_tokens")),
+        num(arm.get("mean_completion_tokens")),
+        num(arm.get("mean_latency_s"), "{:.2f}", " s"),
+    ]
 
 
-RETRIEVAL_COLUMNS = ["arm", "hit@1", "hit@k", "MRR", "wrong: not retrieved / misread / no gold", "citation accuracy",
-                     "answers citing a passage", "values chosen"]
-RETRIEVAL_NOTE = ("Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among the k "
-                  'passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct when a '
-                  "sentence of the cited passage states the answer's value and names what the question asks about (the "
-                  "passage's section header counts as that sentence's context). Values chosen: answers that stated none"
-                  " of their passages' values of the asked kind (a price, a year, a name), replaced by the value the "
-                  'model found most likely among those the passages state (or, where they hold no value of a recognised'
-                  ' kind, by the term among their spans it found most likely). Wrong answers are split by cause: the '
-                  'gold passage never reached the prompt (retrieval), it did and the model misread it (the reader), or '
-                  "no passage is known to state the answer. The oracle arms read each question's gold passages alone: "
-                  "the reader's ceiling, what perfect retrieval would score; they are never recommended. For a "
-                  'questions file that gives only answers, the gold passages are the chunks that state the reference.')
+RETRIEVAL_COLUMNS = [
+    "arm",
+    "hit@1",
+    "hit@k",
+    "MRR",
+    "wrong: not retrieved / misread / no gold",
+    "citation accuracy",
+    "answers citing a passage",
+    "values chosen",
+]
+RETRIEVAL_NOTE = (
+    "Retrieval is scored against each question's gold passage: hit@1 (ranked first), hit@k (among the k "
+    "passages in the prompt), MRR (mean reciprocal rank, 0 when absent). A citation is correct when a "
+    "sentence of the cited passage states the answer's value and names what the question asks about (the "
+    "passage's section header counts as that sentence's context). Values chosen: answers that stated none"
+    " of their passages' values of the asked kind (a price, a year, a name), replaced by the value the "
+    "model found most likely among those the passages state (or, where they hold no value of a recognised"
+    " kind, by the term among their spans it found most likely). Wrong answers are split by cause: the "
+    "gold passage never reached the prompt (retrieval), it did and the model misread it (the reader), or "
+    "no passage is known to state the answer. The oracle arms read each question's gold passages alone: "
+    "the reader's ceiling, what perfect retrieval would score; they are never recommended. For a "
+    "questions file that gives only answers, the gold passages are the chunks that state the reference."
+)
 
 
 def _misses_cell(m: dict | None) -> str:
@@ -76,47 +103,95 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
         n_cites = arm.get("citations")
         cites = DASH if not n_cites else f"{pct(arm.get('citation_accuracy'))} of {n_cites}"
         used = r.get("mean_passages")
-        rows.append([name, pct(r.get("hit@1")),
-                     f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None
-                     else pct(r.get("hit@k")),
-                     num(r.get("mrr"), "{:.3f}"), _misses_cell(arm.get("misses")), cites, pct(arm.get("cited_answers")),
-                     DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}"])
+        rows.append(
+            [
+                name,
+                pct(r.get("hit@1")),
+                f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
+                num(r.get("mrr"), "{:.3f}"),
+                _misses_cell(arm.get("misses")),
+                cites,
+                pct(arm.get("cited_answers")),
+                DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}",
+            ]
+        )
     return rows
 
 
-SCORING_COLUMNS = ["arm", "accuracy (verdict)", "exact match", "token F1", "LLM judge",
-                   "reader: gold passage in prompt"]
-SCORING_NOTE = ("Every metric on the same answers, with n and a 95% interval (Wilson; F1: normal approximation of "
-                "the mean). The verdict uses accuracy. Exact match and F1 are SQuAD's (normalised text against the "
-                "reference): strict for answers given as sentences. The LLM judge grades CORRECT/INCORRECT when "
-                "--judge-model is set. Reader: accuracy on the questions whose gold passage was in the prompt, so a "
-                "low value means the model misread, while a low hit@k means retrieval missed.")
+SCORING_COLUMNS = [
+    "arm",
+    "accuracy (verdict)",
+    "exact match",
+    "token F1",
+    "LLM judge",
+    "reader: gold passage in prompt",
+]
+SCORING_NOTE = (
+    "Every metric on the same answers, with n and a 95% interval (Wilson; F1: normal approximation of "
+    "the mean). The verdict uses accuracy. Exact match and F1 are SQuAD's (normalised text against the "
+    "reference): strict for answers given as sentences. The LLM judge grades CORRECT/INCORRECT when "
+    "--judge-model is set. Reader: accuracy on the questions whose gold passage was in the prompt, so a "
+    "low value means the model misread, while a low hit@k means retrieval missed."
+)
 
 
 def scoring_rows(arms: dict) -> list[list[str]]:
     rows = []
     for name, arm in arms.items():
         f1 = arm.get("f1") or {}
-        f1_cell = DASH if f1.get("value") is None else \
-            f"{f1['value']:.3f} [{f1['ci95'][0]:.3f}–{f1['ci95'][1]:.3f}] n={f1['n']}"
+        f1_cell = (
+            DASH
+            if f1.get("value") is None
+            else f"{f1['value']:.3f} [{f1['ci95'][0]:.3f}–{f1['ci95'][1]:.3f}] n={f1['n']}"
+        )
         judge = arm.get("judge")
         judge_cell = rate_cell(judge) + (f" ({judge['unjudged']} unjudged)" if judge and judge.get("unjudged") else "")
-        rows.append([name, rate(arm), rate_cell(arm.get("exact_match")), f1_cell,
-                     judge_cell if judge else DASH, rate_cell(arm.get("reader"))])
+        rows.append(
+            [
+                name,
+                rate(arm),
+                rate_cell(arm.get("exact_match")),
+                f1_cell,
+                judge_cell if judge else DASH,
+                rate_cell(arm.get("reader")),
+            ]
+        )
     return rows
 
 
-PAIRED_COLUMNS = ["arms (a vs b)", "shared questions", "both right", "only a", "only b", "both wrong",
-                  "p (exact McNemar)", "p (Holm)", "verdict"]
-PAIRED_NOTE = ("Arms answer the same questions, so each pair is compared on its discordant questions (right in one "
-               "arm, wrong in the other) with an exact McNemar test; p-values are Holm-corrected over all pairs, and "
-               "a difference is called only where the corrected p < 0.05.")
+PAIRED_COLUMNS = [
+    "arms (a vs b)",
+    "shared questions",
+    "both right",
+    "only a",
+    "only b",
+    "both wrong",
+    "p (exact McNemar)",
+    "p (Holm)",
+    "verdict",
+]
+PAIRED_NOTE = (
+    "Arms answer the same questions, so each pair is compared on its discordant questions (right in one "
+    "arm, wrong in the other) with an exact McNemar test; p-values are Holm-corrected over all pairs, and "
+    "a difference is called only where the corrected p < 0.05."
+)
 
 
 def paired_rows(results: dict) -> list[list[str]]:
-    return [[f"{c['a']} vs {c['b']}", str(c["n"]), str(c["both"]), str(c["only_a"]), str(c["only_b"]),
-             str(c["neither"]), f"{c['p_value']:.3g}", f"{c['p_holm']:.3g}", describe(c)]
-            for c in results.get("comparisons") or []]
+    return [
+        [
+            f"{c['a']} vs {c['b']}",
+            str(c["n"]),
+            str(c["both"]),
+            str(c["only_a"]),
+            str(c["only_b"]),
+            str(c["neither"]),
+            f"{c['p_value']:.3g}",
+            f"{c['p_holm']:.3g}",
+            describe(c),
+        ]
+        for c in results.get("comparisons") or []
+    ]
 
 
 def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = None) -> str:
@@ -133,8 +208,11 @@ def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = Non
     ca, cb = arm_a.get("ci95"), arm_b.get("ci95")
     if ca and cb:
         overlap = ca[0] <= cb[1] and cb[0] <= ca[1]
-        s += ("; their 95% intervals overlap, so the difference is not clearly beyond sampling noise" if overlap
-              else "; their 95% intervals do not overlap")
+        s += (
+            "; their 95% intervals overlap, so the difference is not clearly beyond sampling noise"
+            if overlap
+            else "; their 95% intervals do not overlap"
+        )
     return s + "."
 
 
@@ -172,8 +250,10 @@ def verdict(results: dict) -> str:
         parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both]['accuracy'])}.")
     seed_rag = next((k for k in rags if ok[k].get("rag") == "seed"), None)
     if seed_rag and rag and rag != seed_rag:
-        parts.append("Against the seed's RAG pipeline: "
-                     + _compare(rag, ok[rag], seed_rag, ok[seed_rag], comparison(results, rag, seed_rag)))
+        parts.append(
+            "Against the seed's RAG pipeline: "
+            + _compare(rag, ok[rag], seed_rag, ok[seed_rag], comparison(results, rag, seed_rag))
+        )
     skipped = [k for k in arms if k not in ok]
     if skipped:
         parts.append(f"Not scored (no questions): {', '.join(skipped)}.")
@@ -183,25 +263,42 @@ def verdict(results: dict) -> str:
 def dataset_text(ds: dict) -> str:
     """Source, sizes, splits; says plainly when the test questions are the training questions."""
     splits = ds.get("splits") or {}
-    s = (f"{ds.get('source', 'unknown source')}: {ds.get('questions', DASH)} questions, "
-         f"{ds.get('passages', DASH)} passages, {ds.get('conversations', DASH)} conversations; splits: "
-         + (", ".join(f"{k} {v}" for k, v in splits.items()) or DASH) + ".")
+    s = (
+        f"{ds.get('source', 'unknown source')}: {ds.get('questions', DASH)} questions, "
+        f"{ds.get('passages', DASH)} passages, {ds.get('conversations', DASH)} conversations; splits: "
+        + (", ".join(f"{k} {v}" for k, v in splits.items()) or DASH)
+        + "."
+    )
     if set(splits) == {"train"}:
-        s += (" All questions are in the train split: as in the seed experiment, the test questions are the "
-              "fine-tuning questions themselves, so this measures recall of trained facts, not answers to unseen "
-              "questions.")
+        s += (
+            " All questions are in the train split: as in the seed experiment, the test questions are the "
+            "fine-tuning questions themselves, so this measures recall of trained facts, not answers to unseen "
+            "questions."
+        )
     if ds.get("train_kind") == "documents":
-        s += (" The fine-tuned arms were trained on the document chunks themselves (continued pre-training), not on "
-              "questions: every test question is unseen in training (split test).")
+        s += (
+            " The fine-tuned arms were trained on the document chunks themselves (continued pre-training), not on "
+            "questions: every test question is unseen in training (split test)."
+        )
     if ds.get("questions_without_gold"):
-        s += (f" {ds['questions_without_gold']} question(s) have no gold passage (no chunk states the answer): "
-              "retrieval metrics leave them out.")
+        s += (
+            f" {ds['questions_without_gold']} question(s) have no gold passage (no chunk states the answer): "
+            "retrieval metrics leave them out."
+        )
     return s
 
 
 def finetune_rows(ft: dict) -> list[tuple[str, str]]:
-    keys = [("method", "{}"), ("epochs", "{}"), ("learning_rate", "{:g}"), ("batch_size", "{}"), ("steps", "{}"),
-            ("train_tokens", "{}"), ("final_loss", "{:.4g}"), ("seconds", "{:.1f}")]
+    keys = [
+        ("method", "{}"),
+        ("epochs", "{}"),
+        ("learning_rate", "{:g}"),
+        ("batch_size", "{}"),
+        ("steps", "{}"),
+        ("train_tokens", "{}"),
+        ("final_loss", "{:.4g}"),
+        ("seconds", "{:.1f}"),
+    ]
     return [(k.replace("_", " "), num(ft.get(k), f)) for k, f in keys]
 
 
@@ -238,6 +335,7 @@ def key_settings(config: dict) -> list[tuple[str, str]]:
                 walk(v, p)
             elif not isinstance(v, list) and (p[-1] in wanted or (p[0] == "model" and p[-1] in {"name", "id", "path"})):
                 out.append((".".join(p), DASH if v is None else str(v)))
+
     walk(config or {}, [])
     return out
 
@@ -251,7 +349,7 @@ def examples(records: list[dict], arm: str, k: int = 5) -> list[dict]:
     rs = [r for r in records if r.get("arm") == arm]
     wrong, right = [r for r in rs if not r.get("correct")], [r for r in rs if r.get("correct")]
     n_wrong = min(len(wrong), max(3, k - len(right)))
-    return wrong[:n_wrong] + right[:k - n_wrong]
+    return wrong[:n_wrong] + right[: k - n_wrong]
 
 
 def example_arms(results: dict, records: list[dict]) -> list[str]:

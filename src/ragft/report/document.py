@@ -7,11 +7,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ragft.report.content import (COLUMNS, DECISION_COLUMNS, DECISION_TITLE, METRICS_NOTE, PAIRED_COLUMNS, PAIRED_NOTE,
-                                  RETRIEVAL_COLUMNS, RETRIEVAL_NOTE, SCORING_COLUMNS, SCORING_NOTE, config_json,
-                                  dataset_text, decision, decision_rows, example_arms, examples, findings,
-                                  finetune_rows, key_settings, meta_line, paired_rows, retrieval_rows, row,
-                                  scoring_rows, timing_rows, verdict)
+from ragft.report.content import (
+    COLUMNS,
+    DECISION_COLUMNS,
+    DECISION_TITLE,
+    METRICS_NOTE,
+    PAIRED_COLUMNS,
+    PAIRED_NOTE,
+    RETRIEVAL_COLUMNS,
+    RETRIEVAL_NOTE,
+    SCORING_COLUMNS,
+    SCORING_NOTE,
+    config_json,
+    dataset_text,
+    decision,
+    decision_rows,
+    example_arms,
+    examples,
+    findings,
+    finetune_rows,
+    key_settings,
+    meta_line,
+    paired_rows,
+    retrieval_rows,
+    row,
+    scoring_rows,
+    timing_rows,
+    verdict,
+)
 from ragft.report.studies import study_sections
 
 ACCURACY_PNG, LOSS_PNG = "accuracy.png", "loss.png"
@@ -98,15 +121,33 @@ def build_document(results: dict, records: list[dict]) -> Document:
     found = findings(results)
     if found:
         parts.append(Part("Findings", [Bullets(found)]))
-    parts.append(Part("Results", [Table(COLUMNS, [row(k, a) for k, a in arms.items()]), Note(METRICS_NOTE),
-                                  Image(ACCURACY_PNG, "Accuracy per arm (95% Wilson interval)")]))
+    parts.append(
+        Part(
+            "Results",
+            [
+                Table(COLUMNS, [row(k, a) for k, a in arms.items()]),
+                Note(METRICS_NOTE),
+                Image(ACCURACY_PNG, "Accuracy per arm (95% Wilson interval)"),
+            ],
+        )
+    )
     parts.append(Part("Scoring", [Table(SCORING_COLUMNS, scoring_rows(arms)), Note(SCORING_NOTE)]))
     if retrieval_rows(arms):
-        parts.append(Part("Retrieval and citations", [Table(RETRIEVAL_COLUMNS, retrieval_rows(arms)),
-                                                      Note(RETRIEVAL_NOTE)]))
+        parts.append(
+            Part("Retrieval and citations", [Table(RETRIEVAL_COLUMNS, retrieval_rows(arms)), Note(RETRIEVAL_NOTE)])
+        )
     for s in study_sections(results):
-        parts.append(Part(s.title, [Bullets(s.findings), Table(s.head, s.rows), Note(s.note),
-                                    *([Image(s.image, s.title)] if s.image else [])]))
+        parts.append(
+            Part(
+                s.title,
+                [
+                    Bullets(s.findings),
+                    Table(s.head, s.rows),
+                    Note(s.note),
+                    *([Image(s.image, s.title)] if s.image else []),
+                ],
+            )
+        )
     if paired_rows(results):
         parts.append(Part("Paired comparisons", [Table(PAIRED_COLUMNS, paired_rows(results)), Note(PAIRED_NOTE)]))
     parts.append(Part("Dataset", [Paragraph(dataset_text(results.get("dataset") or {}))]))
@@ -118,20 +159,50 @@ def build_document(results: dict, records: list[dict]) -> Document:
         blocks: list[Block] = [Table(["setting", "value"], [list(r) for r in finetune_rows(ft)])]
         losses = ft.get("losses")
         if losses:
-            blocks += [Paragraph(f"Loss went from {losses[0]:.4g} to {losses[-1]:.4g} over {len(losses)} logged "
-                                 "steps."), Image(LOSS_PNG, "Fine-tuning loss")]
+            blocks += [
+                Paragraph(f"Loss went from {losses[0]:.4g} to {losses[-1]:.4g} over {len(losses)} logged steps."),
+                Image(LOSS_PNG, "Fine-tuning loss"),
+            ]
         parts.append(Part("Fine-tuning", blocks))
-    parts.append(Part("Costs and timings", [Table(["stage", "seconds", "share of total"],
-                                                  [list(r) for r in timing_rows(results.get("timings") or {})])]))
-    parts.append(Part("Example answers", [Examples({name: [_example(r) for r in examples(records, name)]
-                                                    for name in example_arms(results, records)})]))
+    parts.append(
+        Part(
+            "Costs and timings",
+            [
+                Table(
+                    ["stage", "seconds", "share of total"], [list(r) for r in timing_rows(results.get("timings") or {})]
+                )
+            ],
+        )
+    )
+    parts.append(
+        Part(
+            "Example answers",
+            [
+                Examples(
+                    {name: [_example(r) for r in examples(records, name)] for name in example_arms(results, records)}
+                )
+            ],
+        )
+    )
     parts.append(Part("Config", [Code(config_json(results.get("config") or {}))]))
     table = decision(results)
-    parts.append(Part(DECISION_TITLE, [Table(DECISION_COLUMNS, decision_rows(table)),
-                                       Paragraph(table.get("recommendation", ""), "Recommendation", emphasis=True)]))
+    parts.append(
+        Part(
+            DECISION_TITLE,
+            [
+                Table(DECISION_COLUMNS, decision_rows(table)),
+                Paragraph(table.get("recommendation", ""), "Recommendation", emphasis=True),
+            ],
+        )
+    )
     return Document(f"ragft report: {results.get('run_name', 'run')}", meta_line(results), parts)
 
 
 def _example(r: dict) -> Example:
-    return Example(bool(r.get("correct")), bool(r.get("correct_seed")), str(r.get("question", "")),
-                   str(r.get("reference", "")), str(r.get("answer", "")))
+    return Example(
+        bool(r.get("correct")),
+        bool(r.get("correct_seed")),
+        str(r.get("question", "")),
+        str(r.get("reference", "")),
+        str(r.get("answer", "")),
+    )

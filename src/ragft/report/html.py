@@ -13,17 +13,41 @@ from ragft.report.content import slug
 from ragft.report.document import ACCURACY_PNG, LOSS_PNG, Document, build_document
 
 # Columns right-aligned as numbers, by heading.
-NUMERIC = {"accuracy", "seed metric", "retrieval hit rate", "mean prompt tokens", "mean completion tokens",
-           "mean latency", "seconds", "share of total", "hit@1", "hit@k", "MRR", "citation accuracy",
-           "answers citing a passage", "accuracy (verdict)", "exact match", "token F1", "LLM judge",
-           "reader: gold passage in prompt", "shared questions", "both right", "only a", "only b", "both wrong",
-           "p (exact McNemar)", "p (Holm)", "values chosen"}
+NUMERIC = {
+    "accuracy",
+    "seed metric",
+    "retrieval hit rate",
+    "mean prompt tokens",
+    "mean completion tokens",
+    "mean latency",
+    "seconds",
+    "share of total",
+    "hit@1",
+    "hit@k",
+    "MRR",
+    "citation accuracy",
+    "answers citing a passage",
+    "accuracy (verdict)",
+    "exact match",
+    "token F1",
+    "LLM judge",
+    "reader: gold passage in prompt",
+    "shared questions",
+    "both right",
+    "only a",
+    "only b",
+    "both wrong",
+    "p (exact McNemar)",
+    "p (Holm)",
+    "values chosen",
+}
 
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("ragft", "report"), autoescape=True, undefined=StrictUndefined,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("ragft", "report"), autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True
+    )
     env.tests["kind"] = lambda block, name: type(block).__name__ == name
     env.globals.update(slug=slug, numeric=NUMERIC)
     return env
@@ -35,8 +59,13 @@ def render_document(doc: Document, pngs: dict[str, bytes]) -> str:
     return _environment().get_template("report.html.j2").render(doc=doc, images=images)
 
 
-def render_html(results: dict, records: list[dict], chart_png: bytes, loss_png: bytes | None = None,
-                study_pngs: dict[str, bytes] | None = None) -> str:
+def render_html(
+    results: dict,
+    records: list[dict],
+    chart_png: bytes,
+    loss_png: bytes | None = None,
+    study_pngs: dict[str, bytes] | None = None,
+) -> str:
     pngs = {ACCURACY_PNG: chart_png, **({LOSS_PNG: loss_png} if loss_png else {}), **(study_pngs or {})}
     return render_document(build_document(results, records), pngs)
 

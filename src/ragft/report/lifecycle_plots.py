@@ -12,8 +12,9 @@ _FLAG = "#c44e52"  # sizes that did not fit the window or were skipped
 
 def two_panels(plt, names: int = 4):
     """(figure, cost axes on the left, rate axes on the right)."""
-    fig, (cost, rates) = plt.subplots(1, 2, figsize=(max(9.0, 1.6 * names + 4), 3.6),
-                                      gridspec_kw={"width_ratios": [1, 2]})
+    fig, (cost, rates) = plt.subplots(
+        1, 2, figsize=(max(9.0, 1.6 * names + 4), 3.6), gridspec_kw={"width_ratios": [1, 2]}
+    )
     return fig, cost, rates
 
 
@@ -50,8 +51,14 @@ def _at(d: dict, path: tuple[str, ...]):
     return d
 
 
-def _timed_rates(groups: dict[str, dict], seconds_key: str, cost_title: str, series: dict[str, tuple[str, ...]],
-                 title: str, missing: str = "—") -> bytes | None:
+def _timed_rates(
+    groups: dict[str, dict],
+    seconds_key: str,
+    cost_title: str,
+    series: dict[str, tuple[str, ...]],
+    title: str,
+    missing: str = "—",
+) -> bytes | None:
     """Seconds per group (left) and, per group, a bar for each series: the rate at that path in the group."""
     if not measured(groups):
         return None
@@ -67,18 +74,34 @@ def _timed_rates(groups: dict[str, dict], seconds_key: str, cost_title: str, ser
 def update_png(study: dict | None) -> bytes | None:
     """Per approach, after its update: new value on changed facts, unchanged facts, old value still stated; and
     the seconds the update took."""
-    return _timed_rates((study or {}).get("approaches") or {}, "update_seconds", "Time to update",
-                        {"changed facts: new value": ("after", "changed"), "unchanged facts": ("after", "unchanged"),
-                         "changed facts: old value (stale)": ("after", "stale")},
-                        "After the update (95% Wilson interval)", "not updated")
+    return _timed_rates(
+        (study or {}).get("approaches") or {},
+        "update_seconds",
+        "Time to update",
+        {
+            "changed facts: new value": ("after", "changed"),
+            "unchanged facts": ("after", "unchanged"),
+            "changed facts: old value (stale)": ("after", "stale"),
+        },
+        "After the update (95% Wilson interval)",
+        "not updated",
+    )
 
 
 def deletion_png(study: dict | None) -> bytes | None:
     """Per arm: the deleted facts it still states before and after deleting them, accuracy on the facts kept;
     and the seconds the deletion took."""
-    return _timed_rates((study or {}).get("arms") or {}, "delete_seconds", "Time to delete",
-                        {"deleted facts stated: before": ("before",), "deleted facts stated: after": ("after",),
-                         "unchanged facts: accuracy after": ("kept",)}, "Deleting facts (95% Wilson interval)")
+    return _timed_rates(
+        (study or {}).get("arms") or {},
+        "delete_seconds",
+        "Time to delete",
+        {
+            "deleted facts stated: before": ("before",),
+            "deleted facts stated: after": ("after",),
+            "unchanged facts: accuracy after": ("kept",),
+        },
+        "Deleting facts (95% Wilson interval)",
+    )
 
 
 def _points(ax, xs: list[float], rates: list[dict | None], fmt: str, color: str, label: str) -> None:
@@ -87,10 +110,22 @@ def _points(ax, xs: list[float], rates: list[dict | None], fmt: str, color: str,
     if not kept:
         return
     ys = [100 * r["value"] for _, r in kept]
-    err = [[max(0.0, y - 100 * r["ci95"][0]) for y, (_, r) in zip(ys, kept)],
-           [max(0.0, 100 * r["ci95"][1] - y) for y, (_, r) in zip(ys, kept)]]
-    ax.errorbar([x for x, _ in kept], ys, yerr=err, fmt=fmt, color=color, ecolor=color, capsize=3, markersize=5,
-                linewidth=1.2, label=label)
+    err = [
+        [max(0.0, y - 100 * r["ci95"][0]) for y, (_, r) in zip(ys, kept)],
+        [max(0.0, 100 * r["ci95"][1] - y) for y, (_, r) in zip(ys, kept)],
+    ]
+    ax.errorbar(
+        [x for x, _ in kept],
+        ys,
+        yerr=err,
+        fmt=fmt,
+        color=color,
+        ecolor=color,
+        capsize=3,
+        markersize=5,
+        linewidth=1.2,
+        label=label,
+    )
 
 
 def unknowns_png(study: dict | None) -> bytes | None:
@@ -101,10 +136,22 @@ def unknowns_png(study: dict | None) -> bytes | None:
     plt = load_pyplot()
     names = list(arms)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 3.6))
-    grouped_bars(ax, names, {"unknowns: abstained": [a.get("abstained") for a in arms.values()],
-                              "unknowns: invented": [a.get("invented") for a in arms.values()]})
-    _points(ax, list(range(len(names))), [a.get("known_accuracy") for a in arms.values()], "D", "black",
-            "known facts: accuracy")
+    grouped_bars(
+        ax,
+        names,
+        {
+            "unknowns: abstained": [a.get("abstained") for a in arms.values()],
+            "unknowns: invented": [a.get("invented") for a in arms.values()],
+        },
+    )
+    _points(
+        ax,
+        list(range(len(names))),
+        [a.get("known_accuracy") for a in arms.values()],
+        "D",
+        "black",
+        "known facts: accuracy",
+    )
     tilt_labels(ax)
     return study_png(fig, ax, plt, "Questions about what is not in the data", "share of answers")
 
@@ -117,8 +164,13 @@ def _mark_misfits(axes, sizes: list[dict]) -> None:
     """A dotted line at every size that did not fit the window (asked with RAG only) or was skipped."""
     for i, s in enumerate(s for s in sizes if s.get("skipped") or s.get("fits") is False):
         for ax in axes:
-            ax.axvline(s["facts"], color=_FLAG, linestyle=":", linewidth=1,
-                       label="did not fit the window / skipped" if i == 0 else None)
+            ax.axvline(
+                s["facts"],
+                color=_FLAG,
+                linestyle=":",
+                linewidth=1,
+                label="did not fit the window / skipped" if i == 0 else None,
+            )
 
 
 def long_context_png(study: dict | None) -> bytes | None:
@@ -135,10 +187,22 @@ def long_context_png(study: dict | None) -> bytes | None:
         mine = [s for s in ran if name in s["arms"]]
         xs = [s["facts"] for s in mine]
         _points(ax, xs, [s["arms"][name].get("accuracy") for s in mine], "-o", color, name)
-        cost.plot(xs, [s["arms"][name].get("mean_prompt_tokens") for s in mine], "-o", color=color, markersize=3,
-                  label=f"{name}: prompt tokens")
-        latency.plot(xs, [s["arms"][name].get("mean_latency_s") for s in mine], "--s", color=color, markersize=3,
-                     label=f"{name}: seconds")
+        cost.plot(
+            xs,
+            [s["arms"][name].get("mean_prompt_tokens") for s in mine],
+            "-o",
+            color=color,
+            markersize=3,
+            label=f"{name}: prompt tokens",
+        )
+        latency.plot(
+            xs,
+            [s["arms"][name].get("mean_latency_s") for s in mine],
+            "--s",
+            color=color,
+            markersize=3,
+            label=f"{name}: seconds",
+        )
     _mark_misfits((cost, ax), sizes)
     facts = [s["facts"] for s in sizes]
     for axes in (cost, ax):

@@ -7,8 +7,19 @@ import html
 from typing import Any
 
 from ragft.report.content import slug
-from ragft.report.document import (Bullets, Code, Document, Examples, Image, Links, Note, Paragraph, Settings,
-                                   Table, build_document)
+from ragft.report.document import (
+    Bullets,
+    Code,
+    Document,
+    Examples,
+    Image,
+    Links,
+    Note,
+    Paragraph,
+    Settings,
+    Table,
+    build_document,
+)
 
 
 def md_text(s: Any) -> str:
@@ -44,9 +55,12 @@ def _block(block) -> list[str]:
             for name, chosen in arms.items():
                 out += [f"### {md_text(name)}", ""]
                 for e in chosen:
-                    out += [f"- {'✓' if e.ok else '✗'} (seed metric {'✓' if e.seed_ok else '✗'}) "
-                            f"**Q:** {md_text(e.question)}  ", f"  reference: {md_text(e.reference)}  ",
-                            f"  answer: {md_text(e.answer)}"]
+                    out += [
+                        f"- {'✓' if e.ok else '✗'} (seed metric {'✓' if e.seed_ok else '✗'}) "
+                        f"**Q:** {md_text(e.question)}  ",
+                        f"  reference: {md_text(e.reference)}  ",
+                        f"  answer: {md_text(e.answer)}",
+                    ]
                 out += [""] if chosen else ["No answers recorded.", ""]
             return out
     raise TypeError(f"no markdown for {type(block).__name__}")

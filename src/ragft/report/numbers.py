@@ -77,6 +77,7 @@ def overlap(a: dict | None, b: dict | None) -> bool | None:
 
 def repaid(b: dict) -> str:
     """'after 1,234 requests by prompt tokens, 56 by seconds' (or 'never' where a request saves nothing)."""
+
     def n(x):
         return f"{x:,}" if x is not None else "never"
 
@@ -102,10 +103,16 @@ def largest_fit(sizes: list[dict]) -> dict | None:
 def context_vs_rag(size: dict, window: int | None) -> str:
     """The sentence on the whole knowledge in the prompt against RAG at one size: accuracy, tokens, seconds."""
     arms = size["arms"]
-    out = (f"{size['facts']} facts ({count(size.get('context_tokens'))} tokens"
-           + (f", window {window:,}" if window else "") + "): "
-           + "; ".join(f"{name} {said(a.get('accuracy'))} with {prompt_tokens(a)} prompt tokens and "
-                       f"{seconds(a.get('mean_latency_s'))} per question" for name, a in arms.items()))
+    out = (
+        f"{size['facts']} facts ({count(size.get('context_tokens'))} tokens"
+        + (f", window {window:,}" if window else "")
+        + "): "
+        + "; ".join(
+            f"{name} {said(a.get('accuracy'))} with {prompt_tokens(a)} prompt tokens and "
+            f"{seconds(a.get('mean_latency_s'))} per question"
+            for name, a in arms.items()
+        )
+    )
     both = [a.get("accuracy") for a in arms.values()]
     if len(both) == 2 and overlap(*both) is not None:
         out += "; the 95% intervals " + ("overlap" if overlap(*both) else "do not overlap")

@@ -49,8 +49,7 @@ def accuracy_png(results: dict) -> bytes:
         err = [[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]]
         ax.bar(i, y, color=_COLORS[arm_kind(name, arm)], width=0.6)
         ax.errorbar(i, y, yerr=err, fmt="none", ecolor="black", capsize=4, linewidth=1)
-        ax.text(i, y + err[1][0] + 2, f"{pct(acc)} ({arm.get('correct', 0)}/{n})", ha="center", va="bottom",
-                fontsize=9)
+        ax.text(i, y + err[1][0] + 2, f"{pct(acc)} ({arm.get('correct', 0)}/{n})", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(names)), names)
     ax.set_xlim(-0.6, max(len(names), 1) - 0.4)
     ax.set_ylim(0, 115)
@@ -99,8 +98,15 @@ def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: 
         return False
     y, (lo, hi) = 100 * rate["value"], rate["ci95"]
     ax.bar(x, y, width=width * 0.9, color=color, label=label)
-    ax.errorbar(x, y, yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]], fmt="none", ecolor="black",
-                capsize=2, linewidth=0.8)
+    ax.errorbar(
+        x,
+        y,
+        yerr=[[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]],
+        fmt="none",
+        ecolor="black",
+        capsize=2,
+        linewidth=0.8,
+    )
     return True
 
 
@@ -161,7 +167,14 @@ def learning_curve_png(study: dict | None) -> bytes | None:
         for family, style in (("train", ":"), ("paraphrase", "-")):
             pts = [p for p in curve["points"] if p.get(family)]
             if pts:
-                ax.plot([p["epoch"] for p in pts], [100 * p[family]["value"] for p in pts], style, marker="o",
-                        markersize=3, color=color, label=f"{variant}: {family}")
+                ax.plot(
+                    [p["epoch"] for p in pts],
+                    [100 * p[family]["value"] for p in pts],
+                    style,
+                    marker="o",
+                    markersize=3,
+                    color=color,
+                    label=f"{variant}: {family}",
+                )
     ax.set_xlabel("epoch (checkpoints of one training run)")
     return study_png(fig, ax, plt, "Learning curve", "closed-book accuracy")

@@ -19,5 +19,3 @@ class Section:
     @property
     def headlines(self) -> list[str]:
         return self.findings if self.headline is None else self.headline
-
-

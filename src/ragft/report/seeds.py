@@ -10,8 +10,10 @@ from ragft.report.html import render_document as render_html
 from ragft.report.markdown import render_document as render_markdown
 from ragft.report.plots import load_pyplot, png_bytes
 
-NOTE = ("Each seed is a complete run (its own generated data and training seed; see seed-<i>/report.html). "
-        "The spread across seeds is the part of a difference that data and training luck alone produce.")
+NOTE = (
+    "Each seed is a complete run (its own generated data and training seed; see seed-<i>/report.html). "
+    "The spread across seeds is the part of a difference that data and training luck alone produce."
+)
 
 
 def seed_rows(results: dict) -> tuple[list[str], list[list[str]]]:
@@ -21,20 +23,29 @@ def seed_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     rows = []
     for arm, measures in study["arms"].items():
         for measure, s in measures.items():
-            rows.append([arm, measure, *[f"{100 * v:.1f}%" for v in s["values"]],
-                         f"{100 * s['mean']:.1f}% ± {100 * s['std']:.1f}"])
+            rows.append(
+                [
+                    arm,
+                    measure,
+                    *[f"{100 * v:.1f}%" for v in s["values"]],
+                    f"{100 * s['mean']:.1f}% ± {100 * s['std']:.1f}",
+                ]
+            )
     return head, rows
 
 
 def findings(results: dict) -> list[str]:
     study = results["experiments"]["seeds"]
-    out = [f"{len(study['seeds'])} seeds (training and data seeds "
-           f"{', '.join(str(r['seed']) for r in study['seeds'])})."]
+    out = [
+        f"{len(study['seeds'])} seeds (training and data seeds {', '.join(str(r['seed']) for r in study['seeds'])})."
+    ]
     acc = {arm: m["accuracy"] for arm, m in study["arms"].items()}
     if acc:
         best = max(acc, key=lambda a: acc[a]["mean"])
-        out.append(f"Best on average: {best}, {100 * acc[best]['mean']:.1f}% ± {100 * acc[best]['std']:.1f} "
-                   f"(mean ± sample std over seeds).")
+        out.append(
+            f"Best on average: {best}, {100 * acc[best]['mean']:.1f}% ± {100 * acc[best]['std']:.1f} "
+            f"(mean ± sample std over seeds)."
+        )
     return out
 
 
@@ -60,10 +71,15 @@ def seeds_png(results: dict) -> bytes:
 def seed_document(results: dict) -> Document:
     head, rows = seed_rows(results)
     links = [(f"{r['run']}/report.html", f"seed {r['seed']}") for r in results["experiments"]["seeds"]["seeds"]]
-    return Document(f"ragft report: {results['run_name']} (seeds)", "", [
-        Part("Findings", [Bullets(findings(results))]),
-        Part("Seeds", [Table(head, rows), Note(NOTE), Image("seeds.png", "Accuracy per seed")]),
-        Part("Each seed's report", [Links(links)])])
+    return Document(
+        f"ragft report: {results['run_name']} (seeds)",
+        "",
+        [
+            Part("Findings", [Bullets(findings(results))]),
+            Part("Seeds", [Table(head, rows), Note(NOTE), Image("seeds.png", "Accuracy per seed")]),
+            Part("Each seed's report", [Links(links)]),
+        ],
+    )
 
 
 def render_seed_reports(results: dict, out_dir: Path) -> None:

@@ -82,8 +82,11 @@ class Authorize:
         given = dict(scope.get("headers") or []).get(b"authorization", b"")
         if hmac.compare_digest(given, self.expected):
             return await self.app(scope, receive, send)
-        message = ("You didn't provide an API key. Send it as 'Authorization: Bearer KEY'." if not given
-                   else "Incorrect API key provided.")
+        message = (
+            "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'."
+            if not given
+            else "Incorrect API key provided."
+        )
         return await JSONResponse(error_body(message, code="invalid_api_key"), status_code=401)(scope, receive, send)
 
 
@@ -109,8 +112,9 @@ def _import_model_libraries() -> None:
 
 def create_app(settings: ServerSettings) -> FastAPI:
     store = Store(settings.data_dir)
-    registry = Registry(store, settings.aliases, settings.device, max_queue=settings.max_queue,
-                        max_batch=settings.max_batch)
+    registry = Registry(
+        store, settings.aliases, settings.device, max_queue=settings.max_queue, max_batch=settings.max_batch
+    )
     worker = Worker(store, registry, settings.finetune_method)
 
     @asynccontextmanager
@@ -148,10 +152,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
         notice a client that leaves, which stops its generation within a decoding step (server/decoding.py)."""
         prepared = await run_in_threadpool(kind.prepare, registry, body)
         if body.stream:
-            return StreamingResponse(kind.stream(registry, prepared, body.include_usage()),
-                                     media_type="text/event-stream")
-        answer = await run_cancellable(request, registry.admission,
-                                       lambda cancelled: kind.complete(registry, prepared, cancelled))
+            return StreamingResponse(
+                kind.stream(registry, prepared, body.include_usage()), media_type="text/event-stream"
+            )
+        answer = await run_cancellable(
+            request, registry.admission, lambda cancelled: kind.complete(registry, prepared, cancelled)
+        )
         return answer if answer is not None else Response(status_code=499)  # nobody is there to read it
 
     @app.post("/v1/chat/completions")
@@ -177,11 +183,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
             raise bad_request(f"dimensions: {body.model} has {len(vectors[0])} dimensions.", "dimensions")
 
         def encode(v):
-            return base64.b64encode(np.asarray(v, dtype=np.float32).tobytes()).decode() \
-                if body.encoding_format == "base64" else v
+            return (
+                base64.b64encode(np.asarray(v, dtype=np.float32).tobytes()).decode()
+                if body.encoding_format == "base64"
+                else v
+            )
 
-        return {"object": "list", "model": body.model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-                "data": [{"object": "embedding", "index": i, "embedding": encode(v)} for i, v in enumerate(vectors)]}
+        return {
+            "object": "list",
+            "model": body.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            "data": [{"object": "embedding", "index": i, "embedding": encode(v)} for i, v in enumerate(vectors)],
+        }
 
     # -- files ---------------------------------------------------------------------------------
     @app.post("/v1/files")
@@ -224,11 +237,20 @@ def create_app(settings: ServerSettings) -> FastAPI:
             if record is None:
                 raise bad_request(f"invalid {param}: {file_id} does not exist.", param)
             if record["purpose"] != "fine-tune":
-                raise bad_request(f"{param} {file_id} has purpose {record['purpose']!r}; upload it with "
-                                  f"purpose 'fine-tune'.", param)
+                raise bad_request(
+                    f"{param} {file_id} has purpose {record['purpose']!r}; upload it with purpose 'fine-tune'.", param
+                )
         hp = body.merged_hyperparameters()
-        job = new_job(body.model, body.training_file, hp, {"type": "supervised", "supervised": {"hyperparameters": hp}},
-                      42 if body.seed is None else body.seed, body.suffix, body.validation_file, body.metadata)
+        job = new_job(
+            body.model,
+            body.training_file,
+            hp,
+            {"type": "supervised", "supervised": {"hyperparameters": hp}},
+            42 if body.seed is None else body.seed,
+            body.suffix,
+            body.validation_file,
+            body.metadata,
+        )
         return public(worker.submit(job))
 
     @app.get("/v1/fine_tuning/jobs")

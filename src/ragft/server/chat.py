@@ -33,20 +33,32 @@ class Prepared:
 def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: int) -> SamplingSettings:
     """The request's decoding options; the length limit is cut to what the model's window leaves."""
     wanted = getattr(body, "max_completion_tokens", None) or body.max_tokens or default_max
-    return SamplingSettings(max_new_tokens=min(wanted, limit - prompt_tokens) if limit else wanted,
-                            temperature=1.0 if body.temperature is None else body.temperature,
-                            top_p=1.0 if body.top_p is None else body.top_p, stop=body.stops(), seed=body.seed)
+    return SamplingSettings(
+        max_new_tokens=min(wanted, limit - prompt_tokens) if limit else wanted,
+        temperature=1.0 if body.temperature is None else body.temperature,
+        top_p=1.0 if body.top_p is None else body.top_p,
+        stop=body.stops(),
+        seed=body.seed,
+    )
 
 
 def check_window(limit: int | None, tokens: int, param: str) -> None:
     if limit and tokens >= limit:
-        raise bad_request(f"This model's maximum context length is {limit} tokens. However, your {param} "
-                          f"resulted in {tokens} tokens.", param, "context_length_exceeded")
+        raise bad_request(
+            f"This model's maximum context length is {limit} tokens. However, your {param} "
+            f"resulted in {tokens} tokens.",
+            param,
+            "context_length_exceeded",
+        )
 
 
 def head(kind: str, model: str) -> dict:
-    return {"id": f"{kind}-{secrets.token_hex(12)}", "created": int(time.time()), "model": model,
-            "system_fingerprint": FINGERPRINT}
+    return {
+        "id": f"{kind}-{secrets.token_hex(12)}",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": FINGERPRINT,
+    }
 
 
 def prepare(registry: Registry, body: ChatCompletionRequest) -> Prepared:
@@ -55,8 +67,9 @@ def prepare(registry: Registry, body: ChatCompletionRequest) -> Prepared:
     ids = prompt_ids(loaded.tokenizer, messages)
     limit = context_length(loaded.model)
     check_window(limit, len(ids), "messages")
-    return Prepared(loaded, ids, sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), body.n,
-                    head("chatcmpl", body.model))
+    return Prepared(
+        loaded, ids, sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), body.n, head("chatcmpl", body.model)
+    )
 
 
 def usage(prompt: int, completion: int) -> dict:
@@ -68,18 +81,33 @@ def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | No
     done = generate(registry, p.loaded, p.choices(), cancelled)
     if cancelled():
         return None
-    choices = [{"index": i, "message": {"role": "assistant", "content": s.text, "refusal": None},
-                "logprobs": None, "finish_reason": s.finish_reason} for i, s in sorted(done.items())]
-    return {**p.head, "object": "chat.completion", "choices": choices,
-            "usage": usage(len(p.ids), sum(s.completion_tokens for s in done.values()))}
+    choices = [
+        {
+            "index": i,
+            "message": {"role": "assistant", "content": s.text, "refusal": None},
+            "logprobs": None,
+            "finish_reason": s.finish_reason,
+        }
+        for i, s in sorted(done.items())
+    ]
+    return {
+        **p.head,
+        "object": "chat.completion",
+        "choices": choices,
+        "usage": usage(len(p.ids), sum(s.completion_tokens for s in done.values())),
+    }
 
 
 def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterator[str]:
     """SSE lines: a role chunk per choice, content chunks (choices interleaved as they are decoded
     together), a finish chunk per choice, [usage], then [DONE]."""
+
     def chunk(index: int, delta: dict, finish: str | None = None) -> dict:
-        return {**p.head, "object": "chat.completion.chunk",
-                "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        return {
+            **p.head,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
         for i in range(p.n):

@@ -44,8 +44,9 @@ def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
             ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
         else:
             if any(not 0 <= t < len(tokenizer) for t in prompt):
-                raise bad_request(f"prompt {i}: token ids must be in 0..{len(tokenizer) - 1}, the model's vocabulary.",
-                                  "prompt")
+                raise bad_request(
+                    f"prompt {i}: token ids must be in 0..{len(tokenizer) - 1}, the model's vocabulary.", "prompt"
+                )
             ids = list(prompt)
         if not ids:
             raise bad_request(f"prompt {i} is empty.", "prompt")
@@ -61,17 +62,27 @@ def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict 
     done = generate(registry, p.loaded, p.choices(), cancelled)
     if cancelled():
         return None
-    choices = [{"text": p.prompt_text(index) + s.text, "index": index, "logprobs": None,
-                "finish_reason": s.finish_reason} for index, s in sorted(done.items())]
-    return {**p.head, "object": "text_completion", "choices": choices,
-            "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values()))}
+    choices = [
+        {"text": p.prompt_text(index) + s.text, "index": index, "logprobs": None, "finish_reason": s.finish_reason}
+        for index, s in sorted(done.items())
+    ]
+    return {
+        **p.head,
+        "object": "text_completion",
+        "choices": choices,
+        "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values())),
+    }
 
 
 def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIterator[str]:
     """SSE lines: text chunks per choice, a finish chunk each, [usage], then [DONE]."""
+
     def chunk(index: int, text: str, finish: str | None = None) -> dict:
-        return {**p.head, "object": "text_completion",
-                "choices": [{"text": text, "index": index, "logprobs": None, "finish_reason": finish}]}
+        return {
+            **p.head,
+            "object": "text_completion",
+            "choices": [{"text": text, "index": index, "logprobs": None, "finish_reason": finish}],
+        }
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
         choices = list(p.choices())
@@ -84,7 +95,13 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
         for index, s in sorted(done.items()):
             put(chunk(index, "", s.finish_reason))
         if include_usage:
-            put({**p.head, "object": "text_completion", "choices": [],
-                 "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values()))})
+            put(
+                {
+                    **p.head,
+                    "object": "text_completion",
+                    "choices": [],
+                    "usage": usage(sum(len(ids) for ids in p.prompts), sum(s.completion_tokens for s in done.values())),
+                }
+            )
 
     return sse(registry.admission, produce)

@@ -11,8 +11,8 @@ import asyncio
 import json
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
@@ -34,14 +34,21 @@ def seeded(settings: SamplingSettings, j: int) -> SamplingSettings:
     return replace(settings, seed=None if settings.seed is None else settings.seed + j)
 
 
-def generate(registry, loaded, choices: Iterable[Choice], cancelled: Cancelled,
-             on_delta: Callable[[int, str], None] | None = None) -> dict[int, TextDecoder]:
+def generate(
+    registry,
+    loaded,
+    choices: Iterable[Choice],
+    cancelled: Cancelled,
+    on_delta: Callable[[int, str], None] | None = None,
+) -> dict[int, TextDecoder]:
     """Every choice decoded, batched with other requests' (server/batcher.py); {choice index: its decoder,
     holding text, completion_tokens and finish_reason}. Deltas go to `on_delta(index, text)` as they come.
     Returns early, rows unfinished, only when the client has gone (`cancelled()`)."""
     indexed = list(choices)
-    rows = [Row(ids, settings, cancelled, (lambda d, i=index: on_delta(i, d)) if on_delta else _ignore)
-            for index, ids, settings in indexed]
+    rows = [
+        Row(ids, settings, cancelled, (lambda d, i=index: on_delta(i, d)) if on_delta else _ignore)
+        for index, ids, settings in indexed
+    ]
     if not cancelled():
         registry.batcher.run(loaded, rows)
     return {index: row.decoder for (index, _, _), row in zip(indexed, rows)}
@@ -66,9 +73,13 @@ class Admission:
         """Take a place (or raise the 429); returns the call that gives it back, safe to call twice."""
         with self._lock:
             if self.active >= self.limit:
-                raise APIError(429, f"The server is busy: {self.active} requests are generating or waiting, the "
-                                    f"limit (--max-queue) is {self.limit}. Retry shortly.", type="requests",
-                               code="rate_limit_exceeded")
+                raise APIError(
+                    429,
+                    f"The server is busy: {self.active} requests are generating or waiting, the "
+                    f"limit (--max-queue) is {self.limit}. Retry shortly.",
+                    type="requests",
+                    code="rate_limit_exceeded",
+                )
             self.active += 1
         given_back = threading.Event()
 
@@ -77,6 +88,7 @@ class Admission:
                 if not given_back.is_set():
                     given_back.set()
                     self.active -= 1
+
         return leave
 
 

@@ -32,8 +32,9 @@ def input_texts(value) -> tuple[list[str], int | None]:
         return list(value), None
     arrays = [value] if all(isinstance(t, int) for t in value) else value
     if not all(isinstance(a, list) and a and all(isinstance(t, int) for t in a) for a in arrays):
-        raise bad_request("input must be a string, a list of strings, a token array or a list of non-empty "
-                          "token arrays.", "input")
+        raise bad_request(
+            "input must be a string, a list of strings, a token array or a list of non-empty token arrays.", "input"
+        )
     encoding = _encoding()
     texts = []
     for n, ids in enumerate(arrays):
@@ -44,6 +45,8 @@ def input_texts(value) -> tuple[list[str], int | None]:
                 continue
             except (KeyError, ValueError):  # an id inside the range the vocabulary leaves unassigned
                 pass
-        raise bad_request(f"input[{n}] holds {bad if bad is not None else 'a token id'} that is not a "
-                          f"{TOKEN_ENCODING} token id.", "input")
+        raise bad_request(
+            f"input[{n}] holds {bad if bad is not None else 'a token id'} that is not a {TOKEN_ENCODING} token id.",
+            "input",
+        )
     return texts, sum(len(a) for a in arrays)

@@ -10,8 +10,14 @@ from typing import Any
 class APIError(Exception):
     """An error a client sees; raised anywhere in the server, rendered by `error_response`."""
 
-    def __init__(self, status: int, message: str, type: str = "invalid_request_error",  # noqa: A002 - OpenAI's name
-                 param: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type: str = "invalid_request_error",  # noqa: A002 - OpenAI's name
+        param: str | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
 
@@ -19,8 +25,12 @@ class APIError(Exception):
         return error_body(self.message, self.type, self.param, self.code)
 
 
-def error_body(message: str, type: str = "invalid_request_error", param: str | None = None,  # noqa: A002
-               code: str | None = None) -> dict[str, Any]:
+def error_body(
+    message: str,
+    type: str = "invalid_request_error",
+    param: str | None = None,  # noqa: A002
+    code: str | None = None,
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
@@ -33,8 +43,7 @@ def not_found(message: str, param: str | None = None, code: str | None = None) -
 
 
 def model_not_found(model: str) -> APIError:
-    return not_found(f"The model '{model}' does not exist or you do not have access to it.", "model",
-                     "model_not_found")
+    return not_found(f"The model '{model}' does not exist or you do not have access to it.", "model", "model_not_found")
 
 
 _TYPE_TAGS = ("str", "int", "float", "bool", "list", "dict")
@@ -61,8 +70,11 @@ def install_handlers(app) -> None:
         # Of a union's failures, a check's own reason says more than "should be a valid string".
         err = next((e for e in errors if e.get("type") == "value_error"), errors[0] if errors else {})
         # pydantic names union members in the path ("content.str", "function-after[...]"): not a client's param
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", *_TYPE_TAGS)
-               and (isinstance(p, int) or str(p).isidentifier())]
+        loc = [
+            str(p)
+            for p in err.get("loc", ())
+            if p not in ("body", "query", "path", *_TYPE_TAGS) and (isinstance(p, int) or str(p).isidentifier())
+        ]
         param = ".".join(loc) or None
         said = str(err.get("msg", "invalid request")).removeprefix("Value error, ")
         message = f"{param}: {said}" if param else said
@@ -82,5 +94,9 @@ def install_handlers(app) -> None:
     async def _unexpected(request, exc: Exception):
         # The traceback goes to the server's log; the client learns nothing of the internals.
         logging.getLogger("ragft.server").error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return respond(500, error_body("The server had an error while processing your request. Its log says "
-                                       "more.", type="server_error"))
+        return respond(
+            500,
+            error_body(
+                "The server had an error while processing your request. Its log says more.", type="server_error"
+            ),
+        )

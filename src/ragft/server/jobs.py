@@ -37,14 +37,39 @@ def fine_tuned_id(base: str, suffix: str | None, job_id: str) -> str:
     return f"ft:{base}:ragft:{suffix or ''}:{job_id}"
 
 
-def new_job(model: str, training_file: str, hyperparameters: dict, method: dict, seed: int,
-            suffix: str | None, validation_file: str | None, metadata: dict | None) -> dict:
-    return {"id": new_id("ftjob"), "object": "fine_tuning.job", "created_at": int(time.time()), "error": None,
-            "fine_tuned_model": None, "finished_at": None, "hyperparameters": hyperparameters, "model": model,
-            "organization_id": "org-ragft", "result_files": [], "seed": seed, "status": "validating_files",
-            "trained_tokens": None, "training_file": training_file, "validation_file": validation_file,
-            "estimated_finish": None, "integrations": [], "metadata": metadata, "method": method,
-            "user_provided_suffix": suffix, "_resumes": 0}
+def new_job(
+    model: str,
+    training_file: str,
+    hyperparameters: dict,
+    method: dict,
+    seed: int,
+    suffix: str | None,
+    validation_file: str | None,
+    metadata: dict | None,
+) -> dict:
+    return {
+        "id": new_id("ftjob"),
+        "object": "fine_tuning.job",
+        "created_at": int(time.time()),
+        "error": None,
+        "fine_tuned_model": None,
+        "finished_at": None,
+        "hyperparameters": hyperparameters,
+        "model": model,
+        "organization_id": "org-ragft",
+        "result_files": [],
+        "seed": seed,
+        "status": "validating_files",
+        "trained_tokens": None,
+        "training_file": training_file,
+        "validation_file": validation_file,
+        "estimated_finish": None,
+        "integrations": [],
+        "metadata": metadata,
+        "method": method,
+        "user_provided_suffix": suffix,
+        "_resumes": 0,
+    }
 
 
 def _problems_message(store: Store, file_id: str) -> str | None:
@@ -97,12 +122,18 @@ class Worker:
         for job in self.store.list_jobs():
             if job["status"] == "running":
                 if job.get("_resumes", 0) >= 1:
-                    self._fail(job["id"], "job_interrupted", "The server stopped twice while this job was running; "
-                                                             "it was not restarted again.")
+                    self._fail(
+                        job["id"],
+                        "job_interrupted",
+                        "The server stopped twice while this job was running; it was not restarted again.",
+                    )
                     continue
                 self.store.update_job(job["id"], status="queued", _resumes=job.get("_resumes", 0) + 1)
-                self.store.add_event(job["id"], "The server restarted while this job was running; "
-                                                "training restarts from the first step.", level="warn")
+                self.store.add_event(
+                    job["id"],
+                    "The server restarted while this job was running; training restarts from the first step.",
+                    level="warn",
+                )
             elif job["status"] == "validating_files":
                 self._validate(job["id"])
 
@@ -117,9 +148,12 @@ class Worker:
         with self.store.lock:
             job = self.store.get_job(job_id)
             if job["status"] in TERMINAL:
-                raise bad_request(f"Job {job_id} has already "
-                                  f"{'completed' if job['status'] == 'succeeded' else job['status']}"
-                                  f" and cannot be cancelled.", code="invalid_job_state")
+                raise bad_request(
+                    f"Job {job_id} has already "
+                    f"{'completed' if job['status'] == 'succeeded' else job['status']}"
+                    f" and cannot be cancelled.",
+                    code="invalid_job_state",
+                )
             self._cancel.add(job_id)
             job = self.store.update_job(job_id, status="cancelled", finished_at=int(time.time()))
         self.store.add_event(job_id, "Fine-tuning job cancelled")
@@ -130,8 +164,12 @@ class Worker:
         with self.store.lock:
             if self.store.get_job(job_id)["status"] == "cancelled":
                 return
-            self.store.update_job(job_id, status="failed", finished_at=int(time.time()),
-                                  error={"code": code, "message": message, "param": param})
+            self.store.update_job(
+                job_id,
+                status="failed",
+                finished_at=int(time.time()),
+                error={"code": code, "message": message, "param": param},
+            )
         self.store.add_event(job_id, message, level="error")
 
     def _validate(self, job_id: str) -> None:
@@ -183,11 +221,18 @@ class Worker:
         hp = job["hyperparameters"]
         batch = hp.get("batch_size", "auto")
         mult = hp.get("learning_rate_multiplier", "auto")
-        settings = TrainSettings(method=self.method, epochs=resolve_epochs(hp.get("n_epochs", "auto"), n_examples),
-                                 learning_rate=None if mult == "auto" else DEFAULT_LR[self.method] * float(mult),
-                                 batch_size=DEFAULT_BATCH_SIZE if batch == "auto" else int(batch), seed=job["seed"])
-        resolved = {"n_epochs": settings.epochs, "batch_size": settings.batch_size,
-                    "learning_rate_multiplier": 1.0 if mult == "auto" else float(mult)}
+        settings = TrainSettings(
+            method=self.method,
+            epochs=resolve_epochs(hp.get("n_epochs", "auto"), n_examples),
+            learning_rate=None if mult == "auto" else DEFAULT_LR[self.method] * float(mult),
+            batch_size=DEFAULT_BATCH_SIZE if batch == "auto" else int(batch),
+            seed=job["seed"],
+        )
+        resolved = {
+            "n_epochs": settings.epochs,
+            "batch_size": settings.batch_size,
+            "learning_rate_multiplier": 1.0 if mult == "auto" else float(mult),
+        }
         method = {"type": "supervised", "supervised": {"hyperparameters": resolved}}
         self.store.update_job(job["id"], hyperparameters=resolved, method=method)
         return settings
@@ -203,17 +248,28 @@ class Worker:
             if job_id in self._cancel or self._stopping.is_set():
                 raise _Cancelled
             if loss is not None:  # train() reports every step's own loss
-                self.store.add_event(job_id, f"Step {step}/{total}: training loss={loss:.4f}", type="metrics",
-                                     data={"step": step, "train_loss": loss, "total_steps": total})
+                self.store.add_event(
+                    job_id,
+                    f"Step {step}/{total}: training loss={loss:.4f}",
+                    type="metrics",
+                    data={"step": step, "train_loss": loss, "total_steps": total},
+                )
 
-        _, result = finetune(loaded.model, loaded.tokenizer, examples, settings, self.store.model_dir(job_id), local,
-                             on_step)
+        _, result = finetune(
+            loaded.model, loaded.tokenizer, examples, settings, self.store.model_dir(job_id), local, on_step
+        )
         results_file = self.store.add_file(_metrics_csv(result.losses), "step_metrics.csv", "fine-tune-results")
         model_id = fine_tuned_id(self.registry.base_name(job["model"]), job.get("user_provided_suffix"), job_id)
         with self.store.lock:
             if self.store.get_job(job_id)["status"] != "running":
                 return
-            self.store.update_job(job_id, status="succeeded", fine_tuned_model=model_id, finished_at=int(time.time()),
-                                  trained_tokens=result.train_tokens, result_files=[results_file["id"]])
+            self.store.update_job(
+                job_id,
+                status="succeeded",
+                fine_tuned_model=model_id,
+                finished_at=int(time.time()),
+                trained_tokens=result.train_tokens,
+                result_files=[results_file["id"]],
+            )
         self.store.add_event(job_id, f"New fine-tuned model created: {model_id}")
         self.store.add_event(job_id, "The job has successfully completed")

@@ -44,8 +44,15 @@ def default_aliases() -> dict[str, str]:
 
 
 class Registry:
-    def __init__(self, store: Store, aliases: dict[str, str] | None = None, device: str = "auto",
-                 cache_size: int = 2, max_queue: int = DEFAULT_MAX_QUEUE, max_batch: int = DEFAULT_MAX_BATCH):
+    def __init__(
+        self,
+        store: Store,
+        aliases: dict[str, str] | None = None,
+        device: str = "auto",
+        cache_size: int = 2,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ):
         self.store = store
         self.aliases = {**default_aliases(), **(aliases or {})}
         self.device = device
@@ -81,13 +88,20 @@ class Registry:
         self.resolve(model_id)
         job = self._finetuned(model_id)
         if job:
-            return {"id": model_id, "object": "model", "created": job.get("finished_at") or job["created_at"],
-                    "owned_by": "user"}
+            return {
+                "id": model_id,
+                "object": "model",
+                "created": job.get("finished_at") or job["created_at"],
+                "owned_by": "user",
+            }
         return {"id": model_id, "object": "model", "created": STARTED, "owned_by": "ragft"}
 
     def list_models(self) -> list[dict]:
-        finetuned = [j["fine_tuned_model"] for j in reversed(self.store.list_jobs())
-                     if j["status"] == "succeeded" and j.get("fine_tuned_model")]
+        finetuned = [
+            j["fine_tuned_model"]
+            for j in reversed(self.store.list_jobs())
+            if j["status"] == "succeeded" and j.get("fine_tuned_model")
+        ]
         return [self.model_object(m) for m in [*self.aliases, *EMBEDDING_MODELS, *finetuned]]
 
     def get(self, model_id: str):

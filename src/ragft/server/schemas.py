@@ -79,8 +79,9 @@ def _refuse(options: list[tuple[str, bool]], why: str) -> None:
     """A 400 naming the first option given that this server cannot honour: never silently ignored."""
     refused = [name for name, given in options if given]
     if refused:
-        raise bad_request(f"{refused[0]}: not supported by this server ({why}); leave it out.", refused[0],
-                          "unsupported_parameter")
+        raise bad_request(
+            f"{refused[0]}: not supported by this server ({why}); leave it out.", refused[0], "unsupported_parameter"
+        )
 
 
 class ChatCompletionRequest(_Sampling):
@@ -97,12 +98,18 @@ class ChatCompletionRequest(_Sampling):
 
     @model_validator(mode="after")
     def _unsupported(self):
-        _refuse([("tools", bool(self.tools)), ("functions", bool(self.functions)),
-                 ("tool_choice", self.tool_choice not in (None, "none", "auto")),
-                 ("function_call", self.function_call not in (None, "none", "auto")),
-                 ("response_format", (self.response_format or {}).get("type", "text") != "text"),
-                 ("logprobs", bool(self.logprobs)), ("top_logprobs", bool(self.top_logprobs))],
-                "a local model answering in plain text: no tool calls, structured output or log-probabilities")
+        _refuse(
+            [
+                ("tools", bool(self.tools)),
+                ("functions", bool(self.functions)),
+                ("tool_choice", self.tool_choice not in (None, "none", "auto")),
+                ("function_call", self.function_call not in (None, "none", "auto")),
+                ("response_format", (self.response_format or {}).get("type", "text") != "text"),
+                ("logprobs", bool(self.logprobs)),
+                ("top_logprobs", bool(self.top_logprobs)),
+            ],
+            "a local model answering in plain text: no tool calls, structured output or log-probabilities",
+        )
         return self
 
 
@@ -118,9 +125,14 @@ class CompletionRequest(_Sampling):
 
     @model_validator(mode="after")
     def _unsupported(self):
-        _refuse([("logprobs", bool(self.logprobs)), ("suffix", bool(self.suffix)),
-                 ("best_of", self.best_of not in (None, self.n))],
-                "no log-probabilities, insertion or server-side best-of")
+        _refuse(
+            [
+                ("logprobs", bool(self.logprobs)),
+                ("suffix", bool(self.suffix)),
+                ("best_of", self.best_of not in (None, self.n)),
+            ],
+            "no log-probabilities, insertion or server-side best-of",
+        )
         return self
 
     def prompts(self) -> list[str | list[int]]:
@@ -151,8 +163,10 @@ class Hyperparameters(BaseModel):
         for name, low, high in (("n_epochs", 1, 50), ("batch_size", 1, 256), ("learning_rate_multiplier", 1e-6, 100)):
             value = getattr(self, name)
             if value != "auto" and not low <= value <= high:
-                raise bad_request(f"hyperparameters.{name} must be 'auto' or between {low} and {high}, got {value}.",
-                                  f"hyperparameters.{name}")
+                raise bad_request(
+                    f"hyperparameters.{name} must be 'auto' or between {low} and {high}, got {value}.",
+                    f"hyperparameters.{name}",
+                )
         return self.model_dump(exclude_unset=True)
 
 
@@ -178,8 +192,9 @@ class FineTuningJobRequest(_Lenient):
     def merged_hyperparameters(self) -> dict:
         """Top-level `hyperparameters`, then `method.supervised.hyperparameters` on top; unset stay 'auto'."""
         if self.method is not None and self.method.type != "supervised":
-            raise bad_request(f"method.type {self.method.type!r} is not supported here; use 'supervised'.",
-                              "method.type")
+            raise bad_request(
+                f"method.type {self.method.type!r} is not supported here; use 'supervised'.", "method.type"
+            )
         out = {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto"}
         if self.hyperparameters:
             out.update(self.hyperparameters.checked())

@@ -44,9 +44,14 @@ def page(items: list[dict], after: str | None, limit: int) -> dict:
     if after:
         ids = [i["id"] for i in items]
         start = ids.index(after) + 1 if after in ids else len(items)
-    chunk = items[start:start + limit]
-    return {"object": "list", "data": chunk, "has_more": start + limit < len(items),
-            "first_id": chunk[0]["id"] if chunk else None, "last_id": chunk[-1]["id"] if chunk else None}
+    chunk = items[start : start + limit]
+    return {
+        "object": "list",
+        "data": chunk,
+        "has_more": start + limit < len(items),
+        "first_id": chunk[0]["id"] if chunk else None,
+        "last_id": chunk[-1]["id"] if chunk else None,
+    }
 
 
 def _read_records(folder: Path, pattern: str) -> dict[str, dict]:
@@ -88,10 +93,12 @@ class Store:
         for sub in ("files", "jobs", "models"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()
-        self.files = {k: v for k, v in _read_records(self.root / "files", "file-*.json").items()
-                      if valid_id("file", k) and self.file_path(k).exists()}
-        self.jobs = {k: v for k, v in _read_records(self.root / "jobs", "ftjob-*.json").items()
-                     if valid_id("ftjob", k)}
+        self.files = {
+            k: v
+            for k, v in _read_records(self.root / "files", "file-*.json").items()
+            if valid_id("file", k) and self.file_path(k).exists()
+        }
+        self.jobs = {k: v for k, v in _read_records(self.root / "jobs", "ftjob-*.json").items() if valid_id("ftjob", k)}
         self._events: dict[str, list[dict]] = {}
 
     # -- files ---------------------------------------------------------------------------------
@@ -101,9 +108,17 @@ class Store:
 
     def add_file(self, data: bytes, filename: str, purpose: str) -> dict:
         file_id = new_id("file")
-        record = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-                  "filename": Path(filename or "upload").name or "upload", "purpose": purpose,
-                  "status": "processed", "status_details": None, "expires_at": None}
+        record = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": Path(filename or "upload").name or "upload",
+            "purpose": purpose,
+            "status": "processed",
+            "status_details": None,
+            "expires_at": None,
+        }
         atomic.write_bytes(self.file_path(file_id), data)
         with self.lock:
             atomic.write_json(self.root / "files" / f"{file_id}.json", record)
@@ -161,11 +176,18 @@ class Store:
                 self._events[job_id] = _read_jsonl(path) if path.exists() else []
             return list(self._events[job_id])
 
-    def add_event(self, job_id: str, message: str, level: str = "info", data: dict | None = None,
-                  type: str = "message") -> None:  # noqa: A002 - OpenAI's field name
-        event = {"id": f"ftevent-{secrets.token_hex(12)}", "object": "fine_tuning.job.event",
-                 "created_at": int(time.time()), "level": level, "message": message, "data": data or {},
-                 "type": type}
+    def add_event(
+        self, job_id: str, message: str, level: str = "info", data: dict | None = None, type: str = "message"
+    ) -> None:  # noqa: A002 - OpenAI's field name
+        event = {
+            "id": f"ftevent-{secrets.token_hex(12)}",
+            "object": "fine_tuning.job.event",
+            "created_at": int(time.time()),
+            "level": level,
+            "message": message,
+            "data": data or {},
+            "type": type,
+        }
         with self.lock:
             self.events(job_id)  # loaded before appending
             with open(self._job_path(job_id, ".events.jsonl"), "a", encoding="utf-8") as f:
@@ -175,4 +197,3 @@ class Store:
     def model_dir(self, job_id: str) -> Path:
         assert valid_id("ftjob", job_id), job_id
         return self.root / "models" / job_id
-

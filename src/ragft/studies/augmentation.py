@@ -5,16 +5,19 @@ are the config's `variants`."""
 from __future__ import annotations
 
 from ragft.evaluate.records import family_metrics
-from ragft.report.numbers import DASH, pct, rate_cell, study as results_of
+from ragft.evaluate.results import Closed, Rate
+from ragft.report.numbers import DASH, pct, rate_cell
+from ragft.report.numbers import study as results_of
 from ragft.report.plots import augmentation_png
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Study, StudyInput
 
-NOTE = ("Each fine-tune trained on k phrasings of every fact (training-only question and answer wordings, disjoint "
-        "from the held-out probes) and is asked closed book. Allen-Zhu & Li found facts seen in one phrasing memorised "
-        "but not extractable, and augmentation making them extractable; Ovadia et al. found paraphrases raising "
-        "fine-tuned accuracy.")
+NOTE = (
+    "Each fine-tune trained on k phrasings of every fact (training-only question and answer wordings, disjoint "
+    "from the held-out probes) and is asked closed book. Allen-Zhu & Li found facts seen in one phrasing memorised "
+    "but not extractable, and augmentation making them extractable; Ovadia et al. found paraphrases raising "
+    "fine-tuned accuracy."
+)
 
 
 class Point(Closed):
@@ -43,10 +46,19 @@ def augmentation(rows: list[dict], arms: list, finetunes: dict) -> dict:
         if not arm.finetuned or arm.rag or not ft or arm.train_on != "facts":  # idk adds other examples
             continue
         fams = family_metrics([r for r in rows if r["arm"] == arm.name]) or {}
-        points.append({"variant": arm.variant, "arm": arm.name, "method": ft["method"], "k": ft.get("phrasings", 1),
-                       "epochs": ft["epochs"], "examples": ft["examples"], "train_tokens": ft["train_tokens"],
-                       "seconds": round(ft["seconds"], 3),
-                       **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")}})
+        points.append(
+            {
+                "variant": arm.variant,
+                "arm": arm.name,
+                "method": ft["method"],
+                "k": ft.get("phrasings", 1),
+                "epochs": ft["epochs"],
+                "examples": ft["examples"],
+                "train_tokens": ft["train_tokens"],
+                "seconds": round(ft["seconds"], 3),
+                **{f: fams.get(f) for f in ("train", "paraphrase", "reversed")},
+            }
+        )
     return {"points": sorted(points, key=lambda p: (p["method"], p["epochs"], p["k"]))}
 
 
@@ -65,19 +77,45 @@ def section(results: dict) -> Section | None:
         mine = [p for p in points if (p["method"], p["epochs"]) == (method, epochs) and p.get("paraphrase")]
         if len(mine) >= 2:
             lo, hi = mine[0], mine[-1]
-            findings.append(f"{method}, {epochs} epochs: held-out paraphrases {pct(lo['paraphrase']['value'])} "
-                            f"with k = {lo['k']} phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with "
-                            f"k = {hi['k']} (trained phrasing: {pct(lo['train']['value'])} → "
-                            f"{pct(hi['train']['value'])}).")
+            findings.append(
+                f"{method}, {epochs} epochs: held-out paraphrases {pct(lo['paraphrase']['value'])} "
+                f"with k = {lo['k']} phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with "
+                f"k = {hi['k']} (trained phrasing: {pct(lo['train']['value'])} → "
+                f"{pct(hi['train']['value'])})."
+            )
         elif mine:
             p = mine[0]
-            findings.append(f"{method}, {epochs} epochs, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out "
-                            f"paraphrases, {pct(p['train']['value'])} on the trained phrasing.")
-    head = ["fine-tune", "method", "epochs", "k", "train", "paraphrase", "reversed", "examples", "train tokens",
-            "seconds"]
-    rows = [[p["variant"], p["method"], str(p["epochs"]), str(p["k"]), rate_cell(p.get("train")),
-             rate_cell(p.get("paraphrase")), rate_cell(p.get("reversed")), str(p["examples"]),
-             str(p["train_tokens"]), f"{p['seconds']:.1f}"] for p in points]
+            findings.append(
+                f"{method}, {epochs} epochs, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out "
+                f"paraphrases, {pct(p['train']['value'])} on the trained phrasing."
+            )
+    head = [
+        "fine-tune",
+        "method",
+        "epochs",
+        "k",
+        "train",
+        "paraphrase",
+        "reversed",
+        "examples",
+        "train tokens",
+        "seconds",
+    ]
+    rows = [
+        [
+            p["variant"],
+            p["method"],
+            str(p["epochs"]),
+            str(p["k"]),
+            rate_cell(p.get("train")),
+            rate_cell(p.get("paraphrase")),
+            rate_cell(p.get("reversed")),
+            str(p["examples"]),
+            str(p["train_tokens"]),
+            f"{p['seconds']:.1f}",
+        ]
+        for p in points
+    ]
     return Section("Augmentation", findings or [DASH], head, rows, NOTE, "augmentation.png")
 
 
@@ -86,6 +124,13 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="augmentation", order=20, phase="records", probes=True, run=run, result=Result, section=section,
+    name="augmentation",
+    order=20,
+    phase="records",
+    probes=True,
+    run=run,
+    result=Result,
+    section=section,
     charts=charts,
-    summary="closed-book accuracy of each fine-tune against the phrasings per fact it trained on (variants)")
+    summary="closed-book accuracy of each fine-tune against the phrasings per fact it trained on (variants)",
+)

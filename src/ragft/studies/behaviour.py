@@ -8,11 +8,11 @@ from pydantic import Field
 from ragft.evaluate.behaviour import behaviour
 from ragft.evaluate.decision import need_row, ranked
 from ragft.evaluate.paired import describe
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.report.lifecycle_plots import tilt_labels, two_panels
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
 from ragft.report.plots import grouped_bars, load_pyplot, study_png
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Need, Study, StudyInput
 
 
@@ -89,37 +89,61 @@ def section(results: dict) -> Section | None:
     task = found.get("task") or {}
     rules = found.get("rules") or {}
     top = best_arm(arms)
-    headline = [f"All {len(rules)} style rules at once on {task.get('test', DASH)} held-out requests: "
-                f"{listing({a: arm.get('all_rules') for a, arm in arms.items()})}."]
+    headline = [
+        f"All {len(rules)} style rules at once on {task.get('test', DASH)} held-out requests: "
+        f"{listing({a: arm.get('all_rules') for a, arm in arms.items()})}."
+    ]
     tests = (found.get("comparisons") or {}).get("all_rules") or []
     called = [c for c in tests if top in (c["a"], c["b"]) and c["significant"]]
     headline += [describe(c) for c in called]  # arm names stay as written, even first
     findings = list(headline)
     if any(has(a.get("schema")) for a in arms.values()):
-        findings.append("A JSON object with exactly the required keys: "
-                        f"{listing({a: arm.get('schema') for a, arm in arms.items()})}.")
+        findings.append(
+            "A JSON object with exactly the required keys: "
+            f"{listing({a: arm.get('schema') for a, arm in arms.items()})}."
+        )
     for name, arm in arms.items():
         broken = sorted(((r["value"], rule) for rule, r in (arm.get("rules") or {}).items() if has(r)))
         if broken and broken[0][0] < 1:
             findings.append(f"{name}'s weakest rule: {broken[0][1]}, kept in {pct(broken[0][0])} of replies.")
-    findings.append("Per request: " + "; ".join(
-        f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])} (median of "
-        f"{arm['latency_s']['n']} timed alone)" for a, arm in arms.items()) + ".")
+    findings.append(
+        "Per request: "
+        + "; ".join(
+            f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])} (median of "
+            f"{arm['latency_s']['n']} timed alone)"
+            for a, arm in arms.items()
+        )
+        + "."
+    )
     for model, t in (found.get("training") or {}).items():
-        findings.append(f"{model} trained on {t['examples']} conversations ({t['train_tokens']:,} tokens, "
-                        f"{t['epochs']} epoch(s), {t['method']}) in {seconds(t['seconds'])}.")
+        findings.append(
+            f"{model} trained on {t['examples']} conversations ({t['train_tokens']:,} tokens, "
+            f"{t['epochs']} epoch(s), {t['method']}) in {seconds(t['seconds'])}."
+        )
     for b in found.get("break_even") or []:
-        findings.append(f"{b['finetuned']} against {b['against']}: {b['prompt_tokens_saved']:,.0f} prompt tokens and "
-                        f"{seconds(abs(b['seconds_saved']))} {'saved' if b['seconds_saved'] >= 0 else 'lost'} per "
-                        f"request; training repaid after {repaid(b)}.")
+        findings.append(
+            f"{b['finetuned']} against {b['against']}: {b['prompt_tokens_saved']:,.0f} prompt tokens and "
+            f"{seconds(abs(b['seconds_saved']))} {'saved' if b['seconds_saved'] >= 0 else 'lost'} per "
+            f"request; training repaid after {repaid(b)}."
+        )
     extra = ["JSON object"] if any(has(a.get("schema")) for a in arms.values()) else []
     head = ["arm", "prompt", "prompt tokens", "latency (median)", "all rules", *extra, *rules]
-    rows = [[name, arm.get("prompt", DASH), f"{arm['mean_prompt_tokens']:,.0f}", seconds(arm["latency_s"]["median"]),
-             rate_cell(arm.get("all_rules")), *([rate_cell(arm.get("schema"))] if extra else []),
-             *(said(arm["rules"].get(rule)) for rule in rules)] for name, arm in arms.items()]
+    rows = [
+        [
+            name,
+            arm.get("prompt", DASH),
+            f"{arm['mean_prompt_tokens']:,.0f}",
+            seconds(arm["latency_s"]["median"]),
+            rate_cell(arm.get("all_rules")),
+            *([rate_cell(arm.get("schema"))] if extra else []),
+            *(said(arm["rules"].get(rule)) for rule in rules),
+        ]
+        for name, arm in arms.items()
+    ]
     note = found.get("note", "") + " Rules: " + "; ".join(f"{rule}: {what}" for rule, what in rules.items()) + "."
-    return Section("Behaviour: a house style by prompting or fine-tuning", findings, head, rows, note,
-                   "behaviour.png", headline)
+    return Section(
+        "Behaviour: a house style by prompting or fine-tuning", findings, head, rows, note, "behaviour.png", headline
+    )
 
 
 def png(found: dict | None) -> bytes | None:
@@ -161,16 +185,28 @@ def _kept(row: dict | None) -> dict | None:
 
 def house_style(results: dict) -> dict | None:
     arms, tests = _behaviour(results)
-    return _kept(ranked("Hold a house style (tone, what to ask)", {a: arm.get("all_rules") for a, arm in arms.items()},
-                         tests.get("all_rules") or [], measure="Replies keeping every style rule"))
+    return _kept(
+        ranked(
+            "Hold a house style (tone, what to ask)",
+            {a: arm.get("all_rules") for a, arm in arms.items()},
+            tests.get("all_rules") or [],
+            measure="Replies keeping every style rule",
+        )
+    )
 
 
 def output_format(results: dict) -> dict | None:
     arms, tests = _behaviour(results)
     if not any(has(arm.get("schema")) for arm in arms.values()):
         return None
-    return _kept(ranked("Hold an output format (JSON)", {a: arm.get("schema") for a, arm in arms.items()},
-                         tests.get("schema") or [], measure="A JSON object with exactly the required keys"))
+    return _kept(
+        ranked(
+            "Hold an output format (JSON)",
+            {a: arm.get("schema") for a, arm in arms.items()},
+            tests.get("schema") or [],
+            measure="A JSON object with exactly the required keys",
+        )
+    )
 
 
 def short_prompts(results: dict) -> dict | None:
@@ -181,20 +217,33 @@ def short_prompts(results: dict) -> dict | None:
     if style is None:
         return None
     numbers = style["numbers"]  # no winner where no arm kept the style: then no prompt is short enough to be worth it
-    holding = [a for a in arms if numbers["winners"] and (a in numbers["winners"] or a in
-                                                          numbers["not_significantly_worse"])]
+    holding = [
+        a for a in arms if numbers["winners"] and (a in numbers["winners"] or a in numbers["not_significantly_worse"])
+    ]
     top = min(holding, key=lambda a: arms[a]["mean_prompt_tokens"]) if holding else None
-    evidence = ("Per request: " + "; ".join(f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, "
-                                           f"{seconds(arm['latency_s']['median'])}" for a, arm in arms.items())
-                + f". Holding the style as well as the best: {', '.join(holding) or 'none'}.")
+    evidence = (
+        "Per request: "
+        + "; ".join(
+            f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])}"
+            for a, arm in arms.items()
+        )
+        + f". Holding the style as well as the best: {', '.join(holding) or 'none'}."
+    )
     trained = (study(results, "behaviour") or {}).get("training") or {}
     evidence += "".join(f" {m} trained once in {seconds(t['seconds'])}." for m, t in trained.items())
-    evidence += "".join(f" {b['finetuned']} against {b['against']}: repaid after {repaid(b)}."
-                        for b in (study(results, "behaviour") or {}).get("break_even") or [])
-    return need_row("Short prompts (cost and latency per request)", top or "none: no arm kept the style", evidence,
-                [top] if top else [],
-                prompt_tokens={a: arm["mean_prompt_tokens"] for a, arm in arms.items()},
-                latency_s={a: arm["latency_s"]["median"] for a, arm in arms.items()}, holding_style=holding)
+    evidence += "".join(
+        f" {b['finetuned']} against {b['against']}: repaid after {repaid(b)}."
+        for b in (study(results, "behaviour") or {}).get("break_even") or []
+    )
+    return need_row(
+        "Short prompts (cost and latency per request)",
+        top or "none: no arm kept the style",
+        evidence,
+        [top] if top else [],
+        prompt_tokens={a: arm["mean_prompt_tokens"] for a, arm in arms.items()},
+        latency_s={a: arm["latency_s"]["median"] for a, arm in arms.items()},
+        holding_style=holding,
+    )
 
 
 def run(inp: StudyInput) -> tuple[dict, list[dict]]:
@@ -209,8 +258,10 @@ def check(config, arms: list) -> None:
 
 def approaches(results: dict) -> dict[str, str]:
     """The study's arms, which are not the run's: prompting or fine-tuning, for the recommendation."""
-    return {name: "prompting" if arm.get("model") == "untouched" else "fine-tuning"
-            for name, arm in _behaviour(results)[0].items()}
+    return {
+        name: "prompting" if arm.get("model") == "untouched" else "fine-tuning"
+        for name, arm in _behaviour(results)[0].items()
+    }
 
 
 def charts(results: dict) -> dict[str, bytes | None]:
@@ -218,6 +269,16 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="behaviour", order=90, phase="trained", run=run, result=Result, section=section, charts=charts, check=check,
-    needs=(Need(90, house_style), Need(91, output_format), Need(92, short_prompts)), approaches=approaches,
-    trains_after=True, summary="a house style (tone, format) held by prompting against fine-tuning (config behaviour:)")
+    name="behaviour",
+    order=90,
+    phase="trained",
+    run=run,
+    result=Result,
+    section=section,
+    charts=charts,
+    check=check,
+    needs=(Need(90, house_style), Need(91, output_format), Need(92, short_prompts)),
+    approaches=approaches,
+    trains_after=True,
+    summary="a house style (tone, format) held by prompting against fine-tuning (config behaviour:)",
+)

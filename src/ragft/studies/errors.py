@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from ragft.evaluate.abstention import abstains
 from ragft.evaluate.records import rate
+from ragft.evaluate.results import Closed, Rate
 from ragft.rag.citations import without_citations
 from ragft.report.numbers import has, listing, rate_cell, study
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Study, StudyInput
 
-NOTE = ("Every arm's answers to the questions the data answers: right (the reference's value stated), abstained "
-        "(\"I don't know\" or an equivalent, ragft's abstention detector) or stated wrong (anything else). The "
-        "shares add up to one per arm.")
+NOTE = (
+    "Every arm's answers to the questions the data answers: right (the reference's value stated), abstained "
+    "(\"I don't know\" or an equivalent, ragft's abstention detector) or stated wrong (anything else). The "
+    "shares add up to one per arm."
+)
 
 
 class Arm(Closed):
@@ -35,8 +37,11 @@ def errors(rows: list[dict], arms: list) -> dict:
         if not mine:
             continue
         abstained = [not r["correct"] and abstains(without_citations(r["answer"])) for r in mine]
-        out[arm.name] = {"right": rate([r["correct"] for r in mine]), "abstained": rate(abstained),
-                         "stated_wrong": rate([not r["correct"] and not a for r, a in zip(mine, abstained)])}
+        out[arm.name] = {
+            "right": rate([r["correct"] for r in mine]),
+            "abstained": rate(abstained),
+            "stated_wrong": rate([not r["correct"] and not a for r, a in zip(mine, abstained)]),
+        }
     return {"arms": out}
 
 
@@ -51,12 +56,23 @@ def section(results: dict) -> Section | None:
     wrong = {name: a["stated_wrong"] for name, a in arms.items()}
     headline = [f"Wrong answers stated as fact: {listing(wrong)}."]
     abstaining = {name: a["abstained"] for name, a in arms.items() if a["abstained"]["value"]}
-    findings = headline + ([f"Abstained instead: {listing(abstaining)}."] if abstaining else
-                           ["No arm abstained on a question the data answers."])
+    findings = headline + (
+        [f"Abstained instead: {listing(abstaining)}."]
+        if abstaining
+        else ["No arm abstained on a question the data answers."]
+    )
     rows = [[name, *(rate_cell(a[k]) for k in ("right", "abstained", "stated_wrong"))] for name, a in arms.items()]
-    return Section("How the arms are wrong", findings, ["arm", "right", "abstained", "stated wrong"], rows, NOTE,
-                   None, headline)
+    return Section(
+        "How the arms are wrong", findings, ["arm", "right", "abstained", "stated wrong"], rows, NOTE, None, headline
+    )
 
 
-STUDY = Study(name="errors", order=100, phase="records", run=run, result=Result, section=section,
-              summary="each arm's answers split into right, abstained and stated wrong")
+STUDY = Study(
+    name="errors",
+    order=100,
+    phase="records",
+    run=run,
+    result=Result,
+    section=section,
+    summary="each arm's answers split into right, abstained and stated wrong",
+)

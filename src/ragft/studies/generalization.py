@@ -6,10 +6,11 @@ from __future__ import annotations
 from ragft.data.sources import mix_parts
 from ragft.evaluate.paired import describe, paired_comparisons
 from ragft.evaluate.records import family_metrics
-from ragft.report.numbers import pct, rate_cell, study as results_of
+from ragft.evaluate.results import Closed, Comparison, Rate
+from ragft.report.numbers import pct, rate_cell
+from ragft.report.numbers import study as results_of
 from ragft.report.plots import generalization_png
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Study, StudyInput
 
 FAMILIES = {
@@ -17,10 +18,12 @@ FAMILIES = {
     "paraphrase": "question templates never used in training",
     "reversed": "asks for the entity by a value only it has",
 }
-NOTE = ("Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates never used in "
-        "training (paraphrase), and backwards, for the entity by a value only it has (reversed). A fine-tune that "
-        "learned the knowledge, not the strings, scores alike on all three; RAG reads the same passage whatever the "
-        "phrasing.")
+NOTE = (
+    "Every fact is asked in the phrasing the fine-tunes trained on (train), in question templates never used in "
+    "training (paraphrase), and backwards, for the entity by a value only it has (reversed). A fine-tune that "
+    "learned the knowledge, not the strings, scores alike on all three; RAG reads the same passage whatever the "
+    "phrasing."
+)
 
 
 class Result(Closed):
@@ -42,9 +45,13 @@ def generalization(rows: list[dict], arms: list, domains: list[str] | None = Non
         "comparisons": {f: paired_comparisons([r for r in rows if r.get("family") == f], names) for f in families},
     }
     if domains:
-        out["domains"] = {d: {a.name: family_metrics([r for r in rows if r["arm"] == a.name
-                                                      and r["id"].startswith(f"{d}:")]) or {} for a in arms}
-                          for d in domains}
+        out["domains"] = {
+            d: {
+                a.name: family_metrics([r for r in rows if r["arm"] == a.name and r["id"].startswith(f"{d}:")]) or {}
+                for a in arms
+            }
+            for d in domains
+        }
     return out
 
 
@@ -71,10 +78,17 @@ def section(results: dict) -> Section | None:
         findings.append(f"{arm}: " + ", ".join(said) + ".")
     for domain, per_arm in (study.get("domains") or {}).items():  # a mix of domains: each one on its own
         said = _headline(results, {"arms": per_arm})
-        findings.append(f"In {domain} alone: " + (" ".join(said) if said else "no fine-tune was asked.")
-                        + " " + "; ".join(f"{arm} " + ", ".join(f"{pct(fams[f]['value'])} {f}" for f in families
-                                                                 if fams.get(f) and fams[f].get("n"))
-                                          for arm, fams in per_arm.items()) + ".")
+        findings.append(
+            f"In {domain} alone: "
+            + (" ".join(said) if said else "no fine-tune was asked.")
+            + " "
+            + "; ".join(
+                f"{arm} "
+                + ", ".join(f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n"))
+                for arm, fams in per_arm.items()
+            )
+            + "."
+        )
     rows = [[arm, *(rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
     return Section("Generalization", findings, ["arm", *families], rows, NOTE, "generalization.png", headline)
 
@@ -94,19 +108,27 @@ def _headline(results: dict, study: dict) -> list[str]:
     scored = [a for a in closed if value(a, "paraphrase") is not None]
     if scored:
         best = max(scored, key=lambda a: value(a, "paraphrase"))
-        out.append(f"Best fine-tune on held-out paraphrases: {best}, {pct(value(best, 'paraphrase'))} "
-                   f"(on its trained phrasing {pct(value(best, 'train'))}).")
-        rag = max((a for a in retrieving if value(a, "paraphrase") is not None),
-                  key=lambda a: value(a, "paraphrase"), default=None)
-        pair = next((c for c in (study.get("comparisons") or {}).get("paraphrase", [])
-                     if {c["a"], c["b"]} == {best, rag}), None)
+        out.append(
+            f"Best fine-tune on held-out paraphrases: {best}, {pct(value(best, 'paraphrase'))} "
+            f"(on its trained phrasing {pct(value(best, 'train'))})."
+        )
+        rag = max(
+            (a for a in retrieving if value(a, "paraphrase") is not None),
+            key=lambda a: value(a, "paraphrase"),
+            default=None,
+        )
+        pair = next(
+            (c for c in (study.get("comparisons") or {}).get("paraphrase", []) if {c["a"], c["b"]} == {best, rag}), None
+        )
         if pair:
             out.append(f"Held-out paraphrases: {describe(pair)}")
     reversed_ft = [value(a, "reversed") for a in closed if value(a, "reversed") is not None]
     reversed_rag = [value(a, "reversed") for a in retrieving if value(a, "reversed") is not None]
     if reversed_ft:
-        out.append(f"Reversed questions: at most {pct(max(reversed_ft))} for any fine-tune"
-                   + (f", {pct(max(reversed_rag))} with retrieval." if reversed_rag else "."))
+        out.append(
+            f"Reversed questions: at most {pct(max(reversed_ft))} for any fine-tune"
+            + (f", {pct(max(reversed_rag))} with retrieval." if reversed_rag else ".")
+        )
     return out
 
 
@@ -115,6 +137,13 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="generalization", order=10, phase="records", probes=True, run=run, result=Result, section=section,
+    name="generalization",
+    order=10,
+    phase="records",
+    probes=True,
+    run=run,
+    result=Result,
+    section=section,
     charts=charts,
-    summary="accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm")
+    summary="accuracy per probe family (trained phrasing, held-out paraphrases, reversed) per arm",
+)

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
-from ragft.report.numbers import pct, rate_cell, study as results_of
-from ragft.report.plots import learning_curve_png
-from ragft.report.section import Section
 from pydantic import ConfigDict
 
 from ragft.evaluate.results import Closed
+from ragft.report.numbers import pct, rate_cell
+from ragft.report.numbers import study as results_of
+from ragft.report.plots import learning_curve_png
+from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
 
-NOTE = ("Checkpoints of one training run per fine-tune (not a retrain per point): closed-book accuracy on the first "
-        "questions of each probe family every few epochs; seconds are training time only (evaluation excluded). "
-        "Gekhman et al. found new facts fitted slowly, and fitting them raising hallucination.")
+NOTE = (
+    "Checkpoints of one training run per fine-tune (not a retrain per point): closed-book accuracy on the first "
+    "questions of each probe family every few epochs; seconds are training time only (evaluation excluded). "
+    "Gekhman et al. found new facts fitted slowly, and fitting them raising hallucination."
+)
 
 
 class Point(Closed):
@@ -41,8 +44,13 @@ class Result(Closed):
 
 def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     config = inp.config
-    return {"learning_curve": {"every": config.curve_every, "questions_per_family": config.curve_questions,
-                               "finetunes": inp.curves}}, []
+    return {
+        "learning_curve": {
+            "every": config.curve_every,
+            "questions_per_family": config.curve_questions,
+            "finetunes": inp.curves,
+        }
+    }, []
 
 
 def section(results: dict) -> Section | None:
@@ -61,9 +69,19 @@ def section(results: dict) -> Section | None:
                 f"{pct((last.get('train') or {}).get('value'))}, "
                 f"held-out paraphrases {pct((last.get('paraphrase') or {}).get('value'))} after {last['epoch']} epochs "
                 f"({last['train_tokens']:,} tokens, {last['seconds']:.0f} s); paraphrases peaked at "
-                f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}.")
-        rows += [[variant, str(p["epoch"]), f"{p['train_tokens']:,}", f"{p['seconds']:.1f}", rate_cell(p.get("train")),
-                  rate_cell(p.get("paraphrase"))] for p in points]
+                f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}."
+            )
+        rows += [
+            [
+                variant,
+                str(p["epoch"]),
+                f"{p['train_tokens']:,}",
+                f"{p['seconds']:.1f}",
+                rate_cell(p.get("train")),
+                rate_cell(p.get("paraphrase")),
+            ]
+            for p in points
+        ]
     head = ["fine-tune", "epoch", "train tokens", "seconds", "train", "paraphrase"]
     return Section("Learning curve", findings, head, rows, NOTE, "learning_curve.png")
 
@@ -73,6 +91,14 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="learning_curve", order=30, phase="records", probes=True, watches_training=True, run=run, result=Result,
+    name="learning_curve",
+    order=30,
+    phase="records",
+    probes=True,
+    watches_training=True,
+    run=run,
+    result=Result,
     section=section,
-    charts=charts, summary="each fine-tune's closed-book accuracy every curve_every epochs")
+    charts=charts,
+    summary="each fine-tune's closed-book accuracy every curve_every epochs",
+)

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 from ragft.evaluate.decision import need_row
 from ragft.evaluate.long_context import long_context
-from ragft.report.lifecycle_plots import long_context_png
-from ragft.report.numbers import (DASH, context_vs_rag, count, has, largest_fit, prompt_tokens, rate_cell, said,
-                                  seconds, study)
-from ragft.report.section import Section
 from ragft.evaluate.results import Closed, Rate
+from ragft.report.lifecycle_plots import long_context_png
+from ragft.report.numbers import (
+    DASH,
+    context_vs_rag,
+    count,
+    has,
+    largest_fit,
+    prompt_tokens,
+    rate_cell,
+    said,
+    seconds,
+    study,
+)
+from ragft.report.section import Section
 from ragft.studies.registry import Need, Study, StudyInput
 
-NOTE = ("The untouched model with every fact in its prompt (context) against grounded RAG over the same facts, as the "
-        "knowledge grows; a size whose prompt does not fit the model's window is asked with RAG only. The lecture's "
-        "claim: prompting works for what fits in the context window.")
+NOTE = (
+    "The untouched model with every fact in its prompt (context) against grounded RAG over the same facts, as the "
+    "knowledge grows; a size whose prompt does not fit the model's window is asked with RAG only. The lecture's "
+    "claim: prompting works for what fits in the context window."
+)
 
 
 class Asked(Closed):
@@ -55,14 +67,18 @@ def section(results: dict) -> Section | None:
         mine = [s for s in sizes if has(((s.get("arms") or {}).get(name) or {}).get("accuracy"))]
         if len(mine) >= 2:
             lo, hi = (s["arms"][name] for s in (mine[0], mine[-1]))
-            findings.append(f"{name}: {said(lo['accuracy'])} with {mine[0]['facts']} facts, {said(hi['accuracy'])} "
-                            f"with {mine[-1]['facts']}; {prompt_tokens(lo)} → {prompt_tokens(hi)} prompt tokens "
-                            "per question.")
+            findings.append(
+                f"{name}: {said(lo['accuracy'])} with {mine[0]['facts']} facts, {said(hi['accuracy'])} "
+                f"with {mine[-1]['facts']}; {prompt_tokens(lo)} → {prompt_tokens(hi)} prompt tokens "
+                "per question."
+            )
     misfits = [s for s in sizes if s.get("fits") is False]
     if misfits:
-        findings.append(f"Did not fit the {count(window)}-token window (asked with RAG only): "
-                        + ", ".join(f"{s['facts']} facts ({count(s.get('context_tokens'))} tokens)" for s in misfits)
-                        + ".")
+        findings.append(
+            f"Did not fit the {count(window)}-token window (asked with RAG only): "
+            + ", ".join(f"{s['facts']} facts ({count(s.get('context_tokens'))} tokens)" for s in misfits)
+            + "."
+        )
     findings += [f"Not run with {s['facts']} facts: {s['skipped']}." for s in sizes if s.get("skipped")]
     head = ["facts", "questions", "prompt tokens, all facts", "fits the window"]
     head += [h for name in names for h in (f"{name}: accuracy", f"{name}: tokens, seconds per question")]
@@ -73,12 +89,19 @@ def section(results: dict) -> Section | None:
 def _size_row(size: dict, names: list[str]) -> list[str]:
     if size.get("skipped"):
         return [str(size["facts"]), DASH, DASH, f"skipped: {size['skipped']}", *[DASH] * (2 * len(names))]
-    cells = [str(size["facts"]), str(size.get("questions", DASH)), count(size.get("context_tokens")),
-             "yes" if size.get("fits") else "no"]
+    cells = [
+        str(size["facts"]),
+        str(size.get("questions", DASH)),
+        count(size.get("context_tokens")),
+        "yes" if size.get("fits") else "no",
+    ]
     for name in names:
         arm = (size.get("arms") or {}).get(name)
-        cells += [rate_cell(arm.get("accuracy")),
-                  f"{prompt_tokens(arm)} tokens, {seconds(arm.get('mean_latency_s'))}"] if arm else [DASH, DASH]
+        cells += (
+            [rate_cell(arm.get("accuracy")), f"{prompt_tokens(arm)} tokens, {seconds(arm.get('mean_latency_s'))}"]
+            if arm
+            else [DASH, DASH]
+        )
     return cells
 
 
@@ -87,8 +110,9 @@ def _largest_fit(sizes: list[dict], window: int | None) -> list[str]:
     if size is not None:
         return [f"Largest knowledge that fit the prompt: {context_vs_rag(size, window)}"]
     if any(s.get("fits") is False for s in sizes):
-        return [f"No size tried fit the {count(window)}-token window: the whole knowledge could not be put in the "
-                "prompt."]
+        return [
+            f"No size tried fit the {count(window)}-token window: the whole knowledge could not be put in the prompt."
+        ]
     return []
 
 
@@ -103,9 +127,17 @@ def need(results: dict) -> dict | None:
     misfit = min((s["facts"] for s in found.get("sizes") or [] if s.get("fits") is False), default=None)
     if misfit is not None:
         evidence += f" {misfit} facts did not fit the window."
-    return need_row("Put everything in the prompt", top, evidence, [top], facts=size["facts"],
-                    window=found.get("window"), accuracy={a: arm["accuracy"]["value"] for a, arm in arms.items()},
-                    prompt_tokens={a: arm.get("mean_prompt_tokens") for a, arm in arms.items()}, first_misfit=misfit)
+    return need_row(
+        "Put everything in the prompt",
+        top,
+        evidence,
+        [top],
+        facts=size["facts"],
+        window=found.get("window"),
+        accuracy={a: arm["accuracy"]["value"] for a, arm in arms.items()},
+        prompt_tokens={a: arm.get("mean_prompt_tokens") for a, arm in arms.items()},
+        first_misfit=misfit,
+    )
 
 
 def charts(results: dict) -> dict[str, bytes | None]:
@@ -113,5 +145,13 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="long_context", order=70, phase="untouched", run=run, result=Result, section=section, charts=charts,
-    needs=(Need(70, need),), summary="the whole knowledge in the prompt at growing sizes, against RAG")
+    name="long_context",
+    order=70,
+    phase="untouched",
+    run=run,
+    result=Result,
+    section=section,
+    charts=charts,
+    needs=(Need(70, need),),
+    summary="the whole knowledge in the prompt at growing sizes, against RAG",
+)

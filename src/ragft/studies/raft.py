@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from ragft.evaluate.paired import describe, paired_comparisons
 from ragft.evaluate.records import family_metrics
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.report.lifecycle_plots import raft_png
 from ragft.report.numbers import DASH, count, listing, measured, rate_cell, seconds, sentence, study
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Study, StudyInput
 
-NOTE = ("RAFT (Zhang et al. 2024) fine-tunes the model to answer from retrieved passages, distractors included. It is "
-        "compared with the plain fine-tune and the untouched model given the same passages, on the same questions "
-        "(exact McNemar, Holm-corrected).")
+NOTE = (
+    "RAFT (Zhang et al. 2024) fine-tunes the model to answer from retrieved passages, distractors included. It is "
+    "compared with the plain fine-tune and the untouched model given the same passages, on the same questions "
+    "(exact McNemar, Holm-corrected)."
+)
 
 
 class Training(Closed):
@@ -40,9 +42,15 @@ def raft(rows: list[dict], arms: list, finetunes: dict) -> dict:
     names += [n for n in ("finetuned+rag", "rag") if any(a.name == n for a in arms)]
     per_arm = {n: family_metrics([dict(r, family="all") for r in rows if r["arm"] == n])["all"] for n in names}
     trained = {a.variant: finetunes.get(a.variant) for a in arms if a.train_on == "raft"}
-    return {"arms": per_arm, "comparisons": paired_comparisons(rows, names),
-            "training": {v: {k: ft[k] for k in ("examples", "train_tokens", "seconds", "epochs", "method")}
-                         for v, ft in trained.items() if ft}}
+    return {
+        "arms": per_arm,
+        "comparisons": paired_comparisons(rows, names),
+        "training": {
+            v: {k: ft[k] for k in ("examples", "train_tokens", "seconds", "epochs", "method")}
+            for v, ft in trained.items()
+            if ft
+        },
+    }
 
 
 def run(inp: StudyInput) -> tuple[dict, list[dict]]:
@@ -59,9 +67,11 @@ def section(results: dict) -> Section | None:
     headline = [f"Accuracy: {listing(arms)}."]
     headline += [sentence(describe(c)) for c in comparisons if first in (c["a"], c["b"])]
     findings = headline + [sentence(describe(c)) for c in comparisons if first not in (c["a"], c["b"])]
-    findings += [f"{variant} trained on {t['examples']} examples ({t['train_tokens']:,} tokens, {t['epochs']} "
-                 f"epoch(s), {t['method']}) in {seconds(t['seconds'])}." for variant, t in
-                 (found.get("training") or {}).items()]
+    findings += [
+        f"{variant} trained on {t['examples']} examples ({t['train_tokens']:,} tokens, {t['epochs']} "
+        f"epoch(s), {t['method']}) in {seconds(t['seconds'])}."
+        for variant, t in (found.get("training") or {}).items()
+    ]
     rows = [[name, rate_cell(r), _training(results, found, name)] for name, r in arms.items()]
     return Section("RAFT", findings, ["arm", "accuracy", "training"], rows, NOTE, "raft.png", headline)
 
@@ -82,5 +92,13 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 # Its decision row is evaluate/decision.py's `combine`, which reads this study where the run made it.
 STUDY = Study(
-    name="raft", order=80, phase="records", run=run, result=Result, section=section, charts=charts, check=check,
-    summary="the fine-tune trained on retrieved passages against finetuned+rag and rag")
+    name="raft",
+    order=80,
+    phase="records",
+    run=run,
+    result=Result,
+    section=section,
+    charts=charts,
+    check=check,
+    summary="the fine-tune trained on retrieved passages against finetuned+rag and rag",
+)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from ragft.data.unknowns import check_source
 from ragft.evaluate.decision import need_row
+from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.evaluate.unknowns import unknowns_results
 from ragft.report.lifecycle_plots import unknowns_png
 from ragft.report.numbers import DASH, has, listing, pct, rate_cell, study
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.studies.registry import Need, Study, StudyInput
 
-NOTE = ("Questions about entities that are not in the data: the right reply is to abstain, any answer is invented. "
-        "Gekhman et al. (2024) found fine-tuning on new knowledge raising hallucination; the idk fine-tune is trained "
-        "to say it does not know. Invention is compared with the base model's by exact McNemar tests "
-        "(Holm-corrected).")
+NOTE = (
+    "Questions about entities that are not in the data: the right reply is to abstain, any answer is invented. "
+    "Gekhman et al. (2024) found fine-tuning on new knowledge raising hallucination; the idk fine-tune is trained "
+    "to say it does not know. Invention is compared with the base model's by exact McNemar tests "
+    "(Holm-corrected)."
+)
 
 
 class Arm(Closed):
@@ -52,20 +54,27 @@ def section(results: dict) -> Section | None:
     else:
         least = ", ".join(name for name, r in invented.items() if r["value"] == low)
         most = ", ".join(name for name, r in invented.items() if r["value"] == high)
-        headline = [f"Of {asked}, {least} invented answers to the fewest ({pct(low)}), {most} to the most "
-                    f"({pct(high)}); invented: {listing(invented)}."]
+        headline = [
+            f"Of {asked}, {least} invented answers to the fewest ({pct(low)}), {most} to the most "
+            f"({pct(high)}); invented: {listing(invented)}."
+        ]
     headline += [_invention(c) for c in found.get("invention_vs_base") or []]
     findings = list(headline)
     known = {name: a.get("known_accuracy") for name, a in arms.items()}
     if any(has(r) for r in known.values()):
         findings.append(f"Accuracy on known facts: {listing(known)}.")
-    doubting = {name: a.get("known_abstained") for name, a in arms.items()
-                if has(a.get("known_abstained")) and a["known_abstained"]["value"] > 0}
+    doubting = {
+        name: a.get("known_abstained")
+        for name, a in arms.items()
+        if has(a.get("known_abstained")) and a["known_abstained"]["value"] > 0
+    }
     if doubting:
         findings.append(f"Abstained on known facts: {listing(doubting)}.")
     head = ["arm", "unknowns: abstained", "unknowns: invented", "known facts: accurate", "known facts: abstained"]
-    rows = [[name, *(rate_cell(a.get(k)) for k in ("abstained", "invented", "known_accuracy", "known_abstained"))]
-            for name, a in arms.items()]
+    rows = [
+        [name, *(rate_cell(a.get(k)) for k in ("abstained", "invented", "known_accuracy", "known_abstained"))]
+        for name, a in arms.items()
+    ]
     return Section("Unknowns", findings, head, rows, NOTE, "unknowns.png", headline)
 
 
@@ -97,14 +106,24 @@ def need(results: dict) -> dict | None:
         evidence += f" Accuracy on known facts: {listing(known)}."
     tests = found.get("invention_vs_base") or []
     called = [c for c in tests if c.get("significant") and c.get("better")]
-    evidence += "".join(f" {c['better']} invents significantly less than {c['b'] if c['better'] == c['a'] else c['a']}"
-                        f" (Holm p = {c['p_holm']:.2g}, {c['n']} questions)." for c in called)
+    evidence += "".join(
+        f" {c['better']} invents significantly less than {c['b'] if c['better'] == c['a'] else c['a']}"
+        f" (Holm p = {c['p_holm']:.2g}, {c['n']} questions)."
+        for c in called
+    )
     if tests and not called:
-        evidence += (f" No fine-tune invents significantly more or less than {tests[0]['a']} "
-                     f"(exact McNemar, Holm-corrected, {tests[0]['n']} questions).")
-    return need_row("Do not invent answers about unknowns", best, evidence, winners,
-                    invented={a: r["value"] for a, r in invented.items()},
-                    abstained={a: arms[a]["abstained"]["value"] for a in invented if has(arms[a].get("abstained"))})
+        evidence += (
+            f" No fine-tune invents significantly more or less than {tests[0]['a']} "
+            f"(exact McNemar, Holm-corrected, {tests[0]['n']} questions)."
+        )
+    return need_row(
+        "Do not invent answers about unknowns",
+        best,
+        evidence,
+        winners,
+        invented={a: r["value"] for a, r in invented.items()},
+        abstained={a: arms[a]["abstained"]["value"] for a in invented if has(arms[a].get("abstained"))},
+    )
 
 
 def charts(results: dict) -> dict[str, bytes | None]:
@@ -112,7 +131,15 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="unknowns", order=60, phase="records", asks_unknowns=True, run=run, result=Result, section=section,
+    name="unknowns",
+    order=60,
+    phase="records",
+    asks_unknowns=True,
+    run=run,
+    result=Result,
+    section=section,
     charts=charts,
-    needs=(Need(40, need),), check=check,
-    summary="questions about entities not in the data: abstained or invented, per arm")
+    needs=(Need(40, need),),
+    check=check,
+    summary="questions about entities not in the data: abstained or invented, per arm",
+)

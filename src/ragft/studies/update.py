@@ -7,15 +7,17 @@ import functools
 
 from ragft.evaluate.decision import need_row
 from ragft.evaluate.lifecycle import NOT_UPDATED, check_edits, run_edits
+from ragft.evaluate.results import Closed, Rate
 from ragft.report.lifecycle_plots import update_png
 from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, study
 from ragft.report.section import Section
-from ragft.evaluate.results import Closed, Rate
 from ragft.studies.registry import Need, Study
 
-NOTE = ("Some facts change value. Each approach is asked about them before and after its update (scored against the "
-        "new value; stale: still stating the old one) and about unchanged facts; the seconds are the update itself. "
-        "The lecture's claim: a fine-tune is updated by training again (slow), RAG by replacing passages (instant).")
+NOTE = (
+    "Some facts change value. Each approach is asked about them before and after its update (scored against the "
+    "new value; stale: still stating the old one) and about unchanged facts; the seconds are the update itself. "
+    "The lecture's claim: a fine-tune is updated by training again (slow), RAG by replacing passages (instant)."
+)
 
 
 class Approach(Closed):
@@ -52,9 +54,14 @@ def section(results: dict) -> Section | None:
     def phase(name, when):
         return approaches[name].get(when) or {}
 
-    headline = [f"{found.get('changed', DASH)} of {found.get('facts', DASH)} facts changed. New value stated after "
-                "the update: " + "; ".join(f"{name} {said(phase(name, 'after').get('changed'))}, {_took(name, a)}"
-                                         for name, a in approaches.items()) + "."]
+    headline = [
+        f"{found.get('changed', DASH)} of {found.get('facts', DASH)} facts changed. New value stated after "
+        "the update: "
+        + "; ".join(
+            f"{name} {said(phase(name, 'after').get('changed'))}, {_took(name, a)}" for name, a in approaches.items()
+        )
+        + "."
+    ]
     stale = {name: phase(name, "after").get("stale") for name in approaches}
     if any(has(r) for r in stale.values()):
         headline.append(f"Old value still stated after the update: {listing(stale)}.")
@@ -66,15 +73,42 @@ def section(results: dict) -> Section | None:
     if any(has(r) for r in kept.values()):
         findings.append(f"Unchanged facts after the update: {listing(kept)}.")
     if found.get("retrained_with_deletions") and "finetuned-retrained" in approaches:
-        findings.append("finetuned-retrained was also trained without the deleted facts: one retraining served the "
-                        "update and the deletion.")
-    findings += [f"Example change: {quoted(e.get('before'))} → {quoted(e.get('after'))}." for e in
-                 (found.get("examples") or [])[:1]]
-    head = ["approach", "how", "update time", "changed: before", "changed: after", "stale: before", "stale: after",
-            "unchanged: after"]
-    rows = [[name, a.get("how") or DASH, _took(name, a), *(rate_cell(phase(name, when).get(key)) for when, key in
-             (("before", "changed"), ("after", "changed"), ("before", "stale"), ("after", "stale"),
-              ("after", "unchanged")))] for name, a in approaches.items()]
+        findings.append(
+            "finetuned-retrained was also trained without the deleted facts: one retraining served the "
+            "update and the deletion."
+        )
+    findings += [
+        f"Example change: {quoted(e.get('before'))} → {quoted(e.get('after'))}."
+        for e in (found.get("examples") or [])[:1]
+    ]
+    head = [
+        "approach",
+        "how",
+        "update time",
+        "changed: before",
+        "changed: after",
+        "stale: before",
+        "stale: after",
+        "unchanged: after",
+    ]
+    rows = [
+        [
+            name,
+            a.get("how") or DASH,
+            _took(name, a),
+            *(
+                rate_cell(phase(name, when).get(key))
+                for when, key in (
+                    ("before", "changed"),
+                    ("after", "changed"),
+                    ("before", "stale"),
+                    ("after", "stale"),
+                    ("after", "unchanged"),
+                )
+            ),
+        ]
+        for name, a in approaches.items()
+    ]
     return Section("Updating knowledge", findings, head, rows, NOTE, "update.png", headline)
 
 
@@ -82,8 +116,11 @@ def _took(name: str, approach: dict) -> str:
     """'3.9 s, 1 example, 45 tokens'; 'not updated' for the fine-tune left as it was."""
     if name == NOT_UPDATED:
         return "not updated"
-    trained = (f", {approach['examples']} example{'s' if approach['examples'] != 1 else ''}"
-               if approach.get("examples") is not None else "")
+    trained = (
+        f", {approach['examples']} example{'s' if approach['examples'] != 1 else ''}"
+        if approach.get("examples") is not None
+        else ""
+    )
     tokens = f", {approach['train_tokens']:,} tokens" if approach.get("train_tokens") is not None else ""
     return seconds(approach.get("update_seconds")) + trained + tokens
 
@@ -100,15 +137,26 @@ def need(results: dict) -> dict | None:
     secs = {a: approaches[a].get("update_seconds") for a in updated}
     top = max(updated, key=lambda a: (after(a, "changed")["value"], -(secs[a] or 0)))
     winners = [top] if after(top, "changed")["value"] > 0 else []
-    evidence = ("New value stated on the changed facts after updating: "
-                + "; ".join(f"{a} {said(after(a, 'changed'))} after {seconds(secs[a])}" for a in updated) + ".")
+    evidence = (
+        "New value stated on the changed facts after updating: "
+        + "; ".join(f"{a} {said(after(a, 'changed'))} after {seconds(secs[a])}" for a in updated)
+        + "."
+    )
     if NOT_UPDATED in approaches and has(after(NOT_UPDATED, "stale")):
-        evidence += (f" The fine-tune not updated ({NOT_UPDATED}) still stated the old value on "
-                     f"{said(after(NOT_UPDATED, 'stale'))}.")
+        evidence += (
+            f" The fine-tune not updated ({NOT_UPDATED}) still stated the old value on "
+            f"{said(after(NOT_UPDATED, 'stale'))}."
+        )
     best = top if winners else "none: no approach stated the new value"
-    return need_row("Keep the knowledge up to date", best, evidence, winners, update_seconds=secs,
-                    changed_after={a: after(a, "changed")["value"] for a in updated},
-                    stale_after={a: after(a, "stale")["value"] for a in approaches if has(after(a, "stale"))})
+    return need_row(
+        "Keep the knowledge up to date",
+        best,
+        evidence,
+        winners,
+        update_seconds=secs,
+        changed_after={a: after(a, "changed")["value"] for a in updated},
+        stale_after={a: after(a, "stale")["value"] for a in approaches if has(after(a, "stale"))},
+    )
 
 
 def charts(results: dict) -> dict[str, bytes | None]:
@@ -116,7 +164,17 @@ def charts(results: dict) -> dict[str, bytes | None]:
 
 
 STUDY = Study(
-    name="update", order=40, phase="trained", run=run_edits, result=Result, section=section, charts=charts,
+    name="update",
+    order=40,
+    phase="trained",
+    run=run_edits,
+    result=Result,
+    section=section,
+    charts=charts,
     needs=(Need(20, need),),
-    check=functools.partial(check_edits, "update"), edits_knowledge=True, trains_after=True, stage="lifecycle",
-    summary="some facts change value: RAG upsert against continued training and retraining")
+    check=functools.partial(check_edits, "update"),
+    edits_knowledge=True,
+    trains_after=True,
+    stage="lifecycle",
+    summary="some facts change value: RAG upsert against continued training and retraining",
+)

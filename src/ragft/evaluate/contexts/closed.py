@@ -9,5 +9,13 @@ def messages(question, prompts, hits, worked_examples) -> list[dict]:
     return plain_messages(prompts.system, prompts.closed_book.format(question=question))
 
 
-CONTEXT = Context("closed", "", "base", None, "closed book (the seed's fine-tuned-model prompt)", order=10,
-                  messages=messages, kind="the untouched model")
+CONTEXT = Context(
+    "closed",
+    "",
+    "base",
+    None,
+    "closed book (the seed's fine-tuned-model prompt)",
+    order=10,
+    messages=messages,
+    kind="the untouched model",
+)

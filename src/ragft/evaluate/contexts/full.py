@@ -16,6 +16,15 @@ def messages(question, prompts, hits, worked_examples) -> list[dict]:
     return plain_messages(prompts.context_system, prompts.context.format(knowledge=knowledge, question=question))
 
 
-CONTEXT = Context("full", "+context", "context", "full", "the whole knowledge base in the prompt", order=40,
-                  messages=messages, passages=passages, kind="the whole knowledge in the prompt",
-                  whole_knowledge=True)
+CONTEXT = Context(
+    "full",
+    "+context",
+    "context",
+    "full",
+    "the whole knowledge base in the prompt",
+    order=40,
+    messages=messages,
+    passages=passages,
+    kind="the whole knowledge in the prompt",
+    whole_knowledge=True,
+)

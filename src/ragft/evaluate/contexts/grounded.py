@@ -15,6 +15,14 @@ def messages(question, prompts, hits, worked_examples) -> list[dict]:
     return grounded_messages(question, hits, prompts, worked_examples)
 
 
-CONTEXT = Context("grounded", "+rag", "rag", "grounded",
-                  "hybrid retrieval (dense + BM25), best passage(s) only, cited answers", order=20,
-                  messages=messages, passages=passages, cites=True)
+CONTEXT = Context(
+    "grounded",
+    "+rag",
+    "rag",
+    "grounded",
+    "hybrid retrieval (dense + BM25), best passage(s) only, cited answers",
+    order=20,
+    messages=messages,
+    passages=passages,
+    cites=True,
+)

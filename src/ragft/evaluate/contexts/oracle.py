@@ -9,13 +9,22 @@ from ragft.rag.hits import Hit
 
 
 def passages(task, kb, rag) -> list:
-    return [[Hit(g, task.passages[g], 1.0) for g in item.gold_ids][:rag.k] for item in task.items]
+    return [[Hit(g, task.passages[g], 1.0) for g in item.gold_ids][: rag.k] for item in task.items]
 
 
 def messages(question, prompts, hits, worked_examples) -> list[dict]:
     return grounded_messages(question, hits, prompts, worked_examples)
 
 
-CONTEXT = Context("oracle", "+oracle", "oracle", "oracle",
-                  "the question's gold passages alone in the grounded prompt (the reader's ceiling)", order=50,
-                  messages=messages, passages=passages, cites=True, recommend=False)
+CONTEXT = Context(
+    "oracle",
+    "+oracle",
+    "oracle",
+    "oracle",
+    "the question's gold passages alone in the grounded prompt (the reader's ceiling)",
+    order=50,
+    messages=messages,
+    passages=passages,
+    cites=True,
+    recommend=False,
+)

@@ -17,5 +17,13 @@ def messages(question, prompts, hits, worked_examples) -> list[dict]:
     return plain_messages(prompts.system, prompts.rag.format(question=question, context=context))
 
 
-CONTEXT = Context("seed", "+rag-seed", "rag-seed", "seed", "the seed's RAG (dense top-5, seed prompt)", order=30,
-                  messages=messages, passages=passages)
+CONTEXT = Context(
+    "seed",
+    "+rag-seed",
+    "rag-seed",
+    "seed",
+    "the seed's RAG (dense top-5, seed prompt)",
+    order=30,
+    messages=messages,
+    passages=passages,
+)
