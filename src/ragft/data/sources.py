@@ -3,15 +3,13 @@ them) is generated, not read; `domain(name)` gives its facts and question templa
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from collections.abc import Callable
 from functools import cache
-from importlib.metadata import entry_points
 
 from ragft.data.domains import Domain, Mix
 from ragft.errors import RagftError
+from ragft.plugins import discover_modules
 
 Generator = Callable[[int, int], list[dict]]  # (n entities, seed) -> chat conversations
 ENTRY_POINT_GROUP = "ragft.domains"  # a module of another package defining DOMAIN (and GENERATOR)
@@ -22,11 +20,8 @@ _MIX_PART = re.compile(r"([a-z]+)(?::([1-9][0-9]{0,5}))?")  # "people", "cities:
 def _registered() -> dict[str, tuple[Domain, Generator]]:
     """{name: (domain, its generator)} of every module of ragft.data.generated and every entry point: found on first
     use, never at import time."""
-    package = importlib.import_module("ragft.data.generated")
-    modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
-    modules += [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
     out: dict[str, tuple[Domain, Generator]] = {}
-    for module in modules:
+    for module in discover_modules("ragft.data.generated", ENTRY_POINT_GROUP, "DOMAIN"):
         domain = module.DOMAIN
         if domain.name in out:
             raise RagftError(f"two generated domains are called {domain.name!r}; rename one")

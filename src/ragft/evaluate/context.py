@@ -5,14 +5,12 @@ use, so adding a context is adding such a module (evaluate/arms.py makes every f
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 
 from ragft.errors import RagftError
+from ragft.plugins import discover
 from ragft.rag.hits import Hit
 from ragft.rag.prompts import PromptConfig
 
@@ -42,12 +40,8 @@ class Context:
 
 @cache
 def _registered() -> dict[str, Context]:
-    package = importlib.import_module("ragft.evaluate.contexts")
-    modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
-    modules += [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
     out: dict[str, Context] = {}
-    for module in sorted(modules, key=lambda m: m.CONTEXT.order):
-        context = module.CONTEXT
+    for context in sorted(discover("ragft.evaluate.contexts", ENTRY_POINT_GROUP, "CONTEXT"), key=lambda c: c.order):
         if context.name in out:
             raise RagftError(f"two contexts are called {context.name!r}; rename one")
         out[context.name] = context

@@ -9,17 +9,15 @@ use (never at import time), so `ragft --help` loads none of them. Adding a study
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from ragft.data.unknowns import UNKNOWN
 from ragft.errors import RagftError
+from ragft.plugins import discover
 from ragft.report.section import Section
 
 ENTRY_POINT_GROUP = "ragft.studies"
@@ -113,13 +111,8 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    package = importlib.import_module("ragft.studies")
-    modules = [f"ragft.studies.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.name != "registry"]
-    for name in modules:
-        register(importlib.import_module(name).STUDY)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        loaded = ep.load()
-        register(getattr(loaded, "STUDY", loaded))
+    for study in discover("ragft.studies", ENTRY_POINT_GROUP, "STUDY"):
+        register(study)
 
 
 def studies() -> list[Study]:
