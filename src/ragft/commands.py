@@ -17,10 +17,10 @@ from ragft.data.load import read_chat_file
 from ragft.data.sources import generator_names, is_generator
 from ragft.data.validate import MIN_EXAMPLES, validate_file
 from ragft.errors import ON_TERMINATE, RagftError
+from ragft.evaluate.repetitions import run_seeds
 from ragft.evaluate.results import RESULTS
 from ragft.evaluate.run_dir import default_run_dir, prepare_run_dir
 from ragft.evaluate.runner import Experiment
-from ragft.evaluate.seeds import run_seeds
 from ragft.finetune.chat_format import tools_of
 from ragft.finetune.config import FinetuneConfig
 from ragft.finetune.run import finetune_with_progress, settings_from_config

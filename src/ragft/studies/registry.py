@@ -110,9 +110,9 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     for study in discover("ragft.studies", ENTRY_POINT_GROUP, "STUDY"):
         register(study)
+    _loaded = True  # after: a broken plugin is reported again next time, not left half-loaded
 
 
 def studies() -> list[Study]:

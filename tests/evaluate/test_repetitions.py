@@ -56,8 +56,8 @@ def test_seeds_repeat_the_run_and_summarise(tmp_path, tiny_model_dir):
 def test_seeds_results_are_typed_before_they_are_written():
     from pydantic import ValidationError
 
+    from ragft.evaluate.repetitions import seed_summary
     from ragft.evaluate.results import SeedsResults
-    from ragft.evaluate.seeds import seed_summary
 
     def run(seed, accuracy):
         return {

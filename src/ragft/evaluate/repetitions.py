@@ -3,7 +3,7 @@
 Each repetition is a complete run in `seed-<i>/` (its own results.json and report); the top-level
 results.json holds every seed's numbers and, per arm and probe family, their mean and standard
 deviation (results.json["experiments"]["seeds"], typed as evaluate/results.py's SeedsResults and checked
-before it is written), which report/seeds.py renders.
+before it is written), which report/repetitions.py renders.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from ragft import __version__, atomic
 from ragft.evaluate.results import RESULTS, SeedsResults
 from ragft.evaluate.runner import Experiment, RunOutput
-from ragft.report.seeds import render_seed_reports
+from ragft.report.repetitions import render_seed_reports
 
 
 def seed_configs(config) -> list:
