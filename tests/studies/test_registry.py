@@ -166,3 +166,13 @@ def test_each_studys_results_are_checked_against_its_type():
     extra["unknowns"]["arms"]["base"]["guessed"] = 3  # an unknown key is drift, not data
     with pytest.raises(ValidationError, match="guessed"):
         check_results({"unknowns": extra["unknowns"]})
+
+
+def test_a_studys_row_replaces_the_arms_only_row_of_the_same_need():
+    fixture = json.loads((Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json").read_text())
+    combine = [r for r in decision_table(fixture)["rows"] if r["need"] == "Combine fine-tuning and retrieval"]
+    assert len(combine) == 1 and "raft trained in" in combine[0]["evidence"]  # the raft study's row
+    without = {**fixture, "experiments": {k: v for k, v in fixture["experiments"].items() if k != "raft"}}
+    combine = [r for r in decision_table(without)["rows"] if r["need"] == "Combine fine-tuning and retrieval"]
+    assert len(combine) == 1 and "trained in" not in combine[0]["evidence"]  # from the arms alone
+    assert set(combine[0]["numbers"]["accuracy"]) == {"finetuned+rag", "raft", "rag"}

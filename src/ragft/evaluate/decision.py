@@ -7,7 +7,7 @@ rows, so it says only what was measured."""
 from __future__ import annotations
 
 from ragft.evaluate.context import context_named
-from ragft.report.numbers import comparison, has, listing, pct, said, seconds, study
+from ragft.report.numbers import comparison, has, listing, pct, said, seconds
 from ragft.studies.registry import Need, studies
 
 
@@ -15,7 +15,10 @@ def decision_table(results: dict) -> dict:
     """{"rows": [{"need", "best", "evidence", "numbers"}], "recommendation"}; `numbers["winners"]` names the arms
     (or approaches) the row calls best, empty where none stood out."""
     results = deployable(results)
-    rows = [row for need in needs() if (row := need.row(results)) is not None]
+    studied = [(n.rank, row) for s in studies() for n in s.needs if (row := n.row(results)) is not None]
+    measured = {row["need"] for _, row in studied}  # a study's row replaces the arms-only row of the same need
+    core = [(n.rank, row) for n in NEEDS if (row := n.row(results)) is not None and row["need"] not in measured]
+    rows = [row for _, row in sorted([*studied, *core], key=lambda ranked_row: ranked_row[0])]
     return {"rows": rows, "recommendation": recommendation(results, rows)}
 
 
@@ -166,32 +169,22 @@ def cost(results: dict) -> dict | None:
     )
 
 
+COMBINE = "Combine fine-tuning and retrieval"
+
+
 def combine(results: dict) -> dict | None:
-    """RAFT against RAG and the plain fine-tune with RAG (the raft study); without it, the fine-tune with RAG
-    against RAG, from the run's arms."""
-    need = "Combine fine-tuning and retrieval"
-    found = study(results, "raft")
-    if found and any(has(r) for r in (found.get("arms") or {}).values()):
-        trained = "".join(
-            f" {v} trained in {seconds(t.get('seconds'))} on {t.get('examples')} examples."
-            for v, t in (found.get("training") or {}).items()
-        )
-        return ranked(need, found["arms"], found.get("comparisons") or [], trained)
+    """The fine-tune with RAG against RAG, from the run's arms (the raft study's row replaces it where it ran)."""
     arms = results.get("arms") or {}
     both = [a for a, arm in arms.items() if arm.get("finetuned") and arm.get("rag")]
     rags = [a for a, arm in arms.items() if not arm.get("finetuned") and _retrieves(arm.get("rag"))]
     if not both or not rags:
         return None
-    return ranked(need, {a: arm_rate(arms[a]) for a in both + rags}, results.get("comparisons") or [])
+    return ranked(COMBINE, {a: arm_rate(arms[a]) for a in both + rags}, results.get("comparisons") or [])
 
 
 # The needs every run can answer from its arms; each study adds its own (studies/registry.py's Need), ranked among
-# these.
+# these, and a study's row for one of these needs replaces it.
 NEEDS = (Need(10, accuracy), Need(50, citations), Need(60, cost), Need(80, combine))
-
-
-def needs() -> list[Need]:
-    return sorted([*NEEDS, *(need for s in studies() for need in s.needs)], key=lambda need: need.rank)
 
 
 def approaches(results: dict) -> dict[str, str]:

@@ -3,13 +3,14 @@ against the untouched model and the plain fine-tune given the same passages, on 
 
 from __future__ import annotations
 
+from ragft.evaluate.decision import COMBINE, ranked
 from ragft.evaluate.paired import describe, paired_comparisons
 from ragft.evaluate.records import family_metrics
 from ragft.evaluate.results import Closed, Comparison, Rate
 from ragft.report.lifecycle_plots import raft_png
-from ragft.report.numbers import DASH, count, listing, measured, rate_cell, seconds, sentence, study
+from ragft.report.numbers import DASH, count, has, listing, measured, rate_cell, seconds, sentence, study
 from ragft.report.section import Section
-from ragft.studies.registry import Study, StudyInput
+from ragft.studies.registry import Need, Study, StudyInput
 
 NOTE = (
     "RAFT (Zhang et al. 2024) fine-tunes the model to answer from retrieved passages, distractors included. It is "
@@ -86,11 +87,22 @@ def _training(results: dict, found: dict, arm: str) -> str:
     return f"{t.get('examples', DASH)} examples, {count(t.get('train_tokens'))} tokens, {seconds(t.get('seconds'))}"
 
 
+def need(results: dict) -> dict | None:
+    """RAFT against RAG and the plain fine-tune with RAG, on the same questions (it replaces the arms-only row)."""
+    found = study(results, "raft")
+    if not found or not any(has(r) for r in (found.get("arms") or {}).values()):
+        return None
+    trained = "".join(
+        f" {v} trained in {seconds(t.get('seconds'))} on {t.get('examples')} examples."
+        for v, t in (found.get("training") or {}).items()
+    )
+    return ranked(COMBINE, found["arms"], found.get("comparisons") or [], trained)
+
+
 def charts(results: dict) -> dict[str, bytes | None]:
     return {"raft.png": raft_png(study(results, "raft"))}
 
 
-# Its decision row is evaluate/decision.py's `combine`, which reads this study where the run made it.
 STUDY = Study(
     name="raft",
     order=80,
@@ -100,5 +112,6 @@ STUDY = Study(
     section=section,
     charts=charts,
     check=check,
+    needs=(Need(80, need),),
     summary="the fine-tune trained on retrieved passages against finetuned+rag and rag",
 )

@@ -64,7 +64,8 @@ Run = Callable[[StudyInput], tuple[dict[str, dict], list[dict]]]
 @dataclass(frozen=True)
 class Need:
     """A row of the decision table: `row(results)` gives it, or None where the run did not measure it; `rank` orders
-    the rows of every study together (accuracy 10, citations 50, cost 60: evaluate/decision.py)."""
+    the rows of every study together (accuracy 10, citations 50, cost 60, combine 80: evaluate/decision.py); a
+    study's row for one of those needs replaces the one made from the arms alone."""
 
     rank: int
     row: Callable[[dict], dict | None]
