@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ragft.evaluate.decision import decision_table
 from ragft.evaluate.metrics import wilson_interval
 from ragft.evaluate.paired import paired_comparisons
+from ragft.report.decision import decision_table
 
 FIXTURE = Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json"
 NEEDS = [

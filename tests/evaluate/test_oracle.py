@@ -4,9 +4,10 @@ import json
 
 from ragft.config import load_config
 from ragft.evaluate.arms import parse_arm
-from ragft.evaluate.decision import decision_table, deployable
+from ragft.evaluate.decision import deployable
 from ragft.evaluate.records import miss_split
 from ragft.evaluate.runner import Experiment
+from ragft.report.decision import decision_table
 
 
 def test_oracle_arms_read_gold_passages_with_the_grounded_prompt():

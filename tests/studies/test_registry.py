@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from ragft.config import load_config
 from ragft.errors import RagftError
 from ragft.evaluate.arms import parse_arm
-from ragft.evaluate.decision import decision_table
 from ragft.evaluate.runner import Experiment
+from ragft.report.decision import decision_table
 from ragft.report.section import Section
 from ragft.studies import registry
 from ragft.studies.errors import errors

@@ -32,7 +32,6 @@ from ragft.data.unknowns import UNKNOWN, idk_conversations, with_unknowns
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
 from ragft.evaluate.checkpoints import Checkpoints
-from ragft.evaluate.decision import decision_table
 from ragft.evaluate.judge import JudgeSettings, judge_records
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.passages import context_passages, grounded_passages
@@ -47,6 +46,7 @@ from ragft.rag.answer import answer_grounded
 from ragft.rag.retriever import Retriever, settings_from_config
 from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
+from ragft.report.decision import decision_table
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
 from ragft.studies.registry import StudyInput, check_results

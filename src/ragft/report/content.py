@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from ragft.evaluate.decision import decision_table
 from ragft.evaluate.paired import describe
+from ragft.report.decision import decision_table
 from ragft.report.numbers import DASH, arm_kind, comparison, pct, rate_cell
 from ragft.report.studies import study_sections
 
