@@ -203,14 +203,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None, quiet: bool, 
         print_seeds(result.results)
         typer.echo(f"report: {run_dir / 'report.html'}")
         return
-    result = _marking_failure(
-        run_dir,
-        Experiment(
-            config, run_dir, reporter, api_key=keys.api_key, judge_api_key=keys.judge, rewriter_api_key=keys.rewriter
-        ).run,
-    )
-    print_summary(result.results)
-    typer.echo(f"report: {run_dir / 'report.html'}")
+    _run_and_print(config, run_dir, reporter, keys)
 
 
 def resume_experiment(run_dir: Path, quiet: bool, keys: ApiKeys = ApiKeys()) -> None:
@@ -225,19 +218,13 @@ def resume_experiment(run_dir: Path, quiet: bool, keys: ApiKeys = ApiKeys()) -> 
     (run_dir / "FAILED").unlink(missing_ok=True)  # written again if this try fails too
     reporter = Reporter(quiet)
     reporter.log(f"resuming {run_dir}")
-    result = _marking_failure(
-        run_dir,
-        Experiment(
-            config,
-            run_dir,
-            reporter,
-            api_key=keys.api_key,
-            judge_api_key=keys.judge,
-            rewriter_api_key=keys.rewriter,
-            resume=True,
-        ).run,
-    )
-    print_summary(result.results)
+    _run_and_print(config, run_dir, reporter, keys, resume=True)
+
+
+def _run_and_print(config: ExperimentConfig, run_dir: Path, reporter: Reporter, keys: ApiKeys, resume=False) -> None:
+    """One run into `run_dir` (FAILED written if it fails), its summary table and where its report is."""
+    experiment = Experiment(config, run_dir, reporter, keys.api_key, keys.judge, keys.rewriter, resume=resume)
+    print_summary(_marking_failure(run_dir, experiment.run).results)
     typer.echo(f"report: {run_dir / 'report.html'}")
 
 

@@ -21,7 +21,13 @@ from ragft.progress import Reporter
 
 class ModelPool:
     def __init__(
-        self, config, run_dir: Path, reporter: Reporter, generation: GenerationSettings, api_key: str | None = None
+        self,
+        config,
+        run_dir: Path,
+        reporter: Reporter,
+        generation: GenerationSettings,
+        api_key: str | None = None,
+        keep_default: bool = False,
     ):
         self.config, self.run_dir, self.reporter, self.generation = config, run_dir, reporter, generation
         self.api_key = api_key  # for an openai backend; never written anywhere
@@ -30,7 +36,7 @@ class ModelPool:
         self.saved: dict[str, Path] = {}  # where each fine-tune of the run was saved
         self.curves: dict[str, dict] = {}  # learning_curve: {variant: its points}
         self.default_state = None  # lifecycle.variant's weights (a full fine-tune), kept for the lifecycle
-        self.keep_default = False  # keep them: a study trains on from that fine-tune
+        self.keep_default = keep_default  # keep them: a study trains on from that fine-tune
 
     # The untouched model -------------------------------------------------------------------------------------------
 

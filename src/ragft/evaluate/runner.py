@@ -85,8 +85,7 @@ class Experiment:
         self.generation = GenerationSettings(
             config.generation.max_new_tokens, config.generation.batch_size, config.generation.loop_guard
         )
-        self.models = ModelPool(config, run_dir, self.reporter, self.generation, api_key)
-        self.models.keep_default = self.edits_knowledge
+        self.models = ModelPool(config, run_dir, self.reporter, self.generation, api_key, self.edits_knowledge)
 
     def run(self) -> RunOutput:
         began = time.perf_counter()
@@ -122,11 +121,10 @@ class Experiment:
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answers(arm, lambda: model, items, hits)
-        names = tuple(s.name for s in self.studies)
         found: dict[str, dict] = {}  # {study: its results}
         extra_rows: list[dict] = []  # per-question records of the studies' own models
         self._run_studies(
-            "untouched", StudyInput(self, task, names, model=model, window=context_window(loaded)), found, extra_rows
+            "untouched", StudyInput(self, task, model=model, window=context_window(loaded)), found, extra_rows
         )
         finetunes = {}
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
@@ -150,7 +148,7 @@ class Experiment:
             for arm in (a for a in self.arms if a.variant == variant):
                 records += self._answers(arm, fine_tuned, items, hits)
         model = fine_tuned = None
-        self._run_studies("trained", StudyInput(self, task, names), found, extra_rows)
+        self._run_studies("trained", StudyInput(self, task), found, extra_rows)
         if self.config.judge.model:
             judge = self.config.judge
             settings = JudgeSettings(judge.model, judge.url, self.judge_api_key, judge.concurrency)
@@ -163,7 +161,7 @@ class Experiment:
         known = [x for x in rows if x["split"] != UNKNOWN]  # questions with an answer in the data
         self._run_studies(
             "records",
-            StudyInput(self, task, names, rows=rows, finetunes=finetunes, curves=self.models.curves),
+            StudyInput(self, task, rows=rows, finetunes=finetunes, curves=self.models.curves),
             found,
             [],
         )

@@ -22,10 +22,11 @@ def approaches(results: dict) -> dict[str, str]:
     return {name: k for s in studies() if s.approaches for name, k in s.approaches(results).items()}
 
 
-def kind(name: str, results: dict) -> str:
-    """What an arm or approach is, in the words of the question "fine-tune or RAG?"."""
+def kind(name: str, results: dict, studied: dict[str, str] | None = None) -> str:
+    """What an arm or approach is, in the words of the question "fine-tune or RAG?" (`studied`: the studies'
+    approaches, when the caller has them already)."""
     arm = (results.get("arms") or {}).get(name)
-    studied = approaches(results).get(name)
+    studied = (approaches(results) if studied is None else studied).get(name)
     if arm is None and studied is not None:
         return studied
     if arm is not None:
@@ -44,9 +45,10 @@ def recommendation(results: dict, rows: list[dict]) -> str:
     be trusted: all from the rows."""
     if not rows:
         return "Nothing was measured in this run, so there is nothing to recommend."
+    studied = approaches(results)
     won: dict[str, list[str]] = {}
     for row in rows:
-        for k in dict.fromkeys(kind(w, results) for w in row["numbers"]["winners"]):
+        for k in dict.fromkeys(kind(w, results, studied) for w in row["numbers"]["winners"]):
             won.setdefault(k, []).append(row["need"].lower())
     out = []
     if won:
@@ -56,8 +58,8 @@ def recommendation(results: dict, rows: list[dict]) -> str:
         others = [f"{k} on {_needs(needs)}" for k, needs in won.items() if k not in leaders]
         if others:
             out.append("Also best (or tied best): " + "; ".join(others) + ".")
-    names = [*(results.get("arms") or {}), *approaches(results)]
-    idle = [k for k in dict.fromkeys(kind(a, results) for a in names) if k not in won]
+    names = [*(results.get("arms") or {}), *studied]
+    idle = [k for k in dict.fromkeys(kind(a, results, studied) for a in names) if k not in won]
     if idle:
         out.append(f"Best on none of them: {', '.join(idle)}.")
     open_needs = [row["need"].lower() for row in rows if not row["numbers"]["winners"]]

@@ -35,7 +35,6 @@ class StudyInput:
 
     lab: Any
     task: Any
-    selected: tuple[str, ...]  # every study of the config, by name
     model: Any = None  # "untouched": the untouched arms' ChatModel
     window: int | None = None  # "untouched": its context window in tokens (None: not known, a remote model)
     rows: list[dict] = field(default_factory=list)  # "records": every record of the run (unknowns included)

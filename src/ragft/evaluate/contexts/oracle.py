@@ -4,16 +4,12 @@
 from __future__ import annotations
 
 from ragft.evaluate.context import Context
-from ragft.rag.answer import grounded_messages
+from ragft.evaluate.contexts.grounded import messages  # the grounded prompt, the gold passages in it
 from ragft.rag.hits import Hit
 
 
 def passages(task, kb, rag) -> list:
     return [[Hit(g, task.passages[g], 1.0) for g in item.gold_ids][: rag.k] for item in task.items]
-
-
-def messages(question, prompts, hits, worked_examples) -> list[dict]:
-    return grounded_messages(question, hits, prompts, worked_examples)
 
 
 CONTEXT = Context(
