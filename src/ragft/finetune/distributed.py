@@ -38,6 +38,18 @@ class DataParallel:
                     "for CPU processes run ACCELERATE_USE_CPU=1 torchrun --nproc_per_node N -m ragft ..."
                 )
 
+    def close(self) -> None:
+        """Tear the process group down once the last collective is done. Left to interpreter exit, gloo's threads
+        can abort a process as it exits ("terminate called without an active exception"), failing a run that
+        trained and saved."""
+        if self.accelerator is None:
+            return
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+
     def share(self, indices: list[int]) -> list[int]:
         """This process's examples of a batch."""
         return indices[self.rank :: self.world]

@@ -225,6 +225,7 @@ def train(
     seconds = time.perf_counter() - began - paused
     if parallel.world > 1:  # every process's share of the work (the same keys on each: a collective)
         work = {k: int(parallel.sum(work.get(k, 0))) for k in ("body_tokens", "head_tokens")}
+    parallel.close()  # the last collective: no process talks to another after this
     model.eval()
     del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
     release_free_memory()
