@@ -272,6 +272,15 @@ def run(
     rewriter_api_key: Optional[str] = typer.Option(
         None, "--rewriter-api-key", envvar="RAGFT_REWRITER_API_KEY", show_envvar=True, help="The rewriter's key."
     ),
+    generator_url: Optional[str] = typer.Option(
+        None,
+        "--generator-url",
+        help="An OpenAI-compatible endpoint that writes the document recipes' synthetic questions and texts "
+        "(key: RAGFT_GENERATOR_API_KEY); default: the local model proposes questions.",
+    ),
+    generator_model: Optional[str] = typer.Option(
+        None, "--generator-model", help="The generator's model (default gpt-4o-mini)."
+    ),
     seeds: Optional[int] = typer.Option(
         None,
         "--seeds",

@@ -132,6 +132,8 @@ RUN_OPTIONS: dict[str, tuple[str, Callable | None]] = {
     "test": ("data.test", _path),
     "rewriter_url": ("data.rewriter_url", None),
     "rewriter_model": ("data.rewriter_model", None),
+    "generator_url": ("data.generator_url", None),
+    "generator_model": ("data.generator_model", None),
     "judge_model": ("judge.model", None),
     "judge_url": ("judge.url", None),
     "arms": ("arms", _listed),

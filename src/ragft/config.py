@@ -16,6 +16,7 @@ from ragft.data.unknowns import check_source as check_unknowns_source
 from ragft.errors import RagftError
 from ragft.evaluate.arms import BUILTIN_VARIANTS, DEFAULT_VARIANT, parse_arm
 from ragft.evaluate.study_config import BehaviourConfig, LifecycleConfig
+from ragft.evaluate.variant_config import VariantConfig
 from ragft.finetune.config import FinetuneConfig
 from ragft.models.catalogue import DEFAULT_MODEL
 from ragft.models.config import BackendConfig, GenerationConfig, JudgeConfig
@@ -28,49 +29,6 @@ from ragft.studies.registry import selected as selected_studies
 
 ARMS = ("base", "finetuned", "rag", "finetuned+rag", "rag-seed")
 DEFAULT_ARMS = ("base", "finetuned", "rag", "finetuned+rag")
-
-
-class VariantConfig(Strict):
-    """One more fine-tune of the same model in a run (the default one, `finetuned`, is `finetune`).
-
-    Unset fields take `finetune`'s value (and the run's seed); arms `NAME`, `NAME+rag`, `NAME+rag-seed`,
-    `NAME+context` (train_on raft: `NAME` is the grounded arm and `NAME+closed` the closed-book one).
-    """
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", description="names its arms and finetuned/NAME/")
-    train_on: Literal["facts", "raft", "idk"] = Field(
-        "facts",
-        description=(
-            "facts: the task's training data; raft: its questions with retrieved passages, gold and distractors "
-            "(Zhang et al. 2024); idk: the facts plus 'I don't know' for entities not in them"
-        ),
-    )
-    phrasings: int = Field(
-        1,
-        ge=1,
-        le=10,
-        description=(
-            "train on k phrasings of each fact (generated data only: data/probes.py); 1: the data as generated"
-        ),
-    )
-    method: Literal["full", "lora"] | None = None
-    epochs: int | Literal["auto"] | None = None
-    learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False)
-    seed: int | None = Field(None, ge=0, lt=2**32)
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, v):
-        if v in ("base", "rag", "finetuned", "untouched", "context", "raft", "idk") or v.startswith("rag"):
-            raise ValueError(f"{v!r} is an arm name already; choose another fine-tune name")
-        return v
-
-    def recipe(self, finetune: FinetuneConfig) -> FinetuneConfig:
-        """`finetune` with this variant's settings on top."""
-        mine = {
-            k: v for k, v in self.model_dump().items() if k in ("method", "epochs", "learning_rate") and v is not None
-        }
-        return finetune.model_copy(update=mine)
 
 
 class ExperimentConfig(Strict):
@@ -166,7 +124,7 @@ class ExperimentConfig(Strict):
             raise ValueError(
                 f"experiments: {', '.join(studies)} probe generated facts (data.source: {phrased_sources()})"
             )
-        if any(v.phrasings > 1 for v in self.variants) and not generated:
+        if any(v.phrasings > 1 and not v.document_recipe for v in self.variants) and not generated:
             raise ValueError(
                 "variants: phrasings above 1 need generated facts (data.source: "
                 f"{phrased_sources()}); for your own data give the phrasings in a training file"
@@ -197,6 +155,11 @@ class ExperimentConfig(Strict):
                 study.check(self, arms)
         if any(a.train_on == "raft" for a in arms) and not qa:
             raise ValueError("arms: raft trains on questions with their passages; documents need --train questions")
+        documents = [v.name for v in self.variants if v.document_recipe]
+        if documents and (not self.data.docs or self.data.train):
+            raise ValueError(
+                f"variants: {documents[0]} makes its training data from documents (--docs, without --train)"
+            )
         if any(a.train_on == "idk" for a in arms):
             check_unknowns_source(self)
 

@@ -116,11 +116,22 @@ def test_tied_embedding_gradient_skips_the_padding_row(tiny, cities):
 def test_batches_cover_every_example_once_per_epoch():
     from ragft.finetune.train import _batches
 
-    plan = _batches(10, 4, 3, seed=1)
+    plan = _batches([0] * 10, 4, 3, seed=1)
     assert [len(b) for b in plan] == [4, 4, 2] * 3
     for epoch in range(3):
         assert sorted(i for b in plan[3 * epoch : 3 * epoch + 3] for i in b) == list(range(10))
-    assert plan[:3] != plan[3:6] and plan == _batches(10, 4, 3, seed=1)
+    assert plan[:3] != plan[3:6] and plan == _batches([0] * 10, 4, 3, seed=1)
+
+
+def test_batches_keep_stages_in_order_every_epoch():
+    """A curriculum (data/recipes/mixed.py): stage 0's examples, shuffled, before stage 1's, every epoch."""
+    from ragft.finetune.train import _batches
+
+    stages = [1, 0, 1, 0, 1, 0]
+    plan = _batches(stages, 2, 2, seed=3)
+    for epoch in range(2):
+        order = [i for b in plan[3 * epoch : 3 * epoch + 3] for i in b]
+        assert [stages[i] for i in order] == [0, 0, 0, 1, 1, 1] and sorted(order) == list(range(6))
 
 
 def test_bf16_training_keeps_fp32_weights_and_learns(tiny, cities):

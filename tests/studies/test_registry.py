@@ -27,6 +27,7 @@ BUILT_IN = [
     "generalization",
     "augmentation",
     "learning_curve",
+    "recipes",
     "update",
     "deletion",
     "unknowns",

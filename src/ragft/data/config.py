@@ -64,6 +64,15 @@ class DataConfig(Strict):
     )
     rewriter_model: str = Field("gpt-4o-mini", description="the rewriter's model")
     rewrites: int = Field(3, ge=1, le=10, description="rewrites asked per trained question")
+    generator_url: EndpointUrl = Field(
+        None,
+        description=(
+            "an OpenAI-compatible endpoint that writes the document recipes' synthetic data (synthetic-qa, mixed, "
+            "distilled: question/answer pairs, entity-relation descriptions, question-focused rewrites; key: "
+            "RAGFT_GENERATOR_API_KEY); None: the local model proposes questions for spans of each chunk"
+        ),
+    )
+    generator_model: str = Field("gpt-4o-mini", description="the generator's model")
     probes: bool = Field(
         False,
         description=(

@@ -15,6 +15,7 @@ from ragft.data.chat import parse_jsonl
 from ragft.data.load import load_conversations, read_chat_file
 from ragft.data.probes import probes
 from ragft.data.questions import QAItem, passage_id, passages, qa_items
+from ragft.data.recipes.recipe import document_conversation
 from ragft.data.rewrite import RewriteSettings, rewrite_items
 from ragft.data.sources import domain, generated_description
 from ragft.data.validate import example_problems
@@ -33,11 +34,10 @@ class KnowledgeTask:
     train: list[dict]  # chat conversations the fine-tuned arms train on
     train_kind: str  # "qa": question/answer chats; "documents": continued pre-training on the chunks
     extra: dict = field(default_factory=dict)  # source-specific facts for results.json
+    chunks: dict = field(default_factory=dict)  # documents: {passage id: rag/chunking.Chunk}, for data/recipes/
 
     def limited(self, limit: int | None) -> KnowledgeTask:
-        return KnowledgeTask(
-            self.description, self.items[:limit], self.passages, self.train, self.train_kind, self.extra
-        )
+        return replace(self, items=self.items[:limit])
 
 
 def task_from_conversations(conversations: list[dict], description: str, test: Path | None = None) -> KnowledgeTask:
@@ -127,9 +127,10 @@ def gold_passages(question: str, answer: str, chunks: dict[str, str]) -> tuple[s
 def task_from_documents(docs: Path, questions: Path, chunking, train: Path | None = None) -> KnowledgeTask:
     """Chunks of every document are the knowledge; the fine-tuned arms train on the chunks, or on `train`."""
     files = document_files(docs)
-    chunks = {}
+    found = {}
     for f in files:
-        chunks.update({i: c.text for i, c in document_passages(f, chunking).items()})
+        found.update(document_passages(f, chunking))
+    chunks = {i: c.text for i, c in found.items()}
     if not chunks:
         raise RagftError(f"{docs}: the documents hold no text to index")
     if not questions.is_file():
@@ -142,14 +143,8 @@ def task_from_documents(docs: Path, questions: Path, chunking, train: Path | Non
         trained = {i.question for i in qa_items(conversations)}
     else:
         # Continued pre-training on each chunk; the system turn gives chat templates a conversation to open.
-        conversations, kind, trained = (
-            [
-                {"messages": [{"role": "system", "content": DOCUMENT_SYSTEM}, {"role": "assistant", "content": t}]}
-                for t in chunks.values()
-            ],
-            "documents",
-            set(),
-        )
+        conversations = [document_conversation(DOCUMENT_SYSTEM, t) for t in chunks.values()]
+        kind, trained = "documents", set()
     items = [
         QAItem(f"q{n}", q, a, gold_passages(q, a, chunks), "train" if q in trained else "test")
         for n, (q, a) in enumerate(pairs, start=1)
@@ -162,6 +157,7 @@ def task_from_documents(docs: Path, questions: Path, chunking, train: Path | Non
         conversations,
         kind,
         {"documents": len(files), "chunks": len(chunks), "questions_without_gold": sum(not i.gold_ids for i in items)},
+        found,
     )
 
 

@@ -131,6 +131,7 @@ class FinetuneSummary(_Open):
     phrasings: int = 1
     train_on: str = "facts"
     saved_to: str | None = None
+    data: dict | None = None  # a document recipe's: what it made and dropped (evaluate/training_data.py)
 
 
 class ModelInfo(Closed):

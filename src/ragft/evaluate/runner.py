@@ -24,11 +24,9 @@ from pathlib import Path
 from ragft import __version__, atomic
 from ragft.config import ExperimentConfig
 from ragft.data.cities import to_jsonl
-from ragft.data.probes import training_conversations
 from ragft.data.questions import QAItem
-from ragft.data.raft import raft_conversations, training_pairs
 from ragft.data.task import KnowledgeTask, load_task, with_rewrites
-from ragft.data.unknowns import UNKNOWN, idk_conversations, with_unknowns
+from ragft.data.unknowns import UNKNOWN, with_unknowns
 from ragft.errors import RagftError
 from ragft.evaluate.arms import DEFAULT_VARIANT, Arm
 from ragft.evaluate.checkpoints import Checkpoints
@@ -39,11 +37,11 @@ from ragft.evaluate.pool import ModelPool
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.results import METRICS, RESULTS, RunResults
 from ragft.evaluate.run_dir import check_same_questions
+from ragft.evaluate.training_data import TrainingData
 from ragft.models.generation import ChatModel, GenerationSettings
 from ragft.models.loading import context_window
 from ragft.progress import Reporter
 from ragft.rag.answer import answer_grounded
-from ragft.rag.retriever import Retriever, settings_from_config
 from ragft.rag.store import KnowledgeBase
 from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.decision import decision_table
@@ -130,11 +128,14 @@ class Experiment:
         variants = list(dict.fromkeys(a.variant for a in self.arms if a.finetuned))
         trains_after = any(s.trains_after for s in self.studies)
         self.models.keep_untouched(len(variants) > 1 or trains_after)
+        training = TrainingData(self, task, model)
+        todo = [v for v in variants if not (self.resume and self.checkpoints.finetune(v))]
+        made = {v: training.conversations(v) for v in todo}  # before any training changes the untouched weights
         for variant in variants:
             model = None  # frees the previous arms' model (a bf16 copy, a fine-tune) before training needs the memory
             done = self.checkpoints.finetune(variant) if self.resume else None
             if done is None:
-                model, finetunes[variant] = self._finetune(variant, task)
+                model, finetunes[variant] = self._finetune(variant, task, made[variant])
                 self.checkpoints.save_finetune(variant, finetunes[variant], self.models.curves.get(variant))
                 fine_tuned = lambda: model  # noqa: E731
             else:
@@ -352,38 +353,13 @@ class Experiment:
                 "or a RAG arm"
             )
 
-    def _training_data(self, task: KnowledgeTask, phrasings: int, train_on: str, seed: int) -> list[dict]:
-        """What a fine-tune trains on: the task's training data, or each generated fact stated in k phrasings
-        (data/probes.py); with retrieved passages to answer from (RAFT, data/raft.py); plus "I don't know"
-        for entities not in the data (data/unknowns.py)."""
-        if phrasings == 1:
-            conversations = task.train
-        else:
-            data = self.config.data
-            conversations = training_conversations(data.source, data.n, data.seed, phrasings)
-        if train_on == "raft":
-            pairs = training_pairs(conversations)
-            kb = self.knowledge_base()
-            candidates = Retriever(kb, settings_from_config(self.config.rag)).retrieve([q for q, _ in pairs])
-            life = self.config.lifecycle
-            return raft_conversations(
-                pairs, candidates, task.passages, self.config.prompts, life.raft_distractors, life.raft_gold_share, seed
-            )
-        if train_on == "idk":
-            system = next(
-                (m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
-                self.config.prompts.system,
-            )
-            return conversations + idk_conversations(self.unknowns.taught, system)
-        return conversations
-
-    def _finetune(self, variant: str, task: KnowledgeTask):
-        """Train one fine-tune from the untouched weights: on the task's training data (QA chats, or the
-        document chunks: continued pre-training), or on k phrasings per fact."""
-        spec = self.models.spec(variant)
-        conversations = self._training_data(task, spec.phrasings, spec.train_on, spec.seed)
+    def _finetune(self, variant: str, task: KnowledgeTask, data: tuple[list[dict], dict | None]):
+        """Train one fine-tune from the untouched weights on `data` (evaluate/training_data.py: its conversations,
+        and what a document recipe made and dropped)."""
+        conversations, made = data
         # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         curved = any(s.watches_training for s in self.studies) and variant in (self.config.curve_variants or [variant])
-        return self.models.finetune(variant, conversations, out, task.items if curved else None)
+        model, summary = self.models.finetune(variant, conversations, out, task.items if curved else None)
+        return model, {**summary, "data": made} if made else summary

@@ -84,15 +84,18 @@ def _collate(pad_id: int):
     return collate
 
 
-def _batches(n: int, batch_size: int, epochs: int, seed: int) -> list[list[int]]:
-    """Example indices per step: each epoch a fresh seeded shuffle, cut into batches."""
+def _batches(stages: list[int], batch_size: int, epochs: int, seed: int) -> list[list[int]]:
+    """Example indices per step: each epoch a fresh seeded shuffle, cut into batches. Examples of several stages
+    (a conversation's "stage", 0 by default) are shuffled within each, the stages in order: a curriculum such as
+    questions before documents."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
+    groups = [[i for i, s in enumerate(stages) if s == stage] for stage in sorted(set(stages))]
     out = []
     for _ in range(epochs):
-        order = torch.randperm(n, generator=generator).tolist()
-        out += [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        order = [g[j] for g in groups for j in torch.randperm(len(g), generator=generator).tolist()]
+        out += [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     return out
 
 
@@ -180,7 +183,7 @@ def train(
     if device.type == "cpu":
         _private_copies(params)
     optimizer = _optimizer(params, settings.lr, device)
-    plan = _batches(len(rows), settings.batch_size, settings.epochs, settings.seed)
+    plan = _batches([c.get("stage", 0) for c in conversations], settings.batch_size, settings.epochs, settings.seed)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / len(plan))
     collate = _collate(tokenizer.pad_token_id)
     labelled = [labelled_tokens(r) for r in rows]

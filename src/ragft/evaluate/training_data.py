@@ -1,0 +1,139 @@
+"""What each fine-tune of a run trains on: the task's training data; each generated fact in k phrasings
+(data/probes.py); its questions with retrieved passages to answer from (RAFT, data/raft.py); the facts plus
+"I don't know" for entities not in them (data/unknowns.py); or, for documents, what a recipe makes of the chunks
+(data/recipes/), written to training/<fine-tune>.jsonl with what it kept and dropped.
+
+Every recipe's data is made before the first fine-tune, with the untouched model (a fine-tune trains the loaded
+weights in place), and read back from the run directory when a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ragft import atomic
+from ragft.data.probes import training_conversations
+from ragft.data.raft import raft_conversations, training_pairs
+from ragft.data.recipes.recipe import RecipeInput, recipe, recipes
+from ragft.data.task import DOCUMENT_SYSTEM, KnowledgeTask
+from ragft.data.unknowns import idk_conversations
+from ragft.errors import RagftError
+from ragft.evaluate.contexts.closed import CONTEXT as CLOSED
+from ragft.models.generation import ChatModel, GenerationSettings
+from ragft.models.openai_backend import OpenAIChatModel, openai_client
+from ragft.rag.answer import grounded_messages
+from ragft.rag.hits import Hit
+from ragft.rag.retriever import Retriever, settings_from_config
+
+GENERATED_TOKENS = 256  # a generator's pairs, descriptions and rewrites of one chunk
+FOLDER = "training"
+
+
+class Memo:
+    """A model's completions, each prompt asked once per run (synthetic-qa, mixed and distilled share their
+    questions and their round-trip answers)."""
+
+    def __init__(self, model: ChatModel, settings: GenerationSettings, what: str, reporter):
+        self.model, self.settings, self.what, self.reporter = model, settings, what, reporter
+        self.done: dict[str, str] = {}
+
+    def __call__(self, prompts: list[list[dict]]) -> list[str]:
+        keys = [json.dumps(p, sort_keys=True) for p in prompts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.done))
+        if todo:
+            with self.reporter.bar(f"{self.what} ({len(todo)} prompts)", len(todo)) as advance:
+                answers = self.model.complete([json.loads(k) for k in todo], self.settings, progress=advance)
+            self.done.update({k: a.text for k, a in zip(todo, answers)})
+        return [self.done[k] for k in keys]
+
+
+class TrainingData:
+    def __init__(self, lab, task: KnowledgeTask, untouched: ChatModel | None):
+        self.lab, self.task = lab, task
+        config, reporter = lab.config, lab.reporter
+        reading = GenerationSettings(config.generation.max_new_tokens, config.generation.batch_size)
+        self.read_memo = Memo(untouched, reading, "answering synthetic questions with their chunk", reporter)
+        data = config.data
+        if data.generator_url:
+            client = openai_client(data.generator_url, os.environ.get("RAGFT_GENERATOR_API_KEY"))
+            generator, self.generator = OpenAIChatModel(client, data.generator_model), data.generator_model
+            settings = GenerationSettings(GENERATED_TOKENS, config.generation.batch_size)
+        else:
+            generator, self.generator, settings = untouched, "local", GenerationSettings(48, reading.batch_size)
+        self.generate = Memo(generator, settings, f"generating with {self.generator}", reporter)
+
+    def read(self, pairs: list[tuple[str, object]]) -> list[str]:
+        prompts = self.lab.config.prompts
+        return self.read_memo([grounded_messages(q, [Hit("c", c.text, 1.0)], prompts) for q, c in pairs])
+
+    def closed(self, question: str) -> list[dict]:
+        return CLOSED.messages(question, self.lab.config.prompts, [], True)
+
+    def conversations(self, variant: str) -> tuple[list[dict], dict | None]:
+        """(what fine-tune `variant` trains on, what its recipe made and dropped; None for non-document data)."""
+        spec = self.lab.models.spec(variant)
+        if spec.train_on not in recipes():
+            return self._facts(spec), None
+        path = self.lab.run_dir / FOLDER / f"{variant}.jsonl"
+        stats_path = path.with_suffix(".json")
+        if path.is_file() and stats_path.is_file():  # a killed run made it already
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            return rows, json.loads(stats_path.read_text(encoding="utf-8"))
+        if not self.task.chunks:
+            raise RagftError(f"fine-tune {variant}: train_on {spec.train_on} needs documents (--docs)")
+        given = RecipeInput(
+            self.task.chunks,
+            spec.phrasings,
+            spec.seed,
+            DOCUMENT_SYSTEM,
+            tuple(i.question for i in self.task.items),
+            self.closed,
+            self.read,
+            self.generate,
+            self.generator,
+        )
+        began = time.perf_counter()
+        with self.lab.reporter.stage(f"data:{variant}"):
+            made = recipe(spec.train_on).build(given)
+        stats = {
+            "recipe": spec.train_on,
+            "k": spec.phrasings,
+            "conversations": len(made.conversations),
+            **made.stats,
+            "seconds": round(time.perf_counter() - began, 3),
+            "file": str(path.relative_to(self.lab.run_dir)),
+        }
+        atomic.write_jsonl(path, made.conversations)
+        atomic.write_json(stats_path, stats)
+        return made.conversations, stats
+
+    def _facts(self, spec) -> list[dict]:
+        lab, task = self.lab, self.task
+        if spec.phrasings == 1:
+            conversations = task.train
+        else:
+            data = lab.config.data
+            conversations = training_conversations(data.source, data.n, data.seed, spec.phrasings)
+        if spec.train_on == "raft":
+            pairs = training_pairs(conversations)
+            kb = lab.knowledge_base()
+            candidates = Retriever(kb, settings_from_config(lab.config.rag)).retrieve([q for q, _ in pairs])
+            life = lab.config.lifecycle
+            return raft_conversations(
+                pairs,
+                candidates,
+                task.passages,
+                lab.config.prompts,
+                life.raft_distractors,
+                life.raft_gold_share,
+                spec.seed,
+            )
+        if spec.train_on == "idk":
+            system = next(
+                (m["content"] for c in conversations[:1] for m in c["messages"] if m["role"] == "system"),
+                lab.config.prompts.system,
+            )
+            return conversations + idk_conversations(lab.unknowns.taught, system)
+        return conversations
