@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from ragft.cli_data import MODEL_HELP, data_app
 from ragft.commands import RUN_OPTIONS, ApiKeys, finetune_file, resume_experiment, run_config, run_experiment
 from ragft.commands import serve as serve_api
+from ragft.data.recipes.recipe import recipes as recipe_registry
 from ragft.errors import ON_TERMINATE, RagftError
 from ragft.evaluate.context import contexts as context_registry
 from ragft.knowledge import ask_question, index_path
@@ -325,6 +326,13 @@ def studies() -> None:
     """List the studies a run can add beside its arms (--experiments, config `experiments:`)."""
     for study in study_registry():
         typer.echo(f"{study.name:<16} {study.summary}")
+
+
+@app.command("recipes")
+def recipes() -> None:
+    """List the fine-tuning recipes for documents a variant can train on (`train_on:` in a config's variants)."""
+    for recipe in recipe_registry().values():
+        typer.echo(f"{recipe.name:<14} {recipe.summary}")
 
 
 @app.command("serve")

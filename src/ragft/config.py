@@ -225,7 +225,12 @@ def load_preset(name: str) -> dict:
     if name not in preset_names():
         raise RagftError(f"unknown preset {name!r}; available: {', '.join(preset_names())}")
     text = resources.files("ragft.presets").joinpath(f"{name}.yaml").read_text()
-    return {**_read_yaml(text, f"preset {name}"), "preset": name}
+    raw = _read_yaml(text, f"preset {name}")
+    data = raw.get("data") or {}
+    for key in ("docs", "questions", "train"):  # a preset's documents are the bundled sets (ragft/examples/)
+        if data.get(key):
+            data[key] = str(resources.files("ragft").joinpath("examples", data[key]))
+    return {**raw, "preset": name}
 
 
 def load_config(

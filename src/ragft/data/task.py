@@ -35,9 +35,15 @@ class KnowledgeTask:
     train_kind: str  # "qa": question/answer chats; "documents": continued pre-training on the chunks
     extra: dict = field(default_factory=dict)  # source-specific facts for results.json
     chunks: dict = field(default_factory=dict)  # documents: {passage id: rag/chunking.Chunk}, for data/recipes/
+    cut: tuple[str, ...] = ()  # the questions --limit left out: never asked, still never trained on
 
     def limited(self, limit: int | None) -> KnowledgeTask:
-        return replace(self, items=self.items[:limit])
+        return replace(self, items=self.items[:limit], cut=self.cut + tuple(i.question for i in self.items[limit:]))
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """Every test question of the data, asked or cut by --limit: what no recipe may train on."""
+        return tuple(i.question for i in self.items if i.split != "train") + self.cut
 
 
 def task_from_conversations(conversations: list[dict], description: str, test: Path | None = None) -> KnowledgeTask:

@@ -12,13 +12,14 @@ from ragft.models.generation import LocalChatModel
 
 
 class FinetuneSpec(NamedTuple):
-    """How one fine-tune of a run trains: its recipe (a FinetuneConfig), phrasings per generated fact, seed, and
-    what it trains on (evaluate/arms.py TRAIN_ON)."""
+    """How one fine-tune of a run trains: its recipe (a FinetuneConfig), phrasings per generated fact (or a document
+    recipe's k), seed, what it trains on (evaluate/arms.py TRAIN_ON, or a document recipe) and what it holds back."""
 
     recipe: object
     phrasings: int
     seed: int
     train_on: str
+    hold_back: float = 0.0  # early stopping: the share of synthetic training questions held back (VariantConfig)
 
 
 class LearningCurve:

@@ -9,7 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ragft.evaluate.arms import DEFAULT_VARIANT
+from ragft.evaluate.contexts.closed import CONTEXT as CLOSED
 from ragft.evaluate.finetunes import FinetuneSpec, LearningCurve, UntouchedWeights
+from ragft.finetune.early_stopping import EarlyStopping
 from ragft.finetune.openai_jobs import finetune_remote
 from ragft.finetune.run import finetune_with_progress, settings_from_config
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
@@ -84,12 +86,19 @@ class ModelPool:
         if v is None:  # a built-in fine-tune: finetuned, raft, idk (evaluate/arms.py)
             return FinetuneSpec(self.config.finetune, 1, self.config.seed, self.config.variant_kinds()[variant])
         return FinetuneSpec(
-            v.recipe(self.config.finetune), v.phrasings, self.config.seed if v.seed is None else v.seed, v.train_on
+            v.recipe(self.config.finetune),
+            v.phrasings,
+            self.config.seed if v.seed is None else v.seed,
+            v.train_on,
+            v.hold_back,
         )
 
-    def finetune(self, variant: str, conversations: list[dict], out: Path, curve_items=None) -> tuple[ChatModel, dict]:
+    def finetune(
+        self, variant: str, conversations: list[dict], out: Path, curve_items=None, held_back=None
+    ) -> tuple[ChatModel, dict]:
         """Train fine-tune `variant` from the untouched weights on `conversations`, saved to `out`; `curve_items`:
-        the questions its learning curve asks while it trains (None: no curve)."""
+        the questions its learning curve asks while it trains (None: no curve); `held_back`: (question, value) pairs
+        it stops early on (None: every epoch trains)."""
         spec = self.spec(variant)
         if self.config.backend.finetune == "openai":
             ft = self.config.finetune
@@ -115,7 +124,15 @@ class ModelPool:
         )
         if curve:
             curve(0, loaded.model, 0.0, 0)  # the untouched model: where the curve starts
-        trained, result = finetune_with_progress(loaded, conversations, settings, out, self.reporter, stage, curve)
+        stopping = self._early_stopping(loaded, held_back, settings.epochs, precision) if held_back else None
+        watchers = [w for w in (curve, stopping) if w]
+
+        def on_epoch(*point) -> bool:
+            return any([w(*point) for w in watchers])  # a list: every watcher sees every epoch
+
+        trained, result = finetune_with_progress(
+            loaded, conversations, settings, out, self.reporter, stage, on_epoch if watchers else None
+        )
         if curve:
             self.curves[variant] = {
                 "method": result.method,
@@ -135,8 +152,18 @@ class ModelPool:
             "seed": spec.seed,
             "train_on": spec.train_on,
             "saved_to": str(out.relative_to(self.run_dir)),
+            **({"early_stopping": stopping.summary()} if stopping else {}),
         }
         return LocalChatModel(trained, loaded.tokenizer, precision), summary
+
+    def _early_stopping(self, loaded, held_back: list[tuple[str, str]], epochs: int, precision: str) -> EarlyStopping:
+        prompts = [CLOSED.messages(q, self.config.prompts, [], True) for q, _ in held_back]
+
+        def answer(model) -> list[str]:
+            chat = LocalChatModel(model, loaded.tokenizer, precision)
+            return [c.text for c in chat.complete(prompts, self.generation)]
+
+        return EarlyStopping(answer, held_back, epochs)
 
     def resumed(self, variant: str, summary: dict, curve: dict | None) -> None:
         """A fine-tune a killed run trained and saved: where it is, and its learning curve."""

@@ -132,6 +132,7 @@ class FinetuneSummary(_Open):
     train_on: str = "facts"
     saved_to: str | None = None
     data: dict | None = None  # a document recipe's: what it made and dropped (evaluate/training_data.py)
+    early_stopping: dict | None = None  # held-back accuracy per epoch, the epoch kept (finetune/early_stopping.py)
 
 
 class ModelInfo(Closed):

@@ -37,7 +37,7 @@ from ragft.evaluate.pool import ModelPool
 from ragft.evaluate.records import Record, make_record, summarize_arm
 from ragft.evaluate.results import METRICS, RESULTS, RunResults
 from ragft.evaluate.run_dir import check_same_questions
-from ragft.evaluate.training_data import TrainingData
+from ragft.evaluate.training_data import Made, TrainingData
 from ragft.models.generation import ChatModel, GenerationSettings
 from ragft.models.loading import context_window
 from ragft.progress import Reporter
@@ -353,13 +353,16 @@ class Experiment:
                 "or a RAG arm"
             )
 
-    def _finetune(self, variant: str, task: KnowledgeTask, data: tuple[list[dict], dict | None]):
+    def _finetune(self, variant: str, task: KnowledgeTask, data: Made):
         """Train one fine-tune from the untouched weights on `data` (evaluate/training_data.py: its conversations,
-        and what a document recipe made and dropped)."""
-        conversations, made = data
+        what a document recipe made and dropped, and the questions held back for early stopping)."""
         # One fine-tune keeps the seed's layout (finetuned/); several get finetuned/<variant>/ each.
         several = len({a.variant for a in self.arms if a.finetuned}) > 1
         out = self.run_dir / "finetuned" / variant if several else self.run_dir / "finetuned"
         curved = any(s.watches_training for s in self.studies) and variant in (self.config.curve_variants or [variant])
-        model, summary = self.models.finetune(variant, conversations, out, task.items if curved else None)
-        return model, {**summary, "data": made} if made else summary
+        model, summary = self.models.finetune(
+            variant, data.conversations, out, task.items if curved else None, data.held_back or None
+        )
+        if data.stats:
+            summary["data"] = {k: v for k, v in data.stats.items() if k != "held_back"}
+        return model, summary

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
+from dataclasses import dataclass, field
 
 from ragft import atomic
 from ragft.data.probes import training_conversations
 from ragft.data.raft import raft_conversations, training_pairs
+from ragft.data.recipes.pairs import filtered_pairs
 from ragft.data.recipes.recipe import RecipeInput, recipe, recipes
 from ragft.data.task import DOCUMENT_SYSTEM, KnowledgeTask
 from ragft.data.unknowns import idk_conversations
@@ -33,11 +36,13 @@ FOLDER = "training"
 
 class Memo:
     """A model's completions, each prompt asked once per run (synthetic-qa, mixed and distilled share their
-    questions and their round-trip answers)."""
+    questions and their round-trip answers). `seconds` adds up what the prompts asked since it was last reset cost
+    when first answered, so each recipe's data is charged its own generation, shared or not."""
 
     def __init__(self, model: ChatModel, settings: GenerationSettings, what: str, reporter):
         self.model, self.settings, self.what, self.reporter = model, settings, what, reporter
-        self.done: dict[str, str] = {}
+        self.done: dict[str, tuple[str, float]] = {}  # prompt -> (completion, its share of its batch's seconds)
+        self.seconds = 0.0
 
     def __call__(self, prompts: list[list[dict]]) -> list[str]:
         keys = [json.dumps(p, sort_keys=True) for p in prompts]
@@ -45,8 +50,21 @@ class Memo:
         if todo:
             with self.reporter.bar(f"{self.what} ({len(todo)} prompts)", len(todo)) as advance:
                 answers = self.model.complete([json.loads(k) for k in todo], self.settings, progress=advance)
-            self.done.update({k: a.text for k, a in zip(todo, answers)})
-        return [self.done[k] for k in keys]
+            self.done.update({k: (a.text, a.latency_s) for k, a in zip(todo, answers)})
+        self.seconds += sum(self.done[k][1] for k in dict.fromkeys(keys))
+        return [self.done[k][0] for k in keys]
+
+
+@dataclass
+class Made:
+    conversations: list[dict]
+    stats: dict | None = None  # a document recipe's: what it made and dropped (results.json: the fine-tune's data)
+    held_back: list[tuple[str, str]] = field(default_factory=list)  # (question, value) for early stopping
+
+
+def _asks(conversation: dict, questions: set[str]) -> bool:
+    """Does a training conversation ask one of `questions` (in whatever prompt wraps it)?"""
+    return any(q in m["content"] for m in conversation["messages"] if m["role"] == "user" for q in questions)
 
 
 class TrainingData:
@@ -71,16 +89,18 @@ class TrainingData:
     def closed(self, question: str) -> list[dict]:
         return CLOSED.messages(question, self.lab.config.prompts, [], True)
 
-    def conversations(self, variant: str) -> tuple[list[dict], dict | None]:
-        """(what fine-tune `variant` trains on, what its recipe made and dropped; None for non-document data)."""
+    def conversations(self, variant: str) -> Made:
+        """What fine-tune `variant` trains on (for a document recipe, with what it made and dropped, and the
+        questions held back for early stopping)."""
         spec = self.lab.models.spec(variant)
         if spec.train_on not in recipes():
-            return self._facts(spec), None
+            return Made(self._facts(spec))
         path = self.lab.run_dir / FOLDER / f"{variant}.jsonl"
         stats_path = path.with_suffix(".json")
         if path.is_file() and stats_path.is_file():  # a killed run made it already
             rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            return rows, json.loads(stats_path.read_text(encoding="utf-8"))
+            stats = json.loads(stats_path.read_text(encoding="utf-8"))
+            return Made(rows, stats, [tuple(p) for p in stats.get("held_back", [])])
         if not self.task.chunks:
             raise RagftError(f"fine-tune {variant}: train_on {spec.train_on} needs documents (--docs)")
         given = RecipeInput(
@@ -88,26 +108,40 @@ class TrainingData:
             spec.phrasings,
             spec.seed,
             DOCUMENT_SYSTEM,
-            tuple(i.question for i in self.task.items),
+            self.task.questions,
             self.closed,
             self.read,
             self.generate,
             self.generator,
         )
+        self.read_memo.seconds = self.generate.seconds = 0.0
         began = time.perf_counter()
         with self.lab.reporter.stage(f"data:{variant}"):
             made = recipe(spec.train_on).build(given)
+            held_back = self._held_back(given, spec) if spec.hold_back else []
+        asked = {q for q, _ in held_back}
+        made.conversations = [c for c in made.conversations if not _asks(c, asked)]
+        shared = self.read_memo.seconds + self.generate.seconds  # model time, counted whether cached or not
         stats = {
             "recipe": spec.train_on,
             "k": spec.phrasings,
             "conversations": len(made.conversations),
             **made.stats,
             "seconds": round(time.perf_counter() - began, 3),
+            "model_seconds": round(shared, 3),
             "file": str(path.relative_to(self.lab.run_dir)),
+            **({"held_back": held_back} if spec.hold_back else {}),
         }
         atomic.write_jsonl(path, made.conversations)
         atomic.write_json(stats_path, stats)
-        return made.conversations, stats
+        return Made(made.conversations, stats, held_back)
+
+    def _held_back(self, given: RecipeInput, spec) -> list[tuple[str, str]]:
+        """A seeded share of the synthetic pairs (at least one) as (question, value): asked after each epoch, and
+        taken out of what the recipe trains on."""
+        pairs, _ = filtered_pairs(given)
+        chosen = random.Random(spec.seed).sample(pairs, max(1, round(spec.hold_back * len(pairs)))) if pairs else []
+        return [(p.question, p.value) for p in chosen]
 
     def _facts(self, spec) -> list[dict]:
         lab, task = self.lab, self.task

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ragft.data.recipes.recipe import recipes
 from ragft.evaluate.arms import TRAIN_ON
@@ -37,6 +37,15 @@ class VariantConfig(Strict):
             "question/answer pairs per chunk; 1: the data as it is"
         ),
     )
+    hold_back: float = Field(
+        0.0,
+        ge=0,
+        lt=0.5,
+        description=(
+            "early stopping (document recipes): this share of the synthetic training questions is held back and "
+            "asked after each epoch; training stops when they stop improving and keeps the best epoch; 0: off"
+        ),
+    )
     method: Literal["full", "lora"] | None = None
     epochs: int | Literal["auto"] | None = None
     learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -49,6 +58,15 @@ class VariantConfig(Strict):
         if v not in known:
             raise ValueError(f"unknown train_on {v!r}; known: {', '.join(known)}")
         return v
+
+    @model_validator(mode="after")
+    def _held_back_from_synthetic_questions(self):
+        if self.hold_back and not self.document_recipe:
+            raise ValueError(
+                f"variants: {self.name} holds back synthetic training questions (hold_back), which a document "
+                f"recipe makes; train_on {self.train_on} has none"
+            )
+        return self
 
     @property
     def document_recipe(self) -> bool:

@@ -20,8 +20,9 @@ from ragft.runtime import keep_freed_memory, release_free_memory
 # Called after each optimizer step with (step, total_steps, loss or None).
 StepFn = Callable[[int, int, float | None], None]
 # Called after each epoch with (epoch, model, training seconds so far, tokens trained on so far); the time
-# it takes is not training time, and the model is put back in training mode after it.
-EpochFn = Callable[[int, object, float, int], None]
+# it takes is not training time, and the model is put back in training mode after it. True stops training there
+# (early stopping: finetune/early_stopping.py).
+EpochFn = Callable[[int, object, float, int], bool | None]
 
 DEFAULT_LR = {"full": 5e-5, "lora": 2e-4}
 
@@ -195,6 +196,7 @@ def train(
     model.train()
     began = time.perf_counter()
     paused = 0.0  # seconds spent in on_epoch: evaluation, not training
+    trained = len(plan)
     parallel = DataParallel()  # several processes under `accelerate launch`: each takes a share of a batch
     for step, indices in enumerate(plan, start=1):
         mine = parallel.share(indices)
@@ -222,9 +224,12 @@ def train(
             stopped = time.perf_counter()
             model.eval()
             with torch.no_grad():
-                on_epoch(step // per_epoch, model, stopped - began - paused, epoch_tokens * (step // per_epoch))
+                stop = on_epoch(step // per_epoch, model, stopped - began - paused, epoch_tokens * (step // per_epoch))
             model.train()
             paused += time.perf_counter() - stopped
+            if stop:
+                trained = step  # the result counts the steps and epochs trained
+                break
     seconds = time.perf_counter() - began - paused
     if parallel.world > 1:  # every process's share of the work (the same keys on each: a collective)
         work = {k: int(parallel.sum(work.get(k, 0))) for k in ("body_tokens", "head_tokens")}
@@ -232,13 +237,14 @@ def train(
     model.eval()
     del optimizer, schedule  # AdamW's state is twice the model: free it, and give it back to the kernel
     release_free_memory()
-    tokens = sum(len(r["input_ids"]) for r in rows) * settings.epochs
+    epochs = math.ceil(trained / per_epoch)
+    tokens = sum(len(r["input_ids"]) for r in rows) * epochs
     result = TrainResult(
         settings.method,
-        settings.epochs,
+        epochs,
         settings.lr,
         settings.batch_size,
-        len(plan),
+        trained,
         len(rows),
         tokens,
         seconds,

@@ -104,7 +104,7 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
             "examples": summary.get("examples"),
             "train_tokens": summary.get("train_tokens"),
             "train_seconds": summary.get("seconds"),
-            "data_seconds": made.get("seconds"),
+            "data_seconds": made.get("model_seconds", made.get("seconds")),
             "pairs_kept": kept,
             "pairs_proposed": (made.get("pairs") or {}).get("proposed"),
             "generator": (made.get("pairs") or {}).get("generator"),

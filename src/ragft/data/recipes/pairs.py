@@ -33,7 +33,7 @@ QA_SYSTEM = (
     "names its subject in full (never 'it' or 'the passage') and can be answered without the passage; each answer "
     "is one short sentence stating that fact."
 )
-_NAME = re.compile(r"(?<=[a-z,;:(] )[A-Z][\w'’.-]*(?: (?:[A-Z][\w'’.-]*|of|de|van|von))*(?<![ .])")
+_NAME = re.compile(r"(?<=[a-z,;:(] )[A-Z][\w'’.-]*(?: (?:[A-Z][\w'’.-]*|(?:of|de|van|von|&)(?= [A-Z])))*(?<![ .])")
 _CODE = re.compile(r"`([^`\s]{2,60})`")
 _QA_LINE = re.compile(r"Q:\s*(?P<q>.+?\?)\s*A:\s*(?P<a>.+?)(?=\s*Q:|$)", re.DOTALL)
 _CITATION = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
@@ -109,9 +109,13 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return [(m["q"].strip(), " ".join(m["a"].split())) for m in _QA_LINE.finditer(text)]
 
 
+ASKING = frozenset({"who", "what", "when", "where", "which", "why", "how", "much", "many", "long"})
+
+
 def key_words(text: str) -> set[str]:
-    """The words of a text that are not stopwords."""
-    return {w for w in words(text) if w not in STOPWORDS}
+    """The words of a question that say what it asks: not stopwords, but the question words ("who built" and
+    "when was ... built" ask different things)."""
+    return {w for w in words(text) if w not in STOPWORDS or w in ASKING}
 
 
 def near_test(question: str, tests: list[set[str]]) -> bool:
