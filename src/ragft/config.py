@@ -160,6 +160,11 @@ class ExperimentConfig(Strict):
             raise ValueError(
                 f"variants: {documents[0]} makes its training data from documents (--docs, without --train)"
             )
+        if self.data.generator_url and not any(v.generates for v in self.variants):
+            raise ValueError(
+                "data.generator_url writes synthetic pairs for variants with train_on synthetic-qa, mixed or "
+                "distilled; this run has none"
+            )
         if any(a.train_on == "idk" for a in arms):
             check_unknowns_source(self)
 

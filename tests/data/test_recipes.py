@@ -202,6 +202,8 @@ def test_variants_name_recipes_and_the_config_says_what_they_need():
     )
     with pytest.raises(RagftError, match=r"unknown train_on 'rendering'; known: facts, raft, idk, chunks, renderings"):
         load_config(None, overrides={**docs, "variants": [{"name": "r", "train_on": "rendering"}]})
+    with pytest.raises(RagftError, match=r"generator_url writes synthetic pairs for variants with train_on"):
+        load_config(None, overrides={**docs, "data.generator_url": "http://localhost:8000/v1"})
     with pytest.raises(RagftError, match=r"r holds back synthetic training questions \(hold_back\)"):
         load_config(None, overrides={"variants": [{"name": "r", "hold_back": 0.2}], "arms": ["r"]})
     with pytest.raises(RagftError, match=r"r makes its training data from documents \(--docs, without --train\)"):

@@ -29,6 +29,7 @@ from ragft.models.openai_backend import OpenAIChatModel, openai_client
 from ragft.rag.answer import grounded_messages
 from ragft.rag.hits import Hit
 from ragft.rag.retriever import Retriever, settings_from_config
+from ragft.schema import redact_url
 
 GENERATED_TOKENS = 256  # a generator's pairs, descriptions and rewrites of one chunk
 FOLDER = "training"
@@ -36,8 +37,8 @@ FOLDER = "training"
 
 class Memo:
     """A model's completions, each prompt asked once per run (synthetic-qa, mixed and distilled share their
-    questions and their round-trip answers). `seconds` adds up what the prompts asked since it was last reset cost
-    when first answered, so each recipe's data is charged its own generation, shared or not."""
+    questions and their round-trip answers). `seconds` sums, since it was last set to 0, what each prompt asked
+    cost when it was first answered: each recipe is charged the model time of its data, shared or not."""
 
     def __init__(self, model: ChatModel, settings: GenerationSettings, what: str, reporter):
         self.model, self.settings, self.what, self.reporter = model, settings, what, reporter
@@ -49,7 +50,10 @@ class Memo:
         todo = list(dict.fromkeys(k for k in keys if k not in self.done))
         if todo:
             with self.reporter.bar(f"{self.what} ({len(todo)} prompts)", len(todo)) as advance:
-                answers = self.model.complete([json.loads(k) for k in todo], self.settings, progress=advance)
+                try:
+                    answers = self.model.complete([json.loads(k) for k in todo], self.settings, progress=advance)
+                except RagftError as e:  # an endpoint's failure: say which job it was doing
+                    raise RagftError(f"{self.what}: {e}") from None
             self.done.update({k: (a.text, a.latency_s) for k, a in zip(todo, answers)})
         self.seconds += sum(self.done[k][1] for k in dict.fromkeys(keys))
         return [self.done[k][0] for k in keys]
@@ -80,7 +84,8 @@ class TrainingData:
             settings = GenerationSettings(GENERATED_TOKENS, config.generation.batch_size)
         else:
             generator, self.generator, settings = untouched, "local", GenerationSettings(48, reading.batch_size)
-        self.generate = Memo(generator, settings, f"generating with {self.generator}", reporter)
+        where = f" at {redact_url(data.generator_url)}" if data.generator_url else ""
+        self.generate = Memo(generator, settings, f"generating with {self.generator}{where}", reporter)
 
     def read(self, pairs: list[tuple[str, object]]) -> list[str]:
         prompts = self.lab.config.prompts

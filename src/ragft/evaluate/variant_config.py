@@ -73,6 +73,11 @@ class VariantConfig(Strict):
         """Does it train on data a recipe makes from documents (data/recipes/)?"""
         return self.train_on in recipes()
 
+    @property
+    def generates(self) -> bool:
+        """Does its recipe ask a generator (data.generator_url, or the local model)?"""
+        return self.document_recipe and recipes()[self.train_on].uses_model
+
     @field_validator("name")
     @classmethod
     def _not_reserved(cls, v):

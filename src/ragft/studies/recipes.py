@@ -10,7 +10,7 @@ from ragft.evaluate.decision import need_row
 from ragft.evaluate.paired import holm, paired_comparisons
 from ragft.evaluate.records import rate
 from ragft.evaluate.results import Closed, Rate
-from ragft.report.numbers import DASH, count, has, rate_cell, said, seconds, study
+from ragft.report.numbers import DASH, count, has, pct, rate_cell, said, seconds, study
 from ragft.report.recipe_plots import recipes_png
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study, StudyInput
@@ -220,20 +220,25 @@ def section(results: dict) -> Section | None:
 
 
 def need(results: dict) -> dict | None:
+    """The best recipe closed book against RAG: a winner only where the paired test calls it."""
     found = study(results, "recipes")
     top = best_recipe(found or {})
     if top is None:
         return None
-    t, rag = found["recipes"][top], found.get("rag")
-    evidence = (
-        f"Best recipe {top} ({t['recipe']}) closed book {said(t['closed'])} after {count(t.get('train_tokens'))} "
-        f"training tokens and {seconds(t.get('train_seconds'))} of training"
-    )
+    t, rag, arms = found["recipes"][top], found.get("rag"), results.get("arms") or {}
+    cost = f"{count(t.get('train_tokens'))} training tokens, {seconds(t.get('train_seconds'))} of training"
+    if t.get("data_seconds"):
+        cost += f" and {seconds(t['data_seconds'])} making its data"
+    evidence = f"Best recipe {top} ({t['recipe']}, k={t['k']}) closed book {said(t['closed'])} after {cost}"
+    if t.get("vs_chunks"):
+        evidence += (
+            f"; the raw chunks {said(found['recipes'][found['baseline']]['closed'])} (p={t['vs_chunks']['p_holm']:.2g})"
+        )
     test = t.get("closed_vs_rag")
     if has(rag):
-        evidence += f"; RAG {said(rag)}"
-        if test:
-            evidence += f" (p={test['p_holm']:.2g})"
+        tokens = (arms.get("rag") or {}).get("mean_prompt_tokens")
+        evidence += f"; RAG {said(rag)}" + (f" at {tokens:,.0f} prompt tokens per question" if tokens else "")
+        evidence += f" (p={test['p_holm']:.2g})" if test else ""
     evidence += ". " + PUBLISHED
     if test and test["significant"]:
         winners = [top] if test["better_here"] > test["better_there"] else ["rag"]
@@ -241,12 +246,16 @@ def need(results: dict) -> dict | None:
         winners = [top, "rag"]  # no difference the test can call
     else:
         winners = []
-    best = " and ".join(winners) + (" (tied)" if len(winners) > 1 else "") if winners else "none: nothing answered"
+    if winners == ["rag"]:
+        best = f"rag (best recipe: {top}, {pct(t['closed']['value'])} closed book)"
+    else:
+        best = " and ".join(winners) + (" (tied)" if len(winners) > 1 else "") if winners else "none: nothing answered"
     return need_row(
         NEED,
         best,
         evidence,
         winners,
+        best_recipe=top,
         accuracy={v: r["closed"]["value"] for v, r in found["recipes"].items() if has(r.get("closed"))},
         rag=rag["value"] if has(rag) else None,
         train_tokens={v: r.get("train_tokens") for v, r in found["recipes"].items()},
