@@ -53,6 +53,9 @@ def test_section_and_decision_row_say_which_recipe_got_how_far():
     section = study.section(results)
     assert section.findings[0].startswith("Best recipe closed book: qa (synthetic-qa, k=3) 40% (12/30)")
     assert "significantly better" in section.findings[1]
+    assert (
+        section.findings[2] == "qa with RAG 90% (27/30) against RAG alone 90% (27/30): no significant difference (p=1)."
+    )
     assert [r[0] for r in section.rows] == ["chunks", "qa"] and section.rows[1][-1] == "60/200"
     (need,) = study.needs
     row = need.row(results)

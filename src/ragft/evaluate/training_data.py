@@ -123,10 +123,10 @@ class TrainingData:
         began = time.perf_counter()
         with self.lab.reporter.stage(f"data:{variant}"):
             made = recipe(spec.train_on).build(given)
-            held_back = self._held_back(given, spec) if spec.hold_back else []
+            shared = self.read_memo.seconds + self.generate.seconds  # model time, counted whether cached or not
+            held_back = self._held_back(given, spec) if spec.hold_back else []  # the same pairs again: cached
         asked = {q for q, _ in held_back}
         made.conversations = [c for c in made.conversations if not _asks(c, asked)]
-        shared = self.read_memo.seconds + self.generate.seconds  # model time, counted whether cached or not
         stats = {
             "recipe": spec.train_on,
             "k": spec.phrasings,

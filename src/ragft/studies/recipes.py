@@ -182,6 +182,12 @@ def section(results: dict) -> Section | None:
         test = t.get("vs_chunks")
         if test:
             headline.append(f"Against the raw chunks: {_called(test)} (p={test['p_holm']:.2g}, n={test['n']}).")
+        test = t.get("rag_vs_rag")
+        if test and has(t.get("rag")):
+            headline.append(
+                f"{top} with RAG {said(t['rag'])} against RAG alone {said(found['rag'])}: {_called(test)} "
+                f"(p={test['p_holm']:.2g})."
+            )
     findings = headline + [PUBLISHED]
     head = [
         "fine-tune",
