@@ -11,6 +11,16 @@ from importlib.metadata import entry_points
 from ragft.errors import RagftError
 
 
+def discover_by_name(package: str, group: str, attribute: str, what: str) -> dict:
+    """`discover`'s finds by their `name`, in `order`; two of one name are a one-line error (`what`: "contexts")."""
+    out: dict = {}
+    for found in sorted(discover(package, group, attribute), key=lambda f: f.order):
+        if found.name in out:
+            raise RagftError(f"two {what} are called {found.name!r}; rename one")
+        out[found.name] = found
+    return out
+
+
 def discover(package: str, group: str, attribute: str) -> list:
     """`attribute` of each module `discover_modules` finds."""
     return [getattr(m, attribute) for m in discover_modules(package, group, attribute)]

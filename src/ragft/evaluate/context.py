@@ -9,8 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from ragft.errors import RagftError
-from ragft.plugins import discover
+from ragft.plugins import discover_by_name
 from ragft.rag.hits import Hit
 from ragft.rag.prompts import PromptConfig
 
@@ -40,12 +39,7 @@ class Context:
 
 @cache
 def _registered() -> dict[str, Context]:
-    out: dict[str, Context] = {}
-    for context in sorted(discover("ragft.evaluate.contexts", ENTRY_POINT_GROUP, "CONTEXT"), key=lambda c: c.order):
-        if context.name in out:
-            raise RagftError(f"two contexts are called {context.name!r}; rename one")
-        out[context.name] = context
-    return out
+    return discover_by_name("ragft.evaluate.contexts", ENTRY_POINT_GROUP, "CONTEXT", "contexts")
 
 
 def contexts() -> tuple[Context, ...]:

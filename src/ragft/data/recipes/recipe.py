@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ragft.errors import RagftError
-from ragft.plugins import discover
+from ragft.plugins import discover_by_name
 from ragft.rag.chunking import Chunk
 
 ENTRY_POINT_GROUP = "ragft.recipes"
@@ -54,12 +54,7 @@ class Recipe:
 
 @cache
 def _registered() -> dict[str, Recipe]:
-    out: dict[str, Recipe] = {}
-    for recipe in sorted(discover("ragft.data.recipes", ENTRY_POINT_GROUP, "RECIPE"), key=lambda r: r.order):
-        if recipe.name in out:
-            raise RagftError(f"two fine-tuning recipes are called {recipe.name!r}; rename one")
-        out[recipe.name] = recipe
-    return out
+    return discover_by_name("ragft.data.recipes", ENTRY_POINT_GROUP, "RECIPE", "fine-tuning recipes")
 
 
 def recipes() -> dict[str, Recipe]:
