@@ -71,3 +71,25 @@ def test_records_that_cannot_be_read_are_skipped_and_logged_not_fatal(tmp_path, 
         reopened = Store(tmp_path)
     assert [f["id"] for f in reopened.list_files(None)] == [good["id"]]
     assert caplog.text.count("skipped") == 4
+
+
+def test_jobs_start_in_the_order_they_were_submitted_even_within_one_second(tmp_path):
+    """created_at is whole seconds and ids are random; a job whose files are still being checked is not
+    overtaken by a later one (seen in CI: a later short job ran before the long one it was queued behind)."""
+    from ragft.server.jobs import Worker
+
+    store = Store(tmp_path)
+    jobs = [
+        store.add_job(new_job("tiny", "file-x", {"n_epochs": 1}, {"type": "supervised"}, 42, None, None, None))
+        for _ in range(6)
+    ]
+    assert len({j["created_at"] for j in jobs}) == 1, "made within one second"
+    assert [j["id"] for j in Store(tmp_path).list_jobs()] == [j["id"] for j in reversed(jobs)]  # newest first
+    worker = Worker(store, registry=None)
+    for j in jobs[1:]:
+        store.update_job(j["id"], status="queued")
+    assert worker._next_queued() is None  # the first is still validating: the rest wait for it
+    store.update_job(jobs[0]["id"], status="queued")
+    assert worker._next_queued()["id"] == jobs[0]["id"]
+    store.update_job(jobs[0]["id"], status="failed")
+    assert worker._next_queued()["id"] == jobs[1]["id"]

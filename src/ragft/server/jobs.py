@@ -22,7 +22,7 @@ from ragft.finetune.train import DEFAULT_LR, TrainSettings
 from ragft.models.loading import load_model
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
-from ragft.server.storage import TERMINAL, Store, new_id
+from ragft.server.storage import TERMINAL, Store, new_id, submission_order
 
 logger = logging.getLogger("ragft.server")
 
@@ -69,6 +69,8 @@ def new_job(
         "method": method,
         "user_provided_suffix": suffix,
         "_resumes": 0,
+        # created_at is whole seconds and ids are random: jobs made in one second need this to keep their order
+        "_submitted_ns": time.time_ns(),
     }
 
 
@@ -189,8 +191,11 @@ class Worker:
         self._wake.set()
 
     def _next_queued(self) -> dict | None:
-        queued = [j for j in self.store.list_jobs() if j["status"] == "queued"]
-        return min(queued, key=lambda j: (j["created_at"], j["id"])) if queued else None
+        """The first job submitted that has not started: first in, first out, so a job submitted while an earlier
+        one is still validating its files waits for it rather than overtaking it."""
+        waiting = [j for j in self.store.list_jobs() if j["status"] in ("validating_files", "queued")]
+        first = min(waiting, key=submission_order) if waiting else None
+        return first if first and first["status"] == "queued" else None
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

@@ -38,6 +38,12 @@ def public(record: dict) -> dict:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
+def submission_order(job: dict) -> tuple:
+    """Jobs in the order they were submitted (created_at alone is whole seconds; jobs written before
+    "_submitted_ns" existed fall back to it)."""
+    return job.get("_submitted_ns", job["created_at"] * 10**9), job["id"]
+
+
 def page(items: list[dict], after: str | None, limit: int) -> dict:
     """An OpenAI cursor page: items after the one with id `after`, at most `limit` of them."""
     start = 0
@@ -166,7 +172,7 @@ class Store:
     def list_jobs(self) -> list[dict]:
         with self.lock:
             rows = list(self.jobs.values())
-        return sorted(rows, key=lambda j: (j["created_at"], j["id"]), reverse=True)
+        return sorted(rows, key=submission_order, reverse=True)
 
     def events(self, job_id: str) -> list[dict]:
         """Oldest first."""
