@@ -131,12 +131,16 @@ def test_cancel_a_running_job_and_the_queue_moves_on(client, cities_jsonl):
     short = client.fine_tuning.jobs.create(
         training_file=f.id, model="tiny", hyperparameters={"n_epochs": 1, "batch_size": 100}
     )
-    wait_for(
-        lambda: any(e.type == "metrics" for e in client.fine_tuning.jobs.list_events(long.id, limit=5)),
-        60,
-        what="the long job to train",
-    )
-    assert client.fine_tuning.jobs.retrieve(short.id).status == "queued"  # one job at a time
+    try:
+        wait_for(
+            lambda: any(e.type == "metrics" for e in client.fine_tuning.jobs.list_events(long.id, limit=5)),
+            60,
+            what="the long job to train",
+        )
+        assert client.fine_tuning.jobs.retrieve(short.id).status == "queued"  # one job at a time
+    except BaseException:
+        client.fine_tuning.jobs.cancel(long.id)  # or it trains for minutes and every later test's job queues behind it
+        raise
     cancelled = client.fine_tuning.jobs.cancel(long.id)
     assert cancelled.status == "cancelled"
     assert wait_for_job(client, short.id, 60).status == "succeeded"
