@@ -154,6 +154,27 @@ def test_each_recipe_builds_its_conversations():
     distilled = recipe("distilled").build(given).conversations
     teacher = {c.body for c in chunks.values()}  # what the reader said with the chunk in its prompt
     assert len(distilled) == len(qa.conversations) and all(c["messages"][-1]["content"] in teacher for c in distilled)
+    assert not any("teacher" in c for c in distilled)  # no logits given: its answers alone
+
+
+def test_distilled_carries_the_teachers_distributions_scored_with_the_chunk():
+    chunks = {"r": ROW, "k": KEY}
+    asked = []
+
+    def teach(items):
+        asked.extend(items)
+        return [{"tokens": [1], "top_ids": [[1, 2]], "top_logprobs": [[-0.1, -2.4]]} for _ in items]
+
+    given = RecipeInput(**{**_given(chunks).__dict__, "teach": teach})
+    made = recipe("distilled").build(given)
+    assert made.stats["teacher"] == "token distributions" and made.conversations
+    assert all(c["teacher"]["top_ids"] == [[1, 2]] for c in made.conversations)
+    # each question scored with its own chunk, on the answer the reader gave with it
+    assert [(q, chunk.body, answer) for q, chunk, answer in asked] == [
+        (c["messages"][-2]["content"].removeprefix("QUESTION: "), chunk.body, c["messages"][-1]["content"])
+        for c, (_, chunk, _) in zip(made.conversations, asked)
+    ]
+    assert all(answer == chunk.body for _, chunk, answer in asked)
 
 
 def test_no_recipe_trains_on_a_test_question_even_when_the_generator_writes_them(tmp_path):

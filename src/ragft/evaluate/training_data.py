@@ -24,7 +24,8 @@ from ragft.data.task import DOCUMENT_SYSTEM, KnowledgeTask
 from ragft.data.unknowns import idk_conversations
 from ragft.errors import RagftError
 from ragft.evaluate.contexts.closed import CONTEXT as CLOSED
-from ragft.models.generation import ChatModel, GenerationSettings
+from ragft.finetune.distill import teacher_targets
+from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.models.openai_backend import OpenAIChatModel, openai_client
 from ragft.rag.answer import grounded_messages
 from ragft.rag.hits import Hit
@@ -91,6 +92,24 @@ class TrainingData:
         prompts = self.lab.config.prompts
         return self.read_memo([grounded_messages(q, [Hit("c", c.text, 1.0)], prompts) for q, c in pairs])
 
+    def teach(self, items: list[tuple[str, object, str]]) -> list[dict | None]:
+        """The untouched model's top-k per token of each answer, with the chunk in its prompt (prompt distillation's
+        teacher); None for each where the model is remote and gives no logits."""
+        model = self.read_memo.model
+        if not isinstance(model, LocalChatModel) or not items:
+            return [None] * len(items)
+        prompts = self.lab.config.prompts
+        teacher = [
+            {"messages": [*grounded_messages(q, [Hit("c", c.text, 1.0)], prompts), {"role": "assistant", "content": a}]}
+            for q, c, a in items
+        ]
+        began = time.perf_counter()
+        with self.lab.reporter.bar(f"scoring the teacher's answers ({len(items)})", len(items)) as advance:
+            batch = self.read_memo.settings.batch_size
+            targets = teacher_targets(model.model, model.tokenizer, teacher, batch, advance)
+        self.read_memo.seconds += time.perf_counter() - began
+        return targets
+
     def closed(self, question: str) -> list[dict]:
         return CLOSED.messages(question, self.lab.config.prompts, [], True)
 
@@ -118,6 +137,7 @@ class TrainingData:
             self.read,
             self.generate,
             self.generator,
+            self.teach,
         )
         self.read_memo.seconds = self.generate.seconds = 0.0
         began = time.perf_counter()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ragft.finetune.distill import soft_cross_entropy
 from ragft.finetune.tokenize import IGNORE
 from ragft.models.precision import cpu_has_amx
 
@@ -85,11 +86,13 @@ def shared_prefix(input_ids, attention_mask) -> int:
     return max(0, min(first_difference, limit))
 
 
-def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = None):
+def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = None, soft=None):
     """Mean cross-entropy over the shifted labels that are not IGNORE, as the model's own loss.
 
     Models that cannot take a custom attention mask fall back to the padded batch (still with the
     head only on labelled positions). `work`, if given, counts the tokens the body and the head ran on.
+    `soft`, if given, is (ids, probs) from finetune/distill.py's target_tensors: the cross-entropy is then against
+    those distributions (a teacher's top-k, or the label with weight 1).
     """
     import torch.nn.functional as F
 
@@ -117,6 +120,9 @@ def labelled_loss(model, input_ids, attention_mask, labels, work: dict | None = 
     if work is not None:
         work["body_tokens"] = work.get("body_tokens", 0) + body
         work["head_tokens"] = work.get("head_tokens", 0) + int(keep.sum())
+    if soft is not None:
+        ids, probs = soft
+        return soft_cross_entropy(logits, ids[:, 1:][keep], probs[:, 1:][keep])
     return F.cross_entropy(logits.float(), targets[keep])
 
 

@@ -12,6 +12,9 @@ from ragft.progress import Reporter
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
+CHAT_FORMAT_KEYS = ("messages", "tools", "parallel_tool_calls", "functions")
+
+
 def _new_metrics(client, job_id: str, seen: set[str]) -> list[dict]:
     """Metrics events (step, train_loss, total_steps) not seen before, oldest first."""
     events = client.fine_tuning.jobs.list_events(job_id, limit=100).data
@@ -35,7 +38,9 @@ def finetune_remote(
     """Run a job to completion; returns a summary whose `fine_tuned_model` is the new model's id."""
     from openai import OpenAIError
 
-    data = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations).encode()
+    # OpenAI's chat format only: ragft's own keys (a curriculum "stage", a "teacher"'s distributions) stay here
+    sent = [{k: v for k, v in c.items() if k in CHAT_FORMAT_KEYS} for c in conversations]
+    data = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in sent).encode()
     began = time.perf_counter()
     try:
         with reporter.stage("finetune"):

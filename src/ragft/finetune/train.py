@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ragft.finetune.chat_format import tools_of
+from ragft.finetune.distill import TOP_K, soft_cross_entropy, soft_targets, target_tensors
 from ragft.finetune.distributed import DataParallel, labelled_tokens
 from ragft.finetune.loss import labelled_loss, supports_labelled_loss
 from ragft.finetune.tokenize import IGNORE, tokenize_conversation
@@ -63,6 +64,7 @@ class TrainResult:
     precision: str = "fp32"
     trainable_parameters: int = 0  # what the optimizer updates (LoRA: the adapters only)
     total_parameters: int = 0
+    soft_examples: int = 0  # examples trained on a teacher's token distributions (finetune/distill.py)
 
     @property
     def final_loss(self) -> float | None:
@@ -80,7 +82,10 @@ def _collate(pad_id: int):
         ids = [r["input_ids"] + [pad_id] * (width - len(r["input_ids"])) for r in rows]
         labels = [r["labels"] + [IGNORE] * (width - len(r["labels"])) for r in rows]
         mask = [[1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"])) for r in rows]
-        return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
+        batch = {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
+        if any(r.get("soft") for r in rows):  # a teacher's distributions: every row's targets as (ids, probs)
+            batch["soft_ids"], batch["soft_probs"] = target_tensors(rows, width, TOP_K)
+        return batch
 
     return collate
 
@@ -98,6 +103,15 @@ def _batches(stages: list[int], batch_size: int, epochs: int, seed: int) -> list
         order = [g[j] for g in groups for j in torch.randperm(len(g), generator=generator).tolist()]
         out += [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     return out
+
+
+def _own_loss(model, batch: dict, soft):
+    """The model's own loss (models that post-process their logits), or against the teacher's distributions."""
+    if soft is None:
+        return model(**batch).loss
+    keep = batch["labels"][:, 1:] != IGNORE
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1][keep]
+    return soft_cross_entropy(logits, soft[0][:, 1:][keep], soft[1][:, 1:][keep])
 
 
 def _optimizer(params: list, lr: float, device):
@@ -176,6 +190,8 @@ def train(
     keep_freed_memory()
     torch.manual_seed(settings.seed)  # LoRA's initial adapters
     rows = [tokenize_conversation(tokenizer, c["messages"], settings.max_length, tools_of(c)) for c in conversations]
+    for row, conversation in zip(rows, conversations):  # prompt distillation: the teacher's top-k per answer token
+        row["soft"] = soft_targets(row, conversation.get("teacher"))
     if settings.method == "lora":
         model = apply_lora(model, settings)
     device = next(model.parameters()).device
@@ -205,11 +221,14 @@ def train(
         loss = None
         if mine and (weight > 0 or parallel.world == 1):
             batch = {k: v.to(device) for k, v in collate([rows[i] for i in mine]).items()}
+            soft = (batch.pop("soft_ids"), batch.pop("soft_probs")) if "soft_ids" in batch else None
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 if own_loss:  # models that post-process their logits
-                    loss = model(**batch).loss
+                    loss = _own_loss(model, batch, soft)
                 else:
-                    loss = labelled_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"], work)
+                    loss = labelled_loss(
+                        model, batch["input_ids"], batch["attention_mask"], batch["labels"], work, soft
+                    )
             (loss * weight if parallel.world > 1 else loss).backward()
         parallel.sum_gradients(params)
         clip_and_step(optimizer, params, max_norm=1.0)
@@ -253,6 +272,7 @@ def train(
         precision=precision,
         trainable_parameters=sum(p.numel() for p in params),
         total_parameters=sum(p.numel() for p in model.parameters()),
+        soft_examples=sum(1 for r in rows if r["soft"]),
     )
     return model, result
 

@@ -5,8 +5,8 @@ one with `train_on` (config.py), and `phrasings` is its k (renderings or pairs p
 
 What a recipe is given is plain data and three functions (the run builds them from its models, so nothing here
 loads one): the closed-book prompt a fine-tune is asked with, the untouched model answering with a chunk in its
-prompt (the round-trip filter, and the teacher of prompt distillation), and a generator of text (an
-OpenAI-compatible endpoint, or the local model).
+prompt (the round-trip filter, and the teacher of prompt distillation) and scoring an answer so (the teacher's token
+distributions), and a generator of text (an OpenAI-compatible endpoint, or the local model).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class RecipeInput:
     read: Callable[[list[tuple[str, Chunk]]], list[str]]  # (question, chunk) -> the untouched model's answer
     generate: Callable[[list[list[dict]]], list[str]]  # chat prompts -> completions (the generator)
     generator: str = "local"  # what `generate` is: "local", or the remote model's name
+    # (question, chunk, answer) -> the untouched model's top-k per answer token with the chunk in its prompt
+    # (finetune/distill.py), or None where it gives no logits (a remote model)
+    teach: Callable[[list[tuple[str, Chunk, str]]], list[dict | None]] = lambda items: [None] * len(items)
 
 
 @dataclass

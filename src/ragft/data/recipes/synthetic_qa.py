@@ -37,10 +37,10 @@ def synthetic_documents(given: RecipeInput) -> tuple[list[str], int]:
     return kept, len(texts) - len(kept)
 
 
-def qa_data(given: RecipeInput, target: str = "answer") -> RecipeData:
-    """The kept pairs as chats in the closed-book prompt, answered with the pair's answer (or `teacher`'s)."""
+def qa_data(given: RecipeInput) -> RecipeData:
+    """The kept pairs as chats in the closed-book prompt, answered with the pair's answer."""
     pairs, stats = filtered_pairs(given)
-    conversations = [qa_conversation(given.closed(p.question), getattr(p, target)) for p in pairs]
+    conversations = [qa_conversation(given.closed(p.question), p.answer) for p in pairs]
     return RecipeData(conversations, {"pairs": stats})
 
 
