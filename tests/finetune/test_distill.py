@@ -47,6 +47,16 @@ def test_a_row_whose_tokens_differ_from_the_teachers_keeps_its_labels(tiny):
     assert soft_targets(other, teacher) is None and soft_targets(row, None) is None
 
 
+def test_the_teacher_scores_its_own_answer_not_the_worked_examples_before_it(tiny):
+    """A grounded prompt carries worked examples as assistant turns: only the last answer is the teacher's."""
+    example = [{"role": "user", "content": "Example?"}, {"role": "assistant", "content": "An example answer."}]
+    few_shot = {"messages": [*example, *_chat("Q?", "Yes.", "ctx")["messages"]]}
+    teacher = teacher_targets(tiny.model, tiny.tokenizer, [few_shot], top_k=3)[0]
+    row = tokenize_conversation(tiny.tokenizer, _chat("Q?", "Yes.")["messages"])
+    assert teacher["tokens"] == [t for t in row["labels"][1:] if t != IGNORE]
+    assert soft_targets(row, teacher) is not None
+
+
 def test_hard_rows_through_the_soft_path_give_the_same_loss(tiny, cities):
     rows = [tokenize_conversation(tiny.tokenizer, c["messages"]) for c in cities[:4]]
     batch = _collate(tiny.tokenizer.pad_token_id)(rows)

@@ -59,3 +59,29 @@ def test_training_stops_where_the_epoch_callback_says_and_counts_what_it_trained
     assert [e for e, _ in seen] == [1, 2]
     assert (result.epochs, result.steps, len(result.losses)) == (2, 4, 4)
     assert result.train_tokens == seen[-1][1]
+
+
+def test_where_accuracy_ties_the_held_back_loss_decides():
+    """A small model that answers none of the held-back questions at any epoch: the epoch whose loss on their values
+    is lowest is kept, not the first."""
+    model = torch.nn.Linear(2, 2)
+    losses = iter([3.0, 2.0, 2.5])
+    stopping = EarlyStopping(_answers_by_epoch([0, 0, 0]), HELD_BACK, epochs=4, loss=lambda m: next(losses))
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+        assert stopping(1, model, 1.0, 10) is False
+        model.weight.fill_(2.0)
+        assert stopping(2, model, 2.0, 20) is False  # lower loss: the new best
+        model.weight.fill_(3.0)
+        assert stopping(3, model, 3.0, 30) is True  # higher loss: stop, and put epoch 2 back
+    assert torch.all(model.weight == 2.0) and stopping.best_epoch == 2
+    assert [p["loss"] for p in stopping.summary()["points"]] == [3.0, 2.0, 2.5]
+
+
+def test_mean_loss_is_the_loss_training_starts_from(tiny, cities):
+    from ragft.finetune.train import mean_loss
+
+    settings = TrainSettings(method="full", epochs=1, learning_rate=1e-9, batch_size=8)
+    before = mean_loss(tiny.model, tiny.tokenizer, cities[:8], batch_size=3)
+    _, result = train(tiny.model, tiny.tokenizer, cities[:8], settings)
+    assert abs(before - result.losses[0]) < 1e-3

@@ -206,7 +206,8 @@ def test_other_document_sets_written_the_same_way(tmp_path, real_home, name, flo
 # Issue 24: real package READMEs (markdown and reStructuredText with code, badges, tables), questions written by a
 # helper who had not read ragft's code. Floors a little under what was measured (fp32, Intel Xeon with AMX):
 # readmes-1 rag 44 %, oracle 56 %; readmes-2 rag 42 %, oracle 53 % (before this issue: rag 36 % and 37 %).
-@pytest.mark.parametrize("name, rag_floor, oracle_floor", [("readmes-1", 0.38, 0.48), ("readmes-2", 0.36, 0.45)])
+# The reader's ceiling (oracle) is checked on readmes-1 only, for the suite's time.
+@pytest.mark.parametrize("name, rag_floor, oracle_floor", [("readmes-1", 0.38, 0.48), ("readmes-2", 0.36, None)])
 def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_floor, oracle_floor):
     from importlib import resources
 
@@ -221,7 +222,7 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
             "--questions",
             str(folder / "questions.jsonl"),
             "--arms",
-            "rag,oracle",
+            "rag,oracle" if oracle_floor else "rag",
             "--precision",
             "fp32",
             "--out",
@@ -231,9 +232,12 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
     )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
-    rag, oracle = results["arms"]["rag"], results["arms"]["oracle"]
-    assert rag["accuracy"] >= rag_floor and oracle["accuracy"] >= oracle_floor, (rag["accuracy"], oracle["accuracy"])
-    assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
+    rag = results["arms"]["rag"]
+    assert rag["accuracy"] >= rag_floor, rag["accuracy"]
+    if oracle_floor:
+        oracle = results["arms"]["oracle"]
+        assert oracle["accuracy"] >= oracle_floor, oracle["accuracy"]
+        assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
     misses = rag["misses"]
     assert (
         misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"] == rag["n"] - rag["correct"]

@@ -14,6 +14,7 @@ from ragft.evaluate.finetunes import FinetuneSpec, LearningCurve, UntouchedWeigh
 from ragft.finetune.early_stopping import EarlyStopping
 from ragft.finetune.openai_jobs import finetune_remote
 from ragft.finetune.run import finetune_with_progress, settings_from_config
+from ragft.finetune.train import mean_loss
 from ragft.models.generation import ChatModel, GenerationSettings, LocalChatModel
 from ragft.models.loading import load_model
 from ragft.models.openai_backend import OpenAIChatModel, openai_client
@@ -163,7 +164,12 @@ class ModelPool:
             chat = LocalChatModel(model, loaded.tokenizer, precision)
             return [c.text for c in chat.complete(prompts, self.generation)]
 
-        return EarlyStopping(answer, held_back, epochs)
+        answered = [{"messages": [*m, {"role": "assistant", "content": v}]} for m, (_, v) in zip(prompts, held_back)]
+
+        def loss(model) -> float:
+            return mean_loss(model, loaded.tokenizer, answered)
+
+        return EarlyStopping(answer, held_back, epochs, loss=loss)
 
     def resumed(self, variant: str, summary: dict, curve: dict | None) -> None:
         """A fine-tune a killed run trained and saved: where it is, and its learning curve."""

@@ -37,7 +37,7 @@ def teacher_targets(
     trained position: {"tokens": [...], "top_ids": [[k ids]...], "top_logprobs": [[k floats]...]}."""
     import torch
 
-    rows = [tokenize_conversation(tokenizer, c["messages"], max_length) for c in conversations]
+    rows = [tokenize_conversation(tokenizer, _last_answer_only(c["messages"]), max_length) for c in conversations]
     device = next(model.parameters()).device
     out: list[dict] = []
     with torch.no_grad():
@@ -63,22 +63,25 @@ def teacher_targets(
     return out
 
 
+def _last_answer_only(messages: list[dict]) -> list[dict]:
+    """The teacher scores its own answer, the last message: worked examples before it (assistant turns of a
+    few-shot prompt) are context, not targets."""
+    last = len(messages) - 1
+    return [{**m, "weight": 0} if m["role"] == "assistant" and i < last else m for i, m in enumerate(messages)]
+
+
 def soft_targets(row: dict, teacher: dict | None) -> list | None:
-    """Per shifted label position of a tokenized row, the teacher's (ids, probabilities) there, or None; None for the
-    whole row where the teacher scored other tokens (another template, a cut at max_length): it trains on its labels.
-    """
-    if not teacher or labelled(row) != teacher["tokens"]:
+    """Per shifted label position of a tokenized row, the teacher's (ids, probabilities) there, or None. The teacher
+    scored the row's last labelled tokens (its answer); None for the whole row where those are other tokens (another
+    template, a cut at max_length): it trains on its labels."""
+    tokens = teacher["tokens"] if teacher else []
+    positions = [t for t, label in enumerate(row["labels"][1:]) if label != IGNORE][-len(tokens) :] if tokens else []
+    if not positions or [row["labels"][t + 1] for t in positions] != tokens:
         return None
-    given = iter(zip(teacher["top_ids"], teacher["top_logprobs"]))
-    out = []
-    for label in row["labels"][1:]:
-        if label == IGNORE:
-            out.append(None)
-            continue
-        ids, logprobs = next(given)
+    out: list = [None] * (len(row["labels"]) - 1)
+    for t, logprobs, ids in zip(positions, teacher["top_logprobs"], teacher["top_ids"]):
         weights = [math.exp(v) for v in logprobs]
-        total = sum(weights)
-        out.append((ids, [w / total for w in weights]))
+        out[t] = (ids, [w / sum(weights) for w in weights])
     return out
 
 

@@ -277,6 +277,24 @@ def train(
     return model, result
 
 
+def mean_loss(model, tokenizer, conversations: list[dict], batch_size: int = 16, max_length: int = 1024) -> float:
+    """The loss training would see on `conversations` (the mean over their labelled tokens), without training."""
+    import torch
+
+    rows = [tokenize_conversation(tokenizer, c["messages"], max_length, tools_of(c)) for c in conversations]
+    collate, device = _collate(tokenizer.pad_token_id), next(model.parameters()).device
+    own_loss, total, count = not supports_labelled_loss(model), 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            batch = {k: v.to(device) for k, v in collate(chunk).items()}
+            args = batch["input_ids"], batch["attention_mask"], batch["labels"]
+            loss = model(**batch).loss if own_loss else labelled_loss(model, *args)
+            n = sum(labelled_tokens(r) for r in chunk)
+            total, count = total + loss.item() * n, count + n
+    return total / max(1, count)
+
+
 def save_finetuned(model, tokenizer, out: Path, base_model: str, result: TrainResult) -> None:
     """Save a full model or a LoRA adapter that `--model OUT` loads in any ragft command."""
     out = Path(out)
