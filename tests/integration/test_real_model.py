@@ -205,9 +205,10 @@ def test_other_document_sets_written_the_same_way(tmp_path, real_home, name, flo
 
 # Issue 24: real package READMEs (markdown and reStructuredText with code, badges, tables), questions written by a
 # helper who had not read ragft's code. Floors a little under what was measured (fp32, Intel Xeon with AMX):
-# readmes-1 rag 44 %, oracle 56 %; readmes-2 rag 42 %, oracle 53 % (before this issue: rag 36 % and 37 %).
-# The reader's ceiling (oracle) is checked on readmes-1 only, for the suite's time.
-@pytest.mark.parametrize("name, rag_floor, oracle_floor", [("readmes-1", 0.38, 0.48), ("readmes-2", 0.36, None)])
+# readmes-1 rag 44 %, oracle 56 %; readmes-2 rag 42 %, oracle 53 % (before this issue: rag 36 % and 37 %). Run at the
+# default precision (bf16 on CPUs with AMX or AVX-512 BF16: half the time of fp32), where on Sapphire Rapids
+# (2026-12-08) readmes-1 gave rag 49 %, oracle 64 %; readmes-2 rag 50 %, oracle 74 %.
+@pytest.mark.parametrize("name, rag_floor, oracle_floor", [("readmes-1", 0.38, 0.48), ("readmes-2", 0.36, 0.45)])
 def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_floor, oracle_floor):
     from importlib import resources
 
@@ -222,9 +223,7 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
             "--questions",
             str(folder / "questions.jsonl"),
             "--arms",
-            "rag,oracle" if oracle_floor else "rag",
-            "--precision",
-            "fp32",
+            "rag,oracle",
             "--out",
             str(out),
             "--quiet",
@@ -232,12 +231,9 @@ def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_flo
     )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
-    rag = results["arms"]["rag"]
-    assert rag["accuracy"] >= rag_floor, rag["accuracy"]
-    if oracle_floor:
-        oracle = results["arms"]["oracle"]
-        assert oracle["accuracy"] >= oracle_floor, oracle["accuracy"]
-        assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
+    rag, oracle = results["arms"]["rag"], results["arms"]["oracle"]
+    assert rag["accuracy"] >= rag_floor and oracle["accuracy"] >= oracle_floor, (rag["accuracy"], oracle["accuracy"])
+    assert oracle["retrieval"]["hit@1"] == 1.0  # every question's gold passage is known and given
     misses = rag["misses"]
     assert (
         misses["not_retrieved"] + misses["misread"] + misses["no_gold"] == misses["wrong"] == rag["n"] - rag["correct"]

@@ -10,9 +10,10 @@ from .server_process import Server
 
 
 @pytest.fixture(scope="session")
-def server_home(tmp_path_factory) -> Path:
-    """One RAGFT_HOME for every server in the session: the real model's GGUF is converted once."""
-    return tmp_path_factory.mktemp("server_home")
+def server_home(shared_home) -> Path:
+    """One RAGFT_HOME for every server in the session, the real-model tests' one: the real model's GGUF is converted
+    once in the whole suite (a conversion is written atomically, so a server and a test converting at once is safe)."""
+    return shared_home
 
 
 @pytest.fixture(scope="session")
