@@ -82,3 +82,15 @@ def test_training_on_a_teachers_distribution_learns_the_distribution_not_one_tok
     with torch.no_grad():
         probs = model(input_ids=torch.tensor([row["input_ids"]])).logits[0, position].softmax(-1)
     assert abs(probs[first].item() - 0.5) < 0.1 and abs(probs[other].item() - 0.5) < 0.1, (probs[first], probs[other])
+
+
+def test_a_remote_untouched_model_teaches_by_its_answers():
+    """--backend openai: no logits come back, so distilled trains on the teacher's answers (its data says so)."""
+    from types import SimpleNamespace
+
+    from ragft.evaluate.training_data import TrainingData
+    from ragft.models.openai_backend import OpenAIChatModel, openai_client
+
+    remote = OpenAIChatModel(openai_client("http://127.0.0.1:9/v1", "unused"), "some-model")
+    data = SimpleNamespace(read_memo=SimpleNamespace(model=remote))
+    assert TrainingData.teach(data, [("Q?", None, "A."), ("R?", None, "B.")]) == [None, None]

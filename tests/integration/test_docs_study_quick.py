@@ -45,9 +45,9 @@ def test_docs_study_quick_trains_every_recipe_and_says_which_got_how_far(tmp_pat
     mixed = results["finetunes"]["mixed"]["data"]
     assert 0 < mixed["pairs"]["kept"] <= pairs["kept"] and mixed["documents"] > recipes["chunks"]["examples"]
     assert recipes["mixed"]["examples"] == mixed["pairs"]["kept"] + mixed["documents"]
-    # distilled learns the teacher's token distributions, every example of it
+    # distilled: a LoRA learns the teacher's token distributions, every example of it
     distilled = results["finetunes"]["distilled"]
-    assert distilled["data"]["teacher"] == "token distributions"
+    assert distilled["data"]["teacher"] == "token distributions" and distilled["method"] == "lora"
     assert distilled["soft_examples"] == distilled["examples"] > 0
     # early stopping: held-back pairs asked after each epoch, never trained on
     stopping = results["finetunes"]["distilled"]["early_stopping"]
