@@ -113,3 +113,21 @@ def test_a_vanishing_temperature_picks_the_top_token(temperature):
     logits = torch.tensor([1.5, 3.25, -2.0, 3.0])  # found by Schemathesis: 5e-324 made NaN probabilities, a 500
     generator = torch.Generator().manual_seed(0)
     assert _pick(logits, SamplingSettings(temperature=temperature), generator) == 1
+
+
+def test_token_bytes_spell_the_text_even_where_a_token_splits_a_character(tiny):
+    from ragft.models.sampling import token_bytes
+
+    text = "Café Ørsted — 17.6 m², 東京 🚲"
+    ids = tiny.tokenizer(text, add_special_tokens=False)["input_ids"]
+    pieces = [token_bytes(tiny.tokenizer, i) for i in ids]
+    assert b"".join(pieces) == text.encode("utf-8")
+    assert any(not _decodes(p) for p in pieces)  # byte-level tokens hold parts of a character here
+
+
+def _decodes(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False

@@ -133,7 +133,8 @@ def test_embeddings_accept_openai_token_arrays(client):
         # What a local plain-text model cannot honour is refused by name, not silently ignored:
         ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
         ({"response_format": {"type": "json_object"}}, "response_format"),
-        ({"logprobs": True, "top_logprobs": 2}, "logprobs"),
+        ({"top_logprobs": 2}, "top_logprobs"),  # only with logprobs: true, as the API says
+        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
     ],
 )
 def test_bad_requests_are_400_with_the_param(client, kwargs, param):
@@ -178,3 +179,41 @@ def test_a_lone_surrogate_is_a_400_not_a_500(server):
             headers={"content-type": "application/json"},
         )
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
+
+
+def test_logprobs_are_the_models_own_for_each_generated_token(client):
+    """Greedy: each token is the likeliest at its step, its log-probability the top alternative's; the tokens' bytes
+    spell the reply; streamed, the same tokens arrive with the deltas."""
+    r = chat(client, temperature=0, logprobs=True, top_logprobs=3, max_tokens=8)
+    choice = r.choices[0]
+    content = choice.logprobs.content
+    assert len(content) == r.usage.completion_tokens - (choice.finish_reason == "stop")  # the end token is not one
+    for t in content:
+        assert len(t.top_logprobs) == 3 and t.logprob <= 0
+        assert (t.token, t.logprob) == (t.top_logprobs[0].token, t.top_logprobs[0].logprob)
+        assert [a.logprob for a in t.top_logprobs] == sorted((a.logprob for a in t.top_logprobs), reverse=True)
+    assert (
+        bytes(b for t in content for b in t.bytes).decode("utf-8", errors="replace").startswith(choice.message.content)
+    )
+    streamed = [
+        t
+        for c in chat(client, temperature=0, logprobs=True, top_logprobs=3, max_tokens=8, stream=True)
+        if c.choices and c.choices[0].logprobs
+        for t in c.choices[0].logprobs.content
+    ]
+    assert [(t.token, t.logprob) for t in streamed] == [(t.token, t.logprob) for t in content]
+    plain = chat(client, temperature=0, max_tokens=8)
+    assert plain.choices[0].logprobs is None and plain.choices[0].message.content == choice.message.content
+    only = chat(client, temperature=0, logprobs=True, max_tokens=8).choices[0].logprobs.content
+    assert [t.logprob for t in only] == [t.logprob for t in content] and all(t.top_logprobs == [] for t in only)
+
+
+def test_sampled_tokens_carry_their_probability_under_the_model(client):
+    """With temperature, the chosen token is not always the likeliest; its logprob is still the model's own."""
+    r = chat(client, temperature=1.5, seed=3, logprobs=True, top_logprobs=5, max_tokens=16, n=2)
+    for choice in r.choices:
+        for t in choice.logprobs.content:
+            listed = {tuple(a.bytes): a.logprob for a in t.top_logprobs}  # a token's text may be a partial character
+            assert t.logprob <= t.top_logprobs[0].logprob + 1e-6
+            mine = tuple(t.bytes)
+            assert mine not in listed or math.isclose(listed[mine], t.logprob, abs_tol=1e-6)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 
@@ -20,10 +21,30 @@ class SamplingSettings:
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
     seed: int | None = None  # None: a fresh random seed
+    logprobs: int | None = None  # None: none; k: each generated token's log-probability and the k likeliest
 
 
 def prompt_ids(tokenizer, messages: Messages) -> list[int]:
     return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
+
+
+@cache
+def _byte_of_symbol() -> dict[str, int]:
+    """Byte-level BPE's alphabet (GPT-2's bytes_to_unicode), symbol -> the byte it stands for."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    others = [b for b in range(256) if b not in printable]
+    return {**{chr(b): b for b in printable}, **{chr(256 + i): b for i, b in enumerate(others)}}
+
+
+def token_bytes(tokenizer, token_id: int) -> bytes:
+    """The bytes one token stands for: exact for byte-level BPE (a token may hold part of a character), else its
+    decoded text's UTF-8."""
+    symbols = tokenizer.convert_ids_to_tokens(token_id)
+    table = _byte_of_symbol()
+    decoder = getattr(getattr(tokenizer, "backend_tokenizer", None), "decoder", None)
+    if type(decoder).__name__ == "ByteLevel" and isinstance(symbols, str) and all(c in table for c in symbols):
+        return bytes(table[c] for c in symbols)
+    return tokenizer.decode([token_id]).encode("utf-8")
 
 
 def context_length(model) -> int | None:
@@ -53,6 +74,19 @@ def _pick(logits, settings: SamplingSettings, generator) -> int:
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
+def _scored(logits, token: int, top: int | None) -> tuple[float, list[tuple[int, float]]] | None:
+    """The token's log-probability under the model (before temperature and top_p, as the API reports it) and the
+    `top` likeliest tokens'; None where none was asked for."""
+    import torch
+
+    if top is None:
+        return None
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    best = logprobs.topk(top) if top else None
+    alternatives = list(zip(best.indices.tolist(), best.values.tolist())) if best is not None else []
+    return float(logprobs[token]), alternatives
+
+
 def _held_back(text: str, stops: tuple[str, ...]) -> int:
     """How many trailing characters might still become a stop string or a multi-byte character."""
     hold = len(text) - len(text.rstrip("\ufffd"))
@@ -75,12 +109,18 @@ class TextDecoder:
         self.text, self.emitted = "", 0
         self.completion_tokens = 0
         self.finish_reason: str | None = None  # None: still decoding
+        # (token, its log-probability, [(token, log-probability)] of the likeliest), where settings.logprobs asks
+        self.logprobs: list[tuple[int, float, list[tuple[int, float]]]] = []
+        self.reported = 0  # logprobs already sent with a streamed delta
 
-    def feed(self, token: int) -> str:
-        """The text this token completes ("" if none yet); sets `finish_reason` when the sequence ends."""
+    def feed(self, token: int, scored: tuple[float, list[tuple[int, float]]] | None = None) -> str:
+        """The text this token completes ("" if none yet); sets `finish_reason` when the sequence ends.
+        `scored`: the token's log-probability and the likeliest alternatives (kept unless it ends the sequence)."""
         self.completion_tokens += 1
         if token in self.eos:
             return self.close("stop")
+        if scored is not None:
+            self.logprobs.append((token, *scored))
         self.generated.append(token)
         text = self.tokenizer.decode(self.generated, skip_special_tokens=True)
         hits = [i for i in (text.find(s, max(0, self.emitted - len(s))) for s in self.stops) if i >= 0]
@@ -93,6 +133,11 @@ class TextDecoder:
         safe = len(text) - _held_back(text, self.stops)
         delta, self.emitted = text[self.emitted : max(safe, self.emitted)], max(safe, self.emitted)
         return delta
+
+    def unreported(self) -> list[tuple[int, float, list[tuple[int, float]]]]:
+        """The logprobs not yet sent with a streamed delta (and from now on counted as sent)."""
+        fresh, self.reported = self.logprobs[self.reported :], len(self.logprobs)
+        return fresh
 
     def close(self, reason: str) -> str:
         """End the sequence; the text not yet emitted."""
@@ -158,7 +203,7 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
                     continue
                 sampled = row.settings.temperature > 0
                 token = _pick(logits[b].cpu(), row.settings, generators[i]) if sampled else greedy[b]
-                delta = row.decoder.feed(token)
+                delta = row.decoder.feed(token, _scored(logits[b], token, row.settings.logprobs))
                 if delta:
                     row.on_delta(delta)
                 tokens.append(None if row.decoder.finish_reason else token)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 from ragft import __version__
-from ragft.models.sampling import SamplingSettings, context_length, prompt_ids
+from ragft.models.sampling import SamplingSettings, context_length, prompt_ids, token_bytes
 from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
@@ -39,6 +39,7 @@ def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: 
         top_p=1.0 if body.top_p is None else body.top_p,
         stop=body.stops(),
         seed=body.seed,
+        logprobs=(getattr(body, "top_logprobs", None) or 0) if getattr(body, "logprobs", None) is True else None,
     )
 
 
@@ -85,7 +86,7 @@ def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | No
         {
             "index": i,
             "message": {"role": "assistant", "content": s.text, "refusal": None},
-            "logprobs": None,
+            "logprobs": logprobs_object(p.loaded.tokenizer, s.logprobs) if p.settings.logprobs is not None else None,
             "finish_reason": s.finish_reason,
         }
         for i, s in sorted(done.items())
@@ -98,25 +99,49 @@ def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | No
     }
 
 
+def logprobs_object(tokenizer, scored: list) -> dict:
+    """A choice's `logprobs` as the API gives it: per generated token its text, log-probability, UTF-8 bytes and the
+    likeliest tokens at that position."""
+
+    def token(token_id: int, logprob: float) -> dict:
+        raw = token_bytes(tokenizer, token_id)
+        return {"token": raw.decode("utf-8", errors="replace"), "logprob": logprob, "bytes": list(raw)}
+
+    return {
+        "content": [{**token(t, lp), "top_logprobs": [token(a, alp) for a, alp in top]} for t, lp, top in scored],
+        "refusal": None,
+    }
+
+
 def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterator[str]:
     """SSE lines: a role chunk per choice, content chunks (choices interleaved as they are decoded
     together), a finish chunk per choice, [usage], then [DONE]."""
 
-    def chunk(index: int, delta: dict, finish: str | None = None) -> dict:
+    def chunk(index: int, delta: dict, finish: str | None = None, decoder=None) -> dict:
+        # a delta carries the logprobs of the tokens decoded since the last one (the finish chunk any held back)
+        scored = logprobs_object(p.loaded.tokenizer, decoder.unreported()) if decoder else None
         return {
             **p.head,
             "object": "chat.completion.chunk",
-            "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "choices": [{"index": index, "delta": delta, "logprobs": scored, "finish_reason": finish}],
         }
+
+    asked = p.settings.logprobs is not None
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
         for i in range(p.n):
             put(chunk(i, {"role": "assistant", "content": ""}))
-        done = generate(registry, p.loaded, p.choices(), cancelled, lambda i, delta: put(chunk(i, {"content": delta})))
+        done = generate(
+            registry,
+            p.loaded,
+            p.choices(),
+            cancelled,
+            lambda i, delta, decoder: put(chunk(i, {"content": delta}, decoder=decoder if asked else None)),
+        )
         if cancelled():
             return
         for i, s in sorted(done.items()):
-            put(chunk(i, {}, s.finish_reason))
+            put(chunk(i, {}, s.finish_reason, s if asked and s.logprobs[s.reported :] else None))
         if include_usage:
             completion = sum(s.completion_tokens for s in done.values())
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})

@@ -89,7 +89,7 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
         if p.echo:
             for index, _, _ in choices:
                 put(chunk(index, p.prompt_text(index)))
-        done = generate(registry, p.loaded, choices, cancelled, lambda index, delta: put(chunk(index, delta)))
+        done = generate(registry, p.loaded, choices, cancelled, lambda index, delta, _: put(chunk(index, delta)))
         if cancelled():
             return
         for index, s in sorted(done.items()):

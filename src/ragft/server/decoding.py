@@ -39,23 +39,19 @@ def generate(
     loaded,
     choices: Iterable[Choice],
     cancelled: Cancelled,
-    on_delta: Callable[[int, str], None] | None = None,
+    on_delta: Callable[[int, str, TextDecoder], None] | None = None,
 ) -> dict[int, TextDecoder]:
     """Every choice decoded, batched with other requests' (server/batcher.py); {choice index: its decoder,
-    holding text, completion_tokens and finish_reason}. Deltas go to `on_delta(index, text)` as they come.
-    Returns early, rows unfinished, only when the client has gone (`cancelled()`)."""
+    holding text, completion_tokens, finish_reason and logprobs}. Deltas go to `on_delta(index, text, decoder)` as
+    they come. Returns early, rows unfinished, only when the client has gone (`cancelled()`)."""
     indexed = list(choices)
-    rows = [
-        Row(ids, settings, cancelled, (lambda d, i=index: on_delta(i, d)) if on_delta else _ignore)
-        for index, ids, settings in indexed
-    ]
+    rows = [Row(ids, settings, cancelled) for _, ids, settings in indexed]
+    if on_delta:
+        for (index, _, _), row in zip(indexed, rows):
+            row.on_delta = lambda d, i=index, r=row: on_delta(i, d, r.decoder)
     if not cancelled():
         registry.batcher.run(loaded, rows)
     return {index: row.decoder for (index, _, _), row in zip(indexed, rows)}
-
-
-def _ignore(delta: str) -> None:
-    pass
 
 
 class Admission:

@@ -105,11 +105,11 @@ class ChatCompletionRequest(_Sampling):
                 ("tool_choice", self.tool_choice not in (None, "none", "auto")),
                 ("function_call", self.function_call not in (None, "none", "auto")),
                 ("response_format", (self.response_format or {}).get("type", "text") != "text"),
-                ("logprobs", bool(self.logprobs)),
-                ("top_logprobs", bool(self.top_logprobs)),
             ],
-            "a local model answering in plain text: no tool calls, structured output or log-probabilities",
+            "a local model answering in plain text: no tool calls or structured output",
         )
+        if self.top_logprobs is not None and self.logprobs is not True:
+            raise bad_request("top_logprobs: logprobs must be set to true to use top_logprobs.", "top_logprobs")
         return self
 
 
