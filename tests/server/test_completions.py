@@ -34,7 +34,9 @@ def test_several_prompts_token_arrays_and_n_choices(client, server, monkeypatch)
     )
     assert [c.index for c in r.choices] == [0, 1, 2, 3]
     ids = httpx.post(
-        f"{server.base_url}/completions", json={"model": REAL, "prompt": COUNTING, "max_tokens": 3, "temperature": 0}
+        f"{server.base_url}/completions",
+        json={"model": REAL, "prompt": COUNTING, "max_tokens": 3, "temperature": 0},
+        timeout=60,  # httpx's default 5 s is too short for a busy 2-core machine
     ).json()
     tokenizer = _load_tokenizer("smollm2-135m-instruct")
     as_tokens = client.completions.create(
@@ -46,7 +48,8 @@ def test_several_prompts_token_arrays_and_n_choices(client, server, monkeypatch)
 @pytest.mark.parametrize(
     "kwargs, param",
     [
-        ({"logprobs": 2}, "logprobs"),
+        ({"logprobs": 2, "echo": True}, "logprobs"),  # the prompt's own log-probabilities are not computed
+        ({"logprobs": 6}, "logprobs"),  # the legacy API's limit is 5
         ({"suffix": "end"}, "suffix"),
         ({"best_of": 3}, "best_of"),
         ({"prompt": [10**9]}, "prompt"),
@@ -119,3 +122,45 @@ def test_a_full_queue_is_a_429_and_a_dropped_stream_frees_its_place(tmp_path, se
         assert r.status_code == 200
     finally:
         srv.stop()
+
+
+def test_legacy_logprobs_give_each_token_its_alternatives_and_offset(client):
+    prompt = "What is the population of City_7?"
+    r = client.completions.create(model="tiny", prompt=prompt, max_tokens=8, temperature=0, logprobs=3)
+    choice = r.choices[0]
+    lp = choice.logprobs
+    n = r.usage.completion_tokens - (choice.finish_reason == "stop")  # the end token is not one
+    assert len(lp.tokens) == len(lp.token_logprobs) == len(lp.top_logprobs) == len(lp.text_offset) == n > 0
+    for token, logprob, top in zip(lp.tokens, lp.token_logprobs, lp.top_logprobs):
+        assert len(top) == 3 and logprob == max(top.values()) == top[token] <= 0  # greedy: the likeliest
+    assert lp.text_offset[0] == len(prompt) and lp.text_offset == sorted(lp.text_offset)
+    if not any(t.startswith("bytes:") for t in lp.tokens):
+        assert "".join(lp.tokens).startswith(choice.text)
+    streamed = [
+        c.choices[0].logprobs
+        for c in client.completions.create(
+            model="tiny", prompt=prompt, max_tokens=8, temperature=0, logprobs=3, stream=True
+        )
+        if c.choices and c.choices[0].logprobs
+    ]
+    assert [t for s in streamed for t in s.tokens] == lp.tokens
+    assert [o for s in streamed for o in s.text_offset] == lp.text_offset
+    plain = client.completions.create(model="tiny", prompt=prompt, max_tokens=8, temperature=0)
+    assert plain.choices[0].logprobs is None and plain.choices[0].text == choice.text
+
+
+def test_a_character_split_over_tokens_is_written_as_bytes_and_offsets_count_characters(tiny):
+    from types import SimpleNamespace
+
+    from ragft.models.sampling import SamplingSettings
+    from ragft.server.completions import PreparedText
+
+    ids = tiny.tokenizer("Caf\u00e9!", add_special_tokens=False)["input_ids"]
+    p = PreparedText(
+        SimpleNamespace(tokenizer=tiny.tokenizer), [[1]], ["Hi "], [SamplingSettings(logprobs=0)], 1, False, {}
+    )
+    lp = p.logprobs(0, [(i, -0.5, []) for i in ids])
+    assert "bytes:\\xc3" in lp["tokens"] and "bytes:\\xa9" in lp["tokens"]  # é is two byte-level tokens here
+    split = lp["tokens"].index("bytes:\\xc3")
+    assert lp["text_offset"][split] == lp["text_offset"][split + 1] == len("Hi Caf")
+    assert lp["text_offset"][-1] == len("Hi Caf\u00e9") and lp["tokens"][-1] == "!"

@@ -39,8 +39,17 @@ def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: 
         top_p=1.0 if body.top_p is None else body.top_p,
         stop=body.stops(),
         seed=body.seed,
-        logprobs=(getattr(body, "top_logprobs", None) or 0) if getattr(body, "logprobs", None) is True else None,
+        logprobs=_alternatives(body),
     )
+
+
+def _alternatives(body) -> int | None:
+    """How many likeliest tokens to report beside each generated one; None: no logprobs. Chat asks with
+    `logprobs: true` and `top_logprobs: k`, the legacy completions with `logprobs: k`."""
+    asked = getattr(body, "logprobs", None)
+    if asked is True:
+        return getattr(body, "top_logprobs", None) or 0
+    return asked if isinstance(asked, int) and not isinstance(asked, bool) else None
 
 
 def check_window(limit: int | None, tokens: int, param: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
-from ragft.models.sampling import SamplingSettings, context_length
+from ragft.models.sampling import SamplingSettings, context_length, token_bytes
 from ragft.server.chat import check_window, head, sampling_settings, usage
 from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
@@ -33,6 +33,35 @@ class PreparedText:
     def prompt_text(self, index: int) -> str:
         """What `echo` puts before choice `index`: its prompt, or nothing."""
         return self.texts[index // self.n] if self.echo else ""
+
+    def logprobs(self, index: int, scored: list, before: bytearray | None = None) -> dict | None:
+        """The legacy `logprobs` of choice `index`'s tokens: each token, its log-probability, the likeliest tokens
+        there and its character offset counted from the prompt's start (`before`: the bytes of the choice's tokens
+        already reported, extended here)."""
+        if self.settings[index // self.n].logprobs is None:
+            return None
+        tokenizer, before = self.loaded.tokenizer, bytearray() if before is None else before
+        tokens, offsets = [], []
+        for token_id, _, _ in scored:
+            tokens.append(legacy_token(tokenizer, token_id))
+            # whole characters so far: a token that starts inside a character starts at that character's end
+            offsets.append(len(self.texts[index // self.n]) + len(before.decode("utf-8", errors="ignore")))
+            before += token_bytes(tokenizer, token_id)
+        return {
+            "tokens": tokens,
+            "token_logprobs": [lp for _, lp, _ in scored],
+            "top_logprobs": [{legacy_token(tokenizer, a): alp for a, alp in top} for _, _, top in scored],
+            "text_offset": offsets,
+        }
+
+
+def legacy_token(tokenizer, token_id: int) -> str:
+    """A token as the legacy API writes it: its text, or `bytes:\\x..` where it is part of a character."""
+    raw = token_bytes(tokenizer, token_id)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bytes:" + "".join(f"\\x{b:02x}" for b in raw)
 
 
 def prepare(registry: Registry, body: CompletionRequest) -> PreparedText:
@@ -63,7 +92,12 @@ def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict 
     if cancelled():
         return None
     choices = [
-        {"text": p.prompt_text(index) + s.text, "index": index, "logprobs": None, "finish_reason": s.finish_reason}
+        {
+            "text": p.prompt_text(index) + s.text,
+            "index": index,
+            "logprobs": p.logprobs(index, s.logprobs),
+            "finish_reason": s.finish_reason,
+        }
         for index, s in sorted(done.items())
     ]
     return {
@@ -77,11 +111,15 @@ def complete(registry: Registry, p: PreparedText, cancelled: Cancelled) -> dict 
 def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIterator[str]:
     """SSE lines: text chunks per choice, a finish chunk each, [usage], then [DONE]."""
 
-    def chunk(index: int, text: str, finish: str | None = None) -> dict:
+    reported: dict[int, bytearray] = {}  # the bytes of each choice's tokens whose logprobs were streamed
+
+    def chunk(index: int, text: str, finish: str | None = None, decoder=None) -> dict:
+        # a text chunk carries the logprobs of the tokens decoded since the last one (the finish chunk any held back)
+        scored = p.logprobs(index, decoder.unreported(), reported.setdefault(index, bytearray())) if decoder else None
         return {
             **p.head,
             "object": "text_completion",
-            "choices": [{"text": text, "index": index, "logprobs": None, "finish_reason": finish}],
+            "choices": [{"text": text, "index": index, "logprobs": scored, "finish_reason": finish}],
         }
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
@@ -89,11 +127,18 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
         if p.echo:
             for index, _, _ in choices:
                 put(chunk(index, p.prompt_text(index)))
-        done = generate(registry, p.loaded, choices, cancelled, lambda index, delta, _: put(chunk(index, delta)))
+        asked = any(s.logprobs is not None for s in p.settings)
+        done = generate(
+            registry,
+            p.loaded,
+            choices,
+            cancelled,
+            lambda index, delta, decoder: put(chunk(index, delta, decoder=decoder if asked else None)),
+        )
         if cancelled():
             return
         for index, s in sorted(done.items()):
-            put(chunk(index, "", s.finish_reason))
+            put(chunk(index, "", s.finish_reason, s if asked and s.logprobs[s.reported :] else None))
         if include_usage:
             put(
                 {

@@ -127,11 +127,11 @@ class CompletionRequest(_Sampling):
     def _unsupported(self):
         _refuse(
             [
-                ("logprobs", bool(self.logprobs)),
+                ("logprobs", self.logprobs is not None and self.echo),  # the prompt's own would need its logits
                 ("suffix", bool(self.suffix)),
                 ("best_of", self.best_of not in (None, self.n)),
             ],
-            "no log-probabilities, insertion or server-side best-of",
+            "no log-probabilities of an echoed prompt, insertion or server-side best-of",
         )
         return self
 
