@@ -371,3 +371,10 @@ def test_every_run_option_is_mapped_to_a_config_key_in_one_table():
     )
     assert config.preset is None  # --data names the knowledge: no seed preset underneath
     assert run_config(None, None, {}).preset == "seed"
+
+
+@pytest.mark.parametrize("command", ["cities", "people", "orgs", "support"])
+def test_a_count_past_the_bound_fails_at_once(command):
+    """`ragft data cities -n 99999999999999999999` used to run without end."""
+    result = CliRunner().invoke(app, ["data", command, "-n", "99999999999999999999"])
+    assert result.exit_code == 2 and "1000000" in result.output

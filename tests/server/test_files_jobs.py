@@ -72,6 +72,7 @@ def test_a_bad_training_file_fails_its_job_and_the_server_keeps_serving(client):
         ({"training_file": "file-doesnotexist"}, openai.BadRequestError, "training_file"),
         ({"hyperparameters": {"n_epochs": 0}}, openai.BadRequestError, "hyperparameters.n_epochs"),
         ({"method": {"type": "dpo"}}, openai.BadRequestError, "method.type"),
+        ({"seed": 2**70}, openai.BadRequestError, "seed"),  # was accepted, then failed in training (overflow)
     ],
 )
 def test_job_creation_errors(client, cities_jsonl, kwargs, error, param):

@@ -8,6 +8,8 @@ from ragft.data.sources import is_generator, phrased_sources
 from ragft.rag.config import ChunkConfig
 from ragft.schema import EndpointUrl, Strict
 
+MAX_ENTITIES = 1_000_000  # generated entities or conversations: bounded, so a mistyped count fails at once
+
 
 class DataConfig(Strict):
     """Where the questions and the knowledge come from."""
@@ -23,7 +25,7 @@ class DataConfig(Strict):
     n: int = Field(
         100,
         ge=1,
-        le=1_000_000,
+        le=MAX_ENTITIES,
         description=(
             "how many entities (cities, people, organisations) to generate; in a mix, for each part without its own "
             "count"

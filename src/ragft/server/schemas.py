@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from ragft.server.errors import bad_request
 
 MAX_CHOICES = 8
+MAX_INPUTS = 2048  # OpenAI's cap on the inputs of one embeddings request, and here on a completion's prompts
 SEED_RANGE = (-(2**63), 2**63 - 1 - MAX_CHOICES)  # OpenAI's int64; choice i samples with seed + i
 
 
@@ -144,12 +145,27 @@ class CompletionRequest(_Sampling):
             return [p]
         return list(p)
 
+    @model_validator(mode="after")
+    def _bounded(self):
+        count = len(self.prompts())
+        if not count or count > MAX_INPUTS:
+            raise bad_request(f"prompt: give 1 to {MAX_INPUTS} prompts, not {count}.", "prompt")
+        return self
+
 
 class EmbeddingRequest(_Lenient):
     model: Text
     input: Text | list[Text] | list[int] | list[list[int]]
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        # one list of token ids is one input; any other list holds one input per item
+        single = isinstance(self.input, str) or (self.input and all(isinstance(x, int) for x in self.input))
+        if not single and len(self.input) > MAX_INPUTS:
+            raise bad_request(f"input: at most {MAX_INPUTS} inputs per request, not {len(self.input)}.", "input")
+        return self
 
 
 class Hyperparameters(BaseModel):
@@ -184,7 +200,7 @@ class FineTuningJobRequest(_Lenient):
     training_file: str
     hyperparameters: Hyperparameters | None = None
     method: Method | None = None
-    seed: int | None = None
+    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1)  # int64, as the trainer's random generators take
     suffix: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
     validation_file: str | None = None
     metadata: dict[str, str] | None = None
