@@ -44,7 +44,7 @@ class PreparedText:
         tokens, offsets = [], []
         for token_id, _, _ in scored:
             tokens.append(legacy_token(tokenizer, token_id))
-            # whole characters so far: a token that starts inside a character starts at that character's end
+            # whole characters so far: a token that starts inside a character is placed where that character starts
             offsets.append(len(self.texts[index // self.n]) + len(before.decode("utf-8", errors="ignore")))
             before += token_bytes(tokenizer, token_id)
         return {
