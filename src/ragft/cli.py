@@ -355,7 +355,10 @@ def serve(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     max_upload_mb: int = typer.Option(100, "--max-upload-mb", min=1, help="Largest request body (uploads)."),
     max_queue: int = typer.Option(
-        64, "--max-queue", min=1, help="Generations running or waiting at once; more are answered 429 (retry later)."
+        64,
+        "--max-queue",
+        min=1,
+        help="Generations (a request's prompts × n) running or waiting at once; more are answered 429 (retry later).",
     ),
     max_batch: int = typer.Option(
         64, "--max-batch", min=1, help="Most choices of concurrent requests decoded together in one batch."

@@ -166,3 +166,29 @@ def test_a_character_split_over_tokens_is_written_as_bytes_and_offsets_count_cha
     split = lp["tokens"].index("bytes:\\xc3")
     assert lp["text_offset"][split] == lp["text_offset"][split + 1] == len("Hi Caf")
     assert lp["text_offset"][-1] == len("Hi Caf\u00e9") and lp["tokens"][-1] == "!"
+
+
+def test_admission_counts_generations_not_requests():
+    """A request takes a place per choice (prompts × n): 5,000 prompts in one request used to take one place."""
+    from ragft.server.decoding import Admission
+    from ragft.server.errors import APIError
+
+    admission = Admission(4)
+    leave = admission.enter(3)
+    with pytest.raises(APIError) as busy:
+        admission.enter(2)
+    assert busy.value.status == 429
+    with pytest.raises(APIError) as never:
+        admission.enter(5, "prompt")
+    assert never.value.status == 400 and never.value.body()["error"]["param"] == "prompt"
+    leave()
+    leave()  # twice: given back once
+    assert admission.active == 0 and admission.enter(4)
+
+
+def test_more_generations_than_the_server_runs_at_once_is_a_400(client):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.completions.create(model="tiny", prompt=["x"] * 65, max_tokens=1)  # --max-queue 64
+    assert err.value.body["param"] == "prompt" and err.value.body["code"] == "too_many_generations"
+    r = client.completions.create(model="tiny", prompt=["x"] * 8, max_tokens=1, n=8)  # 64: fits
+    assert len(r.choices) == 64

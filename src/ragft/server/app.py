@@ -156,7 +156,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 kind.stream(registry, prepared, body.include_usage()), media_type="text/event-stream"
             )
         answer = await run_cancellable(
-            request, registry.admission, lambda cancelled: kind.complete(registry, prepared, cancelled)
+            request,
+            registry.admission,
+            lambda cancelled: kind.complete(registry, prepared, cancelled),
+            *prepared.places,
         )
         return answer if answer is not None else Response(status_code=499)  # nobody is there to read it
 

@@ -29,6 +29,11 @@ class Prepared:
     def choices(self) -> Iterator[Choice]:
         return ((i, self.ids, seeded(self.settings, i)) for i in range(self.n))
 
+    @property
+    def places(self) -> tuple[int, str]:
+        """The generations it asks for (its places in the queue), and the parameter that sets them."""
+        return self.n, "n"
+
 
 def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: int) -> SamplingSettings:
     """The request's decoding options; the length limit is cut to what the model's window leaves."""
@@ -155,4 +160,4 @@ def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterato
             completion = sum(s.completion_tokens for s in done.values())
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})
 
-    return sse(registry.admission, produce)
+    return sse(registry.admission, produce, *p.places)

@@ -30,6 +30,11 @@ class PreparedText:
             for j in range(self.n):
                 yield p * self.n + j, ids, seeded(settings, j)
 
+    @property
+    def places(self) -> tuple[int, str]:
+        """The generations it asks for (its places in the queue: prompts × n), and the parameter that sets them."""
+        return len(self.prompts) * self.n, "prompt" if len(self.prompts) > 1 else "n"
+
     def prompt_text(self, index: int) -> str:
         """What `echo` puts before choice `index`: its prompt, or nothing."""
         return self.texts[index // self.n] if self.echo else ""
@@ -149,4 +154,4 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
                 }
             )
 
-    return sse(registry.admission, produce)
+    return sse(registry.admission, produce, *p.places)

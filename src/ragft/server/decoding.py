@@ -55,8 +55,9 @@ def generate(
 
 
 class Admission:
-    """At most `limit` generations running or waiting for the lock; one more is refused at once with a 429
-    (OpenAI's rate-limit error, which clients retry with backoff) instead of queueing without end."""
+    """At most `limit` generations (choices: a request's prompts × n) running or waiting for the lock; a request
+    that would pass it is refused at once with a 429 (OpenAI's rate-limit error, which clients retry with backoff)
+    instead of queueing without end, and one that asks for more than `limit` alone with a 400 (it never fits)."""
 
     def __init__(self, limit: int = DEFAULT_MAX_QUEUE):
         self.limit, self.active = limit, 0
@@ -65,33 +66,44 @@ class Admission:
         # threads) would cap how many requests can be decoded together.
         self.executor = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="ragft-request")
 
-    def enter(self) -> Callable[[], None]:
-        """Take a place (or raise the 429); returns the call that gives it back, safe to call twice."""
+    def enter(self, places: int = 1, param: str | None = None) -> Callable[[], None]:
+        """Take `places` (or raise the 429, or the 400 naming `param` where they can never fit); returns the call
+        that gives them back, safe to call twice."""
+        if places > self.limit:
+            raise APIError(
+                400,
+                f"This request asks for {places} generations; the server runs at most {self.limit} at once "
+                f"(--max-queue). Send fewer prompts or choices per request.",
+                param=param,
+                code="too_many_generations",
+            )
         with self._lock:
-            if self.active >= self.limit:
+            if self.active + places > self.limit:
                 raise APIError(
                     429,
-                    f"The server is busy: {self.active} requests are generating or waiting, the "
-                    f"limit (--max-queue) is {self.limit}. Retry shortly.",
+                    f"The server is busy: {self.active} generations are running or waiting, the limit "
+                    f"(--max-queue) is {self.limit}. Retry shortly.",
                     type="requests",
                     code="rate_limit_exceeded",
                 )
-            self.active += 1
+            self.active += places
         given_back = threading.Event()
 
         def leave() -> None:
             with self._lock:
                 if not given_back.is_set():
                     given_back.set()
-                    self.active -= 1
+                    self.active -= places
 
         return leave
 
 
-async def run_cancellable(request, admission: Admission, work: Callable[[Cancelled], T]) -> T | None:
+async def run_cancellable(
+    request, admission: Admission, work: Callable[[Cancelled], T], places: int = 1, param: str | None = None
+) -> T | None:
     """`work(cancelled)` on a worker thread; None if the client disconnected first (the work is told to stop,
-    and frees the generation lock within one decoding step). Its place in the queue is held until it ends."""
-    leave = admission.enter()
+    and frees the generation lock within one decoding step). Its places in the queue are held until it ends."""
+    leave = admission.enter(places, param)
     gone = threading.Event()
 
     def held(cancelled: Cancelled) -> T:
@@ -114,7 +126,12 @@ async def run_cancellable(request, admission: Admission, work: Callable[[Cancell
             return None
 
 
-def sse(admission: Admission, produce: Callable[[Callable[[dict], None], Cancelled], None]) -> AsyncIterator[str]:
+def sse(
+    admission: Admission,
+    produce: Callable[[Callable[[dict], None], Cancelled], None],
+    places: int = 1,
+    param: str | None = None,
+) -> AsyncIterator[str]:
     """Server-sent events from `produce(put, cancelled)`, which runs on its own thread and puts each chunk.
 
     The queue place is taken now (a full queue is a 429 before any stream starts) and held until the
@@ -122,7 +139,7 @@ def sse(admission: Admission, produce: Callable[[Callable[[dict], None], Cancell
     decoding stops at its next step. Errors become an error chunk: an APIError as it is, anything else
     without internals.
     """
-    return _sse(admission.enter(), produce)
+    return _sse(admission.enter(places, param), produce)
 
 
 async def _sse(leave: Callable[[], None], produce) -> AsyncIterator[str]:
