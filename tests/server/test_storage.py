@@ -93,3 +93,24 @@ def test_jobs_start_in_the_order_they_were_submitted_even_within_one_second(tmp_
     assert worker._next_queued()["id"] == jobs[0]["id"]
     store.update_job(jobs[0]["id"], status="failed")
     assert worker._next_queued()["id"] == jobs[1]["id"]
+
+
+def test_a_job_whose_validation_breaks_fails_instead_of_holding_the_queue(tmp_path, monkeypatch):
+    from ragft.server import jobs
+    from ragft.server.jobs import Worker
+
+    def broken(store, file_id):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(jobs, "_problems_message", broken)
+    store = Store(tmp_path)
+    first, second = (
+        store.add_job(new_job("tiny", "file-x", {"n_epochs": 1}, {"type": "supervised"}, 42, None, None, None))
+        for _ in range(2)
+    )
+    worker = Worker(store, registry=None)
+    store.update_job(second["id"], status="queued")
+    worker._validate(first["id"])
+    failed = store.get_job(first["id"])
+    assert failed["status"] == "failed" and failed["error"]["code"] == "validation_failed"
+    assert "disk gone" in failed["error"]["message"] and worker._next_queued()["id"] == second["id"]

@@ -175,6 +175,14 @@ class Worker:
         self.store.add_event(job_id, message, level="error")
 
     def _validate(self, job_id: str) -> None:
+        # A job left validating would hold every later one (first in, first out): whatever fails here fails the job.
+        try:
+            self._check_files(job_id)
+        except Exception as e:  # noqa: BLE001 - the job fails with the reason; the log has the traceback
+            logger.exception("validating job %s failed", job_id)
+            self._fail(job_id, "validation_failed", f"Validating the files failed: {type(e).__name__}: {e}")
+
+    def _check_files(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
         self.store.add_event(job_id, f"Validating training file: {job['training_file']}")
         for param in ("training_file", "validation_file"):
