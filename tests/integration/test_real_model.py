@@ -206,8 +206,8 @@ def test_other_document_sets_written_the_same_way(tmp_path, real_home, name, flo
 # Issue 24: real package READMEs (markdown and reStructuredText with code, badges, tables), questions written by a
 # helper who had not read ragft's code. Floors a little under what was measured (fp32, Intel Xeon with AMX):
 # readmes-1 rag 44 %, oracle 56 %; readmes-2 rag 42 %, oracle 53 % (before this issue: rag 36 % and 37 %). Run at the
-# default precision (bf16 on CPUs with AMX or AVX-512 BF16: half the time of fp32), where on Sapphire Rapids
-# (2026-12-08) readmes-1 gave rag 49 %, oracle 64 %; readmes-2 rag 50 %, oracle 74 %.
+# default precision (bf16 on CPUs with AMX or AVX-512 BF16), where on an Intel Xeon Sapphire Rapids (AMX, 2026-12-08)
+# each set took half its fp32 time and readmes-1 gave rag 49 %, oracle 64 %; readmes-2 rag 50 %, oracle 74 %.
 @pytest.mark.parametrize("name, rag_floor, oracle_floor", [("readmes-1", 0.38, 0.48), ("readmes-2", 0.36, 0.45)])
 def test_real_readmes_and_the_readers_ceiling(tmp_path, real_home, name, rag_floor, oracle_floor):
     from importlib import resources

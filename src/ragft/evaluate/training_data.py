@@ -88,9 +88,12 @@ class TrainingData:
         where = f" at {redact_url(data.generator_url)}" if data.generator_url else ""
         self.generate = Memo(generator, settings, f"generating with {self.generator}{where}", reporter)
 
+    def _grounded(self, question: str, chunk) -> list[dict]:
+        """The question with its chunk in the grounded prompt: the untouched model as reader and teacher."""
+        return grounded_messages(question, [Hit("c", chunk.text, 1.0)], self.lab.config.prompts)
+
     def read(self, pairs: list[tuple[str, object]]) -> list[str]:
-        prompts = self.lab.config.prompts
-        return self.read_memo([grounded_messages(q, [Hit("c", c.text, 1.0)], prompts) for q, c in pairs])
+        return self.read_memo([self._grounded(q, c) for q, c in pairs])
 
     def teach(self, items: list[tuple[str, object, str]]) -> list[dict | None]:
         """The untouched model's top-k per token of each answer, with the chunk in its prompt (prompt distillation's
@@ -98,11 +101,7 @@ class TrainingData:
         model = self.read_memo.model
         if not isinstance(model, LocalChatModel) or not items:
             return [None] * len(items)
-        prompts = self.lab.config.prompts
-        teacher = [
-            {"messages": [*grounded_messages(q, [Hit("c", c.text, 1.0)], prompts), {"role": "assistant", "content": a}]}
-            for q, c, a in items
-        ]
+        teacher = [{"messages": [*self._grounded(q, c), {"role": "assistant", "content": a}]} for q, c, a in items]
         began = time.perf_counter()
         with self.lab.reporter.bar(f"scoring the teacher's answers ({len(items)})", len(items)) as advance:
             batch = self.read_memo.settings.batch_size

@@ -30,10 +30,10 @@ def prompt_ids(tokenizer, messages: Messages) -> list[int]:
 
 @cache
 def _byte_of_symbol() -> dict[str, int]:
-    """Byte-level BPE's alphabet (GPT-2's bytes_to_unicode), symbol -> the byte it stands for."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    others = [b for b in range(256) if b not in printable]
-    return {**{chr(b): b for b in printable}, **{chr(256 + i): b for i, b in enumerate(others)}}
+    """Byte-level BPE's alphabet, symbol -> the byte it stands for (GPT-2's table, as transformers builds it)."""
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    return {symbol: byte for byte, symbol in bytes_to_unicode().items()}
 
 
 def token_bytes(tokenizer, token_id: int) -> bytes:
@@ -133,6 +133,10 @@ class TextDecoder:
         safe = len(text) - _held_back(text, self.stops)
         delta, self.emitted = text[self.emitted : max(safe, self.emitted)], max(safe, self.emitted)
         return delta
+
+    @property
+    def has_unreported(self) -> bool:
+        return self.reported < len(self.logprobs)
 
     def unreported(self) -> list[tuple[int, float, list[tuple[int, float]]]]:
         """The logprobs not yet sent with a streamed delta (and from now on counted as sent)."""

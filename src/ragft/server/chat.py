@@ -44,17 +44,8 @@ def sampling_settings(body, limit: int | None, prompt_tokens: int, default_max: 
         top_p=1.0 if body.top_p is None else body.top_p,
         stop=body.stops(),
         seed=body.seed,
-        logprobs=_alternatives(body),
+        logprobs=body.alternatives(),
     )
-
-
-def _alternatives(body) -> int | None:
-    """How many likeliest tokens to report beside each generated one; None: no logprobs. Chat asks with
-    `logprobs: true` and `top_logprobs: k`, the legacy completions with `logprobs: k`."""
-    asked = getattr(body, "logprobs", None)
-    if asked is True:
-        return getattr(body, "top_logprobs", None) or 0
-    return asked if isinstance(asked, int) and not isinstance(asked, bool) else None
 
 
 def check_window(limit: int | None, tokens: int, param: str) -> None:
@@ -155,7 +146,7 @@ def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterato
         if cancelled():
             return
         for i, s in sorted(done.items()):
-            put(chunk(i, {}, s.finish_reason, s if asked and s.logprobs[s.reported :] else None))
+            put(chunk(i, {}, s.finish_reason, s if asked and s.has_unreported else None))
         if include_usage:
             completion = sum(s.completion_tokens for s in done.values())
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})

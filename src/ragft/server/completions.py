@@ -143,7 +143,7 @@ def stream(registry: Registry, p: PreparedText, include_usage: bool) -> AsyncIte
         if cancelled():
             return
         for index, s in sorted(done.items()):
-            put(chunk(index, "", s.finish_reason, s if asked and s.logprobs[s.reported :] else None))
+            put(chunk(index, "", s.finish_reason, s if asked and s.has_unreported else None))
         if include_usage:
             put(
                 {

@@ -113,6 +113,10 @@ class ChatCompletionRequest(_Sampling):
             raise bad_request("top_logprobs: logprobs must be set to true to use top_logprobs.", "top_logprobs")
         return self
 
+    def alternatives(self) -> int | None:
+        """How many likeliest tokens to report beside each generated one; None: no logprobs."""
+        return (self.top_logprobs or 0) if self.logprobs else None
+
 
 class CompletionRequest(_Sampling):
     """POST /v1/completions, OpenAI's legacy text completion: the prompt is continued as it is, no chat template."""
@@ -135,6 +139,10 @@ class CompletionRequest(_Sampling):
             "no log-probabilities of an echoed prompt, insertion or server-side best-of",
         )
         return self
+
+    def alternatives(self) -> int | None:
+        """How many likeliest tokens to report beside each generated one; None: no logprobs."""
+        return self.logprobs
 
     def prompts(self) -> list[str | list[int]]:
         """One entry per prompt: text, or the model's own token ids."""
