@@ -96,6 +96,15 @@ def test_run_on_users_own_data(tmp_path, tiny_model_dir):
     assert results["dataset"]["source"] == str(data) and results["dataset"]["questions"] == 4
     assert set(results["arms"]) == {"base", "rag"} and results["finetune"] is None
     assert "report.html" in result.output
+    # the report written again from the finished run's files alone: the same document
+    written = (out / "report.md").read_text()
+    (out / "report.md").unlink()
+    again = invoke("report", out)
+    assert again.exit_code == 0 and f"report: {out / 'report.html'}" in again.output
+    assert (out / "report.md").read_text() == written
+    one_error_line(invoke("report", tmp_path), "no results.json, so not a finished run")
+    (out / "results.json").write_text(json.dumps({**results, "arms": {"base": {"n": "four"}}}))
+    one_error_line(invoke("report", out), "results.json: not a ragft results.json: arms.base")
 
 
 def test_run_with_held_out_questions_of_your_own(tmp_path, tiny_model_dir):

@@ -13,7 +13,15 @@ import typer
 from typer.core import TyperGroup
 
 from ragft.cli_data import MODEL_HELP, data_app
-from ragft.commands import RUN_OPTIONS, ApiKeys, finetune_file, resume_experiment, run_config, run_experiment
+from ragft.commands import (
+    RUN_OPTIONS,
+    ApiKeys,
+    finetune_file,
+    report_again,
+    resume_experiment,
+    run_config,
+    run_experiment,
+)
 from ragft.commands import serve as serve_api
 from ragft.data.recipes.recipe import recipes as recipe_registry
 from ragft.errors import ON_TERMINATE, RagftError
@@ -312,6 +320,15 @@ def run(
         return resume_experiment(resume, quiet, keys)
     options = {name: ctx.params[name] for name in RUN_OPTIONS}
     run_experiment(run_config(preset, config, options), out, quiet, keys)
+
+
+@app.command("report")
+def report(
+    run_dir: Path = typer.Argument(..., help="A finished run's directory (the one with results.json)."),
+) -> None:
+    """Write a finished run's report again from its results.json and predictions.jsonl, without running anything."""
+    paths = report_again(run_dir)
+    typer.echo(f"report: {paths[1]}")
 
 
 @app.command("arms")

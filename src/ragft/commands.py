@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -18,7 +19,7 @@ from ragft.data.sources import generator_names, is_generator
 from ragft.data.validate import MIN_EXAMPLES, validate_file
 from ragft.errors import ON_TERMINATE, RagftError
 from ragft.evaluate.repetitions import run_seeds
-from ragft.evaluate.results import RESULTS
+from ragft.evaluate.results import RESULTS, RunResults, SeedsResults, read_results
 from ragft.evaluate.run_dir import default_run_dir, prepare_run_dir
 from ragft.evaluate.runner import Experiment
 from ragft.finetune.chat_format import tools_of
@@ -36,6 +37,8 @@ from ragft.models.loading import (
 from ragft.models.precision import PRECISIONS
 from ragft.paths import check_writable_dir, ragft_home
 from ragft.progress import Reporter
+from ragft.report.repetitions import render_seed_reports
+from ragft.report.write import render_reports
 
 out = Console()
 
@@ -223,6 +226,27 @@ def resume_experiment(run_dir: Path, quiet: bool, keys: ApiKeys = ApiKeys()) -> 
     _run_and_print(config, run_dir, reporter, keys, resume=True)
 
 
+def report_again(run_dir: Path) -> list[Path]:
+    """A finished run's report written again from its results.json and per-question records (after an upgrade of
+    ragft, say): the numbers are read, not measured again."""
+    if not (run_dir / RESULTS).is_file():
+        raise RagftError(
+            f"{run_dir}: no {RESULTS}, so not a finished run (a run that stopped is finished by ragft run --resume)"
+        )
+    results = read_results(run_dir / RESULTS)
+    if isinstance(results, SeedsResults):
+        render_seed_reports(results, run_dir)
+        return [run_dir / "report.md", run_dir / "report.html"]
+    records = run_dir / "predictions.jsonl"
+    try:
+        rows = [json.loads(line) for line in records.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as e:
+        raise RagftError(f"{records}: cannot read the run's records ({e.strerror or e})") from None
+    except ValueError as e:
+        raise RagftError(f"{records}: not JSON lines ({e})") from None
+    return render_reports(results, rows, run_dir)
+
+
 def _run_and_print(config: ExperimentConfig, run_dir: Path, reporter: Reporter, keys: ApiKeys, resume=False) -> None:
     """One run into `run_dir` (FAILED written if it fails), its summary table and where its report is."""
     experiment = Experiment(config, run_dir, reporter, keys.api_key, keys.judge, keys.rewriter, resume=resume)
@@ -246,41 +270,44 @@ def _marking_failure(run_dir: Path, work):
         ON_TERMINATE.remove(mark_failed)
 
 
-def print_seeds(results: dict) -> None:
+def print_seeds(results: SeedsResults) -> None:
     """Mean ± std per arm over the seeds, on the terminal."""
-    study = results["experiments"]["seeds"]
-    table = Table(title=f"{results['run_name']}: {len(study['seeds'])} seeds")
+    study = results.experiments.seeds
+    table = Table(title=f"{results.run_name}: {len(study.seeds)} seeds")
     for col in ("arm", "mean", "std", "per seed"):
         table.add_column(col, justify="left" if col in ("arm", "per seed") else "right")
-    for name, m in study["arms"].items():
+    for name, m in study.arms.items():
         a = m["accuracy"]
-        table.add_row(name, f"{a['mean']:.1%}", f"{a['std']:.1%}", " ".join(f"{v:.0%}" for v in a["values"]))
+        table.add_row(name, f"{a.mean:.1%}", f"{a.std:.1%}", " ".join(f"{v:.0%}" for v in a.values))
     out.print(table)
 
 
-def print_summary(results: dict) -> None:
+def print_summary(results: RunResults) -> None:
     """The results table on the terminal (narrow enough for 80 columns)."""
-    table = Table(title=f"{results['run_name']}: {results['dataset']['questions']} questions")
+    table = Table(title=f"{results.run_name}: {results.dataset.questions} questions")
     for col in ("arm", "acc", "95% CI", "correct", "seed", "retr.", "tokens", "s/q"):
         table.add_column(col, justify="left" if col == "arm" else "right")
-    for name, arm in results["arms"].items():
 
-        def pct(value):
-            return "—" if value is None else f"{value:.0%}"
+    def pct(value):
+        return "—" if value is None else f"{value:.0%}"
 
-        lo, hi = arm["ci95"]
+    def number(value, fmt):
+        return "—" if value is None else format(value, fmt)
+
+    for name, arm in results.arms.items():
+        lo, hi = arm.ci95
         table.add_row(
             name,
-            pct(arm["accuracy"]),
+            pct(arm.accuracy),
             f"{lo:.0%}–{hi:.0%}",
-            f"{arm['correct']}/{arm['n']}",
-            pct(arm["accuracy_seed"]),
-            pct(arm["retrieval_hit_rate"]),
-            f"{arm['mean_prompt_tokens']:.0f}",
-            f"{arm['mean_latency_s']:.2f}",
+            f"{arm.correct}/{arm.n}",
+            pct(arm.accuracy_seed),
+            pct(arm.retrieval_hit_rate),
+            number(arm.mean_prompt_tokens, ".0f"),
+            number(arm.mean_latency_s, ".2f"),
         )
     out.print(table)
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in results["timings"].items())
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in results.timings.items())
     out.print(f"[dim]{timings}[/dim]")
 
 

@@ -46,7 +46,7 @@ def run(tmp_path_factory, tiny_model_dir):
 
 
 def test_every_arm_is_scored_on_every_held_out_request(run):
-    found = run.results["experiments"]["behaviour"]
+    found = run.results.as_dict()["experiments"]["behaviour"]
     assert list(found["arms"]) == ARMS and found["task"]["test"] == 6 and found["task"]["train"] == 14
     rows = [json.loads(line) for line in (run.run_dir / "experiments.jsonl").read_text().splitlines()]
     mine = [r for r in rows if r.get("experiment") == "behaviour"]
@@ -60,7 +60,7 @@ def test_every_arm_is_scored_on_every_held_out_request(run):
 
 
 def test_prompts_are_what_each_arm_says(run):
-    arms = run.results["experiments"]["behaviour"]["arms"]
+    arms = run.results.as_dict()["experiments"]["behaviour"]["arms"]
     tokens = {name: arm["mean_prompt_tokens"] for name, arm in arms.items()}
     # the long instructions cost prompt tokens; the fine-tune's one-line prompt is the shortest
     assert tokens["finetuned"] == tokens["lora"] < tokens["few-shot"]
@@ -68,7 +68,7 @@ def test_prompts_are_what_each_arm_says(run):
 
 
 def test_both_fine_tunes_train_on_the_style_and_are_saved_apart(run):
-    found = run.results["experiments"]["behaviour"]
+    found = run.results.as_dict()["experiments"]["behaviour"]
     assert {m: t["method"] for m, t in found["training"].items()} == {"finetuned": "full", "lora": "lora"}
     assert all(t["examples"] == 14 and t["train_tokens"] > 0 for t in found["training"].values())
     assert (run.run_dir / "behaviour" / "finetuned" / "config.json").exists()
@@ -80,7 +80,7 @@ def test_both_fine_tunes_train_on_the_style_and_are_saved_apart(run):
 def test_report_and_decision_table_carry_the_behaviour(run):
     report = (run.run_dir / "report.md").read_text()
     assert "Behaviour: a house style by prompting or fine-tuning" in report and (run.run_dir / "behaviour.png").exists()
-    needs = [row["need"] for row in run.results["decision"]["rows"]]
+    needs = [row["need"] for row in run.results.as_dict()["decision"]["rows"]]
     assert "Hold a house style (tone, what to ask)" in needs and "Hold an output format (JSON)" in needs
     assert "Short prompts (cost and latency per request)" in needs
     assert "Answer accurately from the knowledge" in needs  # the knowledge half, joined

@@ -59,7 +59,7 @@ def test_a_context_module_makes_arms_the_runner_asks(top1, tmp_path, tiny_model_
     mine = [r for r in rows if r["arm"] == "rag-top1"]
     assert len(mine) == 3 and all(len(r["retrieved_ids"]) == 1 for r in mine)
     assert all(r["prompt"][1]["content"].startswith("NOTE: City_") for r in mine)
-    assert out.results["arms"]["rag-top1"]["rag"] == "top1"
+    assert out.results.as_dict()["arms"]["rag-top1"]["rag"] == "top1"
 
 
 def test_an_unknown_arm_names_the_contexts_arms():

@@ -23,7 +23,7 @@ def test_probe_families_per_arm_in_results_report_and_records(tmp_path, tiny_mod
         },
     )
     out = Experiment(config, tmp_path).run()
-    study = out.results["experiments"]["generalization"]
+    study = out.results.as_dict()["experiments"]["generalization"]
     assert list(study["families"]) == ["train", "paraphrase", "reversed"]
     records = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
     for arm in ("base", "finetuned", "rag"):
@@ -57,15 +57,15 @@ def test_a_mix_of_domains_is_probed_and_reported_domain_by_domain(tmp_path, tiny
         },
     )
     out = Experiment(config, tmp_path).run()
-    study = out.results["experiments"]["generalization"]
+    study = out.results.as_dict()["experiments"]["generalization"]
     assert set(study["domains"]) == {"people", "cities"}
     for arm in ("base", "finetuned", "rag"):
         whole = study["arms"][arm]["train"]["n"]
         parts = [study["domains"][d][arm]["train"]["n"] for d in ("people", "cities")]
         assert parts == [5, 3] and sum(parts) == whole
-    assert out.results["dataset"]["source"].startswith("people:1+cities:3 (seed=42)")
+    assert out.results.as_dict()["dataset"]["source"].startswith("people:1+cities:3 (seed=42)")
     written = RunResults.model_validate(json.loads((tmp_path / "results.json").read_text()))
-    assert written.arms["rag"].families["train"].n == 8 and written.as_dict() == out.results
+    assert written.arms["rag"].families["train"].n == 8 and written.as_dict() == out.results.as_dict()
     report = (tmp_path / "report.md").read_text()
     assert "In people alone:" in report and "In cities alone:" in report
 
@@ -85,14 +85,14 @@ def test_augmentation_points_per_fine_tune(tmp_path, tiny_model_dir):
         },
     )
     out = Experiment(config, tmp_path).run()
-    points = out.results["experiments"]["augmentation"]["points"]
+    points = out.results.as_dict()["experiments"]["augmentation"]["points"]
     # closed-book arms only, ordered by method then k
     assert [(p["variant"], p["method"], p["k"]) for p in points] == [
         ("finetuned", "full", 1),
         ("k3", "full", 3),
         ("lora-k3", "lora", 3),
     ]
-    arms = out.results["arms"]
+    arms = out.results.as_dict()["arms"]
     for p in points:
         assert p["paraphrase"] == arms[p["arm"]]["families"]["paraphrase"]
         assert p["examples"] == 10 * p["k"] and p["train_tokens"] > 0
@@ -117,17 +117,17 @@ def test_learning_curve_checkpoints_one_training_run(tmp_path, tiny_model_dir):
         },
     )
     out = Experiment(config, tmp_path).run()
-    curves = out.results["experiments"]["learning_curve"]["finetunes"]
+    curves = out.results.as_dict()["experiments"]["learning_curve"]["finetunes"]
     for variant in ("finetuned", "lora"):
         points = curves[variant]["points"]
         assert [p["epoch"] for p in points] == [0, 2, 4, 5]  # untouched, every 2 epochs, and the last
         assert [p["train"]["n"] for p in points] == [4] * 4 and [p["paraphrase"]["n"] for p in points] == [4] * 4
         assert (
             points[0]["train_tokens"] == 0
-            and points[-1]["train_tokens"] == out.results["finetunes"][variant]["train_tokens"]
+            and points[-1]["train_tokens"] == out.results.as_dict()["finetunes"][variant]["train_tokens"]
         )
         assert all(a["seconds"] <= b["seconds"] for a, b in zip(points, points[1:]))
-        assert points[-1]["seconds"] == pytest.approx(out.results["finetunes"][variant]["seconds"], abs=2e-3)
+        assert points[-1]["seconds"] == pytest.approx(out.results.as_dict()["finetunes"][variant]["seconds"], abs=2e-3)
     lora = curves["lora"]  # the adapters only (a large share of a tiny model)
     assert curves["finetuned"]["trainable_share"] == 1.0 and 0 < lora["trainable_share"] < 1
     assert lora["trainable_share"] == pytest.approx(lora["trainable_parameters"] / lora["total_parameters"], abs=1e-6)

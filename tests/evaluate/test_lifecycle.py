@@ -51,7 +51,7 @@ def _rows(run, name):
 
 
 def test_every_experiment_reports_and_unknowns_stay_out_of_accuracy(run):
-    results = run.results
+    results = run.results.as_dict()
     assert set(EXPERIMENTS) <= set(results["experiments"])
     assert all(a["n"] == 20 for a in results["arms"].values())  # the 5 unknown cities are asked apart
     unknowns = results["experiments"]["unknowns"]
@@ -63,8 +63,8 @@ def test_every_experiment_reports_and_unknowns_stay_out_of_accuracy(run):
 
 
 def test_the_knowledge_base_holds_the_new_facts_and_not_the_old_or_deleted_ones(run):
-    update = run.results["experiments"]["update"]
-    deletion = run.results["experiments"]["deletion"]
+    update = run.results.as_dict()["experiments"]["update"]
+    deletion = run.results.as_dict()["experiments"]["deletion"]
     assert update["changed"] == deletion["deleted"] == 2
     kept = set(KnowledgeBase(run.run_dir / "chroma", "knowledge").all_passages().values())
     assert all(e["after"] in kept and e["before"] not in kept for e in update["examples"])
@@ -75,7 +75,7 @@ def test_the_knowledge_base_holds_the_new_facts_and_not_the_old_or_deleted_ones(
 
 
 def test_continued_training_sees_only_the_changes_and_retraining_everything_left(run):
-    approaches = run.results["experiments"]["update"]["approaches"]
+    approaches = run.results.as_dict()["experiments"]["update"]["approaches"]
     assert approaches["finetuned-continued"]["examples"] == 2
     assert approaches["finetuned-retrained"]["examples"] == 20 - 2  # without the deleted facts
     for name in ("continued", "retrained"):
@@ -91,7 +91,7 @@ def test_continued_training_sees_only_the_changes_and_retraining_everything_left
 
 
 def test_long_context_puts_every_fact_in_the_prompt_and_skips_what_the_data_lacks(run):
-    lc = run.results["experiments"]["long_context"]
+    lc = run.results.as_dict()["experiments"]["long_context"]
     small, large, missing = lc["sizes"]
     assert (small["facts"], large["facts"]) == (5, 12) and small["context_tokens"] < large["context_tokens"]
     # 400 cities are drawn, but their prompt is past the tiny model's window: RAG alone answers
@@ -106,12 +106,12 @@ def test_long_context_puts_every_fact_in_the_prompt_and_skips_what_the_data_lack
 
 
 def test_raft_trains_on_passages_and_is_asked_without_worked_examples(run):
-    raft = run.results["finetunes"]["raft"]
+    raft = run.results.as_dict()["finetunes"]["raft"]
     assert raft["train_on"] == "raft" and raft["examples"] == 20
-    assert set(run.results["experiments"]["raft"]["arms"]) == {"raft", "finetuned+rag", "rag"}
+    assert set(run.results.as_dict()["experiments"]["raft"]["arms"]) == {"raft", "finetuned+rag", "rag"}
     row = next(r for r in _rows(run, "predictions.jsonl") if r["arm"] == "raft")
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
-    assert run.results["finetunes"]["idk"]["examples"] == 20 + 5  # the facts and 5 unknown cities taught
+    assert run.results.as_dict()["finetunes"]["idk"]["examples"] == 20 + 5  # the facts and 5 unknown cities taught
 
 
 def test_the_lifecycle_asks_the_runs_own_fine_tune(run, tiny_model_dir):
@@ -144,7 +144,7 @@ def test_the_lifecycle_may_use_another_fine_tune(tmp_path, tiny_model_dir):
         },
     )
     experiment = recording(Experiment(config, tmp_path))
-    results = experiment.run().results
+    results = experiment.run().results.as_dict()
     update = results["experiments"]["update"]
     assert update["finetune"] == "long" and update["approaches"]["finetuned-retrained"]["examples"] == 10
     from safetensors.torch import load_file

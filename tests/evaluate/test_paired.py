@@ -1,6 +1,8 @@
 import pytest
 
-from ragft.evaluate.paired import describe, holm, mcnemar_exact, paired_comparisons
+from ragft.evaluate.paired import holm, mcnemar_exact, paired_comparisons
+from ragft.evaluate.results import Comparison
+from ragft.report.numbers import describe as describe_typed
 
 
 def rec(arm: str, qid: str, correct, split: str = "test", **extra) -> dict:
@@ -162,6 +164,11 @@ def test_rejects_ungraded_duplicate_and_repeated_arms():
 
 
 # --- describe --------------------------------------------------------------------------------------
+
+
+def describe(c: dict) -> str:
+    """The sentence for a comparison written as a dict (the counts it does not say are not part of it)."""
+    return describe_typed(Comparison(**{"both": 0, "only_a": 0, "only_b": 0, "neither": 0, **c}))
 
 
 def test_describe_significant_names_the_winner_first():

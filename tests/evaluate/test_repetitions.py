@@ -51,6 +51,10 @@ def test_seeds_repeat_the_run_and_summarise(tmp_path, tiny_model_dir):
     assert (out / "seeds.png").read_bytes().startswith(b"\x89PNG")
     assert "mean ± std" in (out / "report.md").read_text() and "seed-1/report.html" in (out / "report.html").read_text()
     assert "2 seeds" in result.output
+    written = (out / "report.md").read_text()
+    (out / "report.md").unlink()
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0  # the summary's report, written again
+    assert (out / "report.md").read_text() == written
 
 
 def test_seeds_results_are_typed_before_they_are_written():
@@ -58,13 +62,17 @@ def test_seeds_results_are_typed_before_they_are_written():
 
     from ragft.evaluate.repetitions import seed_summary
     from ragft.evaluate.results import SeedsResults
+    from tests.results_factory import run_results
 
     def run(seed, accuracy):
-        return {
-            "config": {"seed": seed, "data": {"seed": seed}},
-            "run_name": f"seed-{seed - 42}",
-            "arms": {"rag": {"accuracy": accuracy, "families": {"paraphrase": {"value": accuracy / 2}}}},
-        }
+        paraphrase = {"value": accuracy / 2, "correct": 0, "n": 1, "ci95": [0.0, 1.0]}
+        return run_results(
+            {
+                "config": {"seed": seed, "data": {"seed": seed}},
+                "run_name": f"seed-{seed - 42}",
+                "arms": {"rag": {"accuracy": accuracy, "families": {"paraphrase": paraphrase}}},
+            }
+        )
 
     summary = seed_summary([run(42, 0.5), run(43, 0.7)])
     fields = {"ragft_version": "0", "run_name": "r", "created": "now", "config": {}, "timings": {"total": 1.0}}

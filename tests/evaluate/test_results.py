@@ -1,41 +1,31 @@
 """results.json's typed form (evaluate/results.py): what every run writes is checked when it is made."""
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
-from ragft.evaluate.results import ArmSummary, RunResults
+from ragft.errors import RagftError
+from ragft.evaluate.results import ArmSummary, RunResults, read_results
+from tests.results_factory import arm
 
 RATE = {"value": 0.5, "correct": 1, "n": 2, "ci95": [0.09, 0.91]}
-ARM = {
-    "description": "the untouched model",
-    "finetuned": False,
-    "rag": None,
-    "accuracy": 0.5,
-    "n": 2,
-    "correct": 1,
-    "ci95": [0.09, 0.91],
-    "accuracy_seed": 0.5,
-    "exact_match": RATE,
-    "f1": {"value": 0.4, "n": 2, "ci95": [0, 1]},
-    "families": None,
-    "mean_prompt_tokens": 30.0,
-    "mean_completion_tokens": 9.5,
-    "mean_latency_s": 0.2,
-    "correct_seed": 1,
-    "ci95_seed": [0.09, 0.91],
-    "judge": None,
-    "reader": None,
-    "misses": None,
-    "retrieval": None,
-    "retrieval_hit_rate": None,
-    "citation_accuracy": None,
-    "citations": None,
-    "cited_answers": None,
-    "citations_forced": None,
-    "values_chosen": None,
-    "unmentioned": None,
-    "splits": {"train": 2},
-}
+ARM = arm(
+    description="the untouched model",
+    accuracy=0.5,
+    n=2,
+    correct=1,
+    ci95=[0.09, 0.91],
+    accuracy_seed=0.5,
+    exact_match=RATE,
+    f1={"value": 0.4, "n": 2, "ci95": [0, 1]},
+    mean_prompt_tokens=30.0,
+    mean_completion_tokens=9.5,
+    mean_latency_s=0.2,
+    correct_seed=1,
+    ci95_seed=[0.09, 0.91],
+    splits={"train": 2},
+)
 
 
 def _results(**changes) -> dict:
@@ -100,3 +90,21 @@ def test_assignments_are_checked_too():
     with pytest.raises(ValidationError):
         results.timings = {"total": "later"}
     assert isinstance(ArmSummary.model_validate(ARM).f1.value, float)
+
+
+def test_a_results_file_reads_back_typed_or_fails_in_one_line(tmp_path):
+    path = tmp_path / "results.json"
+    results = RunResults.model_validate(_results())
+    path.write_text(json.dumps(results.as_dict()))
+    assert read_results(path) == results
+    path.write_text(json.dumps(_results(arms={"base": {**ARM, "n": "two"}})))
+    with pytest.raises(RagftError, match=r"results.json: not a ragft results.json: arms.base.n: Input should be"):
+        read_results(path)
+    path.write_text("{")
+    with pytest.raises(RagftError, match="results.json: not a ragft results.json: not JSON"):
+        read_results(path)
+    path.write_text("[]")
+    with pytest.raises(RagftError, match="results.json: not a ragft results.json: the file: Input should be"):
+        read_results(path)
+    with pytest.raises(RagftError, match="missing.json: cannot read results"):
+        read_results(tmp_path / "missing.json")

@@ -70,7 +70,7 @@ def test_a_resumed_run_redoes_nothing_finished_and_matches_the_whole_run(whole_r
     assert not {"finetune", "generate:base", "generate:rag", "generate:finetuned"} & set(timings)
     assert _answers(run_dir) == _answers(whole_run.run_dir)
     resumed = json.loads((run_dir / "results.json").read_text())["arms"]
-    for arm, summary in whole_run.results["arms"].items():  # all but the timing of the arm answered again
+    for arm, summary in whole_run.results.as_dict()["arms"].items():  # all but the timing of the arm answered again
         assert {k: v for k, v in resumed[arm].items() if k != "mean_latency_s"} == {
             k: v for k, v in summary.items() if k != "mean_latency_s"
         }

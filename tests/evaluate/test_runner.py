@@ -47,7 +47,7 @@ def test_run_directory_holds_every_stage(tiny_run):
 
 
 def test_results_agree_with_the_per_question_records(tiny_run):
-    run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
+    run_dir, results = tiny_run[0].run_dir, tiny_run[0].results.as_dict()
     assert json.loads((run_dir / "results.json").read_text()) == results
     records = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
     assert len(records) == 5 * 12
@@ -103,7 +103,7 @@ def test_same_config_and_seed_give_the_same_numbers(tiny_run):
     )
     assert a == b
     drop = ("timings", "run_name", "created")
-    strip = [{k: v for k, v in r.results.items() if k not in drop} for r in tiny_run]
+    strip = [{k: v for k, v in r.results.as_dict().items() if k not in drop} for r in tiny_run]
     for s in strip:
         for arm in s["arms"].values():
             arm.pop("mean_latency_s")
@@ -120,7 +120,7 @@ def test_same_config_and_seed_give_the_same_numbers(tiny_run):
 
 
 def test_the_report_shows_the_final_timings(tiny_run):
-    run_dir, results = tiny_run[0].run_dir, tiny_run[0].results
+    run_dir, results = tiny_run[0].run_dir, tiny_run[0].results.as_dict()
     report = (run_dir / "report.md").read_text()
     total = results["timings"]["total"]
     assert f"| total | {total:.1f} |" in report or f"| total | {total:.2f} |" in report, report.split("## Costs")[1][

@@ -26,7 +26,7 @@ def test_two_fine_tunes_in_one_run_do_not_stack(tmp_path, tiny_model_dir):
     variants = [{"name": "lora1", "method": "lora"}, {"name": "seed7", "seed": 7, "phrasings": 3}]
     both = _run(tmp_path, tiny_model_dir, "both", ["base", "finetuned", "lora1", "seed7", "seed7+rag"], variants)
     alone = _run(tmp_path, tiny_model_dir, "alone", ["seed7"], variants)
-    ft = both.results["finetunes"]
+    ft = both.results.as_dict()["finetunes"]
     assert list(ft) == ["finetuned", "lora1", "seed7"]
     assert [ft[v]["method"] for v in ft] == ["full", "lora", "full"]
     assert ft["seed7"]["examples"] == 3 * 12 and ft["seed7"]["phrasings"] == 3 and ft["seed7"]["seed"] == 7
@@ -35,12 +35,12 @@ def test_two_fine_tunes_in_one_run_do_not_stack(tmp_path, tiny_model_dir):
     assert (alone.run_dir / "finetuned" / "ragft_model.json").is_file()  # one fine-tune: the seed's layout
     # seed7 trained third in one run and alone in the other: the same losses, so it started from the
     # untouched weights both times (a fine-tune stacked on another's weights starts from another loss).
-    assert ft["seed7"]["losses"] == pytest.approx(alone.results["finetunes"]["seed7"]["losses"], rel=1e-4)
+    assert ft["seed7"]["losses"] == pytest.approx(alone.results.as_dict()["finetunes"]["seed7"]["losses"], rel=1e-4)
     assert ft["finetuned"]["losses"][0] == pytest.approx(ft["seed7"]["losses"][0], rel=0.5)
-    assert both.results["finetune"] == ft["finetuned"]
-    arms = both.results["arms"]
+    assert both.results.as_dict()["finetune"] == ft["finetuned"]
+    arms = both.results.as_dict()["arms"]
     assert arms["seed7+rag"]["finetuned"] and arms["seed7+rag"]["rag"] == "grounded"
-    assert "finetune:lora1" in both.results["timings"] and "finetune" in both.results["timings"]
+    assert "finetune:lora1" in both.results.as_dict()["timings"] and "finetune" in both.results.as_dict()["timings"]
     records = [json.loads(line) for line in (both.run_dir / "predictions.jsonl").read_text().splitlines()]
     assert {r["arm"] for r in records} == set(arms)
 

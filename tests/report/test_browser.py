@@ -10,6 +10,7 @@ import pytest
 
 from ragft.report.write import render_reports
 from tests.report.test_report import _records, _results
+from tests.results_factory import run_results
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 PROBE = """<script>
@@ -53,7 +54,7 @@ def test_report_renders_in_a_real_browser(tmp_path):
 
     results = _results()
     results["comparisons"] = paired_comparisons(_records(results), list(results["arms"]))
-    render_reports(results, _records(results), tmp_path)
+    render_reports(run_results(results), _records(results), tmp_path)
     probe = _probe(tmp_path / "report.html", tmp_path)
     assert probe["images"] and all(i["ok"] for i in probe["images"]), probe["images"]
     assert all(t["width"] <= t["page"] for t in probe["tables"]), probe["tables"]

@@ -20,6 +20,7 @@ from ragft.studies.raft import section as raft_section
 from ragft.studies.unknowns import section as unknowns_section
 from ragft.studies.update import section as update_section
 from tests.report.test_browser import BROWSER, _probe
+from tests.results_factory import run_results
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lifecycle_results.json"
 TITLES = ["Updating knowledge", "Deleting knowledge", "Unknowns", "Long context", "RAFT"]
@@ -46,7 +47,7 @@ def _decodes(png: bytes) -> tuple[int, ...]:
 
 
 def test_sections_tables_and_plots_from_a_real_run():
-    results = sample()
+    results = run_results(sample())
     sections = study_sections(results)
     assert [s.title for s in sections] == TITLES
     pngs = study_pngs(results)
@@ -141,16 +142,16 @@ FOLLOW = {  # section: (said from the sample, a change to its numbers, said afte
 def test_findings_follow_the_numbers(study):
     make, before, change, after, gone = FOLLOW[study]
     results = sample()
-    text = _text(make(results))
+    text = _text(make(run_results(results)))
     assert [s for s in before if s not in text] == [], text
     change(results)
-    text = _text(make(results))
+    text = _text(make(run_results(results)))
     assert [s for s in after if s not in text] == [] and [s for s in gone if s in text] == [], text
 
 
 def test_long_context_findings_misfits_and_skipped_sizes():
     results = sample()
-    text = _text(long_context_section(results))
+    text = _text(long_context_section(run_results(results)))
     assert text.startswith(
         "Largest knowledge that fit the prompt: 30 facts (513 tokens, window 8,192): context 50% (2/4)"
     )
@@ -167,7 +168,7 @@ def test_long_context_findings_misfits_and_skipped_sizes():
         {"facts": 300, "skipped": "the data has 20 facts"},
     ]
     sizes[1]["arms"]["context"]["accuracy"] = _rate(4, 4)
-    section = long_context_section(results)
+    section = long_context_section(run_results(results))
     text = _text(section)
     assert "30 facts (513 tokens, window 8,192): context 100% (4/4)" in text
     assert "Did not fit the 8,192-token window (asked with RAG only): 100 facts (9,000 tokens)" in text
@@ -175,20 +176,30 @@ def test_long_context_findings_misfits_and_skipped_sizes():
     rows = {row[0]: row for row in section.rows}
     assert rows["100"][3] == "no" and rows["100"][4] == "—" and rows["100"][6].startswith("75%")
     assert rows["300"][3] == "skipped: the data has 20 facts"
-    assert study_pngs(results)["long_context.png"]
+    assert study_pngs(run_results(results))["long_context.png"]
 
 
 def test_missing_pieces_do_not_crash(tmp_path):
     results = sample()
-    results["experiments"] = {
+    edits = {"fraction": 0.1, "facts": 8, "finetune": "finetuned", "examples": []}
+    nothing = {"value": None, "correct": 0, "n": 0, "ci95": [0, 0]}
+    results["experiments"] = {  # studies that ran but measured little or nothing
         "update": {
-            "approaches": {"rag": {"after": {"changed": _rate(1, 2)}}, "finetuned": {"before": {}, "after": None}}
+            **edits,
+            "changed": 1,
+            "unchanged_asked": 0,
+            "retrained_with_deletions": False,
+            "approaches": {
+                "rag": {"how": "upsert", "update_seconds": 0.1, "before": {}, "after": {"changed": _rate(1, 2)}},
+                "finetuned": {"how": "none", "update_seconds": 0.0, "before": {}, "after": {}},
+            },
         },
-        "deletion": {"arms": {"base": {"before": None}}, "examples": []},
-        "unknowns": {"arms": {"base": {}}},
+        "deletion": {**edits, "deleted": 1, "arms": {"base": {"how": "none", "before": None}}},
+        "unknowns": {"questions": 0, "arms": {}, "invention_vs_base": []},
         "long_context": {"window": None, "sizes": [{"facts": 10, "skipped": "the data has 4 facts"}]},
-        "raft": {"arms": {"raft": {"value": None, "correct": 0, "n": 0, "ci95": [0, 0]}}},
+        "raft": {"arms": {"raft": nothing}, "comparisons": [], "training": {}},
     }
+    results = run_results(results)
     sections = {s.title: s for s in study_sections(results)}
     assert set(sections) == {"Updating knowledge", "Long context"}
     assert sections["Long context"].rows == [["10", "—", "—", "skipped: the data has 4 facts"]]
@@ -197,13 +208,13 @@ def test_missing_pieces_do_not_crash(tmp_path):
     assert set(pngs) == {"update.png"}
     render_reports(results, [], tmp_path)
     assert "## Updating knowledge" in (tmp_path / "report.md").read_text(encoding="utf-8")
-    del results["experiments"]
+    results.experiments = {}
     assert study_sections(results) == [] and study_pngs(results) == {}
 
 
 def test_reports_show_the_sections_and_end_with_the_decision_table(tmp_path):
     results = sample()
-    render_reports(results, [], tmp_path)
+    render_reports(run_results(results), [], tmp_path)
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     for name in ("update.png", "deletion.png", "unknowns.png", "long_context.png", "raft.png"):
@@ -233,7 +244,7 @@ def test_stored_decision_is_rendered_as_stored(tmp_path):
         ],
         "recommendation": "Stored advice.",
     }
-    render_reports(results, [], tmp_path)
+    render_reports(run_results(results), [], tmp_path)
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| Answer accurately | stored-arm | stored: 1/1. |" in md and "**Recommendation:** Stored advice." in md
 
@@ -242,7 +253,7 @@ def test_stored_decision_is_rendered_as_stored(tmp_path):
 def test_lifecycle_report_in_a_real_browser(tmp_path):
     results = sample()
     results["experiments"]["long_context"]["sizes"].append({"facts": 300, "skipped": "the data has 20 facts"})
-    render_reports(results, [], tmp_path)
+    render_reports(run_results(results), [], tmp_path)
     probe = _probe(tmp_path / "report.html", tmp_path)
     assert len(probe["images"]) == 6 and all(i["ok"] for i in probe["images"]), probe["images"]
     assert all(t["width"] <= t["page"] for t in probe["tables"]), probe["tables"]

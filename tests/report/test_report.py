@@ -7,6 +7,7 @@ import copy
 import re
 
 from ragft.report.write import render_reports
+from tests.results_factory import run_results
 
 XSS = "<script>alert(1)</script>"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -58,6 +59,7 @@ def _results(finetune=True):
             "conversations": 8,
             "questions": 8,
             "passages": 8,
+            "train_kind": "facts",
             "splits": {"train": 8},
         },
         "arms": {
@@ -110,7 +112,7 @@ def _records(results):
 
 
 def _render(tmp_path, results):
-    paths = render_reports(results, _records(results), tmp_path)
+    paths = render_reports(run_results(results), _records(results), tmp_path)
     md, html, png = (tmp_path / n for n in ("report.md", "report.html", "accuracy.png"))
     assert paths == [md, html, png]
     assert all(p.is_file() for p in paths)
@@ -156,7 +158,7 @@ def test_examples_wrong_first(tmp_path):
 def test_no_finetune_and_empty_arm(tmp_path):
     results = _results(finetune=False)
     del results["arms"]["finetuned"]
-    results["arms"]["empty"] = _arm("never ran", 0, 0, None, 0, None)
+    results["arms"]["empty"] = _arm("never ran", 0, 0, [0.0, 0.0], 0, [0.0, 0.0])
     md, html, png = _render(tmp_path, results)
     assert png.startswith(PNG_MAGIC)
     assert "## Fine-tuning" not in md and "<h2>Fine-tuning</h2>" not in html
@@ -175,28 +177,28 @@ def test_timings_without_total(tmp_path):
 
 def test_no_scored_arms(tmp_path):
     results = _results(finetune=False)
-    results["arms"] = {"base": _arm("untouched", 0, 0, None, 0, None)}
+    results["arms"] = {"base": _arm("untouched", 0, 0, [0.0, 0.0], 0, [0.0, 0.0])}
     md, _, png = _render(tmp_path, results)
     assert "nothing to compare" in md and png.startswith(PNG_MAGIC)
 
 
 def test_png_deterministic(tmp_path):
     results = _results()
-    render_reports(results, [], tmp_path / "a")
-    render_reports(copy.deepcopy(results), [], tmp_path / "b")
+    render_reports(run_results(results), [], tmp_path / "a")
+    render_reports(run_results(copy.deepcopy(results)), [], tmp_path / "b")
     assert (tmp_path / "a" / "accuracy.png").read_bytes() == (tmp_path / "b" / "accuracy.png").read_bytes()
     assert not list((tmp_path / "a").glob(".*.tmp"))
 
 
 def test_retrieval_and_citations_table(tmp_path):
     results = _results()
-    render_reports(results, _records(results), tmp_path)
+    render_reports(run_results(results), _records(results), tmp_path)
     for name in ("report.md", "report.html"):
         text = (tmp_path / name).read_text()
         assert "Retrieval and citations" in text
         assert "87.5%" in text and "0.912" in text and "75% of 8" in text and "(4.5 passages)" in text
     del results["arms"]["rag"]
-    render_reports(results, _records(results), tmp_path)
+    render_reports(run_results(results), _records(results), tmp_path)
     assert "Retrieval and citations" not in (tmp_path / "report.md").read_text()
 
 

@@ -7,6 +7,7 @@ from ragft.evaluate.arms import parse_arm
 from ragft.evaluate.paired import paired_comparisons
 from ragft.studies.recipes import Result, best_recipe
 from ragft.studies.registry import StudyInput, get
+from tests.results_factory import run_results
 
 N = 30
 RIGHT = {"base": 0, "rag": 27, "chunks": 0, "chunks+rag": 26, "qa": 12, "qa+rag": 27}
@@ -42,13 +43,13 @@ def test_each_recipe_is_scored_tested_and_costed():
     assert qa.vs_chunks.p_value == raw["p_value"] and qa.vs_chunks.p_holm >= raw["p_value"]
     assert qa.closed_vs_rag.better_there == 15 and qa.closed_vs_rag.significant
     assert not qa.rag_vs_rag.significant and result.recipes["chunks"].vs_chunks is None
-    assert best_recipe(found["recipes"]) == "qa"
+    assert best_recipe(result) == "qa"
 
 
 def test_section_and_decision_row_say_which_recipe_got_how_far():
     inp, _ = _inputs()
     found, _ = get("recipes").run(inp)
-    results = {"experiments": found, "arms": {"rag": {"mean_prompt_tokens": 351.0}}}
+    results = run_results({"experiments": found, "arms": {"rag": {"mean_prompt_tokens": 351.0}}})
     study = get("recipes")
     section = study.section(results)
     assert section.findings[0].startswith("Best recipe closed book: qa (synthetic-qa, k=3) 40% (12/30)")
@@ -58,7 +59,7 @@ def test_section_and_decision_row_say_which_recipe_got_how_far():
     )
     assert [r[0] for r in section.rows] == ["chunks", "qa"] and section.rows[1][-1] == "60/200"
     (need,) = study.needs
-    row = need.row(results)
+    row = need.row(results).model_dump()
     assert row["need"] == "Fine-tune on our documents" and row["numbers"]["winners"] == ["rag"]
     assert row["best"] == "rag (best recipe: qa, 40% closed book)"
     assert "351 prompt tokens per question" in row["evidence"] and "7–8B models" in row["evidence"]

@@ -15,13 +15,15 @@ from pydantic import ValidationError
 from ragft.config import load_config
 from ragft.errors import RagftError
 from ragft.evaluate.arms import parse_arm
+from ragft.evaluate.results import Closed
 from ragft.evaluate.runner import Experiment
-from ragft.report.decision import decision_table
+from ragft.report.decision import decision_table, need_row
 from ragft.report.section import Section
 from ragft.studies import registry
 from ragft.studies.errors import errors
 from ragft.studies.errors import section as errors_section
-from ragft.studies.registry import Need, Study, check_results, get, register, studies
+from ragft.studies.registry import Need, Study, get, register, studies, typed_result
+from tests.results_factory import run_results
 
 BUILT_IN = [
     "generalization",
@@ -44,8 +46,8 @@ def test_every_built_in_is_registered_in_report_order_and_declares_itself():
     assert len({s.order for s in found}) == len(found)
     for s in found:
         assert s.phase in ("untouched", "trained", "records") and s.summary
-        assert s.section({"experiments": {}}) is None  # nothing measured: no section, no chart
-        assert not any(s.charts({"experiments": {}}).values())
+        assert s.section(run_results({})) is None  # nothing measured: no section, no chart
+        assert not any(s.charts(run_results({})).values())
 
 
 def test_unknown_study_is_one_line_naming_the_known_ones():
@@ -61,32 +63,36 @@ def test_a_name_is_registered_once(monkeypatch):
         register(replace(get("errors"), summary="another"))
 
 
+class AnswerWords(Closed):
+    arms: dict[str, float]  # mean words per answer
+
+
 def _answers(study_input):
     """A newcomer's study: how long each arm's answers are, from the records."""
     per_arm = {}
     for row in study_input.known:
         per_arm.setdefault(row["arm"], []).append(len(row["answer"].split()))
-    return {"answer_words": {arm: sum(w) / len(w) for arm, w in per_arm.items()}}, []
+    return {"answer_words": {"arms": {arm: sum(w) / len(w) for arm, w in per_arm.items()}}}, []
 
 
 def _answers_section(results):
-    found = (results.get("experiments") or {}).get("answer_words")
+    found = results.study("answer_words")
     if not found:
         return None
     return Section(
         "Answer length",
-        [f"{a}: {w:.1f} words" for a, w in found.items()],
+        [f"{a}: {w:.1f} words" for a, w in found.arms.items()],
         ["arm", "words"],
-        [[a, f"{w:.1f}"] for a, w in found.items()],
+        [[a, f"{w:.1f}"] for a, w in found.arms.items()],
         "Mean words per answer.",
         None,
     )
 
 
 def _answers_need(results):
-    found = results["experiments"].get("answer_words")
-    shortest = min(found, key=found.get)
-    return {"need": "Short answers", "best": shortest, "evidence": "fewest words", "numbers": {"winners": [shortest]}}
+    found = results.study("answer_words")
+    shortest = min(found.arms, key=found.arms.get)
+    return need_row("Short answers", shortest, "fewest words", [shortest])
 
 
 def test_a_newcomers_study_runs_end_to_end(monkeypatch, tmp_path, tiny_model_dir):
@@ -98,6 +104,7 @@ def test_a_newcomers_study_runs_end_to_end(monkeypatch, tmp_path, tiny_model_dir
             order=5,
             phase="records",
             run=_answers,
+            result=AnswerWords,
             section=_answers_section,
             needs=(Need(15, _answers_need),),
         )
@@ -114,7 +121,7 @@ def test_a_newcomers_study_runs_end_to_end(monkeypatch, tmp_path, tiny_model_dir
     )
     out = Experiment(config, tmp_path / "run").run()
     stored = json.loads((out.run_dir / "results.json").read_text())
-    words = stored["experiments"]["answer_words"]
+    words = stored["experiments"]["answer_words"]["arms"]
     records = [json.loads(line) for line in (out.run_dir / "predictions.jsonl").read_text().splitlines()]
     assert words == {
         arm: sum(len(r["answer"].split()) for r in records if r["arm"] == arm) / 4 for arm in ("base", "rag")
@@ -147,33 +154,36 @@ def test_errors_split_wrong_answers_into_abstained_and_stated():
         "stated_wrong": 1,
     }
     assert found["rag"]["abstained"]["n"] == 2
-    section = errors_section({"experiments": {"errors": {"arms": found}}})
+    results = run_results({"experiments": {"errors": {"arms": found}}})
+    section = errors_section(results)
     assert (
         section.rows[0][0] == "base"
         and section.findings[0] == "Wrong answers stated as fact: base 33.3% (1/3), rag 50% (1/2)."
     )
-    assert decision_table({"arms": {}, "experiments": {"errors": {"arms": found}}})["rows"] == []
+    assert decision_table(results).rows == []
 
 
 def test_each_studys_results_are_checked_against_its_type():
     fixture = json.loads((Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json").read_text())
     found = fixture["experiments"]
-    check_results(found)  # a real run's results, every lifecycle study
+    typed = {name: typed_result(name, value) for name, value in found.items()}  # a real run's, every lifecycle study
+    assert typed["raft"].arms["rag"].n == 8 and isinstance(typed["raft"], get("raft").result)
+    assert run_results(fixture).as_dict()["experiments"] == found  # written back as read
     wrong = copy.deepcopy(found)
     wrong["raft"]["arms"]["rag"]["value"] = "high"
     with pytest.raises(ValidationError, match="raft|value"):
-        check_results({"raft": wrong["raft"]})
+        typed_result("raft", wrong["raft"])
     extra = copy.deepcopy(found)
     extra["unknowns"]["arms"]["base"]["guessed"] = 3  # an unknown key is drift, not data
     with pytest.raises(ValidationError, match="guessed"):
-        check_results({"unknowns": extra["unknowns"]})
+        typed_result("unknowns", extra["unknowns"])
 
 
 def test_a_studys_row_replaces_the_arms_only_row_of_the_same_need():
     fixture = json.loads((Path(__file__).parents[1] / "report" / "fixtures" / "lifecycle_results.json").read_text())
-    combine = [r for r in decision_table(fixture)["rows"] if r["need"] == "Combine fine-tuning and retrieval"]
-    assert len(combine) == 1 and "raft trained in" in combine[0]["evidence"]  # the raft study's row
+    combine = [r for r in decision_table(run_results(fixture)).rows if r.need == "Combine fine-tuning and retrieval"]
+    assert len(combine) == 1 and "raft trained in" in combine[0].evidence  # the raft study's row
     without = {**fixture, "experiments": {k: v for k, v in fixture["experiments"].items() if k != "raft"}}
-    combine = [r for r in decision_table(without)["rows"] if r["need"] == "Combine fine-tuning and retrieval"]
-    assert len(combine) == 1 and "trained in" not in combine[0]["evidence"]  # from the arms alone
-    assert set(combine[0]["numbers"]["accuracy"]) == {"finetuned+rag", "raft", "rag"}
+    combine = [r for r in decision_table(run_results(without)).rows if r.need == "Combine fine-tuning and retrieval"]
+    assert len(combine) == 1 and "trained in" not in combine[0].evidence  # from the arms alone
+    assert set(combine[0].numbers.model_extra["accuracy"]) == {"finetuned+rag", "raft", "rag"}

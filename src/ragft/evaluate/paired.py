@@ -18,7 +18,6 @@ depend on one another (they share arms, so they are not independent). The verdic
 
 from __future__ import annotations
 
-import math
 from itertools import combinations
 
 
@@ -123,32 +122,3 @@ def paired_comparisons(
         winner = result["a"] if result["only_a"] > result["only_b"] else result["b"]
         result["better"] = winner if result["significant"] else None
     return results
-
-
-def _p(p: float) -> str:
-    return f"{p:.1e}" if p < 1e-3 else f"{p:.2g}"
-
-
-def _pct(x: float) -> str:
-    return f"{math.floor(100 * x + 0.5)} %"  # round half up: 12.5 % -> 13 %, not banker's 12 %
-
-
-def describe(comparison: dict) -> str:
-    """One plain sentence for one result of `paired_comparisons`; it calls a difference only where
-    the Holm-corrected test does."""
-    c = comparison
-    n = f"{c['n']} shared question{'s' if c['n'] != 1 else ''}"
-    if c["significant"]:
-        win_first = c["better"] == c["a"]
-        winner, loser = (c["a"], c["b"]) if win_first else (c["b"], c["a"])
-        acc_w, acc_l = (c["accuracy_a"], c["accuracy_b"]) if win_first else (c["accuracy_b"], c["accuracy_a"])
-        return (
-            f"{winner} beats {loser} on {n} ({_pct(acc_w)} vs {_pct(acc_l)}, "
-            f"exact McNemar p = {_p(c['p_value'])}, Holm-corrected p = {_p(c['p_holm'])})."
-        )
-    accs = f"{_pct(c['accuracy_a'])} vs {_pct(c['accuracy_b'])}"
-    if _p(c["p_value"]) == _p(c["p_holm"]):
-        stats = f"p = {_p(c['p_holm'])}"
-    else:  # the raw test may look significant: show that the corrected one is what decides
-        stats = f"exact McNemar p = {_p(c['p_value'])}, Holm-corrected p = {_p(c['p_holm'])}"
-    return f"no significant difference between {c['a']} and {c['b']} on {n} ({accs}, {stats})."

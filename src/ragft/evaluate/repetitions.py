@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 
 from ragft import __version__, atomic
-from ragft.evaluate.results import RESULTS, SeedsResults
+from ragft.evaluate.results import RESULTS, RunResults, SeedsResults
 from ragft.evaluate.runner import Experiment, RunOutput
 from ragft.report.repetitions import render_seed_reports
 
@@ -40,22 +40,20 @@ def _spread(values: list[float]) -> dict:
     }
 
 
-def seed_summary(runs: list[dict]) -> dict:
+def seed_summary(runs: list[RunResults]) -> dict:
     """Per arm: accuracy per seed, mean and sample std; the same per probe family where probed."""
-    arms = list(dict.fromkeys(a for r in runs for a in r["arms"]))
+    arms = list(dict.fromkeys(a for r in runs for a in r.arms))
     out = {}
     for arm in arms:
-        scored = [r["arms"][arm] for r in runs if r["arms"].get(arm, {}).get("accuracy") is not None]
-        entry = {"accuracy": _spread([a["accuracy"] for a in scored])}
-        families = list(dict.fromkeys(f for a in scored for f in (a.get("families") or {})))
+        scored = [r.arms[arm] for r in runs if arm in r.arms and r.arms[arm].accuracy is not None]
+        entry = {"accuracy": _spread([a.accuracy for a in scored])}
+        families = list(dict.fromkeys(f for a in scored for f in (a.families or {})))
         for family in families:
-            values = [a["families"][family]["value"] for a in scored if (a.get("families") or {}).get(family)]
+            values = [a.families[family].value for a in scored if (a.families or {}).get(family)]
             entry[family] = _spread(values)
         out[arm] = entry
     return {
-        "seeds": [
-            {"seed": r["config"]["seed"], "data_seed": r["config"]["data"]["seed"], "run": r["run_name"]} for r in runs
-        ],
+        "seeds": [{"seed": r.config["seed"], "data_seed": r.config["data"]["seed"], "run": r.run_name} for r in runs],
         "arms": out,
     }
 
@@ -74,8 +72,8 @@ def run_seeds(config, run_dir: Path, reporter, **experiment_kwargs) -> RunOutput
         created=dt.datetime.now().isoformat(timespec="seconds"),
         config=config.model_dump(mode="json"),
         experiments={"seeds": seed_summary(runs)},
-        timings={"total": round(sum(r["timings"]["total"] for r in runs), 3)},
-    ).as_dict()
+        timings={"total": round(sum(r.timings["total"] for r in runs), 3)},
+    )
     render_seed_reports(results, run_dir)
-    atomic.write_json(run_dir / RESULTS, results)
+    atomic.write_json(run_dir / RESULTS, results.as_dict())
     return RunOutput(run_dir, results)

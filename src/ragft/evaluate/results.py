@@ -9,7 +9,13 @@ typed here.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
+
+from ragft.errors import RagftError
+from ragft.studies.registry import typed_result
 
 # What each metric in results.json means, written into it.
 METRICS = {
@@ -186,15 +192,30 @@ class RunResults(Closed):
     metrics: dict[str, str]
     arms: dict[str, ArmSummary]
     comparisons: list[Comparison]
-    experiments: dict[str, dict]
+    experiments: dict[str, BaseModel]  # {study: its `result` type (studies/<name>.py)}
     finetune: FinetuneSummary | None
     finetunes: dict[str, FinetuneSummary]
     machine: dict[str, str]
     timings: dict[str, float]
     decision: Decision | None = None  # evaluate/decision.py, made from the rest
 
+    @field_validator("experiments", mode="before")
+    @classmethod
+    def _each_study_typed(cls, found: dict) -> dict:
+        # Studies register at run time, so the union of their types is not static: the registry picks each one's.
+        return {name: typed_result(name, value) for name, value in found.items()}
+
+    @field_serializer("experiments")
+    def _as_written(self, found: dict[str, BaseModel]) -> dict:
+        # Each study's keys as its run wrote them: an optional key it left out stays out, as before the types.
+        return {name: r.model_dump(mode="json", by_alias=True, exclude_unset=True) for name, r in found.items()}
+
+    def study(self, name: str):
+        """A study's typed result (studies/<name>.py's Result), None where the run did not make it."""
+        return self.experiments.get(name)
+
     def as_dict(self) -> dict:
-        """The JSON form, as the reports and results.json have it."""
+        """The JSON form, as results.json has it."""
         return self.model_dump(mode="json", exclude_none=False)
 
 
@@ -233,3 +254,22 @@ class SeedsResults(Closed):
 
     def as_dict(self) -> dict:
         return self.model_dump(mode="json")
+
+
+def read_results(path: Path) -> RunResults | SeedsResults:
+    """A results.json back as the class that wrote it (a `--seeds` run's summary or one run's); one line naming the
+    file and the first field that does not fit where it is not ragft's."""
+    try:
+        text = Path(path).read_bytes()
+        found = json.loads(text)
+    except OSError as e:
+        raise RagftError(f"{path}: cannot read results ({e.strerror or e})") from None
+    except ValueError as e:
+        raise RagftError(f"{path}: not a ragft results.json: not JSON ({e})") from None
+    seeds = isinstance(found, dict) and "seeds" in (found.get("experiments") or {})
+    try:
+        return (SeedsResults if seeds else RunResults).model_validate(found)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise RagftError(f"{path}: not a ragft results.json: {where}: {first['msg']}") from None

@@ -21,6 +21,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from ragft import __version__, atomic
 from ragft.config import ExperimentConfig
 from ragft.data.cities import to_jsonl
@@ -35,7 +37,7 @@ from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.passages import context_passages, grounded_passages
 from ragft.evaluate.pool import ModelPool
 from ragft.evaluate.records import Record, make_record, summarize_arm
-from ragft.evaluate.results import METRICS, RESULTS, RunResults
+from ragft.evaluate.results import METRICS, RESULTS, RunResults, SeedsResults
 from ragft.evaluate.run_dir import check_same_questions
 from ragft.evaluate.training_data import Made, TrainingData
 from ragft.models.generation import ChatModel, GenerationSettings
@@ -47,14 +49,14 @@ from ragft.rag.unknown_subject import KnowledgeVocabulary
 from ragft.report.decision import decision_table
 from ragft.report.write import draw_charts, write_reports
 from ragft.schema import redact_url
-from ragft.studies.registry import StudyInput, check_results
+from ragft.studies.registry import StudyInput, typed_result
 from ragft.studies.registry import selected as selected_studies
 
 
 @dataclass
 class RunOutput:
     run_dir: Path
-    results: dict
+    results: RunResults | SeedsResults
 
 
 class Experiment:
@@ -119,7 +121,7 @@ class Experiment:
         records: list[Record] = []
         for arm in (a for a in self.arms if not a.finetuned):
             records += self._answers(arm, lambda: model, items, hits)
-        found: dict[str, dict] = {}  # {study: its results}
+        found: dict[str, BaseModel] = {}  # {study: its typed result}
         extra_rows: list[dict] = []  # per-question records of the studies' own models
         self._run_studies(
             "untouched", StudyInput(self, task, model=model, window=context_window(loaded)), found, extra_rows
@@ -202,20 +204,18 @@ class Experiment:
             timings=r.timings,
         )
 
-        summary = results.as_dict()
-        results.decision = summary["decision"] = decision_table(summary)  # need -> best approach, from the numbers
+        results.decision = decision_table(results)  # need -> best approach, from the numbers
 
         with r.stage("report"):
-            charts = draw_charts(summary)
+            charts = draw_charts(results)
         # The timings are final before the report is written, so it shows the same ones as results.json
         # (writing two text files is not timed).
         results.timings = {**r.timings, "total": round(time.perf_counter() - began, 3)}
-        final = results.as_dict()
-        write_reports(final, rows, self.run_dir, charts)
-        atomic.write_json(self.run_dir / RESULTS, final)  # last: marks the run complete
-        return RunOutput(self.run_dir, final)
+        write_reports(results, rows, self.run_dir, charts)
+        atomic.write_json(self.run_dir / RESULTS, results.as_dict())  # last: marks the run complete
+        return RunOutput(self.run_dir, results)
 
-    def _run_studies(self, phase: str, given: StudyInput, found: dict[str, dict], rows: list[dict]) -> None:
+    def _run_studies(self, phase: str, given: StudyInput, found: dict[str, BaseModel], rows: list[dict]) -> None:
         """Run the studies of `phase` (a run shared by several studies once), adding their results to `found` and
         their per-question records to `rows`."""
         done = []
@@ -224,8 +224,7 @@ class Experiment:
             # "records" studies are computed from the records: quick, not a stage of their own
             with nullcontext() if phase == "records" else self.reporter.stage(study.stage or study.name):
                 results, more = study.run(given)
-            check_results(results)
-            found.update(results)
+            found.update({name: typed_result(name, value) for name, value in results.items()})
             rows += more
 
     def _needs_index(self) -> bool:

@@ -7,9 +7,18 @@ import json
 import re
 from typing import Any
 
-from ragft.evaluate.paired import describe
+from ragft.evaluate.results import (
+    ArmSummary,
+    Comparison,
+    DatasetInfo,
+    Decision,
+    FinetuneSummary,
+    Misses,
+    Rate,
+    RunResults,
+)
 from ragft.report.decision import decision_table
-from ragft.report.numbers import DASH, arm_kind, comparison, pct, rate_cell
+from ragft.report.numbers import DASH, arm_kind, comparison, describe, pct, rate_cell
 from ragft.report.studies import study_sections
 
 METRICS_NOTE = (
@@ -33,32 +42,33 @@ def num(x: Any, fmt: str = "{:.1f}", unit: str = "") -> str:
     return DASH if x is None else fmt.format(x) + unit
 
 
-def scored(arm: dict) -> bool:
+def scored(arm: ArmSummary) -> bool:
     """An arm with n=0 (or no accuracy) has no rate to report or compare."""
-    return bool(arm.get("n")) and arm.get("accuracy") is not None
+    return bool(arm.n) and arm.accuracy is not None
 
 
-def rate(arm: dict, suffix: str = "") -> str:
-    """'87% [79.2%–92.3%] 87/100' for accuracy (suffix '') or the seed metric (suffix '_seed'); '—' when n=0."""
-    acc, n = arm.get("accuracy" + suffix), arm.get("n") or 0
-    if not n or acc is None:
+def rate(arm: ArmSummary, seed_metric: bool = False) -> str:
+    """'87% [79.2%–92.3%] 87/100' for accuracy or the seed metric; '—' when n=0."""
+    if seed_metric:
+        acc, ci, correct = arm.accuracy_seed, arm.ci95_seed, arm.correct_seed
+    else:
+        acc, ci, correct = arm.accuracy, arm.ci95, arm.correct
+    if not arm.n or acc is None:
         return DASH
-    ci = arm.get("ci95" + suffix)
-    interval = f" [{pct(ci[0])}–{pct(ci[1])}]" if ci else ""
-    return f"{pct(acc)}{interval} {arm.get('correct' + suffix, 0)}/{n}"
+    return f"{pct(acc)} [{pct(ci[0])}–{pct(ci[1])}] {correct}/{arm.n}"
 
 
-def row(name: str, arm: dict) -> list[str]:
+def row(name: str, arm: ArmSummary) -> list[str]:
     """One results-table row, in COLUMNS order, as plain (unescaped) text."""
     return [
         name,
-        arm.get("description") or "",
+        arm.description,
         rate(arm),
-        rate(arm, "_seed"),
-        pct(arm.get("retrieval_hit_rate")),
-        num(arm.get("mean_prompt_tokens")),
-        num(arm.get("mean_completion_tokens")),
-        num(arm.get("mean_latency_s"), "{:.2f}", " s"),
+        rate(arm, seed_metric=True),
+        pct(arm.retrieval_hit_rate),
+        num(arm.mean_prompt_tokens),
+        num(arm.mean_completion_tokens),
+        num(arm.mean_latency_s, "{:.2f}", " s"),
     ]
 
 
@@ -87,21 +97,20 @@ RETRIEVAL_NOTE = (
 )
 
 
-def _misses_cell(m: dict | None) -> str:
+def _misses_cell(m: Misses | None) -> str:
     if not m:
         return DASH
-    return f"{m['not_retrieved']} / {m['misread']} / {m['no_gold']} of {m['wrong']}"
+    return f"{m.not_retrieved} / {m.misread} / {m.no_gold} of {m.wrong}"
 
 
-def retrieval_rows(arms: dict) -> list[list[str]]:
+def retrieval_rows(arms: dict[str, ArmSummary]) -> list[list[str]]:
     """One row per RAG arm: retrieval quality against the gold passage, and citation accuracy."""
     rows = []
     for name, arm in arms.items():
-        r = arm.get("retrieval")
+        r = arm.retrieval
         if not r:
             continue
-        n_cites = arm.get("citations")
-        cites = DASH if not n_cites else f"{pct(arm.get('citation_accuracy'))} of {n_cites}"
+        cites = DASH if not arm.citations else f"{pct(arm.citation_accuracy)} of {arm.citations}"
         used = r.get("mean_passages")
         rows.append(
             [
@@ -109,10 +118,10 @@ def retrieval_rows(arms: dict) -> list[list[str]]:
                 pct(r.get("hit@1")),
                 f"{pct(r.get('hit@k'))} ({num(used, '{:.1f}')} passages)" if used is not None else pct(r.get("hit@k")),
                 num(r.get("mrr"), "{:.3f}"),
-                _misses_cell(arm.get("misses")),
+                _misses_cell(arm.misses),
                 cites,
-                pct(arm.get("cited_answers")),
-                DASH if arm.get("values_chosen") is None else f"{arm['values_chosen']} of {arm.get('n')}",
+                pct(arm.cited_answers),
+                DASH if arm.values_chosen is None else f"{arm.values_chosen} of {arm.n}",
             ]
         )
     return rows
@@ -135,27 +144,19 @@ SCORING_NOTE = (
 )
 
 
-def scoring_rows(arms: dict) -> list[list[str]]:
+def scoring_rows(arms: dict[str, ArmSummary]) -> list[list[str]]:
     rows = []
     for name, arm in arms.items():
-        f1 = arm.get("f1") or {}
+        f1 = arm.f1
         f1_cell = (
-            DASH
-            if f1.get("value") is None
-            else f"{f1['value']:.3f} [{f1['ci95'][0]:.3f}–{f1['ci95'][1]:.3f}] n={f1['n']}"
+            DASH if f1 is None or f1.value is None else f"{f1.value:.3f} [{f1.ci95[0]:.3f}–{f1.ci95[1]:.3f}] n={f1.n}"
         )
-        judge = arm.get("judge")
-        judge_cell = rate_cell(judge) + (f" ({judge['unjudged']} unjudged)" if judge and judge.get("unjudged") else "")
-        rows.append(
-            [
-                name,
-                rate(arm),
-                rate_cell(arm.get("exact_match")),
-                f1_cell,
-                judge_cell if judge else DASH,
-                rate_cell(arm.get("reader")),
-            ]
-        )
+        judge = arm.judge  # evaluate/judge.py's summary: a rate and the answers it could not judge
+        judge_cell = DASH
+        if judge:
+            judge_cell = rate_cell(Rate(**{k: judge[k] for k in ("value", "correct", "n", "ci95")}))
+            judge_cell += f" ({judge['unjudged']} unjudged)" if judge.get("unjudged") else ""
+        rows.append([name, rate(arm), rate_cell(arm.exact_match), f1_cell, judge_cell, rate_cell(arm.reader)])
     return rows
 
 
@@ -177,35 +178,35 @@ PAIRED_NOTE = (
 )
 
 
-def paired_rows(results: dict) -> list[list[str]]:
+def paired_rows(results: RunResults) -> list[list[str]]:
     return [
         [
-            f"{c['a']} vs {c['b']}",
-            str(c["n"]),
-            str(c["both"]),
-            str(c["only_a"]),
-            str(c["only_b"]),
-            str(c["neither"]),
-            f"{c['p_value']:.3g}",
-            f"{c['p_holm']:.3g}",
+            f"{c.a} vs {c.b}",
+            str(c.n),
+            str(c.both),
+            str(c.only_a),
+            str(c.only_b),
+            str(c.neither),
+            f"{c.p_value:.3g}",
+            f"{c.p_holm:.3g}",
             describe(c),
         ]
-        for c in results.get("comparisons") or []
+        for c in results.comparisons
     ]
 
 
-def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = None) -> str:
+def _compare(a: str, arm_a: ArmSummary, b: str, arm_b: ArmSummary, paired: Comparison | None = None) -> str:
     """The paired test's sentence where the run made one; else the difference in points, and whether
     the intervals overlap (overlap: not clearly beyond noise)."""
     if paired is not None:
         return describe(paired)
-    d = 100 * (arm_a["accuracy"] - arm_b["accuracy"])
+    d = 100 * (arm_a.accuracy - arm_b.accuracy)
     if abs(d) < 1e-9:
-        s = f"{a} and {b} scored the same ({pct(arm_a['accuracy'])})"
+        s = f"{a} and {b} scored the same ({pct(arm_a.accuracy)})"
     else:
         (hi, ha), (lo, la) = ((a, arm_a), (b, arm_b)) if d > 0 else ((b, arm_b), (a, arm_a))
-        s = f"{hi} beat {lo} by {abs(d):.1f} percentage points ({pct(ha['accuracy'])} vs {pct(la['accuracy'])})"
-    ca, cb = arm_a.get("ci95"), arm_b.get("ci95")
+        s = f"{hi} beat {lo} by {abs(d):.1f} percentage points ({pct(ha.accuracy)} vs {pct(la.accuracy)})"
+    ca, cb = arm_a.ci95, arm_b.ci95
     if ca and cb:
         overlap = ca[0] <= cb[1] and cb[0] <= ca[1]
         s += (
@@ -216,43 +217,44 @@ def _compare(a: str, arm_a: dict, b: str, arm_b: dict, paired: dict | None = Non
     return s + "."
 
 
-def verdict(results: dict) -> str:
+def verdict(results: RunResults) -> str:
     """A plain-language paragraph stating only what the numbers say: best arm, base, fine-tuning vs RAG."""
-    arms = results.get("arms") or {}
+    arms = results.arms
     ok = {k: a for k, a in arms.items() if scored(a)}
     if not ok:
         return "No arm scored any questions, so there is nothing to compare."
-    top = max(a["accuracy"] for a in ok.values())
-    best = [k for k, a in ok.items() if a["accuracy"] == top]
+    top = max(a.accuracy for a in ok.values())
+    best = [k for k, a in ok.items() if a.accuracy == top]
     b = ok[best[0]]
     if len(best) == 1:
-        parts = [f"The best arm is {best[0]}, correct on {pct(top)} of questions ({b['correct']}/{b['n']})."]
+        parts = [f"The best arm is {best[0]}, correct on {pct(top)} of questions ({b.correct}/{b.n})."]
     else:
         parts = [f"{', '.join(best)} tie for best, each correct on {pct(top)} of questions."]
-    seed = {k: a["accuracy_seed"] for k, a in ok.items() if a.get("accuracy_seed") is not None}
+    seed = {k: a.accuracy_seed for k, a in ok.items() if a.accuracy_seed is not None}
     seed_best = [k for k, v in seed.items() if v == max(seed.values(), default=None)]
     if seed_best and not set(seed_best) & set(best):
         parts.append(f"By the seed metric, {', '.join(seed_best)} comes first instead ({pct(seed[seed_best[0]])}).")
     if "base" in ok and best != ["base"]:
-        parts.append(f"The untouched base model scored {pct(ok['base']['accuracy'])}.")
-    kinds = {k: arm_kind(k, a) for k, a in ok.items()}
+        parts.append(f"The untouched base model scored {pct(ok['base'].accuracy)}.")
+    kinds = {k: arm_kind(a) for k, a in ok.items()}
     ft = next((k for k, v in kinds.items() if v == (True, False)), None)
     rags = [k for k, v in kinds.items() if v == (False, True)]
-    rag = next((k for k in rags if ok[k].get("rag") == "grounded"), rags[0] if rags else None)
+    rag = next((k for k in rags if ok[k].rag == "grounded"), rags[0] if rags else None)
     both = next((k for k, v in kinds.items() if v == (True, True)), None)
     if ft and rag:
-        parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag], comparison(results, ft, rag)))
+        paired = comparison(results.comparisons, ft, rag)
+        parts.append("Fine-tuning vs RAG: " + _compare(ft, ok[ft], rag, ok[rag], paired))
     elif not ft and not both:
         parts.append("No fine-tuned arm was scored, so fine-tuning cannot be compared with RAG here.")
     elif not rag and not both:
         parts.append("No RAG arm was scored, so RAG cannot be compared with fine-tuning here.")
     if both:
-        parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both]['accuracy'])}.")
-    seed_rag = next((k for k in rags if ok[k].get("rag") == "seed"), None)
+        parts.append(f"Fine-tuning and RAG together ({both}) scored {pct(ok[both].accuracy)}.")
+    seed_rag = next((k for k in rags if ok[k].rag == "seed"), None)
     if seed_rag and rag and rag != seed_rag:
         parts.append(
             "Against the seed's RAG pipeline: "
-            + _compare(rag, ok[rag], seed_rag, ok[seed_rag], comparison(results, rag, seed_rag))
+            + _compare(rag, ok[rag], seed_rag, ok[seed_rag], comparison(results.comparisons, rag, seed_rag))
         )
     skipped = [k for k in arms if k not in ok]
     if skipped:
@@ -260,12 +262,11 @@ def verdict(results: dict) -> str:
     return " ".join(parts)
 
 
-def dataset_text(ds: dict) -> str:
+def dataset_text(ds: DatasetInfo) -> str:
     """Source, sizes, splits; says plainly when the test questions are the training questions."""
-    splits = ds.get("splits") or {}
+    splits = ds.splits
     s = (
-        f"{ds.get('source', 'unknown source')}: {ds.get('questions', DASH)} questions, "
-        f"{ds.get('passages', DASH)} passages, {ds.get('conversations', DASH)} conversations; splits: "
+        f"{ds.source}: {ds.questions} questions, {ds.passages} passages, {ds.conversations} conversations; splits: "
         + (", ".join(f"{k} {v}" for k, v in splits.items()) or DASH)
         + "."
     )
@@ -275,20 +276,27 @@ def dataset_text(ds: dict) -> str:
             "fine-tuning questions themselves, so this measures recall of trained facts, not answers to unseen "
             "questions."
         )
-    if ds.get("train_kind") == "documents":
+    if ds.train_kind == "documents":
         s += (
             " The fine-tuned arms were trained on the document chunks themselves (continued pre-training), not on "
             "questions: every test question is unseen in training (split test)."
         )
-    if ds.get("questions_without_gold"):
+    without_gold = (ds.model_extra or {}).get("questions_without_gold")  # a questions file's (data/task.py)
+    if without_gold:
         s += (
-            f" {ds['questions_without_gold']} question(s) have no gold passage (no chunk states the answer): "
+            f" {without_gold} question(s) have no gold passage (no chunk states the answer): "
             "retrieval metrics leave them out."
         )
     return s
 
 
-def finetune_rows(ft: dict) -> list[tuple[str, str]]:
+def losses_of(ft: FinetuneSummary | None) -> list[float] | None:
+    """The fine-tune's logged training losses (a local fine-tune's; a remote job has none)."""
+    return (ft.model_extra or {}).get("losses") if ft else None
+
+
+def finetune_rows(ft: FinetuneSummary) -> list[tuple[str, str]]:
+    found = ft.model_dump()  # a remote job's keys beside the local ones
     keys = [
         ("method", "{}"),
         ("epochs", "{}"),
@@ -299,7 +307,7 @@ def finetune_rows(ft: dict) -> list[tuple[str, str]]:
         ("final_loss", "{:.4g}"),
         ("seconds", "{:.1f}"),
     ]
-    return [(k.replace("_", " "), num(ft.get(k), f)) for k, f in keys]
+    return [(k.replace("_", " "), num(found.get(k), f)) for k, f in keys]
 
 
 def timing_rows(timings: dict) -> list[tuple[str, str, str]]:
@@ -313,14 +321,13 @@ def timing_rows(timings: dict) -> list[tuple[str, str, str]]:
     return [(k, num(v, "{:.1f}"), pct(v / total) if total else DASH) for k, v in rows]
 
 
-def meta_line(results: dict) -> str:
-    """Version, date, and the model actually loaded (name, source, device) when the runner recorded it."""
-    s = f"ragft {results.get('ragft_version', '?')} · created {results.get('created', '?')}"
-    m = results.get("model")
-    if isinstance(m, dict) and m.get("name"):
-        extra = ", ".join(str(m[k]) for k in ("source", "device") if m.get(k))
-        s += f" · model {m['name']}" + (f" ({extra})" if extra else "")
-    return s
+def meta_line(results: RunResults) -> str:
+    """Version, date, and the model actually loaded (name, source, device)."""
+    m = results.model
+    extra = ", ".join(x for x in (m.source, m.device) if x)
+    return f"ragft {results.ragft_version} · created {results.created} · model {m.name}" + (
+        f" ({extra})" if extra else ""
+    )
 
 
 def key_settings(config: dict) -> list[tuple[str, str]]:
@@ -352,8 +359,8 @@ def examples(records: list[dict], arm: str, k: int = 5) -> list[dict]:
     return wrong[:n_wrong] + right[: k - n_wrong]
 
 
-def example_arms(results: dict, records: list[dict]) -> list[str]:
-    names = list(results.get("arms") or {})
+def example_arms(results: RunResults, records: list[dict]) -> list[str]:
+    names = list(results.arms)
     return names + [a for a in dict.fromkeys(r.get("arm") for r in records) if a and a not in names]
 
 
@@ -361,16 +368,13 @@ DECISION_TITLE = "Decision table: need → best approach"
 DECISION_COLUMNS = ["need", "best approach", "measured evidence"]
 
 
-def decision(results: dict) -> dict:
-    """The run's decision table (results["decision"]), or one computed from its results."""
-    if results.get("decision"):
-        return results["decision"]
-
-    return decision_table(results)
+def decision(results: RunResults) -> Decision:
+    """The run's decision table, or one computed from its results."""
+    return results.decision or decision_table(results)
 
 
-def decision_rows(table: dict) -> list[list[str]]:
-    return [[r["need"], r["best"], r["evidence"]] for r in table.get("rows") or []]
+def decision_rows(table: Decision) -> list[list[str]]:
+    return [[r.need, r.best, r.evidence] for r in table.rows]
 
 
 def slug(title: str) -> str:
@@ -378,6 +382,6 @@ def slug(title: str) -> str:
     return re.sub(r"[^\w\- ]", "", title.lower()).strip().replace(" ", "-")
 
 
-def findings(results: dict) -> list[str]:
+def findings(results: RunResults) -> list[str]:
     """The studies' findings, for the top of the report (each section repeats its own)."""
     return [f"{s.title}: {f}" for s in study_sections(results) for f in s.headlines]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ragft.evaluate.results import RunResults
 from ragft.report.content import (
     COLUMNS,
     DECISION_COLUMNS,
@@ -27,6 +28,7 @@ from ragft.report.content import (
     findings,
     finetune_rows,
     key_settings,
+    losses_of,
     meta_line,
     paired_rows,
     retrieval_rows,
@@ -115,8 +117,8 @@ class Document:
     parts: list[Part]
 
 
-def build_document(results: dict, records: list[dict]) -> Document:
-    arms = results.get("arms") or {}
+def build_document(results: RunResults, records: list[dict]) -> Document:
+    arms = results.arms
     parts = [Part("Verdict", [Paragraph(verdict(results), emphasis=True)])]
     found = findings(results)
     if found:
@@ -150,14 +152,14 @@ def build_document(results: dict, records: list[dict]) -> Document:
         )
     if paired_rows(results):
         parts.append(Part("Paired comparisons", [Table(PAIRED_COLUMNS, paired_rows(results)), Note(PAIRED_NOTE)]))
-    parts.append(Part("Dataset", [Paragraph(dataset_text(results.get("dataset") or {}))]))
-    settings = key_settings(results.get("config") or {})
+    parts.append(Part("Dataset", [Paragraph(dataset_text(results.dataset))]))
+    settings = key_settings(results.config)
     if settings:
         parts.append(Part("Settings", [Settings(settings)]))
-    ft = results.get("finetune")
+    ft = results.finetune
     if ft:
         blocks: list[Block] = [Table(["setting", "value"], [list(r) for r in finetune_rows(ft)])]
-        losses = ft.get("losses")
+        losses = losses_of(ft)
         if losses:
             blocks += [
                 Paragraph(f"Loss went from {losses[0]:.4g} to {losses[-1]:.4g} over {len(losses)} logged steps."),
@@ -167,11 +169,7 @@ def build_document(results: dict, records: list[dict]) -> Document:
     parts.append(
         Part(
             "Costs and timings",
-            [
-                Table(
-                    ["stage", "seconds", "share of total"], [list(r) for r in timing_rows(results.get("timings") or {})]
-                )
-            ],
+            [Table(["stage", "seconds", "share of total"], [list(r) for r in timing_rows(results.timings)])],
         )
     )
     parts.append(
@@ -184,18 +182,18 @@ def build_document(results: dict, records: list[dict]) -> Document:
             ],
         )
     )
-    parts.append(Part("Config", [Code(config_json(results.get("config") or {}))]))
+    parts.append(Part("Config", [Code(config_json(results.config))]))
     table = decision(results)
     parts.append(
         Part(
             DECISION_TITLE,
             [
                 Table(DECISION_COLUMNS, decision_rows(table)),
-                Paragraph(table.get("recommendation", ""), "Recommendation", emphasis=True),
+                Paragraph(table.recommendation, "Recommendation", emphasis=True),
             ],
         )
     )
-    return Document(f"ragft report: {results.get('run_name', 'run')}", meta_line(results), parts)
+    return Document(f"ragft report: {results.run_name}", meta_line(results), parts)
 
 
 def _example(r: dict) -> Example:

@@ -9,6 +9,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ragft.evaluate.results import RunResults
 from ragft.report.content import slug
 from ragft.report.document import ACCURACY_PNG, LOSS_PNG, Document, build_document
 
@@ -60,7 +61,7 @@ def render_document(doc: Document, pngs: dict[str, bytes]) -> str:
 
 
 def render_html(
-    results: dict,
+    results: RunResults,
     records: list[dict],
     chart_png: bytes,
     loss_png: bytes | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ragft.evaluate.results import RunResults
 from ragft.report.content import slug
 from ragft.report.document import (
     Bullets,
@@ -76,5 +77,5 @@ def render_document(doc: Document) -> str:
     return "\n".join(out)
 
 
-def render_markdown(results: dict, records: list[dict]) -> str:
+def render_markdown(results: RunResults, records: list[dict]) -> str:
     return render_document(build_document(results, records))

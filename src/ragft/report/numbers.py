@@ -1,11 +1,17 @@
-"""A run's numbers as the report and the decision table read and write them: a study's results, a paired
-test, a rate said as "100% (8/8)" or "87% [80%–92%] 87/100", seconds, token counts.
+"""A run's numbers as the report and the decision table write them: a paired test, a rate said as "100% (8/8)" or
+"87% [80%–92%] 87/100", seconds, token counts.
 
-Imports nothing else of ragft's report, so evaluate/decision.py writes its evidence with the same
-phrases as the report without the report importing it back.
+Imports nothing else of ragft's report: the study modules write their sections and decision rows with the same
+phrases as the rest of the report.
 """
 
 from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel
+
+from ragft.evaluate.results import ArmSummary, Comparison, Rate
 
 DASH = "—"  # a cell or a figure with nothing measured
 
@@ -18,47 +24,54 @@ def pct(x: float | None) -> str:
     return (s[:-2] if s.endswith(".0") else s) + "%"
 
 
-def arm_kind(name: str, arm: dict) -> tuple[bool, bool]:
+def arm_kind(arm: ArmSummary) -> tuple[bool, bool]:
     """(fine-tuned?, retrieval?) as the runner recorded them for the arm."""
-    return bool(arm.get("finetuned")), bool(arm.get("rag"))
+    return arm.finetuned, bool(arm.rag)
 
 
-def rate_cell(r: dict | None) -> str:
-    if not r or not r.get("n") or r.get("value") is None:
+def rate_cell(r: Rate | None) -> str:
+    if not has(r):
         return DASH
-    lo, hi = r["ci95"]
-    return f"{pct(r['value'])} [{pct(lo)}–{pct(hi)}] {r.get('correct', 0)}/{r['n']}"
+    lo, hi = r.ci95
+    return f"{pct(r.value)} [{pct(lo)}–{pct(hi)}] {r.correct}/{r.n}"
 
 
-def comparison(results: dict, a: str, b: str) -> dict | None:
-    """The paired test of arms a and b (results["comparisons"]), if the run made one."""
-    return next((c for c in results.get("comparisons") or [] if {c["a"], c["b"]} == {a, b}), None)
+def comparison(comparisons: list[Comparison], a: str, b: str) -> Comparison | None:
+    """The paired test of arms a and b, if the run made one."""
+    return next((c for c in comparisons if {c.a, c.b} == {a, b}), None)
 
 
-def study(results: dict, name: str) -> dict | None:
-    return (results.get("experiments") or {}).get(name)
-
-
-def has(rate: dict | None) -> bool:
-    """A rate ({value, correct, n, ci95}) with something measured."""
-    return bool(rate) and bool(rate.get("n")) and rate.get("value") is not None
+def has(rate: Rate | None) -> bool:
+    """A rate with something measured."""
+    return rate is not None and bool(rate.n) and rate.value is not None
 
 
 def measured(x) -> bool:
-    """Whether any rate anywhere inside x (a study's arms, an approach's phases) has something measured."""
+    """Whether any rate anywhere inside x (a study's result, its arms, an approach's phases) has something measured."""
+    if isinstance(x, Rate):
+        return has(x)
+    if isinstance(x, BaseModel):
+        x = dict(x)
     if isinstance(x, dict):
-        return has(x) if "n" in x and "value" in x else any(measured(v) for v in x.values())
+        return any(measured(v) for v in x.values())
+    if isinstance(x, list):
+        return any(measured(v) for v in x)
     return False
 
 
-def said(rate: dict | None) -> str:
+def said(rate: Rate | None) -> str:
     """'100% (8/8)'; '—' when nothing was measured."""
-    return f"{pct(rate['value'])} ({rate.get('correct', 0)}/{rate['n']})" if has(rate) else DASH
+    return f"{pct(rate.value)} ({rate.correct}/{rate.n})" if has(rate) else DASH
 
 
-def listing(rates: dict[str, dict | None]) -> str:
+def listing(rates: dict[str, Rate | None]) -> str:
     """'rag 100% (8/8), base 0% (0/8)': the measured ones only."""
     return ", ".join(f"{name} {said(r)}" for name, r in rates.items() if has(r))
+
+
+def value(rate: Rate | None) -> float | None:
+    """A rate's share, None where nothing was measured."""
+    return rate.value if has(rate) else None
 
 
 def seconds(x: float | None) -> str:
@@ -68,20 +81,20 @@ def seconds(x: float | None) -> str:
     return f"{x:.2g} s" if x < 10 else f"{x:,.0f} s"
 
 
-def overlap(a: dict | None, b: dict | None) -> bool | None:
+def overlap(a: Rate | None, b: Rate | None) -> bool | None:
     """Whether two rates' 95% intervals overlap; None when either has none."""
-    if not (has(a) and has(b) and a.get("ci95") and b.get("ci95")):
+    if not (has(a) and has(b)):
         return None
-    return a["ci95"][0] <= b["ci95"][1] and b["ci95"][0] <= a["ci95"][1]
+    return a.ci95[0] <= b.ci95[1] and b.ci95[0] <= a.ci95[1]
 
 
-def repaid(b: dict) -> str:
+def repaid(requests_by_tokens: int | None, requests_by_seconds: int | None) -> str:
     """'after 1,234 requests by prompt tokens, 56 by seconds' (or 'never' where a request saves nothing)."""
 
     def n(x):
         return f"{x:,}" if x is not None else "never"
 
-    return f"{n(b['requests_by_tokens'])} requests by prompt tokens, {n(b['requests_by_seconds'])} by seconds"
+    return f"{n(requests_by_tokens)} requests by prompt tokens, {n(requests_by_seconds)} by seconds"
 
 
 def count(x: int | None) -> str:
@@ -89,34 +102,37 @@ def count(x: int | None) -> str:
     return DASH if x is None else f"{x:,}"
 
 
-def prompt_tokens(arm: dict) -> str:
-    """An arm's mean prompt tokens, '1,234'."""
-    return DASH if arm.get("mean_prompt_tokens") is None else f"{arm['mean_prompt_tokens']:,.0f}"
+def prompt_tokens(mean_prompt_tokens: float | None) -> str:
+    """A mean prompt token count, '1,234'."""
+    return DASH if mean_prompt_tokens is None else f"{mean_prompt_tokens:,.0f}"
 
 
-def largest_fit(sizes: list[dict]) -> dict | None:
-    """The largest size at which the whole knowledge fit the prompt and was asked (arm `context`)."""
-    fitting = [s for s in sizes if s.get("fits") and has(((s.get("arms") or {}).get("context") or {}).get("accuracy"))]
-    return max(fitting, key=lambda s: s["facts"], default=None)
+def _p(p: float) -> str:
+    return f"{p:.1e}" if p < 1e-3 else f"{p:.2g}"
 
 
-def context_vs_rag(size: dict, window: int | None) -> str:
-    """The sentence on the whole knowledge in the prompt against RAG at one size: accuracy, tokens, seconds."""
-    arms = size["arms"]
-    out = (
-        f"{size['facts']} facts ({count(size.get('context_tokens'))} tokens"
-        + (f", window {window:,}" if window else "")
-        + "): "
-        + "; ".join(
-            f"{name} {said(a.get('accuracy'))} with {prompt_tokens(a)} prompt tokens and "
-            f"{seconds(a.get('mean_latency_s'))} per question"
-            for name, a in arms.items()
+def _whole_pct(x: float) -> str:
+    return f"{math.floor(100 * x + 0.5)} %"  # round half up: 12.5 % -> 13 %, not banker's 12 %
+
+
+def describe(c: Comparison) -> str:
+    """One plain sentence for one paired test (evaluate/paired.py); it calls a difference only where the
+    Holm-corrected test does."""
+    n = f"{c.n} shared question{'s' if c.n != 1 else ''}"
+    if c.significant:
+        win_first = c.better == c.a
+        winner, loser = (c.a, c.b) if win_first else (c.b, c.a)
+        acc_w, acc_l = (c.accuracy_a, c.accuracy_b) if win_first else (c.accuracy_b, c.accuracy_a)
+        return (
+            f"{winner} beats {loser} on {n} ({_whole_pct(acc_w)} vs {_whole_pct(acc_l)}, "
+            f"exact McNemar p = {_p(c.p_value)}, Holm-corrected p = {_p(c.p_holm)})."
         )
-    )
-    both = [a.get("accuracy") for a in arms.values()]
-    if len(both) == 2 and overlap(*both) is not None:
-        out += "; the 95% intervals " + ("overlap" if overlap(*both) else "do not overlap")
-    return out + "."
+    accs = f"{_whole_pct(c.accuracy_a)} vs {_whole_pct(c.accuracy_b)}"
+    if _p(c.p_value) == _p(c.p_holm):
+        stats = f"p = {_p(c.p_holm)}"
+    else:  # the raw test may look significant: show that the corrected one is what decides
+        stats = f"exact McNemar p = {_p(c.p_value)}, Holm-corrected p = {_p(c.p_holm)}"
+    return f"no significant difference between {c.a} and {c.b} on {n} ({accs}, {stats})."
 
 
 def quoted(text) -> str:

@@ -6,9 +6,13 @@ matplotlib is imported lazily, with the Agg backend, so importing ragft costs no
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ragft.report.numbers import arm_kind, pct
+from ragft.evaluate.results import Rate, RunResults
+from ragft.report.numbers import arm_kind, has, pct
+
+if TYPE_CHECKING:  # the studies draw their charts with these functions
+    from ragft.studies import augmentation, generalization, learning_curve
 
 _COLORS = {(False, False): "#8c8c8c", (True, False): "#3b75af", (False, True): "#e1812c", (True, True): "#7b4ea3"}
 
@@ -32,24 +36,24 @@ def png_bytes(fig: Any, plt: Any) -> bytes:
         plt.close(fig)
 
 
-def accuracy_png(results: dict) -> bytes:
+def accuracy_png(results: RunResults) -> bytes:
     """One bar per arm (display order), Wilson 95% error bars, labels like '87% (87/100)'; arms with n=0 show '—'."""
     plt = load_pyplot()
-    arms = results.get("arms") or {}
+    arms = results.arms
     names = list(arms)
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for i, name in enumerate(names):
         arm = arms[name]
-        n, acc = arm.get("n") or 0, arm.get("accuracy")
+        n, acc = arm.n, arm.accuracy
         if not n or acc is None:
             ax.text(i, 2, "—", ha="center", va="bottom", fontsize=9)
             continue
-        lo, hi = arm.get("ci95") or (acc, acc)
+        lo, hi = arm.ci95
         y = 100 * acc
         err = [[max(0.0, y - 100 * lo)], [max(0.0, 100 * hi - y)]]
-        ax.bar(i, y, color=_COLORS[arm_kind(name, arm)], width=0.6)
+        ax.bar(i, y, color=_COLORS[arm_kind(arm)], width=0.6)
         ax.errorbar(i, y, yerr=err, fmt="none", ecolor="black", capsize=4, linewidth=1)
-        ax.text(i, y + err[1][0] + 2, f"{pct(acc)} ({arm.get('correct', 0)}/{n})", ha="center", va="bottom", fontsize=9)
+        ax.text(i, y + err[1][0] + 2, f"{pct(acc)} ({arm.correct}/{n})", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(names)), names)
     ax.set_xlim(-0.6, max(len(names), 1) - 0.4)
     ax.set_ylim(0, 115)
@@ -92,11 +96,11 @@ def study_png(fig, ax, plt, title: str, ylabel: str) -> bytes:
     return png_bytes(fig, plt)
 
 
-def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: str | None = None) -> bool:
-    """One bar for a rate ({value, n, ci95}) with its Wilson interval; nothing (False) where nothing was measured."""
-    if not rate or not rate.get("n") or rate.get("value") is None:
+def _rate_bar(ax, x: float, rate: Rate | None, width: float, color: str, label: str | None = None) -> bool:
+    """One bar for a rate with its Wilson interval; nothing (False) where nothing was measured."""
+    if not has(rate):
         return False
-    y, (lo, hi) = 100 * rate["value"], rate["ci95"]
+    y, (lo, hi) = 100 * rate.value, rate.ci95
     ax.bar(x, y, width=width * 0.9, color=color, label=label)
     ax.errorbar(
         x,
@@ -110,7 +114,7 @@ def _rate_bar(ax, x: float, rate: dict | None, width: float, color: str, label: 
     return True
 
 
-def grouped_bars(ax, groups: list[str], series: dict[str, list[dict | None]]) -> None:
+def grouped_bars(ax, groups: list[str], series: dict[str, list[Rate | None]]) -> None:
     """One group of bars per name in `groups`, one bar per series (its rate for that group), each series labelled
     once for the legend."""
     width = 0.8 / max(len(series), 1)
@@ -121,55 +125,55 @@ def grouped_bars(ax, groups: list[str], series: dict[str, list[dict | None]]) ->
     ax.set_xticks(range(len(groups)), groups)
 
 
-def generalization_png(study: dict | None) -> bytes | None:
+def generalization_png(study: generalization.Result | None) -> bytes | None:
     """Grouped bars: per arm, accuracy on each probe family with its Wilson interval; None without the study."""
-    if not study or not study.get("arms"):
+    if not study or not study.arms:
         return None
     plt = load_pyplot()
-    arms, families = list(study["arms"]), list(study.get("families") or {})
+    arms, families = list(study.arms), list(study.families)
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(arms) + 2), 3.6))
-    grouped_bars(ax, arms, {f: [study["arms"][arm].get(f) for arm in arms] for f in families})
+    grouped_bars(ax, arms, {f: [study.arms[arm].get(f) for arm in arms] for f in families})
     return study_png(fig, ax, plt, "Accuracy per probe family (95% Wilson interval)", "accuracy")
 
 
-def augmentation_png(study: dict | None) -> bytes | None:
+def augmentation_png(study: augmentation.Result | None) -> bytes | None:
     """Closed-book accuracy against phrasings per fact: one line per (method, epochs) and probe family,
     so fine-tunes trained for different numbers of epochs are never joined into one line."""
-    points = (study or {}).get("points") or []
+    points = study.points if study else []
     if not points:
         return None
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     styles = {"train": ":", "paraphrase": "-", "reversed": "--"}
-    groups = list(dict.fromkeys((p["method"], p["epochs"]) for p in points))
+    groups = list(dict.fromkeys((p.method, p.epochs) for p in points))
     for (method, epochs), color in zip(groups, PALETTE * len(groups)):
-        mine = sorted((p for p in points if (p["method"], p["epochs"]) == (method, epochs)), key=lambda p: p["k"])
+        mine = sorted((p for p in points if (p.method, p.epochs) == (method, epochs)), key=lambda p: p.k)
         for family, style in styles.items():
-            xs = [p["k"] for p in mine if p.get(family)]
-            ys = [100 * p[family]["value"] for p in mine if p.get(family)]
-            if xs:
+            measured = [(p.k, getattr(p, family)) for p in mine if getattr(p, family)]
+            if measured:
+                xs, ys = [k for k, _ in measured], [100 * r.value for _, r in measured]
                 ax.plot(xs, ys, style, marker="o", color=color, label=f"{method}, {epochs} ep: {family}")
     ax.set_xscale("log")
-    ks = sorted({p["k"] for p in points})
+    ks = sorted({p.k for p in points})
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.set_xlabel("phrasings per fact in training (k)")
     return study_png(fig, ax, plt, "Fine-tuning on k phrasings per fact", "closed-book accuracy")
 
 
-def learning_curve_png(study: dict | None) -> bytes | None:
+def learning_curve_png(study: learning_curve.Result | None) -> bytes | None:
     """Accuracy on the trained phrasing (dotted) and held-out paraphrases (solid) against epochs, per fine-tune."""
-    curves = (study or {}).get("finetunes") or {}
-    if not any(c.get("points") for c in curves.values()):
+    curves = study.finetunes if study else {}
+    if not any(c.points for c in curves.values()):
         return None
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for (variant, curve), color in zip(curves.items(), PALETTE * len(curves)):
         for family, style in (("train", ":"), ("paraphrase", "-")):
-            pts = [p for p in curve["points"] if p.get(family)]
+            pts = [p for p in curve.points if p.families.get(family)]
             if pts:
                 ax.plot(
-                    [p["epoch"] for p in pts],
-                    [100 * p[family]["value"] for p in pts],
+                    [p.epoch for p in pts],
+                    [100 * p.families[family].value for p in pts],
                     style,
                     marker="o",
                     markersize=3,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ragft.atomic import write_bytes, write_text
+from ragft.evaluate.results import SeedsResults
 from ragft.report.document import Bullets, Document, Image, Links, Note, Part, Table
 from ragft.report.html import render_document as render_html
 from ragft.report.markdown import render_document as render_markdown
@@ -16,49 +17,41 @@ NOTE = (
 )
 
 
-def seed_rows(results: dict) -> tuple[list[str], list[list[str]]]:
-    study = results["experiments"]["seeds"]
-    runs = study["seeds"]
-    head = ["arm", "measure", *[f"seed {r['seed']}" for r in runs], "mean ± std"]
+def seed_rows(results: SeedsResults) -> tuple[list[str], list[list[str]]]:
+    study = results.experiments.seeds
+    head = ["arm", "measure", *[f"seed {r.seed}" for r in study.seeds], "mean ± std"]
     rows = []
-    for arm, measures in study["arms"].items():
+    for arm, measures in study.arms.items():
         for measure, s in measures.items():
             rows.append(
-                [
-                    arm,
-                    measure,
-                    *[f"{100 * v:.1f}%" for v in s["values"]],
-                    f"{100 * s['mean']:.1f}% ± {100 * s['std']:.1f}",
-                ]
+                [arm, measure, *[f"{100 * v:.1f}%" for v in s.values], f"{100 * s.mean:.1f}% ± {100 * s.std:.1f}"]
             )
     return head, rows
 
 
-def findings(results: dict) -> list[str]:
-    study = results["experiments"]["seeds"]
-    out = [
-        f"{len(study['seeds'])} seeds (training and data seeds {', '.join(str(r['seed']) for r in study['seeds'])})."
-    ]
-    acc = {arm: m["accuracy"] for arm, m in study["arms"].items()}
+def findings(results: SeedsResults) -> list[str]:
+    study = results.experiments.seeds
+    out = [f"{len(study.seeds)} seeds (training and data seeds {', '.join(str(r.seed) for r in study.seeds)})."]
+    acc = {arm: m["accuracy"] for arm, m in study.arms.items()}
     if acc:
-        best = max(acc, key=lambda a: acc[a]["mean"])
+        best = max(acc, key=lambda a: acc[a].mean)
         out.append(
-            f"Best on average: {best}, {100 * acc[best]['mean']:.1f}% ± {100 * acc[best]['std']:.1f} "
+            f"Best on average: {best}, {100 * acc[best].mean:.1f}% ± {100 * acc[best].std:.1f} "
             f"(mean ± sample std over seeds)."
         )
     return out
 
 
-def seeds_png(results: dict) -> bytes:
-    study = results["experiments"]["seeds"]
+def seeds_png(results: SeedsResults) -> bytes:
+    study = results.experiments.seeds
     plt = load_pyplot()
-    arms = list(study["arms"])
+    arms = list(study.arms)
     fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(arms) + 2), 3.2))
     for i, arm in enumerate(arms):
-        s = study["arms"][arm]["accuracy"]
-        ax.bar(i, 100 * s["mean"], color="#3b75af", width=0.6, alpha=0.6)
-        ax.errorbar(i, 100 * s["mean"], yerr=100 * s["std"], fmt="none", ecolor="black", capsize=4)
-        ax.plot([i] * len(s["values"]), [100 * v for v in s["values"]], "o", color="black", markersize=3)
+        s = study.arms[arm]["accuracy"]
+        ax.bar(i, 100 * s.mean, color="#3b75af", width=0.6, alpha=0.6)
+        ax.errorbar(i, 100 * s.mean, yerr=100 * s.std, fmt="none", ecolor="black", capsize=4)
+        ax.plot([i] * len(s.values), [100 * v for v in s.values], "o", color="black", markersize=3)
     ax.set_xticks(range(len(arms)), arms)
     ax.set_ylim(0, 105)
     ax.set_ylabel("accuracy")
@@ -68,11 +61,11 @@ def seeds_png(results: dict) -> bytes:
     return png_bytes(fig, plt)
 
 
-def seed_document(results: dict) -> Document:
+def seed_document(results: SeedsResults) -> Document:
     head, rows = seed_rows(results)
-    links = [(f"{r['run']}/report.html", f"seed {r['seed']}") for r in results["experiments"]["seeds"]["seeds"]]
+    links = [(f"{r.run}/report.html", f"seed {r.seed}") for r in results.experiments.seeds.seeds]
     return Document(
-        f"ragft report: {results['run_name']} (seeds)",
+        f"ragft report: {results.run_name} (seeds)",
         "",
         [
             Part("Findings", [Bullets(findings(results))]),
@@ -82,7 +75,7 @@ def seed_document(results: dict) -> Document:
     )
 
 
-def render_seed_reports(results: dict, out_dir: Path) -> None:
+def render_seed_reports(results: SeedsResults, out_dir: Path) -> None:
     png = seeds_png(results)
     write_bytes(out_dir / "seeds.png", png)
     doc = seed_document(results)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragft.atomic import write_bytes, write_text
+from ragft.evaluate.results import RunResults
+from ragft.report.content import losses_of
 from ragft.report.document import ACCURACY_PNG, LOSS_PNG
 from ragft.report.html import render_html
 from ragft.report.markdown import render_markdown
@@ -21,12 +23,12 @@ class Charts:
     studies: dict[str, bytes]  # {file name: PNG}
 
 
-def draw_charts(results: dict) -> Charts:
+def draw_charts(results: RunResults) -> Charts:
     """Every plot of the report (the slow part of rendering): drawn before the timings are final."""
-    return Charts(accuracy_png(results), loss_png((results.get("finetune") or {}).get("losses")), study_pngs(results))
+    return Charts(accuracy_png(results), loss_png(losses_of(results.finetune)), study_pngs(results))
 
 
-def write_reports(results: dict, records: list[dict], out_dir: Path, charts: Charts) -> list[Path]:
+def write_reports(results: RunResults, records: list[dict], out_dir: Path, charts: Charts) -> list[Path]:
     """Write out_dir/report.md, report.html and the PNGs (each atomically) and return the first three paths."""
     out_dir = Path(out_dir)
     md_path, html_path, png_path = out_dir / "report.md", out_dir / "report.html", out_dir / ACCURACY_PNG
@@ -40,6 +42,6 @@ def write_reports(results: dict, records: list[dict], out_dir: Path, charts: Cha
     return [md_path, html_path, png_path]
 
 
-def render_reports(results: dict, records: list[dict], out_dir: Path) -> list[Path]:
+def render_reports(results: RunResults, records: list[dict], out_dir: Path) -> list[Path]:
     """Draw the charts and write every report file."""
     return write_reports(results, records, out_dir, draw_charts(results))

@@ -5,9 +5,8 @@ are the config's `variants`."""
 from __future__ import annotations
 
 from ragft.evaluate.records import family_metrics
-from ragft.evaluate.results import Closed, Rate
-from ragft.report.numbers import DASH, pct, rate_cell
-from ragft.report.numbers import study as results_of
+from ragft.evaluate.results import Closed, Rate, RunResults
+from ragft.report.numbers import DASH, pct, rate_cell, value
 from ragft.report.plots import augmentation_png
 from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
@@ -66,28 +65,27 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     return {"augmentation": augmentation(inp.known, inp.arms, inp.finetunes)}, []
 
 
-def section(results: dict) -> Section | None:
-    study = results_of(results, "augmentation")
-    if not study or not study.get("points"):
+def section(results: RunResults) -> Section | None:
+    study: Result | None = results.study("augmentation")
+    if not study or not study.points:
         return None
-    points = study["points"]
+    points = study.points
     findings = []
     # Only fine-tunes trained for the same number of epochs are compared along k.
-    for method, epochs in dict.fromkeys((p["method"], p["epochs"]) for p in points):
-        mine = [p for p in points if (p["method"], p["epochs"]) == (method, epochs) and p.get("paraphrase")]
+    for method, epochs in dict.fromkeys((p.method, p.epochs) for p in points):
+        mine = [p for p in points if (p.method, p.epochs) == (method, epochs) and p.paraphrase]
         if len(mine) >= 2:
             lo, hi = mine[0], mine[-1]
             findings.append(
-                f"{method}, {epochs} epochs: held-out paraphrases {pct(lo['paraphrase']['value'])} "
-                f"with k = {lo['k']} phrasing(s) per fact, {pct(hi['paraphrase']['value'])} with "
-                f"k = {hi['k']} (trained phrasing: {pct(lo['train']['value'])} → "
-                f"{pct(hi['train']['value'])})."
+                f"{method}, {epochs} epochs: held-out paraphrases {pct(value(lo.paraphrase))} "
+                f"with k = {lo.k} phrasing(s) per fact, {pct(value(hi.paraphrase))} with "
+                f"k = {hi.k} (trained phrasing: {pct(value(lo.train))} → {pct(value(hi.train))})."
             )
         elif mine:
             p = mine[0]
             findings.append(
-                f"{method}, {epochs} epochs, k = {p['k']}: {pct(p['paraphrase']['value'])} on held-out "
-                f"paraphrases, {pct(p['train']['value'])} on the trained phrasing."
+                f"{method}, {epochs} epochs, k = {p.k}: {pct(value(p.paraphrase))} on held-out "
+                f"paraphrases, {pct(value(p.train))} on the trained phrasing."
             )
     head = [
         "fine-tune",
@@ -103,24 +101,24 @@ def section(results: dict) -> Section | None:
     ]
     rows = [
         [
-            p["variant"],
-            p["method"],
-            str(p["epochs"]),
-            str(p["k"]),
-            rate_cell(p.get("train")),
-            rate_cell(p.get("paraphrase")),
-            rate_cell(p.get("reversed")),
-            str(p["examples"]),
-            str(p["train_tokens"]),
-            f"{p['seconds']:.1f}",
+            p.variant,
+            p.method,
+            str(p.epochs),
+            str(p.k),
+            rate_cell(p.train),
+            rate_cell(p.paraphrase),
+            rate_cell(p.reversed),
+            str(p.examples),
+            str(p.train_tokens),
+            f"{p.seconds:.1f}",
         ]
         for p in points
     ]
     return Section("Augmentation", findings or [DASH], head, rows, NOTE, "augmentation.png")
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"augmentation.png": augmentation_png(results_of(results, "augmentation"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"augmentation.png": augmentation_png(results.study("augmentation"))}
 
 
 STUDY = Study(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from ragft.evaluate.behaviour import behaviour
-from ragft.evaluate.decision import need_row, ranked
-from ragft.evaluate.paired import describe
-from ragft.evaluate.results import Closed, Comparison, Rate
+from ragft.evaluate.decision import ranked
+from ragft.evaluate.results import Closed, Comparison, DecisionRow, Rate, RunResults
+from ragft.report.decision import need_row, ranked_row
 from ragft.report.lifecycle_plots import tilt_labels, two_panels
-from ragft.report.numbers import DASH, has, listing, pct, rate_cell, repaid, said, seconds, study
+from ragft.report.numbers import describe, has, listing, pct, rate_cell, repaid, said, seconds
 from ragft.report.plots import grouped_bars, load_pyplot, study_png
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study, StudyInput
@@ -76,85 +76,84 @@ class Result(Closed):
     break_even: list[BreakEven]
 
 
-def best_arm(arms: dict, key: str = "all_rules") -> str | None:
-    rated = {name: arm[key] for name, arm in arms.items() if has(arm.get(key))}
-    return max(rated, key=lambda a: rated[a]["value"]) if rated else None
+def best_arm(arms: dict[str, Arm]) -> str | None:
+    rated = {name: arm.all_rules for name, arm in arms.items() if has(arm.all_rules)}
+    return max(rated, key=lambda a: rated[a].value) if rated else None
 
 
-def section(results: dict) -> Section | None:
-    found = study(results, "behaviour")
-    arms = (found or {}).get("arms") or {}
-    if not any(has(a.get("all_rules")) for a in arms.values()):
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("behaviour")
+    arms = found.arms if found else {}
+    if not any(has(a.all_rules) for a in arms.values()):
         return None
-    task = found.get("task") or {}
-    rules = found.get("rules") or {}
+    rules = found.rules
     top = best_arm(arms)
     headline = [
-        f"All {len(rules)} style rules at once on {task.get('test', DASH)} held-out requests: "
-        f"{listing({a: arm.get('all_rules') for a, arm in arms.items()})}."
+        f"All {len(rules)} style rules at once on {found.task.test} held-out requests: "
+        f"{listing({a: arm.all_rules for a, arm in arms.items()})}."
     ]
-    tests = (found.get("comparisons") or {}).get("all_rules") or []
-    called = [c for c in tests if top in (c["a"], c["b"]) and c["significant"]]
+    tests = found.comparisons.get("all_rules") or []
+    called = [c for c in tests if top in (c.a, c.b) and c.significant]
     headline += [describe(c) for c in called]  # arm names stay as written, even first
     findings = list(headline)
-    if any(has(a.get("schema")) for a in arms.values()):
+    json_asked = any(has(a.schema_) for a in arms.values())
+    if json_asked:
         findings.append(
-            "A JSON object with exactly the required keys: "
-            f"{listing({a: arm.get('schema') for a, arm in arms.items()})}."
+            f"A JSON object with exactly the required keys: {listing({a: arm.schema_ for a, arm in arms.items()})}."
         )
     for name, arm in arms.items():
-        broken = sorted(((r["value"], rule) for rule, r in (arm.get("rules") or {}).items() if has(r)))
+        broken = sorted((r.value, rule) for rule, r in arm.rules.items() if has(r))
         if broken and broken[0][0] < 1:
             findings.append(f"{name}'s weakest rule: {broken[0][1]}, kept in {pct(broken[0][0])} of replies.")
     findings.append(
         "Per request: "
         + "; ".join(
-            f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])} (median of "
-            f"{arm['latency_s']['n']} timed alone)"
+            f"{a} {arm.mean_prompt_tokens:,.0f} prompt tokens, {seconds(arm.latency_s.median)} (median of "
+            f"{arm.latency_s.n} timed alone)"
             for a, arm in arms.items()
         )
         + "."
     )
-    for model, t in (found.get("training") or {}).items():
+    for model, t in found.training.items():
         findings.append(
-            f"{model} trained on {t['examples']} conversations ({t['train_tokens']:,} tokens, "
-            f"{t['epochs']} epoch(s), {t['method']}) in {seconds(t['seconds'])}."
+            f"{model} trained on {t.examples} conversations ({t.train_tokens:,} tokens, "
+            f"{t.epochs} epoch(s), {t.method}) in {seconds(t.seconds)}."
         )
-    for b in found.get("break_even") or []:
+    for b in found.break_even:
         findings.append(
-            f"{b['finetuned']} against {b['against']}: {b['prompt_tokens_saved']:,.0f} prompt tokens and "
-            f"{seconds(abs(b['seconds_saved']))} {'saved' if b['seconds_saved'] >= 0 else 'lost'} per "
-            f"request; training repaid after {repaid(b)}."
+            f"{b.finetuned} against {b.against}: {b.prompt_tokens_saved:,.0f} prompt tokens and "
+            f"{seconds(abs(b.seconds_saved))} {'saved' if b.seconds_saved >= 0 else 'lost'} per "
+            f"request; training repaid after {repaid(b.requests_by_tokens, b.requests_by_seconds)}."
         )
-    extra = ["JSON object"] if any(has(a.get("schema")) for a in arms.values()) else []
+    extra = ["JSON object"] if json_asked else []
     head = ["arm", "prompt", "prompt tokens", "latency (median)", "all rules", *extra, *rules]
     rows = [
         [
             name,
-            arm.get("prompt", DASH),
-            f"{arm['mean_prompt_tokens']:,.0f}",
-            seconds(arm["latency_s"]["median"]),
-            rate_cell(arm.get("all_rules")),
-            *([rate_cell(arm.get("schema"))] if extra else []),
-            *(said(arm["rules"].get(rule)) for rule in rules),
+            arm.prompt,
+            f"{arm.mean_prompt_tokens:,.0f}",
+            seconds(arm.latency_s.median),
+            rate_cell(arm.all_rules),
+            *([rate_cell(arm.schema_)] if extra else []),
+            *(said(arm.rules.get(rule)) for rule in rules),
         ]
         for name, arm in arms.items()
     ]
-    note = found.get("note", "") + " Rules: " + "; ".join(f"{rule}: {what}" for rule, what in rules.items()) + "."
+    note = found.note + " Rules: " + "; ".join(f"{rule}: {what}" for rule, what in rules.items()) + "."
     return Section(
         "Behaviour: a house style by prompting or fine-tuning", findings, head, rows, note, "behaviour.png", headline
     )
 
 
-def png(found: dict | None) -> bytes | None:
+def png(found: Result | None) -> bytes | None:
     """Prompt tokens per request (left); all rules at once, and the JSON object where asked, per arm (right)."""
-    arms = (found or {}).get("arms") or {}
-    if not any(has(a.get("all_rules")) for a in arms.values()):
+    arms = found.arms if found else {}
+    if not any(has(a.all_rules) for a in arms.values()):
         return None
     plt = load_pyplot()
     names = list(arms)
     fig, cost, ax = two_panels(plt, len(names))
-    tokens = [arm["mean_prompt_tokens"] for arm in arms.values()]
+    tokens = [arm.mean_prompt_tokens for arm in arms.values()]
     cost.bar(range(len(names)), tokens, color="#8c8c8c", width=0.6)
     for i, t in enumerate(tokens):
         cost.text(i, t, f"{t:,.0f}", ha="center", va="bottom", fontsize=7)
@@ -163,85 +162,84 @@ def png(found: dict | None) -> bytes | None:
     cost.set_ylabel("prompt tokens per request")
     cost.set_title("Prompt size", fontsize=9)
     cost.spines[["top", "right"]].set_visible(False)
-    series = {"all style rules": [a.get("all_rules") for a in arms.values()]}
-    if any(has(a.get("schema")) for a in arms.values()):
-        series["JSON object, right keys"] = [a.get("schema") for a in arms.values()]
+    series = {"all style rules": [a.all_rules for a in arms.values()]}
+    if any(has(a.schema_) for a in arms.values()):
+        series["JSON object, right keys"] = [a.schema_ for a in arms.values()]
     grouped_bars(ax, names, series)
     tilt_labels(ax)
     return study_png(fig, ax, plt, "Held-out requests in the house style (95% Wilson interval)", "share of replies")
 
 
-def _behaviour(results: dict) -> tuple[dict, dict]:
-    found = study(results, "behaviour") or {}
-    return found.get("arms") or {}, found.get("comparisons") or {}
+def _found(results: RunResults) -> Result | None:
+    return results.study("behaviour")
 
 
-def _kept(row: dict | None) -> dict | None:
+def _kept(row: DecisionRow | None) -> DecisionRow | None:
     """A ranked behaviour row where no arm kept the rule even once names no winner."""
-    if row is not None and not max(row["numbers"]["accuracy"].values()):
-        row["best"], row["numbers"]["winners"] = "none: no arm kept it", []
+    if row is not None and not max(row.numbers.model_extra["accuracy"].values()):
+        numbers = row.numbers.model_copy(update={"winners": []})
+        row = row.model_copy(update={"best": "none: no arm kept it", "numbers": numbers})
     return row
 
 
-def house_style(results: dict) -> dict | None:
-    arms, tests = _behaviour(results)
+def house_style(results: RunResults) -> DecisionRow | None:
+    found = _found(results)
+    if not found:
+        return None
     return _kept(
-        ranked(
+        ranked_row(
             "Hold a house style (tone, what to ask)",
-            {a: arm.get("all_rules") for a, arm in arms.items()},
-            tests.get("all_rules") or [],
+            ranked({a: arm.all_rules for a, arm in found.arms.items()}, found.comparisons.get("all_rules") or []),
             measure="Replies keeping every style rule",
         )
     )
 
 
-def output_format(results: dict) -> dict | None:
-    arms, tests = _behaviour(results)
-    if not any(has(arm.get("schema")) for arm in arms.values()):
+def output_format(results: RunResults) -> DecisionRow | None:
+    found = _found(results)
+    if not found or not any(has(arm.schema_) for arm in found.arms.values()):
         return None
     return _kept(
-        ranked(
+        ranked_row(
             "Hold an output format (JSON)",
-            {a: arm.get("schema") for a, arm in arms.items()},
-            tests.get("schema") or [],
+            ranked({a: arm.schema_ for a, arm in found.arms.items()}, found.comparisons.get("schema") or []),
             measure="A JSON object with exactly the required keys",
         )
     )
 
 
-def short_prompts(results: dict) -> dict | None:
+def short_prompts(results: RunResults) -> DecisionRow | None:
     """Of the arms that hold the style as well as the best one (no significant difference), the one with the
     shortest prompt; the fine-tune's training and when it is repaid beside it."""
     style = house_style(results)
-    arms, _ = _behaviour(results)
     if style is None:
         return None
-    numbers = style["numbers"]  # no winner where no arm kept the style: then no prompt is short enough to be worth it
-    holding = [
-        a for a in arms if numbers["winners"] and (a in numbers["winners"] or a in numbers["not_significantly_worse"])
-    ]
-    top = min(holding, key=lambda a: arms[a]["mean_prompt_tokens"]) if holding else None
+    found = _found(results)
+    arms = found.arms
+    # no winner where no arm kept the style: then no prompt is short enough to be worth it
+    winners, level = style.numbers.winners, style.numbers.model_extra["not_significantly_worse"]
+    holding = [a for a in arms if winners and (a in winners or a in level)]
+    top = min(holding, key=lambda a: arms[a].mean_prompt_tokens) if holding else None
     evidence = (
         "Per request: "
         + "; ".join(
-            f"{a} {arm['mean_prompt_tokens']:,.0f} prompt tokens, {seconds(arm['latency_s']['median'])}"
+            f"{a} {arm.mean_prompt_tokens:,.0f} prompt tokens, {seconds(arm.latency_s.median)}"
             for a, arm in arms.items()
         )
         + f". Holding the style as well as the best: {', '.join(holding) or 'none'}."
     )
-    trained = (study(results, "behaviour") or {}).get("training") or {}
-    evidence += "".join(f" {m} trained once in {seconds(t['seconds'])}." for m, t in trained.items())
+    evidence += "".join(f" {m} trained once in {seconds(t.seconds)}." for m, t in found.training.items())
     evidence += "".join(
-        f" {b['finetuned']} against {b['against']}: repaid after {repaid(b)}."
-        for b in (study(results, "behaviour") or {}).get("break_even") or []
+        f" {b.finetuned} against {b.against}: repaid after {repaid(b.requests_by_tokens, b.requests_by_seconds)}."
+        for b in found.break_even
     )
     return need_row(
         "Short prompts (cost and latency per request)",
         top or "none: no arm kept the style",
         evidence,
         [top] if top else [],
-        prompt_tokens={a: arm["mean_prompt_tokens"] for a, arm in arms.items()},
-        latency_s={a: arm["latency_s"]["median"] for a, arm in arms.items()},
+        prompt_tokens={a: arm.mean_prompt_tokens for a, arm in arms.items()},
+        latency_s={a: arm.latency_s.median for a, arm in arms.items()},
         holding_style=holding,
     )
 
@@ -256,16 +254,15 @@ def check(config, arms: list) -> None:
         raise ValueError("experiments: behaviour fine-tunes and times the model here: it needs the local backend")
 
 
-def approaches(results: dict) -> dict[str, str]:
+def approaches(results: RunResults) -> dict[str, str]:
     """The study's arms, which are not the run's: prompting or fine-tuning, for the recommendation."""
-    return {
-        name: "prompting" if arm.get("model") == "untouched" else "fine-tuning"
-        for name, arm in _behaviour(results)[0].items()
-    }
+    found = _found(results)
+    arms = found.arms if found else {}
+    return {name: "prompting" if arm.model == "untouched" else "fine-tuning" for name, arm in arms.items()}
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"behaviour.png": png(study(results, "behaviour"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"behaviour.png": png(_found(results))}
 
 
 STUDY = Study(

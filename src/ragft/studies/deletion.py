@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import functools
 
-from ragft.evaluate.decision import need_row
 from ragft.evaluate.lifecycle import check_edits, run_edits
-from ragft.evaluate.results import Closed, Rate
+from ragft.evaluate.results import Closed, DecisionRow, Rate, RunResults
+from ragft.report.decision import need_row
 from ragft.report.lifecycle_plots import deletion_png
-from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, study
+from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, value
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study
 
@@ -38,75 +38,59 @@ class Result(Closed):
     arms: dict[str, Arm]
 
 
-def section(results: dict) -> Section | None:
-    found = study(results, "deletion")
-    arms = (found or {}).get("arms") or {}
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("deletion")
+    arms = found.arms if found else {}
     if not measured(arms):
         return None
     headline = [
-        f"{found.get('deleted', DASH)} of {found.get('facts', DASH)} facts deleted. Still stated: "
+        f"{found.deleted} of {found.facts} facts deleted. Still stated: "
         + "; ".join(_revealed(name, a) for name, a in arms.items())
         + "."
     ]
     findings = list(headline)
     findings += [
-        f"{name} stated none of the deleted facts even before deleting them ({said(a['before'])}), so its "
+        f"{name} stated none of the deleted facts even before deleting them ({said(a.before)}), so its "
         "deletion is not tested here."
         for name, a in arms.items()
-        if has(a.get("after")) and has(a.get("before")) and a["before"]["value"] == 0
+        if has(a.after) and has(a.before) and a.before.value == 0
     ]
-    kept = {name: a.get("kept") for name, a in arms.items()}
+    kept = {name: a.kept for name, a in arms.items()}
     if any(has(r) for r in kept.values()):
         findings.append(f"Accuracy on the unchanged facts after deleting: {listing(kept)}.")
-    findings += [f"Example deleted fact: {quoted(e)}." for e in (found.get("examples") or [])[:1]]
+    findings += [f"Example deleted fact: {quoted(e)}." for e in found.examples[:1]]
     head = ["arm", "how", "time to delete", "revealed before", "revealed after", "unchanged facts kept"]
     rows = [
-        [
-            name,
-            a.get("how") or DASH,
-            seconds(a.get("delete_seconds")),
-            rate_cell(a.get("before")),
-            rate_cell(a.get("after")),
-            rate_cell(a.get("kept")),
-        ]
+        [name, a.how or DASH, seconds(a.delete_seconds), rate_cell(a.before), rate_cell(a.after), rate_cell(a.kept)]
         for name, a in arms.items()
     ]
     return Section("Deleting knowledge", findings, head, rows, NOTE, "deletion.png", headline)
 
 
-def _revealed(name: str, arm: dict) -> str:
-    if not has(arm.get("after")):
-        return f"{name} (not deleting) {said(arm.get('before'))}"
-    return (
-        f"{name} {said(arm.get('before'))} before, {said(arm['after'])} after deleting "
-        f"({seconds(arm.get('delete_seconds'))})"
-    )
+def _revealed(name: str, arm: Arm) -> str:
+    if not has(arm.after):
+        return f"{name} (not deleting) {said(arm.before)}"
+    return f"{name} {said(arm.before)} before, {said(arm.after)} after deleting ({seconds(arm.delete_seconds)})"
 
 
-def need(results: dict) -> dict | None:
-    arms = (study(results, "deletion") or {}).get("arms") or {}
-    deleting = [a for a, arm in arms.items() if has(arm.get("after"))]
+def need(results: RunResults) -> DecisionRow | None:
+    found: Result | None = results.study("deletion")
+    arms = found.arms if found else {}
+    deleting = [a for a, arm in arms.items() if has(arm.after)]
     if not deleting:
         return None
-
-    def value(name, key):
-        r = arms[name].get(key)
-        return r["value"] if has(r) else None
-
-    top = min(deleting, key=lambda a: (value(a, "after"), -(value(a, "kept") or 0), arms[a].get("delete_seconds") or 0))
+    top = min(deleting, key=lambda a: (value(arms[a].after), -(value(arms[a].kept) or 0), arms[a].delete_seconds or 0))
     parts = [
-        f"{a} {said(arms[a].get('before'))} before and {said(arms[a]['after'])} after "
-        f"({arms[a].get('how') or 'deleting'}, {seconds(arms[a].get('delete_seconds'))}), "
-        f"{said(arms[a].get('kept'))} right on the facts kept"
+        f"{a} {said(arms[a].before)} before and {said(arms[a].after)} after "
+        f"({arms[a].how or 'deleting'}, {seconds(arms[a].delete_seconds)}), "
+        f"{said(arms[a].kept)} right on the facts kept"
         for a in deleting
     ]
     parts += [
-        f"{a} (not deleting) {said(arm.get('before'))}"
-        for a, arm in arms.items()
-        if a not in deleting and has(arm.get("before"))
+        f"{a} (not deleting) {said(arm.before)}" for a, arm in arms.items() if a not in deleting and has(arm.before)
     ]
     evidence = "Deleted facts still stated: " + "; ".join(parts) + "."
-    untested = [a for a in deleting if value(a, "before") == 0]
+    untested = [a for a in deleting if value(arms[a].before) == 0]
     if untested:
         evidence += f" {', '.join(untested)} stated none of them even before, so its deletion is not tested."
     return need_row(
@@ -114,14 +98,14 @@ def need(results: dict) -> dict | None:
         top,
         evidence,
         [top],
-        revealed_before={a: value(a, "before") for a in arms},
-        revealed_after={a: value(a, "after") for a in deleting},
-        delete_seconds={a: arms[a].get("delete_seconds") for a in deleting},
+        revealed_before={a: value(arm.before) for a, arm in arms.items()},
+        revealed_after={a: value(arms[a].after) for a in deleting},
+        delete_seconds={a: arms[a].delete_seconds for a in deleting},
     )
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"deletion.png": deletion_png(study(results, "deletion"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"deletion.png": deletion_png(results.study("deletion"))}
 
 
 STUDY = Study(

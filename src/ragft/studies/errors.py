@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ragft.evaluate.abstention import abstains
 from ragft.evaluate.records import rate
-from ragft.evaluate.results import Closed, Rate
+from ragft.evaluate.results import Closed, Rate, RunResults
 from ragft.rag.citations import without_citations
-from ragft.report.numbers import has, listing, rate_cell, study
+from ragft.report.numbers import has, listing, rate_cell
 from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
 
@@ -49,19 +49,20 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     return {"errors": errors(inp.known, inp.arms)}, []
 
 
-def section(results: dict) -> Section | None:
-    arms = (study(results, "errors") or {}).get("arms") or {}
-    if not any(has(a.get("right")) for a in arms.values()):
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("errors")
+    arms = found.arms if found else {}
+    if not any(has(a.right) for a in arms.values()):
         return None
-    wrong = {name: a["stated_wrong"] for name, a in arms.items()}
+    wrong = {name: a.stated_wrong for name, a in arms.items()}
     headline = [f"Wrong answers stated as fact: {listing(wrong)}."]
-    abstaining = {name: a["abstained"] for name, a in arms.items() if a["abstained"]["value"]}
+    abstaining = {name: a.abstained for name, a in arms.items() if a.abstained.value}
     findings = headline + (
         [f"Abstained instead: {listing(abstaining)}."]
         if abstaining
         else ["No arm abstained on a question the data answers."]
     )
-    rows = [[name, *(rate_cell(a[k]) for k in ("right", "abstained", "stated_wrong"))] for name, a in arms.items()]
+    rows = [[name, *(rate_cell(r) for r in (a.right, a.abstained, a.stated_wrong))] for name, a in arms.items()]
     return Section(
         "How the arms are wrong", findings, ["arm", "right", "abstained", "stated wrong"], rows, NOTE, None, headline
     )

@@ -4,11 +4,10 @@ arm, the arms compared pairwise per family; for a mix of domains, each domain on
 from __future__ import annotations
 
 from ragft.data.sources import mix_parts
-from ragft.evaluate.paired import describe, paired_comparisons
+from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import family_metrics
-from ragft.evaluate.results import Closed, Comparison, Rate
-from ragft.report.numbers import pct, rate_cell
-from ragft.report.numbers import study as results_of
+from ragft.evaluate.results import Closed, Comparison, Rate, RunResults
+from ragft.report.numbers import comparison, describe, pct, rate_cell
 from ragft.report.plots import generalization_png
 from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
@@ -66,44 +65,44 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     return {"generalization": generalization(inp.known, inp.arms, mixed_domains(inp.config.data))}, []
 
 
-def section(results: dict) -> Section | None:
-    study = results_of(results, "generalization")
+def section(results: RunResults) -> Section | None:
+    study: Result | None = results.study("generalization")
     if not study:
         return None
-    families = list(study.get("families") or {})
-    headline = _headline(results, study)
+    families = list(study.families)
+    headline = _headline(results, study.arms, study.comparisons.get("paraphrase", []))
     findings = list(headline)
-    for arm, fams in study["arms"].items():
-        said = [f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n")]
-        findings.append(f"{arm}: " + ", ".join(said) + ".")
-    for domain, per_arm in (study.get("domains") or {}).items():  # a mix of domains: each one on its own
-        said = _headline(results, {"arms": per_arm})
+    for arm, fams in study.arms.items():
+        findings.append(f"{arm}: " + _family_shares(fams, families) + ".")
+    for domain, per_arm in (study.domains or {}).items():  # a mix of domains: each one on its own
+        said = _headline(results, per_arm, [])
         findings.append(
             f"In {domain} alone: "
             + (" ".join(said) if said else "no fine-tune was asked.")
             + " "
-            + "; ".join(
-                f"{arm} "
-                + ", ".join(f"{pct(fams[f]['value'])} {f}" for f in families if fams.get(f) and fams[f].get("n"))
-                for arm, fams in per_arm.items()
-            )
+            + "; ".join(f"{arm} " + _family_shares(fams, families) for arm, fams in per_arm.items())
             + "."
         )
-    rows = [[arm, *(rate_cell(fams.get(f)) for f in families)] for arm, fams in study["arms"].items()]
+    rows = [[arm, *(rate_cell(fams.get(f)) for f in families)] for arm, fams in study.arms.items()]
     return Section("Generalization", findings, ["arm", *families], rows, NOTE, "generalization.png", headline)
 
 
-def _headline(results: dict, study: dict) -> list[str]:
+def _family_shares(fams: dict[str, Rate], families: list[str]) -> str:
+    """'100% train, 25% paraphrase'."""
+    return ", ".join(f"{pct(fams[f].value)} {f}" for f in families if fams.get(f) and fams[f].n)
+
+
+def _headline(results: RunResults, per: dict[str, dict[str, Rate]], paraphrase_tests: list[Comparison]) -> list[str]:
     """The contrasts a reader decides on: the best closed-book fine-tune against the best RAG arm on held-out
     paraphrases (the paired test's verdict), and how the fine-tunes do on reversed questions."""
-    arms = results.get("arms") or {}
-    per = study["arms"]
+    arms = results.arms
 
     def value(arm, family):
-        return ((per.get(arm) or {}).get(family) or {}).get("value")
+        r = (per.get(arm) or {}).get(family)
+        return r.value if r else None
 
-    closed = [a for a in per if arms.get(a, {}).get("finetuned") and not arms.get(a, {}).get("rag")]
-    retrieving = [a for a in per if arms.get(a, {}).get("rag") and not arms.get(a, {}).get("finetuned")]
+    closed = [a for a in per if a in arms and arms[a].finetuned and not arms[a].rag]
+    retrieving = [a for a in per if a in arms and arms[a].rag and not arms[a].finetuned]
     out = []
     scored = [a for a in closed if value(a, "paraphrase") is not None]
     if scored:
@@ -117,9 +116,7 @@ def _headline(results: dict, study: dict) -> list[str]:
             key=lambda a: value(a, "paraphrase"),
             default=None,
         )
-        pair = next(
-            (c for c in (study.get("comparisons") or {}).get("paraphrase", []) if {c["a"], c["b"]} == {best, rag}), None
-        )
+        pair = comparison(paraphrase_tests, best, rag)
         if pair:
             out.append(f"Held-out paraphrases: {describe(pair)}")
     reversed_ft = [value(a, "reversed") for a in closed if value(a, "reversed") is not None]
@@ -132,8 +129,8 @@ def _headline(results: dict, study: dict) -> list[str]:
     return out
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"generalization.png": generalization_png(results_of(results, "generalization"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"generalization.png": generalization_png(results.study("generalization"))}
 
 
 STUDY = Study(

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
-from ragft.evaluate.results import Closed
+from ragft.evaluate.results import Closed, Rate, RunResults
 from ragft.report.numbers import pct, rate_cell
-from ragft.report.numbers import study as results_of
 from ragft.report.plots import learning_curve_png
 from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
@@ -21,10 +20,15 @@ NOTE = (
 
 class Point(Closed):
     model_config = ConfigDict(extra="allow")  # plus {family: accuracy} for each probe family asked
+    __pydantic_extra__: dict[str, Rate] = Field(init=False)
 
     epoch: int
     seconds: float
     train_tokens: int
+
+    @property
+    def families(self) -> dict[str, Rate]:
+        return self.__pydantic_extra__ or {}
 
 
 class Curve(Closed):
@@ -53,32 +57,36 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     }, []
 
 
-def section(results: dict) -> Section | None:
-    study = results_of(results, "learning_curve")
-    if not study or not study.get("finetunes"):
+def section(results: RunResults) -> Section | None:
+    study: Result | None = results.study("learning_curve")
+    if not study or not study.finetunes:
         return None
     findings, rows = [], []
-    for variant, curve in study["finetunes"].items():
-        points = curve["points"]
-        share = f"{100 * curve['trainable_share']:.2f} % of {curve['total_parameters']:,} parameters trained"
+    for variant, curve in study.finetunes.items():
+        points = curve.points
+        share = f"{100 * curve.trainable_share:.2f} % of {curve.total_parameters:,} parameters trained"
         if points:
-            best = max(points, key=lambda p: (p.get("paraphrase") or p.get("train") or {}).get("value") or 0)
+
+            def share_of(p: Point, family: str) -> float | None:
+                r = p.families.get(family)
+                return r.value if r else None
+
+            best = max(points, key=lambda p: share_of(p, "paraphrase") or share_of(p, "train") or 0)
             last = points[-1]
             findings.append(
-                f"{variant} ({curve['method']}, {share}): trained phrasing "
-                f"{pct((last.get('train') or {}).get('value'))}, "
-                f"held-out paraphrases {pct((last.get('paraphrase') or {}).get('value'))} after {last['epoch']} epochs "
-                f"({last['train_tokens']:,} tokens, {last['seconds']:.0f} s); paraphrases peaked at "
-                f"{pct((best.get('paraphrase') or {}).get('value'))} at epoch {best['epoch']}."
+                f"{variant} ({curve.method}, {share}): trained phrasing {pct(share_of(last, 'train'))}, "
+                f"held-out paraphrases {pct(share_of(last, 'paraphrase'))} after {last.epoch} epochs "
+                f"({last.train_tokens:,} tokens, {last.seconds:.0f} s); paraphrases peaked at "
+                f"{pct(share_of(best, 'paraphrase'))} at epoch {best.epoch}."
             )
         rows += [
             [
                 variant,
-                str(p["epoch"]),
-                f"{p['train_tokens']:,}",
-                f"{p['seconds']:.1f}",
-                rate_cell(p.get("train")),
-                rate_cell(p.get("paraphrase")),
+                str(p.epoch),
+                f"{p.train_tokens:,}",
+                f"{p.seconds:.1f}",
+                rate_cell(p.families.get("train")),
+                rate_cell(p.families.get("paraphrase")),
             ]
             for p in points
         ]
@@ -86,8 +94,8 @@ def section(results: dict) -> Section | None:
     return Section("Learning curve", findings, head, rows, NOTE, "learning_curve.png")
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"learning_curve.png": learning_curve_png(results_of(results, "learning_curve"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"learning_curve.png": learning_curve_png(results.study("learning_curve"))}
 
 
 STUDY = Study(

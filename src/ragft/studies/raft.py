@@ -4,11 +4,12 @@ against the untouched model and the plain fine-tune given the same passages, on 
 from __future__ import annotations
 
 from ragft.evaluate.decision import COMBINE, ranked
-from ragft.evaluate.paired import describe, paired_comparisons
+from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import family_metrics
-from ragft.evaluate.results import Closed, Comparison, Rate
+from ragft.evaluate.results import Closed, Comparison, DecisionRow, Rate, RunResults
+from ragft.report.decision import ranked_row
 from ragft.report.lifecycle_plots import raft_png
-from ragft.report.numbers import DASH, count, has, listing, measured, rate_cell, seconds, sentence, study
+from ragft.report.numbers import DASH, count, describe, has, listing, measured, rate_cell, seconds, sentence
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study, StudyInput
 
@@ -58,49 +59,49 @@ def run(inp: StudyInput) -> tuple[dict, list[dict]]:
     return {"raft": raft(inp.known, inp.arms, inp.finetunes)}, []
 
 
-def section(results: dict) -> Section | None:
-    found = study(results, "raft")
-    arms = (found or {}).get("arms") or {}
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("raft")
+    arms = found.arms if found else {}
     if not measured(arms):
         return None
-    comparisons = found.get("comparisons") or []
     first = next(iter(arms))  # the RAFT fine-tune
     headline = [f"Accuracy: {listing(arms)}."]
-    headline += [sentence(describe(c)) for c in comparisons if first in (c["a"], c["b"])]
-    findings = headline + [sentence(describe(c)) for c in comparisons if first not in (c["a"], c["b"])]
+    headline += [sentence(describe(c)) for c in found.comparisons if first in (c.a, c.b)]
+    findings = headline + [sentence(describe(c)) for c in found.comparisons if first not in (c.a, c.b)]
     findings += [
-        f"{variant} trained on {t['examples']} examples ({t['train_tokens']:,} tokens, {t['epochs']} "
-        f"epoch(s), {t['method']}) in {seconds(t['seconds'])}."
-        for variant, t in (found.get("training") or {}).items()
+        f"{variant} trained on {t.examples} examples ({t.train_tokens:,} tokens, {t.epochs} "
+        f"epoch(s), {t.method}) in {seconds(t.seconds)}."
+        for variant, t in found.training.items()
     ]
     rows = [[name, rate_cell(r), _training(results, found, name)] for name, r in arms.items()]
     return Section("RAFT", findings, ["arm", "accuracy", "training"], rows, NOTE, "raft.png", headline)
 
 
-def _training(results: dict, found: dict, arm: str) -> str:
+def _training(results: RunResults, found: Result, arm: str) -> str:
     """The training behind an arm: the RAFT study's own record, else the run's fine-tune the arm is named after."""
-    if not (results.get("arms") or {}).get(arm, {}).get("finetuned") and arm not in (found.get("training") or {}):
+    finetuned = arm in results.arms and results.arms[arm].finetuned
+    if not finetuned and arm not in found.training:
         return "none (untouched model)"
-    t = (found.get("training") or {}).get(arm) or (results.get("finetunes") or {}).get(arm.split("+")[0])
+    t = found.training.get(arm) or results.finetunes.get(arm.split("+")[0])
     if not t:
         return DASH
-    return f"{t.get('examples', DASH)} examples, {count(t.get('train_tokens'))} tokens, {seconds(t.get('seconds'))}"
+    examples = DASH if t.examples is None else t.examples
+    return f"{examples} examples, {count(t.train_tokens)} tokens, {seconds(t.seconds)}"
 
 
-def need(results: dict) -> dict | None:
+def need(results: RunResults) -> DecisionRow | None:
     """RAFT against RAG and the plain fine-tune with RAG, on the same questions (it replaces the arms-only row)."""
-    found = study(results, "raft")
-    if not found or not any(has(r) for r in (found.get("arms") or {}).values()):
+    found: Result | None = results.study("raft")
+    if not found or not any(has(r) for r in found.arms.values()):
         return None
     trained = "".join(
-        f" {v} trained in {seconds(t.get('seconds'))} on {t.get('examples')} examples."
-        for v, t in (found.get("training") or {}).items()
+        f" {v} trained in {seconds(t.seconds)} on {t.examples} examples." for v, t in found.training.items()
     )
-    return ranked(COMBINE, found["arms"], found.get("comparisons") or [], trained)
+    return ranked_row(COMBINE, ranked(found.arms, found.comparisons), trained)
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"raft.png": raft_png(study(results, "raft"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"raft.png": raft_png(results.study("raft"))}
 
 
 STUDY = Study(

@@ -6,11 +6,11 @@ tests), beside the tokens and seconds it cost. Computed from the run's records: 
 from __future__ import annotations
 
 from ragft.evaluate.arms import DEFAULT_VARIANT
-from ragft.evaluate.decision import need_row
 from ragft.evaluate.paired import holm, paired_comparisons
 from ragft.evaluate.records import rate
-from ragft.evaluate.results import Closed, Rate
-from ragft.report.numbers import DASH, count, has, pct, rate_cell, said, seconds, study
+from ragft.evaluate.results import Closed, DecisionRow, Rate, RunResults
+from ragft.report.decision import need_row
+from ragft.report.numbers import DASH, count, has, pct, rate_cell, said, seconds
 from ragft.report.recipe_plots import recipes_png
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study, StudyInput
@@ -138,55 +138,49 @@ def _tests(pairs: dict[tuple, tuple[str, str]], rows: list[dict]) -> dict[tuple,
     }
 
 
-def _p(test: dict | None) -> str:
+def _p(test: Test | None) -> str:
     if not test:
         return DASH
-    sign = (
-        "+"
-        if test["better_here"] > test["better_there"]
-        else "−"
-        if test["better_here"] < test["better_there"]
-        else "="
-    )
-    return f"{sign} p={test['p_holm']:.2g}{' *' if test['significant'] else ''}"
+    sign = "+" if test.better_here > test.better_there else "−" if test.better_here < test.better_there else "="
+    return f"{sign} p={test.p_holm:.2g}{' *' if test.significant else ''}"
 
 
-def _called(test: dict) -> str:
-    if not test["significant"]:
+def _called(test: Test) -> str:
+    if not test.significant:
         return "no significant difference"
-    return "significantly " + ("better" if test["better_here"] > test["better_there"] else "worse")
+    return "significantly " + ("better" if test.better_here > test.better_there else "worse")
 
 
-def best_recipe(found: dict) -> str | None:
+def best_recipe(found: Result) -> str | None:
     """The fine-tune with the highest closed-book accuracy (fewer training tokens first among equals)."""
-    scored = {v: r for v, r in (found.get("recipes") or {}).items() if has(r.get("closed"))}
+    scored = {v: r for v, r in found.recipes.items() if has(r.closed)}
     if not scored:
         return None
-    return max(scored, key=lambda v: (scored[v]["closed"]["value"], -(scored[v].get("train_tokens") or 0)))
+    return max(scored, key=lambda v: (scored[v].closed.value, -(scored[v].train_tokens or 0)))
 
 
-def section(results: dict) -> Section | None:
-    found = study(results, "recipes")
-    if not found or not found.get("recipes"):
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("recipes")
+    if not found or not found.recipes:
         return None
-    recipes, top = found["recipes"], best_recipe(found)
+    recipes, top = found.recipes, best_recipe(found)
     headline = []
     if top:
         t = recipes[top]
         headline.append(
-            f"Best recipe closed book: {top} ({t['recipe']}, k={t['k']}) {said(t['closed'])}"
-            + (f", chunks {said(recipes[found['baseline']]['closed'])}" if found.get("baseline") else "")
-            + (f"; RAG {said(found['rag'])}" if has(found.get("rag")) else "")
+            f"Best recipe closed book: {top} ({t.recipe}, k={t.k}) {said(t.closed)}"
+            + (f", chunks {said(recipes[found.baseline].closed)}" if found.baseline else "")
+            + (f"; RAG {said(found.rag)}" if has(found.rag) else "")
             + "."
         )
-        test = t.get("vs_chunks")
-        if test:
-            headline.append(f"Against the raw chunks: {_called(test)} (p={test['p_holm']:.2g}, n={test['n']}).")
-        test = t.get("rag_vs_rag")
-        if test and has(t.get("rag")):
+        if t.vs_chunks:
             headline.append(
-                f"{top} with RAG {said(t['rag'])} against RAG alone {said(found['rag'])}: {_called(test)} "
-                f"(p={test['p_holm']:.2g})."
+                f"Against the raw chunks: {_called(t.vs_chunks)} (p={t.vs_chunks.p_holm:.2g}, n={t.vs_chunks.n})."
+            )
+        if t.rag_vs_rag and has(t.rag):
+            headline.append(
+                f"{top} with RAG {said(t.rag)} against RAG alone {said(found.rag)}: {_called(t.rag_vs_rag)} "
+                f"(p={t.rag_vs_rag.p_holm:.2g})."
             )
     findings = headline + [PUBLISHED]
     head = [
@@ -207,53 +201,51 @@ def section(results: dict) -> Section | None:
     rows = [
         [
             v,
-            r["recipe"],
-            str(r["k"]),
-            rate_cell(r.get("closed")),
-            _p(r.get("vs_chunks")),
-            _p(r.get("closed_vs_rag")),
-            rate_cell(r.get("rag")),
-            _p(r.get("rag_vs_rag")),
-            count(r.get("examples")),
-            count(r.get("train_tokens")),
-            seconds(r.get("data_seconds")),
-            seconds(r.get("train_seconds")),
-            f"{r['pairs_kept']}/{r['pairs_proposed']}" if r.get("pairs_kept") is not None else DASH,
+            r.recipe,
+            str(r.k),
+            rate_cell(r.closed),
+            _p(r.vs_chunks),
+            _p(r.closed_vs_rag),
+            rate_cell(r.rag),
+            _p(r.rag_vs_rag),
+            count(r.examples),
+            count(r.train_tokens),
+            seconds(r.data_seconds),
+            seconds(r.train_seconds),
+            f"{r.pairs_kept}/{r.pairs_proposed}" if r.pairs_kept is not None else DASH,
         ]
         for v, r in recipes.items()
     ]
     return Section("Fine-tuning on the documents: recipes", findings, head, rows, NOTE, "recipes.png", headline)
 
 
-def need(results: dict) -> dict | None:
+def need(results: RunResults) -> DecisionRow | None:
     """The best recipe closed book against RAG: a winner only where the paired test calls it."""
-    found = study(results, "recipes")
-    top = best_recipe(found or {})
+    found: Result | None = results.study("recipes")
+    top = best_recipe(found) if found else None
     if top is None:
         return None
-    t, rag, arms = found["recipes"][top], found.get("rag"), results.get("arms") or {}
-    cost = f"{count(t.get('train_tokens'))} training tokens, {seconds(t.get('train_seconds'))} of training"
-    if t.get("data_seconds"):
-        cost += f" and {seconds(t['data_seconds'])} making its data"
-    evidence = f"Best recipe {top} ({t['recipe']}, k={t['k']}) closed book {said(t['closed'])} after {cost}"
-    if t.get("vs_chunks"):
-        evidence += (
-            f"; the raw chunks {said(found['recipes'][found['baseline']]['closed'])} (p={t['vs_chunks']['p_holm']:.2g})"
-        )
-    test = t.get("closed_vs_rag")
+    t, rag = found.recipes[top], found.rag
+    cost = f"{count(t.train_tokens)} training tokens, {seconds(t.train_seconds)} of training"
+    if t.data_seconds:
+        cost += f" and {seconds(t.data_seconds)} making its data"
+    evidence = f"Best recipe {top} ({t.recipe}, k={t.k}) closed book {said(t.closed)} after {cost}"
+    if t.vs_chunks:
+        evidence += f"; the raw chunks {said(found.recipes[found.baseline].closed)} (p={t.vs_chunks.p_holm:.2g})"
+    test = t.closed_vs_rag
     if has(rag):
-        tokens = (arms.get("rag") or {}).get("mean_prompt_tokens")
+        tokens = results.arms["rag"].mean_prompt_tokens if "rag" in results.arms else None
         evidence += f"; RAG {said(rag)}" + (f" at {tokens:,.0f} prompt tokens per question" if tokens else "")
-        evidence += f" (p={test['p_holm']:.2g})" if test else ""
+        evidence += f" (p={test.p_holm:.2g})" if test else ""
     evidence += ". " + PUBLISHED
-    if test and test["significant"]:
-        winners = [top] if test["better_here"] > test["better_there"] else ["rag"]
-    elif test and (t["closed"]["value"] or rag["value"]):
+    if test and test.significant:
+        winners = [top] if test.better_here > test.better_there else ["rag"]
+    elif test and (t.closed.value or rag.value):
         winners = [top, "rag"]  # no difference the test can call
     else:
         winners = []
     if winners == ["rag"]:
-        best = f"rag (best recipe: {top}, {pct(t['closed']['value'])} closed book)"
+        best = f"rag (best recipe: {top}, {pct(t.closed.value)} closed book)"
     else:
         best = " and ".join(winners) + (" (tied)" if len(winners) > 1 else "") if winners else "none: nothing answered"
     return need_row(
@@ -262,14 +254,14 @@ def need(results: dict) -> dict | None:
         evidence,
         winners,
         best_recipe=top,
-        accuracy={v: r["closed"]["value"] for v, r in found["recipes"].items() if has(r.get("closed"))},
-        rag=rag["value"] if has(rag) else None,
-        train_tokens={v: r.get("train_tokens") for v, r in found["recipes"].items()},
+        accuracy={v: r.closed.value for v, r in found.recipes.items() if has(r.closed)},
+        rag=rag.value if has(rag) else None,
+        train_tokens={v: r.train_tokens for v, r in found.recipes.items()},
     )
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"recipes.png": recipes_png(study(results, "recipes"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"recipes.png": recipes_png(results.study("recipes"))}
 
 
 STUDY = Study(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -19,6 +19,9 @@ from ragft.data.unknowns import UNKNOWN
 from ragft.errors import RagftError
 from ragft.plugins import discover
 from ragft.report.section import Section
+
+if TYPE_CHECKING:  # results.py reads study results through this registry
+    from ragft.evaluate.results import DecisionRow, RunResults
 
 ENTRY_POINT_GROUP = "ragft.studies"
 
@@ -67,10 +70,10 @@ class Need:
     study's row for one of those needs replaces the one made from the arms alone."""
 
     rank: int
-    row: Callable[[dict], dict | None]
+    row: Callable[[RunResults], DecisionRow | None]
 
 
-def _no_charts(results: dict) -> dict[str, bytes | None]:
+def _no_charts(results: RunResults) -> dict[str, bytes | None]:
     return {}
 
 
@@ -81,12 +84,13 @@ class Study:
     order: int  # its place among the studies of its phase, and its section's place in the report
     phase: Phase
     run: Run
-    section: Callable[[dict], Section | None]  # from results.json (None: nothing to show)
-    result: type[BaseModel] | None = None  # its results.json["experiments"][name], checked before it is written
-    charts: Callable[[dict], dict[str, bytes | None]] = _no_charts  # {PNG file name: bytes, None when not drawn}
+    result: type[BaseModel]  # its results.json["experiments"][name]: checked before it is written, read back typed
+    section: Callable[[RunResults], Section | None]  # None: nothing to show
+    charts: Callable[[RunResults], dict[str, bytes | None]] = _no_charts  # {PNG file name: bytes, None: not drawn}
     needs: tuple[Need, ...] = ()
     stage: str | None = None  # the timings' name for its run (default: its name; "records" studies are not timed)
-    approaches: Callable[[dict], dict[str, str]] | None = None  # {name: kind} of what it compares besides the arms
+    # {name: kind} of what it compares besides the arms (the recommendation names each winner's kind)
+    approaches: Callable[[RunResults], dict[str, str]] | None = None
     check: Callable[[Any, list], None] | None = None  # (ExperimentConfig, its arms): ValueError if it can't run
     probes: bool = False  # asks the probe families of generated facts (data/probes.py)
     asks_unknowns: bool = False  # asks questions about entities not in the data (data/unknowns.py)
@@ -132,13 +136,11 @@ def get(name: str) -> Study:
     return _registry[name]
 
 
-def check_results(results: dict[str, dict]) -> None:
-    """Each study's results against its `result` type: a number of the wrong kind or an unknown key fails the run
-    before results.json is written, not a reader later."""
-    for name, found in results.items():
-        result = get(name).result
-        if result is not None:
-            result.model_validate(found)
+def typed_result(name: str, found: dict | BaseModel) -> BaseModel:
+    """A study's results as its `result` type: a number of the wrong kind or an unknown key fails the run before
+    results.json is written, and a reader of results.json gets the same class back."""
+    result = get(name).result
+    return found if isinstance(found, result) else result.model_validate(found)
 
 
 def selected(experiments: list[str]) -> list[Study]:

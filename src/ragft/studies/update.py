@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import functools
 
-from ragft.evaluate.decision import need_row
 from ragft.evaluate.lifecycle import NOT_UPDATED, check_edits, run_edits
-from ragft.evaluate.results import Closed, Rate
+from ragft.evaluate.results import Closed, DecisionRow, Rate, RunResults
+from ragft.report.decision import need_row
 from ragft.report.lifecycle_plots import update_png
-from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds, study
+from ragft.report.numbers import DASH, has, listing, measured, quoted, rate_cell, said, seconds
 from ragft.report.section import Section
 from ragft.studies.registry import Need, Study
 
@@ -45,18 +45,17 @@ class Result(Closed):
     approaches: dict[str, Approach]
 
 
-def section(results: dict) -> Section | None:
-    found = study(results, "update")
-    approaches = (found or {}).get("approaches") or {}
+def section(results: RunResults) -> Section | None:
+    found: Result | None = results.study("update")
+    approaches = found.approaches if found else {}
     if not measured(approaches):
         return None
 
-    def phase(name, when):
-        return approaches[name].get(when) or {}
+    def phase(name: str, when: str) -> dict[str, Rate]:
+        return getattr(approaches[name], when)
 
     headline = [
-        f"{found.get('changed', DASH)} of {found.get('facts', DASH)} facts changed. New value stated after "
-        "the update: "
+        f"{found.changed} of {found.facts} facts changed. New value stated after the update: "
         + "; ".join(
             f"{name} {said(phase(name, 'after').get('changed'))}, {_took(name, a)}" for name, a in approaches.items()
         )
@@ -72,15 +71,12 @@ def section(results: dict) -> Section | None:
     kept = {name: phase(name, "after").get("unchanged") for name in approaches}
     if any(has(r) for r in kept.values()):
         findings.append(f"Unchanged facts after the update: {listing(kept)}.")
-    if found.get("retrained_with_deletions") and "finetuned-retrained" in approaches:
+    if found.retrained_with_deletions and "finetuned-retrained" in approaches:
         findings.append(
             "finetuned-retrained was also trained without the deleted facts: one retraining served the "
             "update and the deletion."
         )
-    findings += [
-        f"Example change: {quoted(e.get('before'))} → {quoted(e.get('after'))}."
-        for e in (found.get("examples") or [])[:1]
-    ]
+    findings += [f"Example change: {quoted(e.before)} → {quoted(e.after)}." for e in found.examples[:1]]
     head = [
         "approach",
         "how",
@@ -94,7 +90,7 @@ def section(results: dict) -> Section | None:
     rows = [
         [
             name,
-            a.get("how") or DASH,
+            a.how or DASH,
             _took(name, a),
             *(
                 rate_cell(phase(name, when).get(key))
@@ -112,31 +108,29 @@ def section(results: dict) -> Section | None:
     return Section("Updating knowledge", findings, head, rows, NOTE, "update.png", headline)
 
 
-def _took(name: str, approach: dict) -> str:
+def _took(name: str, approach: Approach) -> str:
     """'3.9 s, 1 example, 45 tokens'; 'not updated' for the fine-tune left as it was."""
     if name == NOT_UPDATED:
         return "not updated"
-    trained = (
-        f", {approach['examples']} example{'s' if approach['examples'] != 1 else ''}"
-        if approach.get("examples") is not None
-        else ""
-    )
-    tokens = f", {approach['train_tokens']:,} tokens" if approach.get("train_tokens") is not None else ""
-    return seconds(approach.get("update_seconds")) + trained + tokens
+    n = approach.examples
+    trained = f", {n} example{'s' if n != 1 else ''}" if n is not None else ""
+    tokens = f", {approach.train_tokens:,} tokens" if approach.train_tokens is not None else ""
+    return seconds(approach.update_seconds) + trained + tokens
 
 
-def need(results: dict) -> dict | None:
-    approaches = (study(results, "update") or {}).get("approaches") or {}
+def need(results: RunResults) -> DecisionRow | None:
+    found: Result | None = results.study("update")
+    approaches = found.approaches if found else {}
 
-    def after(name, key):
-        return (approaches[name].get("after") or {}).get(key)
+    def after(name: str, key: str) -> Rate | None:
+        return approaches[name].after.get(key)
 
     updated = [a for a in approaches if a != NOT_UPDATED and has(after(a, "changed"))]
     if not updated:
         return None
-    secs = {a: approaches[a].get("update_seconds") for a in updated}
-    top = max(updated, key=lambda a: (after(a, "changed")["value"], -(secs[a] or 0)))
-    winners = [top] if after(top, "changed")["value"] > 0 else []
+    secs = {a: approaches[a].update_seconds for a in updated}
+    top = max(updated, key=lambda a: (after(a, "changed").value, -(secs[a] or 0)))
+    winners = [top] if after(top, "changed").value > 0 else []
     evidence = (
         "New value stated on the changed facts after updating: "
         + "; ".join(f"{a} {said(after(a, 'changed'))} after {seconds(secs[a])}" for a in updated)
@@ -154,13 +148,13 @@ def need(results: dict) -> dict | None:
         evidence,
         winners,
         update_seconds=secs,
-        changed_after={a: after(a, "changed")["value"] for a in updated},
-        stale_after={a: after(a, "stale")["value"] for a in approaches if has(after(a, "stale"))},
+        changed_after={a: after(a, "changed").value for a in updated},
+        stale_after={a: after(a, "stale").value for a in approaches if has(after(a, "stale"))},
     )
 
 
-def charts(results: dict) -> dict[str, bytes | None]:
-    return {"update.png": update_png(study(results, "update"))}
+def charts(results: RunResults) -> dict[str, bytes | None]:
+    return {"update.png": update_png(results.study("update"))}
 
 
 STUDY = Study(
