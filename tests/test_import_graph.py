@@ -119,3 +119,18 @@ def test_function_level_and_private_imports_do_not_grow():
     _, inner, private = graph()
     assert inner <= FUNCTION_LEVEL_IMPORTS, f"{inner} function-level imports (ceiling {FUNCTION_LEVEL_IMPORTS})"
     assert len(private) <= PRIVATE_NAMES_IMPORTED, "\n".join(private)
+
+
+def test_evaluate_decides_and_report_renders():
+    """No module of evaluate/ writes a word of the report: only the two that run a whole experiment call the
+    report's writers when it is done."""
+    edges, _, _ = graph()
+    orchestrators = {"ragft.evaluate.runner", "ragft.evaluate.repetitions"}
+    wrong = [
+        f"{m} imports {t}"
+        for m, targets in edges.items()
+        if m.startswith("ragft.evaluate.") and m not in orchestrators
+        for t in targets
+        if t.startswith("ragft.report")
+    ]
+    assert wrong == []
