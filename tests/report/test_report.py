@@ -224,3 +224,12 @@ def test_contents_link_every_section(tmp_path):
         anchor = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")  # GitHub's heading anchors
         assert f"- [{title}](#{anchor})" in md
         assert f'<h2 id="{anchor}">' in html and f'<a href="#{anchor}">' in html
+
+
+def test_an_llm_judges_accuracy_is_in_the_scoring_table(tmp_path):
+    results = _results()
+    results["arms"]["rag"]["judge"] = {"correct": 5, "n": 7, "unjudged": 1, "accuracy": 5 / 7, "ci95": [0.36, 0.92]}
+    md, html, _ = _render(tmp_path, results)
+    scoring = md.split("## Scoring")[1].split("##")[0]
+    rag = next(line for line in scoring.splitlines() if line.startswith("| rag |"))
+    assert "71.4% [36%–92%] 5/7 (1 unjudged)" in rag and "71.4% [36%–92%] 5/7 (1 unjudged)" in html

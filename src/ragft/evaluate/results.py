@@ -1,10 +1,10 @@
-"""results.json as typed classes: what a run measured, checked when the run makes it.
+"""results.json as typed classes: what a run measured, checked when the run makes it and read back the same way.
 
-The runner builds a `RunResults` (so a number of the wrong kind fails the run before results.json is
-written, not a reader later), and the decision table and the reports read its JSON form. Each experiment under
-"experiments" holds one result per study, each typed by its own study module (studies/<name>.py: its `result`,
-checked by the runner before anything is written); the parts every run has, and that several readers share, are
-typed here.
+The runner builds a `RunResults` (so a number of the wrong kind fails the run before results.json is written, not a
+reader later); the decision table, the report and its charts read that object, and `read_results` gives a written
+results.json back as it. Each study's result under "experiments" is typed by its own study module (studies/<name>.py:
+its `Result`), picked by name through the study registry; the parts every run has, and that several readers share,
+are typed here.
 """
 
 from __future__ import annotations
@@ -90,6 +90,20 @@ class Misses(Closed):
     no_gold: int
 
 
+class JudgeSummary(Closed):
+    """An LLM judge's verdicts on one arm's answers (evaluate/judge.py): accuracy over the judged ones, with its
+    Wilson interval; answers it gave no verdict on counted apart."""
+
+    correct: int = Field(ge=0)
+    n: int = Field(ge=0)
+    unjudged: int = Field(ge=0)
+    accuracy: float | None = Field(ge=0, le=1)
+    ci95: tuple[float, float]
+
+    def rate(self) -> Rate:
+        return Rate(value=self.accuracy, correct=self.correct, n=self.n, ci95=self.ci95)
+
+
 class ArmSummary(Closed):
     """One arm's scores over the questions with an answer in the data (evaluate/records.py: summarize_arm), in the
     order results.json has them."""
@@ -110,7 +124,7 @@ class ArmSummary(Closed):
     mean_latency_s: float | None
     correct_seed: int = Field(ge=0)
     ci95_seed: tuple[float, float]
-    judge: dict | None  # evaluate/judge.py's summary, where a judge graded the answers
+    judge: JudgeSummary | None  # where a judge graded the answers
     reader: Rate | None  # RAG arms: accuracy where the gold passage was in the prompt
     misses: Misses | None
     retrieval: dict[str, float | int] | None  # hit@1, hit@k, mrr, k, mean_passages, n
@@ -260,8 +274,7 @@ def read_results(path: Path) -> RunResults | SeedsResults:
     """A results.json back as the class that wrote it (a `--seeds` run's summary or one run's); one line naming the
     file and the first field that does not fit where it is not ragft's."""
     try:
-        text = Path(path).read_bytes()
-        found = json.loads(text)
+        found = json.loads(Path(path).read_bytes())
     except OSError as e:
         raise RagftError(f"{path}: cannot read results ({e.strerror or e})") from None
     except ValueError as e:

@@ -14,7 +14,6 @@ from ragft.evaluate.results import (
     Decision,
     FinetuneSummary,
     Misses,
-    Rate,
     RunResults,
 )
 from ragft.report.decision import decision_table
@@ -151,11 +150,10 @@ def scoring_rows(arms: dict[str, ArmSummary]) -> list[list[str]]:
         f1_cell = (
             DASH if f1 is None or f1.value is None else f"{f1.value:.3f} [{f1.ci95[0]:.3f}–{f1.ci95[1]:.3f}] n={f1.n}"
         )
-        judge = arm.judge  # evaluate/judge.py's summary: a rate and the answers it could not judge
+        judge = arm.judge
         judge_cell = DASH
         if judge:
-            judge_cell = rate_cell(Rate(**{k: judge[k] for k in ("value", "correct", "n", "ci95")}))
-            judge_cell += f" ({judge['unjudged']} unjudged)" if judge.get("unjudged") else ""
+            judge_cell = rate_cell(judge.rate()) + (f" ({judge.unjudged} unjudged)" if judge.unjudged else "")
         rows.append([name, rate(arm), rate_cell(arm.exact_match), f1_cell, judge_cell, rate_cell(arm.reader)])
     return rows
 
