@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
+from ragft.models.grammar import Constraint
 
 Messages = list[dict]
 
@@ -22,6 +23,7 @@ class SamplingSettings:
     stop: tuple[str, ...] = ()
     seed: int | None = None  # None: a fresh random seed
     logprobs: int | None = None  # None: none; k: each generated token's log-probability and the k likeliest
+    grammar: str | None = None  # models/grammar.py's: only tokens that keep the output valid may be picked
 
 
 def prompt_ids(tokenizer, messages: Messages) -> list[int]:
@@ -188,6 +190,7 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
     for row in rows:
         row.decoder = TextDecoder(tokenizer, eos, row.settings)
     generators = [_generator(r.settings) for r in rows]
+    constraints = [Constraint.start(tokenizer, r.settings.grammar) if r.settings.grammar else None for r in rows]
     prompts = [r.ids for r in rows]
     with torch.inference_mode():
         shared, prefix = prefill_prefix(model, prompts, device)
@@ -197,6 +200,15 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
         alive = list(range(len(rows)))  # batch row -> index into rows
         while True:
             logits = out.logits[:, -1].float()
+            # logprobs are the model's own, before a grammar masks what it may pick
+            scoring = (
+                logits.clone()
+                if any(constraints[i] and rows[i].settings.logprobs is not None for i in alive)
+                else logits
+            )
+            for b, i in enumerate(alive):
+                if constraints[i] is not None:
+                    constraints[i].mask(logits[b])
             greedy = logits.argmax(-1).tolist()
             tokens = []
             for b, i in enumerate(alive):
@@ -207,7 +219,9 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
                     continue
                 sampled = row.settings.temperature > 0
                 token = _pick(logits[b].cpu(), row.settings, generators[i]) if sampled else greedy[b]
-                delta = row.decoder.feed(token, _scored(logits[b], token, row.settings.logprobs))
+                if constraints[i] is not None and token not in eos:
+                    constraints[i].consume(token)
+                delta = row.decoder.feed(token, _scored(scoring[b], token, row.settings.logprobs))
                 if delta:
                     row.on_delta(delta)
                 tokens.append(None if row.decoder.finish_reason else token)
