@@ -139,9 +139,12 @@ def test_embeddings_accept_openai_token_arrays(client):
         ({"messages": []}, "messages"),
         ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
         ({"seed": 2**70}, "seed"),  # past OpenAI's int64: was a 500 (overflow)
-        # What a local plain-text model cannot honour is refused by name, not silently ignored:
-        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
-        ({"response_format": {"type": "json_object"}}, "response_format"),
+        # Structured output that cannot be had is refused by name, never silently dropped (test_structured.py)
+        ({"tools": [{"type": "function", "function": {"name": "f g", "parameters": {}}}]}, "tools"),
+        ({"response_format": {"type": "json_schema"}}, "response_format.json_schema"),
+        ({"response_format": {"type": "yaml"}}, "response_format"),
+        ({"tool_choice": "required"}, "tools"),
+        ({"functions": [{"name": "f"}]}, "functions"),
         ({"top_logprobs": 2}, "top_logprobs"),  # only with logprobs: true, as the API says
         ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
     ],

@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 import llguidance
 import llguidance.hf
 import llguidance.torch
+import numpy as np
 
 # Between JSON tokens at most one space: the small model cannot pad its output with whitespace without end, and
 # both compact JSON and `json.dumps`' ", " / ": " style stay allowed.
@@ -26,14 +27,35 @@ class GrammarError(ValueError):
     """A schema or grammar that cannot constrain decoding: the message names what is wrong."""
 
 
+# An integer the schema leaves unbounded stays within what every JSON reader holds exactly (I-JSON, RFC 7493: ±(2**53
+# - 1)); otherwise a small model under greedy decoding can write digits until its token limit.
+SAFE_INTEGER = 2**53 - 1
+
+
 def json_schema_grammar(schema: dict | bool) -> str:
-    """A JSON schema as a grammar; a keyword llguidance does not implement (`patternProperties`, say) is a
-    GrammarError naming it, never silently left unchecked."""
+    """A JSON schema as a grammar; a keyword llguidance does not implement is a GrammarError naming it, never
+    silently left unchecked."""
     try:
-        grammar = llguidance.LLMatcher.grammar_from_json_schema(schema, overrides=JSON_OPTIONS)
+        grammar = llguidance.LLMatcher.grammar_from_json_schema(_safe_integers(schema), overrides=JSON_OPTIONS)
     except ValueError as e:
         raise GrammarError(f"not a JSON schema: {e}") from None
     return checked(grammar)
+
+
+def _safe_integers(schema):
+    """`schema` with a bound added to each side an integer leaves open (a copy; the caller's is not changed)."""
+    if isinstance(schema, list):
+        return [_safe_integers(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _safe_integers(v) for k, v in schema.items()}
+    kinds = out.get("type")
+    if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+        if "minimum" not in out and "exclusiveMinimum" not in out:
+            out["minimum"] = -SAFE_INTEGER
+        if "maximum" not in out and "exclusiveMaximum" not in out:
+            out["maximum"] = SAFE_INTEGER
+    return out
 
 
 def json_object_grammar() -> str:
@@ -92,11 +114,11 @@ class Constraint:
 
         bits = llguidance.torch.allocate_token_bitmask(1, self.vocab)
         llguidance.torch.fill_next_token_bitmask(self.matcher, bits)
-        allowed = (bits[0].unsqueeze(1) >> torch.arange(32, dtype=torch.int32)) & 1
-        allowed = allowed.flatten()[: logits.shape[-1]].bool()
-        if len(allowed) < logits.shape[-1]:  # the model's head is wider than the tokenizer: padding, never allowed
-            allowed = torch.cat([allowed, allowed.new_zeros(logits.shape[-1] - len(allowed))])
-        logits.masked_fill_(~allowed.to(logits.device), float("-inf"))
+        # one bit per token, lowest bit first; a head wider than the tokenizer (padding rows) is never allowed
+        allowed = np.unpackbits(bits.numpy().view(np.uint8), bitorder="little", count=logits.shape[-1])
+        if len(allowed) < logits.shape[-1]:
+            allowed = np.concatenate([allowed, np.zeros(logits.shape[-1] - len(allowed), np.uint8)])
+        logits.masked_fill_(torch.from_numpy(allowed == 0).to(logits.device), float("-inf"))
 
     def consume(self, token: int) -> None:
         if not self.matcher.consume_token(token):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ragft import __version__
 from ragft.models.sampling import SamplingSettings, context_length, prompt_ids, token_bytes
@@ -13,6 +13,7 @@ from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
 from ragft.server.schemas import ChatCompletionRequest
+from ragft.server.structured import OutputFormat, ToolCallStream, output_format
 
 DEFAULT_MAX_TOKENS = 512
 FINGERPRINT = f"ragft-{__version__}"
@@ -25,6 +26,7 @@ class Prepared:
     settings: SamplingSettings
     n: int
     head: dict  # id, created, model, system_fingerprint
+    output: OutputFormat = field(default_factory=OutputFormat)
 
     def choices(self) -> Iterator[Choice]:
         return ((i, self.ids, seeded(self.settings, i)) for i in range(self.n))
@@ -68,14 +70,33 @@ def head(kind: str, model: str) -> dict:
 
 
 def prepare(registry: Registry, body: ChatCompletionRequest) -> Prepared:
+    output = output_format(body)  # a 400 for a schema or tool that cannot be enforced, before any model loads
     loaded = registry.get(body.model)  # 404 for an unknown model
-    messages = [m.as_template_message() for m in body.messages]
+    messages = with_system_text([m.as_template_message(f"messages.{i}") for i, m in enumerate(body.messages)], output)
     ids = prompt_ids(loaded.tokenizer, messages)
     limit = context_length(loaded.model)
     check_window(limit, len(ids), "messages")
-    return Prepared(
-        loaded, ids, sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), body.n, head("chatcmpl", body.model)
-    )
+    settings = replace(sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), grammar=output.grammar)
+    return Prepared(loaded, ids, settings, body.n, head("chatcmpl", body.model), output)
+
+
+def with_system_text(messages: list[dict], output: OutputFormat) -> list[dict]:
+    """The tools, told to the model in the system message (appended to the caller's own, or as the first)."""
+    text = output.system_text()
+    if text is None:
+        return messages
+    if messages and messages[0]["role"] == "system":
+        return [{"role": "system", "content": f"{messages[0]['content']}\n\n{text}"}, *messages[1:]]
+    return [{"role": "system", "content": text}, *messages]
+
+
+def message(p: Prepared, decoder) -> tuple[dict, str]:
+    """A finished choice's message and finish_reason: text, or tool calls (finish_reason "tool_calls")."""
+    content, calls = p.output.reply(decoder.text)
+    found = {"role": "assistant", "content": content, "refusal": None}
+    if calls:
+        return {**found, "tool_calls": calls}, "tool_calls"
+    return found, decoder.finish_reason
 
 
 def usage(prompt: int, completion: int) -> dict:
@@ -87,15 +108,11 @@ def complete(registry: Registry, p: Prepared, cancelled: Cancelled) -> dict | No
     done = generate(registry, p.loaded, p.choices(), cancelled)
     if cancelled():
         return None
-    choices = [
-        {
-            "index": i,
-            "message": {"role": "assistant", "content": s.text, "refusal": None},
-            "logprobs": logprobs_object(p.loaded.tokenizer, s.logprobs) if p.settings.logprobs is not None else None,
-            "finish_reason": s.finish_reason,
-        }
-        for i, s in sorted(done.items())
-    ]
+    choices = []
+    for i, s in sorted(done.items()):
+        found, finish = message(p, s)
+        scored = logprobs_object(p.loaded.tokenizer, s.logprobs) if p.settings.logprobs is not None else None
+        choices.append({"index": i, "message": found, "logprobs": scored, "finish_reason": finish})
     return {
         **p.head,
         "object": "chat.completion",
@@ -134,19 +151,31 @@ def stream(registry: Registry, p: Prepared, include_usage: bool) -> AsyncIterato
     asked = p.settings.logprobs is not None
 
     def produce(put: Callable[[dict], None], cancelled: Cancelled) -> None:
+        held = {i: ToolCallStream() for i in range(p.n)} if p.output.calls else {}
+
+        def on_delta(i: int, delta: str, decoder) -> None:
+            if i in held and not (delta := held[i].passed(delta)):
+                return
+            put(chunk(i, {"content": delta}, decoder=decoder if asked else None))
+
         for i in range(p.n):
             put(chunk(i, {"role": "assistant", "content": ""}))
-        done = generate(
-            registry,
-            p.loaded,
-            p.choices(),
-            cancelled,
-            lambda i, delta, decoder: put(chunk(i, {"content": delta}, decoder=decoder if asked else None)),
-        )
+        done = generate(registry, p.loaded, p.choices(), cancelled, on_delta)
         if cancelled():
             return
         for i, s in sorted(done.items()):
-            put(chunk(i, {}, s.finish_reason, s if asked and s.has_unreported else None))
+            found, finish = message(p, s)
+            for j, call in enumerate(found.get("tool_calls") or []):  # as the API streams a call: name, then arguments
+                named = {"index": j, "id": call["id"], "type": "function"}
+                put(
+                    chunk(
+                        i, {"tool_calls": [{**named, "function": {"name": call["function"]["name"], "arguments": ""}}]}
+                    )
+                )
+                put(chunk(i, {"tool_calls": [{"index": j, "function": {"arguments": call["function"]["arguments"]}}]}))
+            if not found.get("tool_calls") and i in held and held[i].held:  # held as a call, cut off: text after all
+                put(chunk(i, {"content": held[i].held}))
+            put(chunk(i, {}, finish, s if asked and s.has_unreported else None))
         if include_usage:
             completion = sum(s.completion_tokens for s in done.values())
             put({**p.head, "object": "chat.completion.chunk", "choices": [], "usage": usage(len(p.ids), completion)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -34,19 +35,92 @@ class ContentPart(_Lenient):
     text: Text | None = None
 
 
+FunctionName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")]
+
+
+class CalledFunction(_Lenient):
+    name: FunctionName
+    arguments: Text  # a JSON object, as a string
+
+
+class ToolCall(_Lenient):
+    """A tool call the assistant made earlier in the conversation, sent back with its result."""
+
+    id: str
+    type: Literal["function"] = "function"
+    function: CalledFunction
+
+
 class ChatMessage(_Lenient):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: Text | list[ContentPart] | None = None
     name: str | None = None
+    tool_calls: list[ToolCall] | None = None  # an assistant's earlier calls
+    tool_call_id: str | None = None  # a tool's result: the call it answers
 
-    def as_template_message(self) -> dict:
-        """{"role", "content"} for the chat template: text parts joined, developer read as system."""
+    def as_template_message(self, where: str = "messages") -> dict:
+        """{"role", "content"} for the chat template: text parts joined, developer read as system, an assistant's
+        tool calls written in the one form the model is asked to call tools in (server/structured.py)."""
         content = self.content
         if isinstance(content, list):
             if any(p.type != "text" for p in content):
-                raise bad_request("Only text content parts are supported by this server.", "messages")
+                raise bad_request("Only text content parts are supported by this server.", where)
             content = "".join(p.text or "" for p in content)
+        if self.tool_calls:
+            calls = []
+            for j, call in enumerate(self.tool_calls):
+                try:
+                    arguments = json.loads(call.function.arguments)
+                except ValueError:
+                    param = f"{where}.tool_calls.{j}.function.arguments"
+                    raise bad_request(f"{param}: not JSON: {call.function.arguments[:80]!r}", param) from None
+                calls.append({"name": call.function.name, "arguments": arguments})
+            content = ((content or "") + "\n" if content else "") + json.dumps(
+                {"tool_calls": calls}, ensure_ascii=False
+            )
         return {"role": "system" if self.role == "developer" else self.role, "content": content or ""}
+
+
+class JsonSchemaFormat(_Lenient):
+    name: FunctionName
+    description: str | None = None
+    schema_: dict | bool | None = Field(None, alias="schema")
+    strict: bool | None = None  # the schema is enforced by the grammar either way
+
+
+class ResponseFormat(_Lenient):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+    @model_validator(mode="after")
+    def _schema_given(self):
+        if self.type == "json_schema" and self.json_schema is None:
+            raise bad_request(
+                "response_format.json_schema: required when response_format.type is 'json_schema'.",
+                "response_format.json_schema",
+            )
+        return self
+
+
+class FunctionSpec(_Lenient):
+    name: FunctionName
+    description: str | None = None
+    parameters: dict | None = None  # a JSON schema of the arguments; none: it takes none
+    strict: bool | None = None
+
+
+class Tool(_Lenient):
+    type: Literal["function"]
+    function: FunctionSpec
+
+
+class ChosenFunction(_Lenient):
+    name: FunctionName
+
+
+class NamedToolChoice(_Lenient):
+    type: Literal["function"]
+    function: ChosenFunction
 
 
 class StreamOptions(_Lenient):
@@ -88,26 +162,21 @@ def _refuse(options: list[tuple[str, bool]], why: str) -> None:
 class ChatCompletionRequest(_Sampling):
     messages: list[ChatMessage] = Field(min_length=1)
     max_completion_tokens: int | None = Field(None, ge=1)
-    # Options a client may send that this server cannot honour: refused by name, never silently ignored.
-    tools: list[Any] | None = None
-    functions: list[Any] | None = None
-    tool_choice: Any = None
-    function_call: Any = None
-    response_format: dict | None = None
+    tools: list[Tool] | None = Field(None, max_length=128)
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = Field(None, ge=0, le=20)
+    # The API's deprecated forms of tools: refused by name, never silently ignored.
+    functions: list[Any] | None = None
+    function_call: Any = None
 
     @model_validator(mode="after")
     def _unsupported(self):
         _refuse(
-            [
-                ("tools", bool(self.tools)),
-                ("functions", bool(self.functions)),
-                ("tool_choice", self.tool_choice not in (None, "none", "auto")),
-                ("function_call", self.function_call not in (None, "none", "auto")),
-                ("response_format", (self.response_format or {}).get("type", "text") != "text"),
-            ],
-            "a local model answering in plain text: no tool calls or structured output",
+            [("functions", bool(self.functions)), ("function_call", self.function_call not in (None, "none", "auto"))],
+            "the deprecated function-calling form; send `tools` and `tool_choice`",
         )
         if self.top_logprobs is not None and self.logprobs is not True:
             raise bad_request("top_logprobs: logprobs must be set to true to use top_logprobs.", "top_logprobs")
