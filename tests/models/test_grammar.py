@@ -116,3 +116,18 @@ def test_what_cannot_be_enforced_is_refused_by_name(schema, said):
     with pytest.raises(GrammarError) as e:
         json_schema_grammar(schema)
     assert said in str(e.value)
+
+
+def test_a_local_chat_model_answers_under_a_schema(tiny):
+    """The experiments' greedy path (LocalChatModel): every reply valid, the loop guard (which would cut the JSON)
+    off; without the schema the same model writes no JSON."""
+    from ragft.models.generation import GenerationSettings, LocalChatModel
+
+    schema = SCHEMAS["array of objects"]
+    chat = LocalChatModel(tiny.model, tiny.tokenizer)
+    conversations = [[{"role": "user", "content": f"Order {i}, as JSON."}] for i in range(5)]
+    replies = chat.complete(conversations, GenerationSettings(200, batch_size=2, json_schema=json.dumps(schema)))
+    for reply in replies:
+        jsonschema.validate(json.loads(reply.text), schema)
+    free = chat.complete(conversations, GenerationSettings(40, batch_size=2))
+    assert not any(r.text.startswith("{") for r in free)

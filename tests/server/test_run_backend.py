@@ -22,6 +22,21 @@ def test_openai_chat_model_answers_in_input_order(server):
     assert alone.text == out[5].text and alone.prompt_tokens == out[5].prompt_tokens
 
 
+def test_a_schema_asked_of_an_endpoint_goes_as_its_response_format(server):
+    """The same GenerationSettings.json_schema a local model decodes under, sent to an endpoint that enforces it."""
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string", "maxLength": 20}, "big": {"type": "boolean"}},
+        "required": ["city", "big"],
+        "additionalProperties": False,
+    }
+    model = OpenAIChatModel(openai_client(server.base_url, "unused"), "gpt-3.5-turbo")
+    settings = GenerationSettings(max_new_tokens=60, json_schema=json.dumps(schema))
+    (reply,) = model.complete([[{"role": "user", "content": "Is Lisbon a big city?"}]], settings)
+    answer = json.loads(reply.text)
+    assert set(answer) == {"city", "big"} and isinstance(answer["big"], bool)
+
+
 def test_ragft_run_with_openai_backend_and_finetuning_api(server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "remote.yaml"

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import llguidance
-import llguidance.hf
-import llguidance.torch
 import numpy as np
 
 # Between JSON tokens at most one space: the small model cannot pad its output with whitespace without end, and
@@ -89,6 +87,8 @@ def grammar_tokenizer(tokenizer) -> llguidance.LLTokenizer:
     with _tokenizers_lock:
         found = _tokenizers.get(tokenizer)
         if found is None:
+            import llguidance.hf  # transformers: loaded where a model is, not with the CLI
+
             found = _tokenizers[tokenizer] = llguidance.hf.from_tokenizer(tokenizer)
         return found
 
@@ -98,7 +98,6 @@ class Constraint:
     """One sequence's place in its grammar: which tokens may come next, and the token the model picked."""
 
     matcher: llguidance.LLMatcher
-    vocab: int
 
     @classmethod
     def start(cls, tokenizer, grammar: str) -> Constraint:
@@ -106,16 +105,15 @@ class Constraint:
         matcher = llguidance.LLMatcher(lltok, grammar, log_level=0)
         if matcher.is_error():
             raise GrammarError(_readable(matcher.get_error()))
-        return cls(matcher, lltok.vocab_size)
+        return cls(matcher)
 
     def mask(self, logits) -> None:
         """Set the logits of every token the grammar does not allow next to -inf, in place (1-D, one row)."""
         import torch
 
-        bits = llguidance.torch.allocate_token_bitmask(1, self.vocab)
-        llguidance.torch.fill_next_token_bitmask(self.matcher, bits)
         # one bit per token, lowest bit first; a head wider than the tokenizer (padding rows) is never allowed
-        allowed = np.unpackbits(bits.numpy().view(np.uint8), bitorder="little", count=logits.shape[-1])
+        bits = np.frombuffer(self.matcher.compute_bitmask(), dtype=np.uint8)
+        allowed = np.unpackbits(bits, bitorder="little", count=min(len(bits) * 8, logits.shape[-1]))
         if len(allowed) < logits.shape[-1]:
             allowed = np.concatenate([allowed, np.zeros(logits.shape[-1] - len(allowed), np.uint8)])
         logits.masked_fill_(torch.from_numpy(allowed == 0).to(logits.device), float("-inf"))
@@ -123,8 +121,3 @@ class Constraint:
     def consume(self, token: int) -> None:
         if not self.matcher.consume_token(token):
             raise GrammarError(f"token {token} broke the grammar: {self.matcher.get_error()}")
-
-    @property
-    def finished(self) -> bool:
-        """The output is complete: nothing but the end of the sequence may follow."""
-        return self.matcher.is_stopped()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,6 +49,16 @@ def api_error(e: Exception, what: str) -> RagftError:
     return RagftError(f"{what}: {f'HTTP {status}: ' if status else ''}{message}")
 
 
+def response_format(settings: GenerationSettings) -> dict:
+    """The endpoint's own structured output where the settings ask for a schema (the endpoint enforces it)."""
+    if settings.json_schema is None:
+        return {}
+    schema = json.loads(settings.json_schema)
+    return {
+        "response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
+    }
+
+
 class OpenAIChatModel(ChatModel):
     """Greedy (temperature 0) chat completions, `concurrency` requests at a time, results in input order."""
 
@@ -59,7 +70,9 @@ class OpenAIChatModel(ChatModel):
 
         began = time.perf_counter()
         try:
-            response = chat_create(self.client, self.model, messages, settings.max_new_tokens, temperature=0)
+            response = chat_create(
+                self.client, self.model, messages, settings.max_new_tokens, temperature=0, **response_format(settings)
+            )
         except OpenAIError as e:
             raise api_error(e, f"chat completion with model {self.model!r} failed") from None
         usage = response.usage
