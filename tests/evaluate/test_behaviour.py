@@ -11,6 +11,7 @@ from ragft.evaluate.behaviour import BehaviourArm, break_even, few_shot_examples
 from ragft.evaluate.runner import Experiment
 from ragft.evaluate.study_config import BEHAVIOUR_ARMS
 from ragft.evaluate.style import Style
+from ragft.studies.behaviour import approaches
 
 ARMS = ["zero-shot", "few-shot", "finetuned", "lora", "finetuned+instructions"]
 
@@ -197,3 +198,50 @@ def test_own_data_errors_name_the_problem(tmp_path, tiny_model_dir):
     ).behaviour
     with pytest.raises(RagftError, match="nope.jsonl"):
         load_behaviour(missing)
+
+
+BOUNDED = {  # the support replies' keys, bounded so a random model's reply ends inside the token limit
+    "type": "object",
+    "properties": {
+        "intent": {"enum": ["order_status", "refund", "change_address"]},
+        "reply": {"type": "string", "maxLength": 12},
+        "needs_id": {"enum": ["order_number", "email_address", None]},
+    },
+    "required": ["intent", "reply", "needs_id"],
+    "additionalProperties": False,
+}
+
+
+def test_constrained_arms_hold_the_shape_whatever_the_words(tmp_path, tiny_model_dir):
+    arms = ["few-shot", "constrained", "finetuned+constrained"]
+    config = _config(tiny_model_dir, arms=arms, max_new_tokens=96, reply_schema=BOUNDED, latency_requests=1)
+    results = Experiment(config, tmp_path / "run").run().results
+    found = results.study("behaviour")
+    assert found.task.reply_schema == BOUNDED and found.task.grammar_ms > 0
+    for name in ("constrained", "finetuned+constrained"):
+        arm = found.arms[name]
+        assert arm.constrained and arm.schema_.correct == arm.schema_.n == 6, name  # every reply the right object
+    assert not found.arms["few-shot"].constrained and found.arms["few-shot"].schema_.correct < 6
+    assert approaches(results) == {
+        "few-shot": "prompting",
+        "constrained": "constrained decoding",
+        "finetuned+constrained": "fine-tuning + constrained decoding",
+    }
+    assert "Decoded under the schema" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_the_reply_schema_is_read_from_the_training_replies():
+    from ragft.evaluate.behaviour import reply_schema
+
+    replies = ['{"intent": "refund", "needs_id": null}', '{"intent": "refund", "needs_id": "email_address"}', "hi"]
+    task = BehaviourTask(
+        "t", [{"messages": [{"role": "assistant", "content": r}]} for r in replies], [], None, None, ""
+    )
+    schema = reply_schema(task, Style(json_keys=("intent", "needs_id", "score")))
+    assert schema["properties"] == {"intent": {"type": "string"}, "needs_id": {"type": ["null", "string"]}, "score": {}}
+    assert schema["required"] == ["intent", "needs_id", "score"] and schema["additionalProperties"] is False
+
+
+def test_constrained_arms_need_json_replies(tiny_model_dir):
+    with pytest.raises(RagftError, match="constrained decode under the replies' JSON schema: they need JSON"):
+        _config(tiny_model_dir, format="text", arms=["few-shot", "constrained"])

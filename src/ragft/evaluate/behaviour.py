@@ -3,7 +3,9 @@ model, or by fine-tuning it, and what does each cost per request?
 
 Arms (config.BEHAVIOUR_ARMS): zero-shot (the long instructions as system prompt), few-shot (the one-line system
 prompt and `shots` worked examples as earlier turns), finetuned / lora (trained on the style, asked with the
-one-line system prompt), and any of them +instructions (the long instructions as system prompt). Every reply to a
+one-line system prompt), any of them +instructions (the long instructions as system prompt), and constrained (the
+untouched model, the one-line prompt) or any of them +constrained: decoded under the replies' JSON schema, so the
+shape is guaranteed and only the words are the model's. Every reply to a
 held-out request is scored per style rule (evaluate/style.py); arms are compared on "all rules at once" (and, for
 JSON, on a valid object with the right keys) by exact McNemar tests, Holm-corrected. Latency is timed one request
 at a time; the fine-tune's training is repaid after the number of requests whose saved prompt costs as much.
@@ -11,16 +13,19 @@ at a time; the fine-tune's training is repaid after the number of requests whose
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import statistics
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 from ragft.data.behaviour import BehaviourTask, Request, load_behaviour
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import rate
 from ragft.evaluate.style import Style
 from ragft.models.generation import GenerationSettings
+from ragft.models.grammar import json_schema_grammar
 
 UNTOUCHED = "untouched"
 # A training step costs about three forward passes per token (forward, and a backward twice as costly):
@@ -32,7 +37,9 @@ NOTE = (
     "and latency are per request, latency timed one request at a time with nothing cached between requests; "
     "training cost is the fine-tune's wall time and the tokens it processed. Requests to repay: training "
     "tokens x3 (forward and backward) over the prompt tokens a request saves, and training seconds over the "
-    "seconds a request saves. Arms are compared by exact McNemar tests on the same requests (Holm-corrected)."
+    "seconds a request saves. Arms are compared by exact McNemar tests on the same requests (Holm-corrected). "
+    "+constrained arms decode under the replies' JSON schema: only tokens that keep the reply valid may be picked, "
+    "so only the token limit can break the shape; the words (and the rules on them) are still the model's."
 )
 
 
@@ -42,13 +49,15 @@ class BehaviourArm:
     model: str  # UNTOUCHED, "finetuned" (full) or "lora"
     instructions: bool  # the long instructions as system prompt (else the one-line one)
     shots: bool  # worked examples as earlier turns
+    constrained: bool = False  # decoded under the reply's JSON schema
 
     @classmethod
     def parse(cls, name: str) -> BehaviourArm:
         base, _, plus = name.partition("+")
-        if base in ("zero-shot", "few-shot"):
-            return cls(name, UNTOUCHED, base == "zero-shot" or plus == "instructions", base == "few-shot")
-        return cls(name, base, plus == "instructions", False)
+        constrained = base == "constrained" or plus == "constrained"
+        if base in ("zero-shot", "few-shot", "constrained"):
+            return cls(name, UNTOUCHED, base == "zero-shot" or plus == "instructions", base == "few-shot", constrained)
+        return cls(name, base, plus == "instructions", False, constrained)
 
     def messages(self, task: BehaviourTask, examples: list[dict], request: Request) -> list[dict]:
         system = task.instructions if self.instructions else task.system
@@ -70,6 +79,23 @@ def few_shot_examples(task: BehaviourTask, k: int, seed: int, style: Style) -> l
         if len(chosen) == k:
             return chosen
     return chosen + [c for c in pool if c not in chosen][: k - len(chosen)]
+
+
+def reply_schema(task: BehaviourTask, style: Style) -> dict:
+    """The replies' JSON schema as the training replies show it: an object with exactly the style's keys, each typed
+    as its values are (a key seen as a string and as null may be either)."""
+    kinds: dict[str, set[str]] = {key: set() for key in style.json_keys}
+    names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null", list: "array"}
+    for conv in task.train:
+        try:
+            found = json.loads(conv["messages"][-1]["content"])
+        except ValueError:
+            continue
+        for key in kinds:
+            if isinstance(found, dict) and key in found:
+                kinds[key].add(names.get(type(found[key]), "object"))
+    properties = {key: {"type": sorted(k)[0] if len(k) == 1 else sorted(k)} if k else {} for key, k in kinds.items()}
+    return {"type": "object", "properties": properties, "required": list(kinds), "additionalProperties": False}
 
 
 def score(style: Style, arm: str, request: Request, completion) -> dict:
@@ -97,8 +123,10 @@ def arm_metrics(rows: list[dict], style: Style, latencies: list[float], arm: Beh
         "model": arm.model,
         "instructions": arm.instructions,
         "shots": arm.shots,
+        "constrained": arm.constrained,
         "prompt": ("the instructions" if arm.instructions else "a one-line system prompt")
-        + (" + worked examples" if arm.shots else ""),
+        + (" + worked examples" if arm.shots else "")
+        + (", decoded under the schema" if arm.constrained else ""),
         "n": len(rows),
         "rules": {rule: rate([r["rules"][rule] for r in rows]) for rule in style.rules()},
         "all_rules": rate([r["all_rules"] for r in rows]),
@@ -147,6 +175,14 @@ def break_even(arms: dict[str, dict], training: dict[str, dict]) -> list[dict]:
     return out
 
 
+def grammar_ms(schema: dict, repeat: int = 5) -> float:
+    """Milliseconds to compile the schema into a grammar: what a request with a new schema pays once."""
+    began = time.perf_counter()
+    for _ in range(repeat):
+        json_schema_grammar(schema)
+    return round(1000 * (time.perf_counter() - began) / repeat, 3)
+
+
 def behaviour(lab) -> tuple[dict, list[dict]]:
     """Run the experiment `lab.config.behaviour` describes; returns (results, per-request records)."""
     config = lab.config.behaviour
@@ -155,6 +191,8 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
     examples = few_shot_examples(task, config.shots, config.seed, style)
     arms = [BehaviourArm.parse(a) for a in config.arms]
     settings = GenerationSettings(config.max_new_tokens, lab.config.generation.batch_size)
+    schema = (config.reply_schema or reply_schema(task, style)) if any(a.constrained for a in arms) else None
+    constrained = replace(settings, json_schema=json.dumps(schema)) if schema else settings
     lab.reporter.log(
         f"behaviour: {len(task.train)} training conversations, {len(task.test)} held-out requests "
         f"from {task.description}"
@@ -171,13 +209,12 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
             training[model_kind] = {k: result[k] for k in ("method", "epochs", "examples", "train_tokens", "seconds")}
         for arm in (a for a in arms if a.model == model_kind):
             prompts = [arm.messages(task, examples, r) for r in task.test]
+            asked = constrained if arm.constrained else settings
             with lab.reporter.bar(f"behaviour: {arm.name}", len(prompts)) as advance:
-                completions = chat.complete(prompts, settings, advance)
+                completions = chat.complete(prompts, asked, advance)
             mine = [score(style, arm.name, r, c) for r, c in zip(task.test, completions)]
-            timed = [
-                chat.complete([p], GenerationSettings(config.max_new_tokens, 1))[0].latency_s
-                for p in prompts[: config.latency_requests]
-            ]
+            alone = replace(asked, batch_size=1)
+            timed = [chat.complete([p], alone)[0].latency_s for p in prompts[: config.latency_requests]]
             metrics[arm.name] = arm_metrics(mine, style, timed, arm)
             rows += mine
         chat = None  # frees a fine-tune before the next one trains
@@ -197,6 +234,7 @@ def behaviour(lab) -> tuple[dict, list[dict]]:
             "instructions_tokens": lab.models.prompt_tokens([{"role": "system", "content": task.instructions}])
             if task.instructions
             else None,
+            **({"reply_schema": schema, "grammar_ms": grammar_ms(schema)} if schema else {}),
         },
         "rules": style.rules(),
         "note": NOTE,

@@ -74,6 +74,11 @@ BEHAVIOUR_ARMS = (
     "finetuned+instructions",
     "lora",
     "lora+instructions",
+    # decoded under the reply's JSON schema (models/grammar.py): the shape guaranteed, the words the model's
+    "constrained",
+    "few-shot+constrained",
+    "finetuned+constrained",
+    "lora+constrained",
 )
 
 
@@ -173,6 +178,13 @@ class BehaviourConfig(Strict):
             "requests where 6 steps of batch 16 held none"
         ),
     )
+    reply_schema: dict | None = Field(
+        None,
+        description=(
+            "the JSON schema the +constrained arms decode under (None: read from the training replies: an object "
+            "with exactly the style's json_keys, each typed as its values are)"
+        ),
+    )
     latency_requests: int = Field(5, ge=1, description="requests answered one at a time to time latency per arm")
     max_new_tokens: int = Field(96, ge=8, le=4096)
 
@@ -187,6 +199,17 @@ class BehaviourConfig(Strict):
                 else "at least one arm is needed"
             )
         return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _constrained_needs_json(self):
+        constrained = [a for a in self.arms if a.endswith("constrained")]
+        json_replies = self.format == "json" if self.source == "support" else bool(self.style.json_keys)
+        if constrained and not (json_replies or self.reply_schema):
+            raise ValueError(
+                f"arms {', '.join(constrained)} decode under the replies' JSON schema: they need JSON replies "
+                "(support: format: json; your data: style.json_keys, or reply_schema)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _own_data(self):

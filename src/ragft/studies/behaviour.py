@@ -24,6 +24,8 @@ class Task(Closed):
     instructions: str | None
     shots: int
     instructions_tokens: int | None
+    reply_schema: dict | None = None  # where arms decode under it
+    grammar_ms: float | None = None  # compiling it into a grammar, once per schema
 
 
 class Latency(Closed):
@@ -36,6 +38,7 @@ class Arm(Closed):
     model: str  # untouched, finetuned, lora
     instructions: bool
     shots: bool
+    constrained: bool = False  # decoded under task.reply_schema
     prompt: str
     n: int
     rules: dict[str, Rate]
@@ -114,6 +117,14 @@ def section(results: RunResults) -> Section | None:
         )
         + "."
     )
+    shaped = {a: arm for a, arm in arms.items() if arm.constrained}
+    if shaped:
+        findings.append(
+            "Decoded under the schema (the grammar holds the shape, not the words): a JSON object with the right "
+            f"keys {listing({a: arm.schema_ for a, arm in shaped.items()})}; every style rule "
+            f"{listing({a: arm.all_rules for a, arm in shaped.items()})}; the schema compiled in "
+            f"{found.task.grammar_ms:.2g} ms, once."
+        )
     for model, t in found.training.items():
         findings.append(
             f"{model} trained on {t.examples} conversations ({t.train_tokens:,} tokens, "
@@ -258,7 +269,13 @@ def approaches(results: RunResults) -> dict[str, str]:
     """The study's arms, which are not the run's: prompting or fine-tuning, for the recommendation."""
     found = _found(results)
     arms = found.arms if found else {}
-    return {name: "prompting" if arm.model == "untouched" else "fine-tuning" for name, arm in arms.items()}
+    kinds = {}
+    for name, arm in arms.items():
+        kind = "prompting" if arm.model == "untouched" else "fine-tuning"
+        if arm.constrained:
+            kind = "constrained decoding" if arm.model == "untouched" else "fine-tuning + constrained decoding"
+        kinds[name] = kind
+    return kinds
 
 
 def charts(results: RunResults) -> dict[str, bytes | None]:
