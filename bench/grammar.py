@@ -230,16 +230,15 @@ def end_to_end(loaded, rows: int = 8, tokens: int = 64) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=3, help="walks per schema and library (timings: the median)")
-    args = parser.parse_args()
+def measure(repeat: int = 3, verbose: bool = False) -> dict:
+    """Every installed library on every schema, and ragft's batched decoding free and constrained."""
     from ragft.models.loading import load_model
 
+    say = print if verbose else (lambda *a, **k: None)
     loaded = load_model("smollm2-135m-instruct", "cpu")
     tokenizer = loaded.tokenizer
     step = decode_step_seconds(loaded)
-    print(f"model decode step (batch 1): {1000 * step:.2f} ms")
+    say(f"model decode step (batch 1): {1000 * step:.2f} ms")
     report = {"decode_step_ms": 1000 * step, "libraries": {}}
     for kind in (Llguidance, Xgrammar, OutlinesCore):
         try:
@@ -247,14 +246,15 @@ def main() -> None:
             lib = kind(tokenizer)
             setup = time.perf_counter() - start
         except ImportError as e:
-            print(f"{kind.name}: not installed ({e})")
+            say(f"{kind.name}: not installed ({e})")
+            report["libraries"][kind.name] = {"skipped": f"not installed ({e})"}
             continue
         found = report["libraries"][kind.name] = {"tokenizer_setup_s": setup, "schemas": {}}
-        print(f"\n{kind.name}: tokenizer set up in {setup:.2f} s")
+        say(f"\n{kind.name}: tokenizer set up in {setup:.2f} s")
         for name, (schema, instance) in SCHEMAS.items():
             tokens = tokenizer.encode(json.dumps(instance, separators=(",", ":")), add_special_tokens=False)
             compiles, masks, accepted = [], [], True
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 start = time.perf_counter()
                 matcher = lib.compile(schema)
                 compiles.append(time.perf_counter() - start)
@@ -270,17 +270,23 @@ def main() -> None:
                 "tokens": len(tokens),
                 "accepting_at_end": accepted,
             }
-            print(
+            say(
                 f"  {name:<18} compile {1000 * statistics.median(compiles):8.1f} ms  mask mean {1e6 * mean:7.1f} us"
                 f"  p99 {1e6 * p99:7.1f} us  = {100 * mean / step:5.2f} % of a step  ({len(tokens)} tokens,"
                 f" accepting: {accepted})"
             )
     e2e = report["end_to_end"] = end_to_end(loaded)
-    print(
+    say(
         f"\nbatched decoding, 8 rows, greedy: free {e2e['free']['ms_per_token']:.2f} ms/token, under the invoice "
         f"schema {e2e['invoice schema']['ms_per_token']:.2f} ms/token: overhead {100 * e2e['overhead']:+.1f} %"
     )
-    print(json.dumps(report))
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="walks per schema and library (timings: the median)")
+    print(json.dumps(measure(parser.parse_args().repeat, verbose=True)))
 
 
 if __name__ == "__main__":

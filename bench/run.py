@@ -69,6 +69,8 @@ def _run_child(name: str, kwargs: dict, result: str) -> None:
         fn = getattr(peers, name)
     elif name == "retrieval":
         from bench.retrieval import latency as fn
+    elif name == "grammar":
+        from bench.grammar import measure as fn
     else:
         from bench import pipelines
 
@@ -245,6 +247,8 @@ def summarize(r: dict, quick: bool) -> dict:
         "naive_model_load_s": nv["timings"]["load_model"],
         "retrieval": r["retrieval"],
         "retrieval_p99_ms_100k": r["retrieval"].get("100000", {}).get("p99_ms"),
+        # constrained decoding (bench/grammar.py): batched decoding's slowdown per token under a JSON schema
+        "grammar_overhead": (r.get("grammar") or {}).get("end_to_end", {}).get("overhead"),
         "peak_rss_gb": rg["max_rss_gb"],
         "naive_peak_rss_gb": nv["max_rss_gb"],
         "accuracy": {p: {a: s["accuracy"] for a, s in x["arms"].items()} for p, x in (("ragft", rg), ("naive", nv))},
@@ -342,6 +346,8 @@ def show(s: dict) -> None:
     )
     for size, x in s["retrieval"].items():
         console.print(f"retrieval @ {int(size):,} passages: p50 {x['p50_ms']} ms, p99 {x['p99_ms']} ms")
+    if s.get("grammar_overhead") is not None:
+        console.print(f"constrained decoding (a JSON schema): {100 * s['grammar_overhead']:+.1f} % per token, batched")
     console.print(f"peak memory: ragft {s['peak_rss_gb']} GB, naive {s['naive_peak_rss_gb']} GB")
     console.print(
         f"executed FLOP/s over the peak of the precision used: {s['train_executed_utilization']} "
@@ -437,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             measure("lora_ragft", "train_only", pipeline="ragft", **lora)
             measure("lora_naive", "train_only", pipeline="naive", **lora)
         measure("retrieval", "retrieval", sizes=sizes, queries=400, workdir=f"{work}/kb")
+        measure("grammar", "grammar", repeat=1 if args.quick else 3)
         measure("trl", "trl_train", n=cfg["n"], epochs=cfg["epochs"])
         measure("llamacpp", "llamacpp_answers", n=cfg["limit"])
         if not args.no_study:

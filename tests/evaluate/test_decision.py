@@ -164,13 +164,15 @@ def test_empty_results():
     }
 
 
-def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
+def behaviour_results(kept: dict[str, int], n: int = 60, valid: dict[str, int] | None = None) -> dict:
     """A seed run with the behaviour experiment beside it: `kept` replies per arm keep every style rule."""
     from ragft.evaluate.behaviour import break_even
     from ragft.evaluate.records import rate
 
-    models = {"zero-shot": "untouched", "few-shot": "untouched", "finetuned": "finetuned"}
-    tokens = {"zero-shot": 330.0, "few-shot": 420.0, "finetuned": 40.0}
+    models = {"zero-shot": "untouched", "few-shot": "untouched", "constrained": "untouched", "finetuned": "finetuned"}
+    models["finetuned+constrained"] = "finetuned"
+    tokens = {"zero-shot": 330.0, "few-shot": 420.0, "constrained": 35.0, "finetuned": 40.0}
+    tokens["finetuned+constrained"] = 40.0
     arms = {
         a: {
             "model": models[a],
@@ -184,10 +186,15 @@ def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
             "batched_seconds_per_request": 0.5,
             "latency_s": {"median": 1.0 + tokens[a] / 1000, "mean": 1.0 + tokens[a] / 1000, "n": 5},
             "all_rules": rate([i < k for i in range(n)]),
+            **({"schema": rate([i < valid[a] for i in range(n)]), "constrained": "constrained" in a} if valid else {}),
         }
         for a, k in kept.items()
     }
-    records = [{"arm": a, "id": f"r{i}", "all_rules": i < k} for a, k in kept.items() for i in range(n)]
+    records = [
+        {"arm": a, "id": f"r{i}", "all_rules": i < k, **({"schema": i < valid[a]} if valid else {})}
+        for a, k in kept.items()
+        for i in range(n)
+    ]
     training = {"finetuned": {"method": "full", "epochs": 3, "examples": 60, "train_tokens": 20000, "seconds": 120.0}}
     task = {"source": "support", "train": 60, "test": n, "system": None, "instructions": None, "shots": 3}
     return {
@@ -200,7 +207,10 @@ def behaviour_results(kept: dict[str, int], n: int = 60) -> dict:
                 "arms": arms,
                 "training": training,
                 "break_even": break_even(arms, training),
-                "comparisons": {"all_rules": paired_comparisons(records, list(arms), key="all_rules")},
+                "comparisons": {
+                    key: paired_comparisons(records, list(arms), key=key)
+                    for key in ("all_rules", "schema")[: 1 + bool(valid)]
+                },
             }
         },
     }
@@ -233,3 +243,23 @@ def test_a_prompt_that_keeps_the_style_as_well_wins_short_prompts_only_if_shorte
     rows = _rows(decision_table(behaviour_results({"zero-shot": 55, "few-shot": 20, "finetuned": 57})))
     short = rows["Short prompts (cost and latency per request)"]
     assert short["numbers"]["holding_style"] == ["zero-shot", "finetuned"] and short["best"] == "finetuned"
+
+
+def test_the_output_format_row_names_validity_content_and_cost():
+    """A grammar guarantees the shape, not the words: the row says which arms hold the format, which of them got the
+    words right, and which costs least."""
+    kept = {"few-shot": 4, "constrained": 10, "finetuned": 50, "finetuned+constrained": 52}
+    valid = {"few-shot": 30, "constrained": 60, "finetuned": 59, "finetuned+constrained": 60}
+    row = _rows(decision_table(behaviour_results(kept, valid=valid)))["Hold an output format (JSON)"]
+    assert row["numbers"]["winners"] == ["constrained", "finetuned+constrained"]  # 60/60 each
+    assert (
+        row["numbers"]["not_significantly_worse"] == ["finetuned"]
+        and "few-shot" in row["numbers"]["significantly_worse"]
+    )
+    assert (
+        row["numbers"]["content_winners"] == ["finetuned+constrained"]
+        and row["numbers"]["cheapest_valid"] == "constrained"
+    )
+    assert row["best"].startswith("valid: constrained, finetuned+constrained (tied)")
+    assert row["best"].endswith("; content: finetuned+constrained; cost: constrained")
+    assert "the cheapest, constrained, at 35 prompt tokens per request" in row["evidence"]

@@ -131,3 +131,20 @@ def test_a_local_chat_model_answers_under_a_schema(tiny):
         jsonschema.validate(json.loads(reply.text), schema)
     free = chat.complete(conversations, GenerationSettings(40, batch_size=2))
     assert not any(r.text.startswith("{") for r in free)
+
+
+def test_generation_narrows_what_the_schema_leaves_open_and_stays_valid_against_it():
+    from ragft.models.grammar import SAFE_INTEGER, narrowed
+
+    given = {
+        "type": "object",
+        "properties": {"n": {"type": "integer", "minimum": 3}, "tags": {"type": "object", "properties": {}}},
+        "required": ["n"],
+        "$defs": {"open": {"type": "object", "additionalProperties": {"type": "string"}, "properties": {}}},
+        "const_example": {"const": {"properties": {"a": 1}}},
+    }
+    out = narrowed(given)
+    assert out["additionalProperties"] is False and out["properties"]["tags"]["additionalProperties"] is False
+    assert out["properties"]["n"] == {"type": "integer", "minimum": 3, "maximum": SAFE_INTEGER}
+    assert out["$defs"]["open"]["additionalProperties"] == {"type": "string"}  # what the schema says is kept
+    assert "additionalProperties" not in given  # the caller's schema is not changed

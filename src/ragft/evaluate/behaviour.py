@@ -25,7 +25,7 @@ from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import rate
 from ragft.evaluate.style import Style
 from ragft.models.generation import GenerationSettings
-from ragft.models.grammar import json_schema_grammar
+from ragft.models.grammar import compile_json_schema
 
 UNTOUCHED = "untouched"
 # A training step costs about three forward passes per token (forward, and a backward twice as costly):
@@ -179,7 +179,7 @@ def grammar_ms(schema: dict, repeat: int = 5) -> float:
     """Milliseconds to compile the schema into a grammar: what a request with a new schema pays once."""
     began = time.perf_counter()
     for _ in range(repeat):
-        json_schema_grammar(schema)
+        compile_json_schema(schema)
     return round(1000 * (time.perf_counter() - began) / repeat, 3)
 
 

@@ -5,12 +5,22 @@ the tools' answers (role `tool`), the legacy `function_call` / role `function`, 
 A template that knows tool calls gets them as they are. One that does not (SmolLM2's) would fail on
 them, so the calls are written into the assistant's text as `<tool_call>{"name", "arguments"}</tool_call>`
 and the tools offered into the system message as `<tools>` (the Hermes convention many open models
-were trained on): the model learns to emit the calls as text.
+were trained on): the model learns to emit the calls as text. `ragft serve` renders a conversation with tools
+the same way and decodes calls in this form (server/structured.py), so a model fine-tuned on tool calls is
+asked in the form it learnt.
 """
 
 from __future__ import annotations
 
 import json
+import re
+
+CALL_OPEN, CALL_CLOSE = "<tool_call>\n", "\n</tool_call>"
+CALLS = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.DOTALL)
+HOW_TO_CALL = (
+    'To call a tool, reply with <tool_call>\n{"name": <its name>, "arguments": <its arguments>}\n</tool_call> '
+    "for each call."
+)
 
 
 def knows_tools(tokenizer) -> bool:
@@ -28,14 +38,14 @@ def template_messages(tokenizer, messages: list[dict], tools: list | None = None
         if m.get("function_call"):
             calls.append({"function": m["function_call"]})
         parts = [_text(m.get("content"))] if m.get("content") else []
-        parts += [_call_text(c.get("function") or {}) for c in calls]
+        parts += [call_text(c.get("function") or {}) for c in calls]
         role = "tool" if m["role"] == "function" else m["role"]
         out.append({"role": role, "content": "\n".join(parts), **({"weight": m["weight"]} if "weight" in m else {})})
     if tools:
         listing = "\n".join(
             json.dumps(t.get("function", t) if isinstance(t, dict) else t, ensure_ascii=False) for t in tools
         )
-        block = f"You may call these tools:\n<tools>\n{listing}\n</tools>"
+        block = f"You may call these tools:\n<tools>\n{listing}\n</tools>\n{HOW_TO_CALL}"
         if out and out[0]["role"] == "system":
             out[0] = {**out[0], "content": f"{out[0]['content']}\n\n{block}"}
         else:
@@ -59,11 +69,12 @@ def _text(content) -> str:
     return content or ""
 
 
-def _call_text(function: dict) -> str:
+def call_text(function: dict) -> str:
+    """A call as the assistant's text: the tool's name and its arguments (decoded where they are a JSON string)."""
     arguments = function.get("arguments")
     try:
         arguments = json.loads(arguments) if isinstance(arguments, str) else arguments
     except json.JSONDecodeError:
         pass  # kept as the string it is
     call = {"name": function.get("name"), "arguments": arguments}
-    return f"<tool_call>\n{json.dumps(call, ensure_ascii=False)}\n</tool_call>"
+    return f"{CALL_OPEN}{json.dumps(call, ensure_ascii=False)}{CALL_CLOSE}"

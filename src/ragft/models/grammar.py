@@ -9,8 +9,10 @@ it does not implement instead of ignoring it, so a request is told which feature
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 import llguidance
@@ -25,34 +27,49 @@ class GrammarError(ValueError):
     """A schema or grammar that cannot constrain decoding: the message names what is wrong."""
 
 
-# An integer the schema leaves unbounded stays within what every JSON reader holds exactly (I-JSON, RFC 7493: ±(2**53
-# - 1)); otherwise a small model under greedy decoding can write digits until its token limit.
+# What a schema leaves open, a small model under greedy decoding can fill until its token limit (digits of an
+# integer, keys of an object). Generation therefore narrows it, keeping every output valid against the schema as
+# given: an integer stays within what every JSON reader holds exactly (I-JSON, RFC 7493: ±(2**53 - 1)), and an
+# object that lists its properties gets no others unless `additionalProperties` says so (xgrammar's strict mode
+# does the same).
 SAFE_INTEGER = 2**53 - 1
 
 
 def json_schema_grammar(schema: dict | bool) -> str:
-    """A JSON schema as a grammar; a keyword llguidance does not implement is a GrammarError naming it, never
-    silently left unchecked."""
+    """A JSON schema as a grammar, compiled once per schema (requests that repeat one reuse it)."""
+    return _cached(json.dumps(schema, sort_keys=True))
+
+
+def compile_json_schema(schema: dict | bool) -> str:
+    """A JSON schema as a grammar, compiled now; a keyword llguidance does not implement is a GrammarError naming
+    it, never silently left unchecked."""
     try:
-        grammar = llguidance.LLMatcher.grammar_from_json_schema(_safe_integers(schema), overrides=JSON_OPTIONS)
+        grammar = llguidance.LLMatcher.grammar_from_json_schema(narrowed(schema), overrides=JSON_OPTIONS)
     except ValueError as e:
         raise GrammarError(f"not a JSON schema: {e}") from None
     return checked(grammar)
 
 
-def _safe_integers(schema):
-    """`schema` with a bound added to each side an integer leaves open (a copy; the caller's is not changed)."""
+@lru_cache(maxsize=256)
+def _cached(schema_json: str) -> str:
+    return compile_json_schema(json.loads(schema_json))
+
+
+def narrowed(schema):
+    """`schema` as generation enforces it (above): a copy, the caller's is not changed."""
     if isinstance(schema, list):
-        return [_safe_integers(x) for x in schema]
+        return [narrowed(x) for x in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: _safe_integers(v) for k, v in schema.items()}
+    out = {k: narrowed(v) if k not in ("const", "enum", "default", "examples") else v for k, v in schema.items()}
     kinds = out.get("type")
     if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
         if "minimum" not in out and "exclusiveMinimum" not in out:
             out["minimum"] = -SAFE_INTEGER
         if "maximum" not in out and "exclusiveMaximum" not in out:
             out["maximum"] = SAFE_INTEGER
+    if "properties" in out and "additionalProperties" not in out and "patternProperties" not in out:
+        out["additionalProperties"] = False
     return out
 
 
@@ -61,6 +78,7 @@ def json_object_grammar() -> str:
     return json_schema_grammar({"type": "object"})
 
 
+@lru_cache(maxsize=256)
 def lark_grammar(lark: str) -> str:
     return checked(llguidance.LLMatcher.grammar_from_lark(lark))
 

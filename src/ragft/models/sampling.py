@@ -12,8 +12,6 @@ from functools import cache
 from ragft.models.generation import forward_cached, prefill_batch, prefill_prefix
 from ragft.models.grammar import Constraint
 
-Messages = list[dict]
-
 
 @dataclass(frozen=True)
 class SamplingSettings:
@@ -24,10 +22,6 @@ class SamplingSettings:
     seed: int | None = None  # None: a fresh random seed
     logprobs: int | None = None  # None: none; k: each generated token's log-probability and the k likeliest
     grammar: str | None = None  # models/grammar.py's: only tokens that keep the output valid may be picked
-
-
-def prompt_ids(tokenizer, messages: Messages) -> list[int]:
-    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
 
 
 @cache

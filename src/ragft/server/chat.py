@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from ragft import __version__
-from ragft.models.sampling import SamplingSettings, context_length, prompt_ids, token_bytes
+from ragft.finetune.chat_format import template_kwargs, template_messages
+from ragft.models.sampling import SamplingSettings, context_length, token_bytes
 from ragft.server.decoding import Cancelled, Choice, generate, seeded, sse
 from ragft.server.errors import bad_request
 from ragft.server.registry import Registry
@@ -72,22 +73,28 @@ def head(kind: str, model: str) -> dict:
 def prepare(registry: Registry, body: ChatCompletionRequest) -> Prepared:
     output = output_format(body)  # a 400 for a schema or tool that cannot be enforced, before any model loads
     loaded = registry.get(body.model)  # 404 for an unknown model
-    messages = with_system_text([m.as_template_message(f"messages.{i}") for i, m in enumerate(body.messages)], output)
-    ids = prompt_ids(loaded.tokenizer, messages)
+    messages = [m.as_api_message(f"messages.{i}") for i, m in enumerate(body.messages)]
+    # tools and tool calls rendered as the trainer renders them, so a fine-tune is asked in the form it learnt
+    ids = loaded.tokenizer.apply_chat_template(
+        template_messages(loaded.tokenizer, with_instruction(messages, output.instruction), output.tools),
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=False,
+        **template_kwargs(loaded.tokenizer, output.tools),
+    )
     limit = context_length(loaded.model)
     check_window(limit, len(ids), "messages")
     settings = replace(sampling_settings(body, limit, len(ids), DEFAULT_MAX_TOKENS), grammar=output.grammar)
     return Prepared(loaded, ids, settings, body.n, head("chatcmpl", body.model), output)
 
 
-def with_system_text(messages: list[dict], output: OutputFormat) -> list[dict]:
-    """The tools, told to the model in the system message (appended to the caller's own, or as the first)."""
-    text = output.system_text()
-    if text is None:
+def with_instruction(messages: list[dict], instruction: str | None) -> list[dict]:
+    """A JSON reply format told to the model in the system message (after the caller's own, or as the first)."""
+    if instruction is None:
         return messages
     if messages and messages[0]["role"] == "system":
-        return [{"role": "system", "content": f"{messages[0]['content']}\n\n{text}"}, *messages[1:]]
-    return [{"role": "system", "content": text}, *messages]
+        return [{**messages[0], "content": f"{messages[0]['content']}\n\n{instruction}"}, *messages[1:]]
+    return [{"role": "system", "content": instruction}, *messages]
 
 
 def message(p: Prepared, decoder) -> tuple[dict, str]:

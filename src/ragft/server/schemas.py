@@ -58,27 +58,24 @@ class ChatMessage(_Lenient):
     tool_calls: list[ToolCall] | None = None  # an assistant's earlier calls
     tool_call_id: str | None = None  # a tool's result: the call it answers
 
-    def as_template_message(self, where: str = "messages") -> dict:
-        """{"role", "content"} for the chat template: text parts joined, developer read as system, an assistant's
-        tool calls written in the one form the model is asked to call tools in (server/structured.py)."""
+    def as_api_message(self, where: str = "messages") -> dict:
+        """The message as the chat template's input (finetune/chat_format.py renders its tool calls): text parts
+        joined, developer read as system, an assistant's tool calls kept (arguments checked to be JSON)."""
         content = self.content
         if isinstance(content, list):
             if any(p.type != "text" for p in content):
                 raise bad_request("Only text content parts are supported by this server.", where)
             content = "".join(p.text or "" for p in content)
+        out = {"role": "system" if self.role == "developer" else self.role, "content": content or ""}
+        for j, call in enumerate(self.tool_calls or []):
+            try:
+                json.loads(call.function.arguments)
+            except ValueError:
+                param = f"{where}.tool_calls.{j}.function.arguments"
+                raise bad_request(f"{param}: not JSON: {call.function.arguments[:80]!r}", param) from None
         if self.tool_calls:
-            calls = []
-            for j, call in enumerate(self.tool_calls):
-                try:
-                    arguments = json.loads(call.function.arguments)
-                except ValueError:
-                    param = f"{where}.tool_calls.{j}.function.arguments"
-                    raise bad_request(f"{param}: not JSON: {call.function.arguments[:80]!r}", param) from None
-                calls.append({"name": call.function.name, "arguments": arguments})
-            content = ((content or "") + "\n" if content else "") + json.dumps(
-                {"tool_calls": calls}, ensure_ascii=False
-            )
-        return {"role": "system" if self.role == "developer" else self.role, "content": content or ""}
+            out["tool_calls"] = [c.model_dump(mode="json") for c in self.tool_calls]
+        return out
 
 
 class JsonSchemaFormat(_Lenient):
@@ -178,6 +175,15 @@ class ChatCompletionRequest(_Sampling):
             [("functions", bool(self.functions)), ("function_call", self.function_call not in (None, "none", "auto"))],
             "the deprecated function-calling form; send `tools` and `tool_choice`",
         )
+        called: set[str] = set()
+        for i, m in enumerate(self.messages):  # a tool's result answers a call an assistant made before it
+            called |= {c.id for c in m.tool_calls or []}
+            if m.role == "tool" and m.tool_call_id not in called:
+                raise bad_request(
+                    f"messages.{i}.tool_call_id: {m.tool_call_id!r} answers no earlier assistant tool call"
+                    + (f" (made: {', '.join(sorted(called))})." if called else "; no tool call was made before it."),
+                    f"messages.{i}.tool_call_id",
+                )
         if self.top_logprobs is not None and self.logprobs is not True:
             raise bad_request("top_logprobs: logprobs must be set to true to use top_logprobs.", "top_logprobs")
         return self

@@ -1,60 +1,67 @@
 """Structured output of a chat request: `response_format` (JSON mode, a JSON schema) and `tools` / `tool_choice`
-become one grammar the decoder keeps the reply inside (models/grammar.py), the tools a system message the model
-reads, and a finished reply either text or tool calls.
+become one grammar the decoder keeps the reply inside (models/grammar.py), and a finished reply either text or
+tool calls.
 
-SmolLM2's chat template knows no tools, so ragft writes them into the prompt itself and asks for one JSON reply
-form, `{"tool_calls": [{"name": ..., "arguments": {...}}]}`, whose shape the grammar enforces: under
-`tool_choice: "auto"` a reply that opens with `{` must be such a call, any other reply is text.
+Tools are offered and calls written the way ragft's trainer renders tool-calling conversations for a chat template
+that knows no tools (finetune/chat_format.py, the Hermes convention): each call
+`<tool_call>\\n{"name": ..., "arguments": {...}}\\n</tool_call>`, so a model fine-tuned on tool calls is served in
+the form it learnt. Under `tool_choice: "auto"` a reply that opens with `<` must be such calls, any other is text.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ragft.models.grammar import GrammarError, json_object_grammar, json_schema_grammar, lark_grammar
+from ragft.finetune.chat_format import CALL_CLOSE, CALL_OPEN, CALLS
+from ragft.models.grammar import (
+    JSON_OPTIONS,
+    GrammarError,
+    json_object_grammar,
+    json_schema_grammar,
+    lark_grammar,
+    narrowed,
+)
 from ragft.server.errors import bad_request
 from ragft.server.schemas import ChatCompletionRequest, FunctionSpec
 
 MAX_PARALLEL_CALLS = 8  # tool calls in one reply when parallel_tool_calls allows several
-FREE_TEXT = r"/[^{](?s:.*)/"  # a reply that is not a tool call: anything not opening with "{"
-CALL_FORM = '{"tool_calls": [{"name": "<function name>", "arguments": {<its parameters>}}]}'
+FREE_TEXT = r"/[^<](?s:.*)/"  # a reply that is not a tool call: anything not opening with "<"
 
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """What a request's reply must be: its grammar (None: free text), and the functions it may call."""
+    """What a request's reply must be: its grammar (None: free text), the tools offered, whether a reply may call."""
 
     grammar: str | None = None
-    functions: dict[str, FunctionSpec] = field(default_factory=dict)  # tools the model is told of
-    calls: bool = False  # a reply may be tool calls
-    instruction: str | None = None  # what a JSON reply format asks, told to the model
-
-    def system_text(self) -> str | None:
-        """The reply format or the tools as the model reads them (None: nothing to tell). The grammar enforces the
-        shape either way; a small model told what it is writing fills it in more sensibly."""
-        if not self.functions:
-            return self.instruction
-        lines = [f"You can call functions. To call them, reply with only this JSON: {CALL_FORM}", "Functions:"]
-        for f in self.functions.values():
-            params = json.dumps(f.parameters or {"type": "object", "properties": {}}, ensure_ascii=False)
-            lines.append(f"- {f.name}: {f.description or 'no description'} Parameters: {params}")
-        return "\n".join(lines)
+    tools: list[dict] | None = None  # as the API gives them, for the chat template
+    calls: bool = False
+    instruction: str | None = None  # what a JSON reply format asks, told to the model in the system message
 
     def reply(self, text: str) -> tuple[str | None, list[dict] | None]:
         """(content, tool_calls) of a finished reply: tool calls where it is one (content None), else text."""
-        if self.calls and text.lstrip().startswith("{"):
+        if self.calls and text.lstrip().startswith(CALL_OPEN.strip()):
             try:
-                found = json.loads(text)["tool_calls"]
-            except (ValueError, KeyError, TypeError):  # cut off by the token limit: what it wrote, as text
-                return text, None
-            return None, [tool_call(c["name"], c["arguments"]) for c in found]
-        return text, None
+                found = [json.loads(body) for body in CALLS.findall(text)]
+                calls = [tool_call(c["name"], c["arguments"]) for c in found]
+            except (ValueError, KeyError, TypeError):
+                calls = []
+            if calls:
+                return None, calls
+        return text, None  # cut off by the token limit before a call closed: what it wrote, as text
+
+
+def tool_call(name: str, arguments) -> dict:
+    return {
+        "id": f"call_{secrets.token_hex(12)}",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+    }
 
 
 class ToolCallStream:
-    """A streamed reply that may be a tool call: once its first character is not "{" its text passes as it comes;
+    """A streamed reply that may be a tool call: once its first character is not "<" its text passes as it comes;
     a call is held whole and sent, when it ends, as the API's tool_calls deltas."""
 
     def __init__(self):
@@ -66,19 +73,11 @@ class ToolCallStream:
             return delta
         self.held += delta
         first = self.held.lstrip()[:1]
-        if not first or first == "{":
-            self.call = self.call or (True if first else None)
+        if not first or first == "<":
+            self.call = True if first else None
             return ""
         self.call, out, self.held = False, self.held, ""
         return out
-
-
-def tool_call(name: str, arguments) -> dict:
-    return {
-        "id": f"call_{secrets.token_hex(12)}",
-        "type": "function",
-        "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
-    }
 
 
 def output_format(body: ChatCompletionRequest) -> OutputFormat:
@@ -106,16 +105,15 @@ def output_format(body: ChatCompletionRequest) -> OutputFormat:
             )
         callable_ = [functions[choice.function.name]]
     # a named function is called once: a small model told to call it otherwise repeats the call to its token limit
-    calls = _calls_schema(callable_, body.parallel_tool_calls is not False and isinstance(choice, str))
+    several = body.parallel_tool_calls is not False and isinstance(choice, str)
+    calls = _calls_lark(callable_, MAX_PARALLEL_CALLS if several else 1)
     try:
-        grammar = (
-            json_schema_grammar(calls)
-            if choice != "auto"
-            else lark_grammar(f"start: free | calls\nfree: {FREE_TEXT}\ncalls: %json {json.dumps(calls)}")
-        )
+        start = f"start: free | calls\nfree: {FREE_TEXT}" if choice == "auto" else "start: calls"
+        grammar = lark_grammar(f"{start}\n{calls}")
     except GrammarError as e:
         raise bad_request(f"tools: a function's parameters cannot be enforced: {e}", "tools") from None
-    return OutputFormat(grammar, functions, calls=True)
+    tools = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in body.tools]
+    return OutputFormat(grammar, tools, calls=True)
 
 
 def _response_grammar(body: ChatCompletionRequest) -> str | None:
@@ -140,31 +138,27 @@ def _instruction(body: ChatCompletionRequest) -> str:
     return f"Reply with only a JSON object that follows this JSON schema: {schema}"
 
 
-def _calls_schema(functions: list[FunctionSpec], parallel: bool) -> dict:
-    """The JSON schema of a reply that calls tools: one call (or up to MAX_PARALLEL_CALLS), each a function's name
-    and arguments valid against its parameters."""
+def _calls_lark(functions: list[FunctionSpec], most: int) -> str:
+    """The grammar (Lark, with llguidance's %json) of a reply that calls tools: 1 to `most` calls, each a function's
+    name and arguments valid against its parameters."""
     each = [
         {
             "type": "object",
             "properties": {
                 "name": {"const": f.name},
-                "arguments": f.parameters or {"type": "object", "properties": {}, "additionalProperties": False},
+                "arguments": narrowed(f.parameters)
+                if f.parameters is not None
+                else {"type": "object", "properties": {}, "additionalProperties": False},
             },
             "required": ["name", "arguments"],
             "additionalProperties": False,
         }
         for f in functions
     ]
-    return {
-        "type": "object",
-        "properties": {
-            "tool_calls": {
-                "type": "array",
-                "items": each[0] if len(each) == 1 else {"anyOf": each},
-                "minItems": 1,
-                "maxItems": MAX_PARALLEL_CALLS if parallel else 1,
-            }
-        },
-        "required": ["tool_calls"],
-        "additionalProperties": False,
-    }
+    body = {**(each[0] if len(each) == 1 else {"anyOf": each}), "x-guidance": JSON_OPTIONS}
+    more = f' ("\\n" call){{0,{most - 1}}}' if most > 1 else ""
+    return (
+        f"calls: call{more}\n"
+        f"call: {json.dumps(CALL_OPEN)} body {json.dumps(CALL_CLOSE)}\n"
+        f"body: %json {json.dumps(body)}"
+    )

@@ -207,16 +207,35 @@ def house_style(results: RunResults) -> DecisionRow | None:
 
 
 def output_format(results: RunResults) -> DecisionRow | None:
+    """The arms that hold the format best (validity); of those, which got the words right too (content: every
+    style rule) and which costs least per request: a grammar guarantees the shape, not the words."""
     found = _found(results)
     if not found or not any(has(arm.schema_) for arm in found.arms.values()):
         return None
-    return _kept(
+    row = _kept(
         ranked_row(
             "Hold an output format (JSON)",
             ranked({a: arm.schema_ for a, arm in found.arms.items()}, found.comparisons.get("schema") or []),
             measure="A JSON object with exactly the required keys",
         )
     )
+    holding = [*row.numbers.winners, *row.numbers.model_extra["not_significantly_worse"]] if row else []
+    if not holding:
+        return row
+    arms = found.arms
+    content = ranked({a: arms[a].all_rules for a in holding}, found.comparisons.get("all_rules") or [])
+    cheapest = min(holding, key=lambda a: arms[a].mean_prompt_tokens)
+    evidence = (
+        f" Of the arms holding it: every style rule {listing({a: arms[a].all_rules for a in holding})}; the "
+        f"cheapest, {cheapest}, at {arms[cheapest].mean_prompt_tokens:,.0f} prompt tokens per request."
+    )
+    best = f"valid: {row.best}; content: {', '.join(content.winners) if content else 'none'}; cost: {cheapest}"
+    numbers = {
+        **row.numbers.model_dump(),
+        "content_winners": content.winners if content else [],
+        "cheapest_valid": cheapest,
+    }
+    return need_row(row.need, best, row.evidence + evidence, **numbers)
 
 
 def short_prompts(results: RunResults) -> DecisionRow | None:
