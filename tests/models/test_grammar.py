@@ -148,3 +148,44 @@ def test_generation_narrows_what_the_schema_leaves_open_and_stays_valid_against_
     assert out["properties"]["n"] == {"type": "integer", "minimum": 3, "maximum": SAFE_INTEGER}
     assert out["$defs"]["open"]["additionalProperties"] == {"type": "string"}  # what the schema says is kept
     assert "additionalProperties" not in given  # the caller's schema is not changed
+
+
+UNBOUNDED = {  # what a random model never closes by itself: strings, arrays and objects without bounds
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "owner": {"type": "object", "properties": {"email": {"type": "string"}}, "required": ["email"]},
+    },
+    "required": ["name", "tags", "owner"],
+}
+
+
+@pytest.mark.parametrize("budget", [48, 64, 96])
+def test_a_reply_the_token_limit_cuts_still_parses(tiny, budget):
+    """The shortest valid reply takes 40 tokens in the tiny tokenizer ({"name":"","owner":{"email":""},"tags":[]},
+    a key spelt letter by letter); any budget that holds it gets a reply that parses."""
+    for decoder in _decode(tiny, json_schema_grammar(UNBOUNDED), seeds=range(4), max_new_tokens=budget):
+        jsonschema.validate(json.loads(decoder.text), UNBOUNDED)
+        assert decoder.completion_tokens <= budget
+        assert decoder.finish_reason == "length"  # the budget, not the model, closed it
+    for decoder in _decode(tiny, json_object_grammar(), seeds=range(2), max_new_tokens=budget // 4):
+        assert isinstance(json.loads(decoder.text), dict)
+
+
+def test_a_budget_too_small_for_any_valid_reply_cuts_it(tiny):
+    (decoder,) = _decode(tiny, json_schema_grammar(UNBOUNDED), seeds=[0], max_new_tokens=24)
+    assert decoder.finish_reason == "length" and decoder.completion_tokens == 24
+    with pytest.raises(ValueError):
+        json.loads(decoder.text)
+
+
+def test_the_experiments_greedy_path_closes_in_time_too(tiny):
+    from ragft.models.generation import GenerationSettings, LocalChatModel
+
+    chat = LocalChatModel(tiny.model, tiny.tokenizer)
+    conversations = [[{"role": "user", "content": f"Person {i}, as JSON."}] for i in range(4)]
+    settings = GenerationSettings(56, batch_size=4, json_schema=json.dumps(UNBOUNDED))
+    for reply in chat.complete(conversations, settings):
+        jsonschema.validate(json.loads(reply.text), UNBOUNDED)
+        assert reply.completion_tokens <= 56

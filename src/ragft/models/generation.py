@@ -228,14 +228,19 @@ def _greedy_batch(
     def pick(logits, alive: list[int]):
         for row, i in enumerate(alive if constraints else ()):
             constraints[i].mask(logits[row])
-        return logits.argmax(-1)
+        chosen = logits.argmax(-1)
+        for row, i in enumerate(alive if constraints else ()):  # the budget may force how a reply closes
+            forced = constraints[i].forced_token(max_new - len(generated[i]))
+            if forced is not None:
+                chosen[row] = forced
+        return chosen
 
     n = len(prompts)
     out, cache, mask, positions = prefill_batch(model, prompts, shared, prefix, device, room=max_new)
     alive = list(range(n))  # batch rows still decoding, as indices into prompts
+    generated: list[list[int]] = [[] for _ in range(n)]
     nxt = pick(out.logits[:, -1], alive)
     last = positions[:, -1]
-    generated: list[list[int]] = [[] for _ in range(n)]
     for step in range(max_new):
         tokens = nxt.tolist()
         keep = []

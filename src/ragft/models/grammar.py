@@ -111,11 +111,29 @@ def grammar_tokenizer(tokenizer) -> llguidance.LLTokenizer:
         return found
 
 
+# In the last tokens of its budget a constrained reply checks it can still close: past that point it takes the
+# shortest way to a valid end it finds, so a reply the limit cuts still parses (its finish_reason stays "length").
+CLOSE_WINDOW = 48
+# Tokens of budget kept beyond the closing path: one token of the model's can lengthen the path (a nested object
+# opened, a character of several bytes begun, an escape), and a path that no longer fits is too late to take.
+CLOSE_MARGIN = 8
+# Tokens that close what is open, tried in this order where the grammar allows them and forces nothing: inside a
+# JSON string its closing quote first; outside, a closing bracket before a quote that would open a new string.
+CLOSERS = ("}", "]", "0", "null", "false", '"', ",", ":")
+
+
 @dataclass
 class Constraint:
     """One sequence's place in its grammar: which tokens may come next, and the token the model picked."""
 
     matcher: llguidance.LLMatcher
+    lltok: llguidance.LLTokenizer
+    closers: tuple[int, ...] = ()  # CLOSERS' token ids in this tokenizer (those that are one token)
+    quote: int | None = None  # the token of '"' alone
+    lexer: int = 0  # where the output so far ends: OUTSIDE, IN_STRING or ESCAPED (after a backslash in a string)
+    closing_length: int | None = None  # tokens the last closing path found took
+    checked_at: int | None = None  # the remaining budget when it was found
+    forced: bool = False  # the budget, not the model, chose how the reply ended
 
     @classmethod
     def start(cls, tokenizer, grammar: str) -> Constraint:
@@ -123,19 +141,94 @@ class Constraint:
         matcher = llguidance.LLMatcher(lltok, grammar, log_level=0)
         if matcher.is_error():
             raise GrammarError(_readable(matcher.get_error()))
-        return cls(matcher)
+        closers = _closers(lltok)
+        return cls(matcher, lltok, tuple(closers.values()), closers.get('"'))
+
+    @property
+    def eos(self) -> int:
+        return self.lltok.eos_token
 
     def mask(self, logits) -> None:
         """Set the logits of every token the grammar does not allow next to -inf, in place (1-D, one row)."""
         import torch
 
-        # one bit per token, lowest bit first; a head wider than the tokenizer (padding rows) is never allowed
-        bits = np.frombuffer(self.matcher.compute_bitmask(), dtype=np.uint8)
-        allowed = np.unpackbits(bits, bitorder="little", count=min(len(bits) * 8, logits.shape[-1]))
-        if len(allowed) < logits.shape[-1]:
-            allowed = np.concatenate([allowed, np.zeros(logits.shape[-1] - len(allowed), np.uint8)])
+        allowed = self._allowed(self.matcher, logits.shape[-1])
         logits.masked_fill_(torch.from_numpy(allowed == 0).to(logits.device), float("-inf"))
+
+    @staticmethod
+    def _allowed(matcher, width: int | None = None):
+        """1 per allowed token, for `width` tokens (None: the tokenizer's); a head wider than the tokenizer (padding
+        rows) is never allowed."""
+        bits = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)
+        width = len(bits) * 8 if width is None else width
+        allowed = np.unpackbits(bits, bitorder="little", count=min(len(bits) * 8, width))
+        if len(allowed) < width:
+            allowed = np.concatenate([allowed, np.zeros(width - len(allowed), np.uint8)])
+        return allowed
 
     def consume(self, token: int) -> None:
         if not self.matcher.consume_token(token):
             raise GrammarError(f"token {token} broke the grammar: {self.matcher.get_error()}")
+        self.lexer = _lexer_after(self.lexer, self.lltok.decode_bytes([token]))
+
+    def forced_token(self, remaining: int) -> int | None:
+        """The token the budget forces next, or None (the model picks): with `remaining` tokens left (this one and
+        the end of the sequence included), the first token of the shortest way found to a valid end once that way
+        no longer fits in fewer. Checked in the last CLOSE_WINDOW tokens, again whenever it may have come due."""
+        if remaining > CLOSE_WINDOW:
+            return None
+        due = self.closing_length is None or remaining <= self.closing_length + 2 * CLOSE_MARGIN
+        if not due and self.checked_at is not None and self.checked_at - remaining < 4:
+            return None
+        path = self._closing(remaining - 1)
+        self.closing_length, self.checked_at = (len(path) if path is not None else None), remaining
+        if path is None or len(path) + 1 + CLOSE_MARGIN < remaining:
+            return None
+        self.forced = True
+        return path[0] if path else self.eos
+
+    def _closing(self, limit: int) -> list[int] | None:
+        """A short token path from here to where the output may end, at most `limit` tokens: what the grammar
+        forces, else the first closer it allows, else the lowest token it allows. None: none found in time."""
+        matcher, path, lexer = self.matcher.deep_copy(), [], self.lexer
+        while len(path) <= limit:
+            if matcher.is_accepting():
+                return path
+            steps = matcher.compute_ff_tokens()
+            if not steps:
+                allowed = self._allowed(matcher)
+                order = (self.quote, *self.closers) if lexer == IN_STRING and self.quote is not None else self.closers
+                first = next((t for t in order if allowed[t]), None)
+                if first is None:
+                    candidates = np.flatnonzero(allowed)
+                    if not len(candidates):
+                        return None
+                    first = int(candidates[0])
+                steps = [first]
+            for t in steps:
+                if not matcher.consume_token(t):
+                    return None
+                path.append(t)
+                lexer = _lexer_after(lexer, self.lltok.decode_bytes([t]))
+        return None
+
+
+def _closers(lltok) -> dict[str, int]:
+    """{closer: its token}, for the closers that are one token in this tokenizer."""
+    return {text: ids[0] for text in CLOSERS if len(ids := lltok.tokenize_str(text)) == 1}
+
+
+OUTSIDE, IN_STRING, ESCAPED = 0, 1, 2
+
+
+def _lexer_after(state: int, raw: bytes) -> int:
+    """Where JSON text is after `raw`, from `state`: outside a string, inside one, or just after a backslash in one
+    (a token may end between a backslash and what it escapes)."""
+    for byte in raw:
+        if state == ESCAPED:
+            state = IN_STRING
+        elif state == IN_STRING:
+            state = ESCAPED if byte == 0x5C else OUTSIDE if byte == 0x22 else IN_STRING
+        elif byte == 0x22:
+            state = IN_STRING
+    return state

@@ -211,11 +211,16 @@ def sample_batch(model, tokenizer, rows: list[Row]) -> None:
                     row.decoder.close("stop")
                     tokens.append(None)
                     continue
-                sampled = row.settings.temperature > 0
-                token = _pick(logits[b].cpu(), row.settings, generators[i]) if sampled else greedy[b]
-                if constraints[i] is not None and token not in eos:
-                    constraints[i].consume(token)
+                c = constraints[i]
+                token = c.forced_token(row.settings.max_new_tokens - row.decoder.completion_tokens) if c else None
+                if token is None:
+                    sampled = row.settings.temperature > 0
+                    token = _pick(logits[b].cpu(), row.settings, generators[i]) if sampled else greedy[b]
+                if c is not None and token not in eos:
+                    c.consume(token)
                 delta = row.decoder.feed(token, _scored(scoring[b], token, row.settings.logprobs))
+                if c is not None and c.forced and row.decoder.finish_reason == "stop":
+                    row.decoder.finish_reason = "length"  # the budget closed it, not the model
                 if delta:
                     row.on_delta(delta)
                 tokens.append(None if row.decoder.finish_reason else token)
