@@ -36,8 +36,9 @@ SAFE_INTEGER = 2**53 - 1
 
 
 def json_schema_grammar(schema: dict | bool) -> str:
-    """A JSON schema as a grammar, compiled once per schema (requests that repeat one reuse it)."""
-    return _cached(json.dumps(schema, sort_keys=True))
+    """A JSON schema as a grammar, compiled once per schema (requests that repeat one reuse it). The key keeps the
+    schema's own order: a reply writes the properties in the order the schema lists them."""
+    return _cached(json.dumps(schema))
 
 
 def compile_json_schema(schema: dict | bool) -> str:
