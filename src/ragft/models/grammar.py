@@ -1,10 +1,10 @@
 """Constrained decoding: at every step the model may only pick tokens that keep its output valid against a grammar
-(a JSON schema, JSON mode, a tool call), with llguidance computing the allowed tokens.
+(a JSON schema, JSON mode, tool calls), with llguidance computing the allowed tokens.
 
-Why llguidance (bench/grammar.py, docs/server.md): with SmolLM2's tokenizer on this CPU it compiles a schema in about
-1 ms (xgrammar 6–8 ms, outlines-core 30 ms to 6 s for JSON mode) and computes a step's mask in 15–55 µs, under 0.2 %
-of a decoding step; it is one wheel with no dependencies (xgrammar's names triton), and it refuses a schema keyword
-it does not implement instead of ignoring it, so a request is told which feature it cannot have.
+Why llguidance (bench/grammar.py; figures and CPU in docs/server.md): on SmolLM2's tokenizer it compiles a schema
+in about a millisecond where xgrammar takes several and outlines-core tens to thousands, its masks cost well under
+1 % of a decoding step, it is one wheel with no dependencies (xgrammar's names triton), and it refuses a schema
+keyword it cannot enforce instead of ignoring it, so a request is told which feature it cannot have.
 """
 
 from __future__ import annotations
