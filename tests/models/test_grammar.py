@@ -197,3 +197,11 @@ def test_a_reply_writes_the_properties_in_the_schemas_order(tiny):
     schema = obj({"zeta": {"type": "boolean"}, "alpha": {"type": "boolean"}, "mid": {"type": "boolean"}})
     for decoder in _decode(tiny, json_schema_grammar(schema)):
         assert list(json.loads(decoder.text)) == ["zeta", "alpha", "mid"]
+
+
+def test_free_text_under_a_grammar_keeps_its_whole_budget(tiny):
+    """Text that may end anywhere (a tool-call grammar's free-text branch) loses at most its last token to closing."""
+    from ragft.models.grammar import lark_grammar
+
+    for decoder in _decode(tiny, lark_grammar("start: /[^<](?s:.*)/"), max_new_tokens=20):
+        assert decoder.completion_tokens >= 19 and decoder.finish_reason == "length"

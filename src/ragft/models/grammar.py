@@ -183,7 +183,9 @@ class Constraint:
             return None
         path = self._closing(remaining - 1)
         self.closing_length, self.checked_at = (len(path) if path is not None else None), remaining
-        if path is None or len(path) + 1 + CLOSE_MARGIN < remaining:
+        # an output that may end here loses no budget to the margin (free text stays valid): only its last token
+        margin = CLOSE_MARGIN if path else 1
+        if path is None or len(path) + 1 + margin < remaining:
             return None
         self.forced = True
         return path[0] if path else self.eos
