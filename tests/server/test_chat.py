@@ -141,6 +141,7 @@ def test_embeddings_accept_openai_token_arrays(client):
         ({"seed": 2**70}, "seed"),  # past OpenAI's int64: was a 500 (overflow)
         # Structured output that cannot be had is refused by name, never silently dropped (test_structured.py)
         ({"tools": [{"type": "function", "function": {"name": "f g", "parameters": {}}}]}, "tools"),
+        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "objekt"}}}]}, "tools"),
         ({"response_format": {"type": "json_schema"}}, "response_format.json_schema"),
         ({"response_format": {"type": "yaml"}}, "response_format"),
         ({"tool_choice": "required"}, "tools"),
