@@ -108,3 +108,13 @@ def test_a_results_file_reads_back_typed_or_fails_in_one_line(tmp_path):
         read_results(path)
     with pytest.raises(RagftError, match="missing.json: cannot read results"):
         read_results(tmp_path / "missing.json")
+
+
+def test_an_llm_judges_summary_is_typed_as_the_records_write_it():
+    from ragft.evaluate.records import judge_metrics
+
+    records = [
+        {"judge": {"correct": c, "reply": "CORRECT" if c else "x", "prompt": [], "error": None}} for c in (1, 0, None)
+    ]
+    judged = ArmSummary.model_validate({**ARM, "judge": judge_metrics(records)}).judge
+    assert (judged.correct, judged.n, judged.unjudged, judged.value) == (1, 2, 1, 0.5)

@@ -228,7 +228,8 @@ def test_contents_link_every_section(tmp_path):
 
 def test_an_llm_judges_accuracy_is_in_the_scoring_table(tmp_path):
     results = _results()
-    results["arms"]["rag"]["judge"] = {"correct": 5, "n": 7, "unjudged": 1, "accuracy": 5 / 7, "ci95": [0.36, 0.92]}
+    judged = {"correct": 5, "n": 7, "unjudged": 1, "accuracy": 5 / 7, "ci95": [0.36, 0.92], "value": 5 / 7}
+    results["arms"]["rag"]["judge"] = judged  # as evaluate/records.py's judge_metrics writes it
     md, html, _ = _render(tmp_path, results)
     scoring = md.split("## Scoring")[1].split("##")[0]
     rag = next(line for line in scoring.splitlines() if line.startswith("| rag |"))

@@ -99,9 +99,10 @@ class JudgeSummary(Closed):
     unjudged: int = Field(ge=0)
     accuracy: float | None = Field(ge=0, le=1)
     ci95: tuple[float, float]
+    value: float | None = Field(ge=0, le=1)  # the accuracy again, under the name every rate has
 
     def rate(self) -> Rate:
-        return Rate(value=self.accuracy, correct=self.correct, n=self.n, ci95=self.ci95)
+        return Rate(value=self.value, correct=self.correct, n=self.n, ci95=self.ci95)
 
 
 class ArmSummary(Closed):
