@@ -41,7 +41,7 @@ class OutputFormat:
 
     def reply(self, text: str) -> tuple[str | None, list[dict] | None]:
         """(content, tool_calls) of a finished reply: tool calls where it is one (content None), else text."""
-        if self.calls and text.lstrip().startswith(CALL_OPEN.strip()):
+        if self.calls and text.startswith(CALL_OPEN.strip()):  # the grammar's calls start at the first character
             try:
                 found = [json.loads(body) for body in CALLS.findall(text)]
                 calls = [tool_call(c["name"], c["arguments"]) for c in found]
@@ -72,7 +72,7 @@ class ToolCallStream:
         if self.call is False:
             return delta
         self.held += delta
-        first = self.held.lstrip()[:1]
+        first = self.held[:1]
         if not first or first == "<":
             self.call = True if first else None
             return ""
