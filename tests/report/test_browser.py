@@ -18,8 +18,9 @@ window.addEventListener('load', () => {
   const page = document.body.clientWidth;
   const images = [...document.images].map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0}));
   const tables = [...document.querySelectorAll('table')].map(t => ({width: t.scrollWidth, page}));
+  const scroll = document.documentElement.scrollWidth;  // wider than the window: the page scrolls sideways
   const out = document.createElement('pre'); out.id = 'probe';
-  out.textContent = JSON.stringify({images, tables, page});
+  out.textContent = JSON.stringify({images, tables, page, scroll, window: window.innerWidth});
   document.body.appendChild(out);
 });
 </script></body>"""
@@ -58,3 +59,13 @@ def test_report_renders_in_a_real_browser(tmp_path):
     probe = _probe(tmp_path / "report.html", tmp_path)
     assert probe["images"] and all(i["ok"] for i in probe["images"]), probe["images"]
     assert all(t["width"] <= t["page"] for t in probe["tables"]), probe["tables"]
+
+
+@pytest.mark.skipif(BROWSER is None, reason="no headless chromium installed (apt install chromium)")
+def test_a_table_wider_than_the_page_scrolls_in_its_own_box(tmp_path):
+    results = _results()
+    results["arms"]["base"]["description"] = "untouched_" * 40  # one word no line can break
+    render_reports(run_results(results), _records(results), tmp_path)
+    probe = _probe(tmp_path / "report.html", tmp_path)
+    assert max(t["width"] for t in probe["tables"]) > probe["page"]  # the table is wider than the page
+    assert probe["scroll"] <= probe["window"], probe  # and the page itself does not scroll sideways
