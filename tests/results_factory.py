@@ -6,37 +6,21 @@ from __future__ import annotations
 
 import copy
 
-from ragft.evaluate.results import RunResults
+from ragft.evaluate.results import ArmSummary, RunResults
 
 NOTHING = {"value": None, "correct": 0, "n": 0, "ci95": [0.0, 0.0]}
+# Every field of ArmSummary, nothing measured: what may be None is None, the rest neutral (kept in step with the
+# class by reading its fields, not by a copy of their names)
 ARM = {
+    **{name: None for name, spec in ArmSummary.model_fields.items() if spec.is_required()},
     "description": "",
     "finetuned": False,
-    "rag": None,
-    "accuracy": None,
     "n": 0,
     "correct": 0,
     "ci95": [0.0, 0.0],
-    "accuracy_seed": None,
     "exact_match": NOTHING,
-    "f1": None,
-    "families": None,
-    "mean_prompt_tokens": None,
-    "mean_completion_tokens": None,
-    "mean_latency_s": None,
     "correct_seed": 0,
     "ci95_seed": [0.0, 0.0],
-    "judge": None,
-    "reader": None,
-    "misses": None,
-    "retrieval": None,
-    "retrieval_hit_rate": None,
-    "citation_accuracy": None,
-    "citations": None,
-    "cited_answers": None,
-    "citations_forced": None,
-    "values_chosen": None,
-    "unmentioned": None,
     "splits": {},
 }
 RUN = {

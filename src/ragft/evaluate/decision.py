@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ragft.evaluate.context import context_named
-from ragft.evaluate.results import ArmSummary, Comparison, Rate, RunResults
+from ragft.evaluate.results import ArmSummary, Comparison, Rate, RunResults, comparison
 
 ACCURACY = "Answer accurately from the knowledge"
 COMBINE = "Combine fine-tuning and retrieval"
@@ -65,7 +65,7 @@ def ranked(rates: dict[str, Rate | None], comparisons: list[Comparison]) -> Rank
     order = sorted(rates, key=lambda name: -rates[name].value)
     top = order[0]
     tied = [a for a in order[1:] if rates[a].value == rates[top].value]
-    found = {a: next((c for c in comparisons if {c.a, c.b} == {top, a}), None) for a in order[1:] if a not in tied}
+    found = {a: comparison(comparisons, top, a) for a in order[1:] if a not in tied}
     return Ranking(
         rates={a: rates[a] for a in order},
         winners=[top, *tied],

@@ -81,6 +81,11 @@ class Comparison(Closed):
     better: str | None
 
 
+def comparison(comparisons: list[Comparison], a: str, b: str) -> Comparison | None:
+    """The paired test of arms a and b, if the run made one."""
+    return next((c for c in comparisons if {c.a, c.b} == {a, b}), None)
+
+
 class Misses(Closed):
     """Where a RAG arm's wrong answers come from (evaluate/records.py: miss_split)."""
 

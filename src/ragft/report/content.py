@@ -15,9 +15,10 @@ from ragft.evaluate.results import (
     FinetuneSummary,
     Misses,
     RunResults,
+    comparison,
 )
 from ragft.report.decision import decision_table
-from ragft.report.numbers import DASH, arm_kind, comparison, describe, pct, rate_cell
+from ragft.report.numbers import DASH, arm_kind, describe, pct, rate_cell
 from ragft.report.studies import study_sections
 
 METRICS_NOTE = (

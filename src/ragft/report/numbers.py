@@ -36,11 +36,6 @@ def rate_cell(r: Rate | None) -> str:
     return f"{pct(r.value)} [{pct(lo)}–{pct(hi)}] {r.correct}/{r.n}"
 
 
-def comparison(comparisons: list[Comparison], a: str, b: str) -> Comparison | None:
-    """The paired test of arms a and b, if the run made one."""
-    return next((c for c in comparisons if {c.a, c.b} == {a, b}), None)
-
-
 def has(rate: Rate | None) -> bool:
     """A rate with something measured."""
     return rate is not None and bool(rate.n) and rate.value is not None

@@ -6,8 +6,8 @@ from __future__ import annotations
 from ragft.data.sources import mix_parts
 from ragft.evaluate.paired import paired_comparisons
 from ragft.evaluate.records import family_metrics
-from ragft.evaluate.results import Closed, Comparison, Rate, RunResults
-from ragft.report.numbers import comparison, describe, pct, rate_cell
+from ragft.evaluate.results import Closed, Comparison, Rate, RunResults, comparison
+from ragft.report.numbers import describe, pct, rate_cell
 from ragft.report.plots import generalization_png
 from ragft.report.section import Section
 from ragft.studies.registry import Study, StudyInput
